@@ -1,0 +1,1 @@
+"""Alembic migration environment and versions: one history for SQLite and PostgreSQL."""

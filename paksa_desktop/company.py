@@ -1,0 +1,299 @@
+"""Composition root: open or create a company database, log a user in, hand out services.
+
+Nothing here is global: the GUI, the CLI and the tests each build a `Company` and pass it on.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from paksa_desktop.audit import trail
+from paksa_desktop.core.clock import Clock, SystemClock
+from paksa_desktop.core.errors import AuthenticationError, CompanyError, ValidationError
+from paksa_desktop.core.money import is_currency
+from paksa_desktop.ledger.models import CompanySettings, Journal
+from paksa_desktop.ledger.queries import LedgerQueries
+from paksa_desktop.ledger.service import LedgerService
+from paksa_desktop.persistence import migrations
+from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
+from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.security.context import UserContext
+from paksa_desktop.security.models import Role, RolePermission, User, UserRole
+from paksa_desktop.security.passwords import hash_password, needs_rehash, verify_password
+from paksa_desktop.security.permissions import BUILTIN_ROLES
+
+TEMPLATES = ("standard", "empty")
+DEFAULT_JOURNALS = (
+    ("GEN", "General journal", "general"),
+    ("SAL", "Sales journal", "sales"),
+    ("PUR", "Purchases journal", "purchases"),
+    ("CSH", "Cash and bank journal", "cash"),
+    ("PAY", "Payroll journal", "payroll"),
+    ("ADJ", "Adjustments journal", "general"),
+)
+
+
+def default_company_dir() -> Path:
+    """Where company files go unless the user says otherwise (XDG data folder on Linux)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "paksa"
+
+
+def template_path(name: str) -> Path:
+    if name not in TEMPLATES:
+        raise ValidationError(f"unknown chart template '{name}' (choose {', '.join(TEMPLATES)})")
+    return Path(str(files("resources.templates").joinpath(f"{name}.csv")))
+
+
+@dataclass(frozen=True, slots=True)
+class NewCompany:
+    name: str
+    currency: str
+    fiscal_year_start_month: int = 1
+    template: str = "standard"
+    admin: str = "admin"
+    admin_password: str = ""
+    admin_full_name: str = "Administrator"
+
+
+def _connect_error(url: URL, exc: Exception) -> CompanyError:
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    return CompanyError(f"cannot open {url.render_as_string(hide_password=True)}: {reason}")
+
+
+class Company:
+    """An open company database."""
+
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.clock: Clock = clock or SystemClock()
+        self.backup_path: Path | None = None
+
+    @property
+    def url(self) -> URL:
+        return self.engine.url
+
+    @property
+    def location(self) -> str:
+        """What to show the user: a file path or a URL without its password."""
+        path = sqlite_path(self.engine.url)
+        return str(path) if path else self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.engine.url)
+
+    # ------------------------------------------------------------------ open / create
+    @classmethod
+    def open(cls, target: str | Path, *, clock: Clock | None = None, migrate: bool = True) -> Company:
+        url = database_url(target)
+        path = sqlite_path(url)
+        if path is not None and not path.exists():
+            raise CompanyError(f"no company file at {path}")
+        engine = make_engine(url)
+        try:
+            if migrations.current_revision(engine) is None:
+                raise CompanyError(
+                    f"{path or url.render_as_string(hide_password=True)} is not a Paksa company "
+                    "(create one with 'paksa company create')"
+                )
+            company = cls(engine, clock)
+            if migrate:
+                company.backup_path = migrations.upgrade(engine)
+            with UnitOfWork(engine, write=False) as uow:
+                if uow.session.execute(select(CompanySettings.id)).first() is None:
+                    raise CompanyError("the database has the Paksa schema but no company in it")
+            return company
+        except (OperationalError, SQLAlchemyError) as exc:
+            engine.dispose()
+            raise _connect_error(url, exc) from None
+        except CompanyError:
+            engine.dispose()
+            raise
+
+    @classmethod
+    def create(cls, target: str | Path, spec: NewCompany, *, clock: Clock | None = None) -> Company:
+        """Create the schema, the company, its journals, its chart and its administrator."""
+        if not spec.name.strip():
+            raise ValidationError("the company needs a name")
+        if not is_currency(spec.currency):
+            raise ValidationError(f"unknown currency '{spec.currency}' (expected an ISO 4217 code such as USD)")
+        if not 1 <= spec.fiscal_year_start_month <= 12:
+            raise ValidationError("the fiscal year start month must be between 1 and 12")
+        if not spec.admin.strip():
+            raise ValidationError("the administrator needs a user name")
+        if not spec.admin_password:
+            raise ValidationError("the administrator needs a password")
+        chart = template_path(spec.template)
+        url = database_url(target)
+        path = sqlite_path(url)
+        if path is not None and path.exists() and path.stat().st_size > 0:
+            raise CompanyError(f"{path} already exists; choose another file name")
+        engine = make_engine(url)
+        try:
+            if not migrations.is_empty(engine):
+                raise CompanyError(
+                    f"{url.render_as_string(hide_password=True)} is not empty; a company needs an empty database"
+                )
+            migrations.upgrade(engine, backup=False)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise _connect_error(url, exc) from None
+        except CompanyError:
+            engine.dispose()
+            raise
+        company = cls(engine, clock)
+        try:
+            company._seed(spec)
+            ctx = company.login(spec.admin, spec.admin_password)
+            from paksa_desktop.ledger.import_accounts import read_accounts_file
+
+            rows = read_accounts_file(chart)
+            if rows:
+                company.ledger(ctx).import_accounts(rows)
+        except BaseException:
+            engine.dispose()
+            if path is not None:
+                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    leftover.unlink(missing_ok=True)
+            raise
+        return company
+
+    def _seed(self, spec: NewCompany) -> None:
+        now = self.clock.now()
+        password_hash = hash_password(spec.admin_password)
+        with UnitOfWork(self.engine) as uow:
+            s = uow.session
+            s.add(
+                CompanySettings(
+                    name=spec.name.strip(),
+                    base_currency=spec.currency.upper(),
+                    fiscal_year_start_month=spec.fiscal_year_start_month,
+                    created_at=now,
+                )
+            )
+            for code, name, kind in DEFAULT_JOURNALS:
+                s.add(Journal(code=code, name=name, kind=kind, is_active=True))
+            roles = {}
+            for role_name, (description, permissions) in BUILTIN_ROLES.items():
+                role = Role(name=role_name, description=description, is_builtin=True)
+                s.add(role)
+                s.flush()
+                s.add_all(RolePermission(role_id=role.id, permission=p) for p in sorted(permissions))
+                roles[role_name] = role
+            admin = User(
+                username=spec.admin.strip(),
+                full_name=spec.admin_full_name,
+                password_hash=password_hash,
+                is_active=True,
+                created_at=now,
+            )
+            s.add(admin)
+            s.flush()
+            s.add(UserRole(user_id=admin.id, role_id=roles["Administrator"].id))
+            ctx = self._context(s, admin)
+            trail.record(
+                s,
+                ctx,
+                "create",
+                "company",
+                spec.name,
+                after={
+                    "currency": spec.currency.upper(),
+                    "fiscal_year_start_month": spec.fiscal_year_start_month,
+                    "template": spec.template,
+                    "admin": spec.admin,
+                },
+            )
+            uow.commit()
+
+    # ------------------------------------------------------------------ users
+    def _context(self, s: object, user: User) -> UserContext:
+        from sqlalchemy.orm import Session
+
+        assert isinstance(s, Session)
+        permissions = frozenset(
+            s.execute(
+                select(RolePermission.permission)
+                .join(UserRole, UserRole.role_id == RolePermission.role_id)
+                .where(UserRole.user_id == user.id)
+            ).scalars()
+        )
+        return UserContext(user.id, user.username, user.full_name, permissions, self.clock)
+
+    def login(self, username: str, password: str) -> UserContext:
+        """Check the password and return the user's context; one vague message for every failure."""
+        with UnitOfWork(self.engine) as uow:
+            s = uow.session
+            user = s.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+            if user is None or not user.is_active or not verify_password(user.password_hash, password):
+                raise AuthenticationError("wrong user name or password, or the user is disabled")
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            ctx = self._context(s, user)
+            trail.record(s, ctx, "login", "user", user.username)
+            uow.commit()
+            return ctx
+
+    def add_user(
+        self,
+        ctx: UserContext,
+        username: str,
+        password: str,
+        *,
+        roles: tuple[str, ...] = ("Accountant",),
+        full_name: str = "",
+    ) -> None:
+        """Minimal user creation (the security module extends it): a user holding named roles."""
+        from paksa_desktop.security.permissions import Permission
+
+        ctx.require(Permission.USER_MANAGE)
+        with UnitOfWork(self.engine) as uow:
+            s = uow.session
+            if not username.strip() or not password:
+                raise ValidationError("a user needs a user name and a password")
+            if s.execute(select(User.id).where(User.username == username.strip())).first():
+                raise ValidationError(f"user '{username}' already exists")
+            user = User(
+                username=username.strip(),
+                full_name=full_name,
+                password_hash=hash_password(password),
+                is_active=True,
+                created_at=self.clock.now(),
+            )
+            s.add(user)
+            s.flush()
+            for role_name in roles:
+                role = s.execute(select(Role).where(Role.name == role_name)).scalar_one_or_none()
+                if role is None:
+                    raise ValidationError(f"unknown role '{role_name}'")
+                s.add(UserRole(user_id=user.id, role_id=role.id))
+            trail.record(s, ctx, "create", "user", username, after={"roles": list(roles)})
+            uow.commit()
+
+    # ------------------------------------------------------------------ services
+    def ledger(self, ctx: UserContext) -> LedgerService:
+        return LedgerService(self.engine, ctx)
+
+    def ledger_queries(self, ctx: UserContext) -> LedgerQueries:
+        return LedgerQueries(self.engine, ctx)
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Company:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,35 @@
+"""What a service call changed, so each tab refreshes only what concerns it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Kind(enum.StrEnum):
+    ACCOUNTS = "accounts"
+    ENTRIES = "entries"
+    PERIODS = "periods"
+    JOURNALS = "journals"
+    DIMENSIONS = "dimensions"
+    RECURRING = "recurring"
+    COMPANY = "company"
+    USERS = "users"
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    kinds: frozenset[Kind] = frozenset()
+
+    @classmethod
+    def of(cls, *kinds: Kind) -> Changes:
+        return cls(frozenset(kinds))
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(self.kinds | other.kinds)
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self.kinds
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds)

@@ -1,0 +1,72 @@
+"""The errors a user can see. Each carries a message fit to show as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class PaksaError(Exception):
+    """Base of every expected failure; the GUI shows it in a dialog, the CLI prints it and exits 1."""
+
+
+class ValidationError(PaksaError):
+    """The request breaks a business rule (unbalanced entry, closed period, ...)."""
+
+
+class NotFoundError(PaksaError):
+    """A record named by the user does not exist."""
+
+
+class PermissionDenied(PaksaError):
+    """The user lacks the named permission."""
+
+    def __init__(self, username: str, permission: str) -> None:
+        super().__init__(f"user '{username}' lacks permission '{permission}'")
+        self.username = username
+        self.permission = permission
+
+
+class AuthenticationError(PaksaError):
+    """Wrong user name or password, or a disabled user."""
+
+
+class ConflictError(PaksaError):
+    """Someone else changed the record since it was read (optimistic locking)."""
+
+
+class CompanyError(PaksaError):
+    """The company database cannot be opened, created or migrated."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem in an input file, located as precisely as the file allows."""
+
+    source: str
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.row}" if self.row else self.source
+        return f"{where}: {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
+
+
+class ImportFileError(PaksaError):
+    """An input file was rejected as a whole; every problem found is listed, nothing was written."""
+
+    def __init__(self, errors: Sequence[RowError], *, truncated: bool = False) -> None:
+        self.errors = list(errors)
+        self.truncated = truncated
+        lines = [str(e) for e in self.errors]
+        if truncated:
+            lines.append("... (more errors not shown)")
+        super().__init__("\n".join(lines))
+
+
+class Cancelled(PaksaError):
+    """The user cancelled a long operation; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("cancelled; nothing was changed")

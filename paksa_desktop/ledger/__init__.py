@@ -1,0 +1,1 @@
+"""General ledger: chart of accounts, journals, entries, periods, trial balance."""

@@ -1,0 +1,362 @@
+"""The posting rules and the one code path that writes posted lines.
+
+A `Poster` lives for one unit of work. It caches what posting needs to check (accounts, periods,
+lock date, numbering series), so that one entry typed in the editor and a million imported lines obey
+exactly the same rules and pass through the same insert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from paksa_desktop.core.errors import NotFoundError, ValidationError
+from paksa_desktop.core.money import currency_exponent, from_minor
+from paksa_desktop.core.periods import fiscal_year_containing
+from paksa_desktop.ledger.models import (
+    Account,
+    CompanySettings,
+    Department,
+    EntryState,
+    FiscalYear,
+    Journal,
+    JournalEntry,
+    NumberSequence,
+    Period,
+    PeriodState,
+    Project,
+)
+from paksa_desktop.persistence.bulk import append_rows, is_postgres, reserve_ids
+from paksa_desktop.security.context import UserContext
+
+LINE_COLUMNS = ("id", "entry_id", "line_no", "account_id", "date", "amount", "memo", "department_id", "project_id")
+ENTRY_COLUMNS = (
+    "id",
+    "journal_id",
+    "state",
+    "date",
+    "memo",
+    "reference",
+    "fiscal_year_id",
+    "sequence",
+    "number",
+    "total",
+    "source",
+    "auto_reverse",
+    "reversal_of_id",
+    "created_by",
+    "created_at",
+    "posted_by",
+    "posted_at",
+    "version",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    id: int
+    code: str
+    name: str
+    is_active: bool
+    is_leaf: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodInfo:
+    fiscal_year_id: int
+    fiscal_year_name: str
+    state: PeriodState
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedLine:
+    account_id: int
+    amount: int  # signed minor units, debit > 0
+    memo: str = ""
+    department_id: int | None = None
+    project_id: int | None = None
+
+
+@dataclass(slots=True)
+class PreparedEntry:
+    """An entry whose every rule has been checked; ready to be numbered and written."""
+
+    journal_id: int
+    date: date
+    lines: Sequence[PreparedLine]
+    memo: str = ""
+    reference: str = ""
+    source: str = "manual"
+    auto_reverse: bool = False
+    reversal_of_id: int | None = None
+    fiscal_year_id: int = 0
+    id: int | None = None  # set when posting an existing draft
+    number: str = field(default="")
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount for line in self.lines if line.amount > 0)
+
+
+class Poster:
+    def __init__(self, session: Session, ctx: UserContext) -> None:
+        self.session = session
+        self.ctx = ctx
+        settings = session.execute(select(CompanySettings)).scalar_one()
+        self.base_currency = settings.base_currency
+        self.exponent = currency_exponent(settings.base_currency)
+        self.fiscal_year_start_month = settings.fiscal_year_start_month
+        self.lock_date = settings.lock_date
+        self._accounts: dict[str, AccountInfo] | None = None
+        self._accounts_by_id: dict[int, AccountInfo] | None = None
+        self._periods: dict[date, PeriodInfo] = {}
+        self._journals: dict[str, tuple[int, str]] | None = None
+        self._departments: dict[str, int] | None = None
+        self._projects: dict[str, int] | None = None
+        self._sequences: dict[tuple[int, int], int] = {}
+
+    # ---- look-ups (each returns None or raises nothing for unknown codes: callers word the error)
+    @property
+    def accounts(self) -> dict[str, AccountInfo]:
+        if self._accounts is None:
+            rows = self.session.execute(
+                select(Account.id, Account.code, Account.name, Account.is_active, Account.parent_id)
+            ).all()
+            parents = {r.parent_id for r in rows if r.parent_id is not None}
+            self._accounts = {r.code: AccountInfo(r.id, r.code, r.name, r.is_active, r.id not in parents) for r in rows}
+        return self._accounts
+
+    @property
+    def accounts_by_id(self) -> dict[int, AccountInfo]:
+        if self._accounts_by_id is None:
+            self._accounts_by_id = {info.id: info for info in self.accounts.values()}
+        return self._accounts_by_id
+
+    def account_problem(self, code: str) -> str | None:
+        info = self.accounts.get(code)
+        if info is None:
+            return f"unknown account '{code}'"
+        if not info.is_active:
+            return f"account {code} is inactive"
+        if not info.is_leaf:
+            return f"account {code} is a parent account; post to one of its sub-accounts"
+        return None
+
+    def journal(self, code: str) -> tuple[int, str]:
+        if self._journals is None:
+            self._journals = {
+                j.code: (j.id, j.code) for j in self.session.execute(select(Journal)).scalars() if j.is_active
+            }
+        try:
+            return self._journals[code]
+        except KeyError:
+            raise NotFoundError(f"unknown or inactive journal '{code}'") from None
+
+    def department_id(self, code: str) -> int | None:
+        if self._departments is None:
+            self._departments = dict(
+                self.session.execute(select(Department.code, Department.id).where(Department.is_active)).all()
+            )
+        return self._departments.get(code)
+
+    def project_id(self, code: str) -> int | None:
+        if self._projects is None:
+            self._projects = dict(self.session.execute(select(Project.code, Project.id).where(Project.is_active)).all())
+        return self._projects.get(code)
+
+    def period(self, day: date) -> PeriodInfo:
+        """The period containing `day`; creates its fiscal year (and periods) if none exists yet."""
+        info = self._periods.get(day)
+        if info is None:
+            row = self.session.execute(
+                select(Period.state, FiscalYear.id, FiscalYear.name)
+                .join(FiscalYear, Period.fiscal_year_id == FiscalYear.id)
+                .where(Period.start_date <= day, Period.end_date >= day)
+            ).first()
+            if row is None:
+                ensure_fiscal_year(self.session, day, self.fiscal_year_start_month)
+                return self.period(day)
+            info = PeriodInfo(row.id, row.name, row.state)
+            self._periods[day] = info
+        return info
+
+    def date_problem(self, day: date) -> str | None:
+        if self.lock_date is not None and day <= self.lock_date:
+            return f"{day} is on or before the lock date {self.lock_date}"
+        if self.period(day).state is not PeriodState.OPEN:
+            return f"the period containing {day} is closed"
+        return None
+
+    # ---- rules
+    def check(self, entry: PreparedEntry) -> None:
+        """Raise ValidationError naming the first broken rule."""
+        if not entry.lines:
+            raise ValidationError("an entry needs at least one line")
+        if any(line.amount == 0 for line in entry.lines):
+            raise ValidationError("every line needs a debit or a credit")
+        balance = sum(line.amount for line in entry.lines)
+        if balance:
+            raise ValidationError(
+                f"entry is out of balance by {from_minor(balance, self.exponent)} {self.base_currency} "
+                "(debits must equal credits)"
+            )
+        problem = self.date_problem(entry.date)
+        if problem:
+            raise ValidationError(problem)
+        for line in entry.lines:
+            info = self.accounts_by_id.get(line.account_id)
+            if info is None:
+                raise ValidationError(f"unknown account id {line.account_id}")
+            problem = self.account_problem(info.code)
+            if problem:
+                raise ValidationError(problem)
+        entry.fiscal_year_id = self.period(entry.date).fiscal_year_id
+
+    # ---- numbering
+    def _take_numbers(self, journal_id: int, fiscal_year_id: int, count: int) -> int:
+        """Reserve `count` consecutive numbers; the sequence row stays locked until commit."""
+        key = (journal_id, fiscal_year_id)
+        if key not in self._sequences:
+            stmt = select(NumberSequence.next_number).where(
+                NumberSequence.journal_id == journal_id, NumberSequence.fiscal_year_id == fiscal_year_id
+            )
+            if is_postgres(self.session):
+                stmt = stmt.with_for_update()
+            current = self.session.execute(stmt).scalar_one_or_none()
+            if current is None:
+                self.session.add(NumberSequence(journal_id=journal_id, fiscal_year_id=fiscal_year_id, next_number=1))
+                self.session.flush()
+                current = 1
+            self._sequences[key] = current
+        first = self._sequences[key]
+        self._sequences[key] = first + count
+        self.session.execute(
+            update(NumberSequence)
+            .where(NumberSequence.journal_id == journal_id, NumberSequence.fiscal_year_id == fiscal_year_id)
+            .values(next_number=first + count)
+        )
+        return first
+
+    # ---- writing
+    def write(self, entries: Sequence[PreparedEntry]) -> list[int]:
+        """Number and write checked entries (new ones inserted, drafts updated); returns their ids."""
+        if not entries:
+            return []
+        now = self.ctx.clock.now()
+        fy_names = {}
+        journal_codes = {jid: code for code, (jid, _c) in (self._journals or {}).items()}
+        if len(journal_codes) == 0 or any(e.journal_id not in journal_codes for e in entries):
+            journal_codes = dict(self.session.execute(select(Journal.id, Journal.code)).all())
+        # consecutive numbers per series, in the order given
+        by_series: dict[tuple[int, int], list[PreparedEntry]] = {}
+        for entry in entries:
+            by_series.setdefault((entry.journal_id, entry.fiscal_year_id), []).append(entry)
+        sequences: dict[int, int] = {}
+        for (journal_id, fy_id), group in by_series.items():
+            if fy_id not in fy_names:
+                fy_names[fy_id] = self.session.get(FiscalYear, fy_id).name  # type: ignore[union-attr]
+            first = self._take_numbers(journal_id, fy_id, len(group))
+            for offset, entry in enumerate(group):
+                sequences[id(entry)] = first + offset
+                entry.number = f"{journal_codes[journal_id]}-{fy_names[fy_id]}-{first + offset:06d}"
+
+        drafts = [e for e in entries if e.id is not None]
+        new = [e for e in entries if e.id is None]
+        for entry, entry_id in zip(new, reserve_ids(self.session, "journal_entries", len(new)), strict=True):
+            entry.id = entry_id
+        append_rows(
+            self.session,
+            "journal_entries",
+            ENTRY_COLUMNS,
+            [
+                (
+                    e.id,
+                    e.journal_id,
+                    EntryState.POSTED.value,
+                    e.date,
+                    e.memo,
+                    e.reference,
+                    e.fiscal_year_id,
+                    sequences[id(e)],
+                    e.number,
+                    e.total,
+                    e.source,
+                    e.auto_reverse,
+                    e.reversal_of_id,
+                    self.ctx.user_id,
+                    now,
+                    self.ctx.user_id,
+                    now,
+                    1,
+                )
+                for e in new
+            ],
+        )
+        for e in drafts:
+            result = self.session.execute(
+                update(JournalEntry)
+                .where(JournalEntry.id == e.id, JournalEntry.state == EntryState.DRAFT)
+                .values(
+                    state=EntryState.POSTED,
+                    fiscal_year_id=e.fiscal_year_id,
+                    sequence=sequences[id(e)],
+                    number=e.number,
+                    total=e.total,
+                    posted_by=self.ctx.user_id,
+                    posted_at=now,
+                    version=JournalEntry.version + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:
+                raise ValidationError(f"entry {e.id} is no longer a draft")
+        self._write_lines(entries)
+        return [e.id for e in entries]  # type: ignore[misc]
+
+    def _write_lines(self, entries: Iterable[PreparedEntry]) -> None:
+        rows = []
+        for entry in entries:
+            for line_no, line in enumerate(entry.lines, start=1):
+                rows.append(
+                    (
+                        entry.id,
+                        line_no,
+                        line.account_id,
+                        entry.date,
+                        line.amount,
+                        line.memo,
+                        line.department_id,
+                        line.project_id,
+                    )
+                )
+        ids = reserve_ids(self.session, "journal_lines", len(rows))
+        append_rows(
+            self.session,
+            "journal_lines",
+            LINE_COLUMNS,
+            [(line_id, *row) for line_id, row in zip(ids, rows, strict=True)],
+        )
+
+
+def ensure_fiscal_year(session: Session, day: date, start_month: int) -> FiscalYear:
+    """The fiscal year containing `day`, created with its twelve open monthly periods if missing."""
+    span = fiscal_year_containing(day, start_month)
+    existing = session.execute(select(FiscalYear).where(FiscalYear.start_date == span.start)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    overlapping = session.execute(
+        select(FiscalYear).where(FiscalYear.start_date <= span.end, FiscalYear.end_date >= span.start)
+    ).scalar_one_or_none()
+    if overlapping is not None:
+        raise ValidationError(f"fiscal year {overlapping.name} overlaps the year starting {span.start}")
+    year = FiscalYear(name=span.name, start_date=span.start, end_date=span.end)
+    year.periods = [
+        Period(number=p.number, start_date=p.start, end_date=p.end, state=PeriodState.OPEN) for p in span.periods
+    ]
+    session.add(year)
+    session.flush()
+    return year

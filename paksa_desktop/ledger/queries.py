@@ -1,0 +1,647 @@
+"""Read models of the general ledger for screens, reports and the CLI.
+
+Everything returned is a frozen plain value with Decimal amounts; sessions are closed before the
+values leave. Money sums are computed by the database over the covering index on journal_lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from paksa_desktop.core.errors import NotFoundError, ValidationError
+from paksa_desktop.core.money import currency_exponent, from_minor, parse_amount, to_minor
+from paksa_desktop.ledger.models import (
+    Account,
+    AccountSubtype,
+    AccountType,
+    CompanySettings,
+    Department,
+    DraftLine,
+    EntryState,
+    FiscalYear,
+    Frequency,
+    Journal,
+    JournalEntry,
+    JournalLine,
+    Period,
+    PeriodState,
+    Project,
+    RecurringTemplate,
+)
+from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.security.context import UserContext
+from paksa_desktop.security.models import User
+from paksa_desktop.security.permissions import Permission
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyInfo:
+    name: str
+    base_currency: str
+    exponent: int
+    fiscal_year_start_month: int
+    lock_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    id: int
+    code: str
+    name: str
+    type: AccountType
+    subtype: AccountSubtype
+    currency: str
+    parent_id: int | None
+    parent_code: str | None
+    is_active: bool
+    is_leaf: bool
+    balance: Decimal  # posted balance to date, debit positive; parents include their children
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class CodeName:
+    id: int
+    code: str
+    name: str
+    is_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRow:
+    id: int
+    fiscal_year: str
+    number: int
+    start_date: date
+    end_date: date
+    state: PeriodState
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalanceRow:
+    account_id: int
+    code: str
+    name: str
+    type: AccountType
+    opening: Decimal
+    debit: Decimal
+    credit: Decimal
+    closing: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalance:
+    """As of a date (`start` is None): debit/credit hold the closing balance on its side.
+    For a range: opening before `start`, the range's gross debits and credits, closing at `end`."""
+
+    start: date | None
+    end: date | None
+    currency: str
+    rows: tuple[TrialBalanceRow, ...]
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((r.debit for r in self.rows), Decimal(0))
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((r.credit for r in self.rows), Decimal(0))
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.total_debit == self.total_credit and sum((r.closing for r in self.rows), Decimal(0)) == 0
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    line_id: int
+    date: date
+    entry_id: int
+    number: str
+    memo: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal  # running balance after this line
+    department: str
+    project: str
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPage:
+    lines: tuple[LedgerLine, ...]
+    opening: Decimal  # balance before the first line of the page
+    cursor: tuple[date, int] | None  # pass back to get the next page; None at the end
+
+    @property
+    def closing(self) -> Decimal:
+        return self.lines[-1].balance if self.lines else self.opening
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    id: int
+    number: str
+    date: date
+    journal: str
+    state: EntryState
+    memo: str
+    reference: str
+    total: Decimal
+    created_by: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntryLineRow:
+    account_code: str
+    account_name: str
+    debit: Decimal
+    credit: Decimal
+    memo: str
+    department: str
+    project: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDetail:
+    id: int
+    number: str
+    journal: str
+    date: date
+    state: EntryState
+    memo: str
+    reference: str
+    auto_reverse: bool
+    version: int
+    lines: tuple[EntryLineRow, ...]
+    created_by: str
+    created_at: datetime
+    posted_by: str
+    posted_at: datetime | None
+    reversal_of: tuple[int, str] | None
+    reversed_by: tuple[int, str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    text: str = ""
+    amount: str = ""  # a decimal; matches the entry total or any line amount
+    account: str = ""  # account code
+    date_from: date | None = None
+    date_to: date | None = None
+    user: str = ""
+    state: EntryState | None = None
+    journal: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecurringRow:
+    id: int
+    name: str
+    journal: str
+    frequency: Frequency
+    next_date: date
+    end_date: date | None
+    post: bool
+    is_active: bool
+    memo: str
+    lines: tuple[EntryLineRow, ...]
+
+
+def _dec(units: int | None, exponent: int) -> Decimal:
+    return from_minor(int(units or 0), exponent)
+
+
+class LedgerQueries:
+    def __init__(self, engine: Engine, ctx: UserContext) -> None:
+        self.engine = engine
+        self.ctx = ctx
+        self._exponent: int | None = None
+
+    def _read(self) -> UnitOfWork:
+        self.ctx.require(Permission.LEDGER_VIEW)
+        return UnitOfWork(self.engine, write=False)
+
+    def _exp(self, s: Session) -> int:
+        if self._exponent is None:
+            currency = s.execute(select(CompanySettings.base_currency)).scalar_one()
+            self._exponent = currency_exponent(currency)
+        return self._exponent
+
+    # ---------------------------------------------------------------- company and reference data
+    def company(self) -> CompanyInfo:
+        with self._read() as uow:
+            c = uow.session.execute(select(CompanySettings)).scalar_one()
+            return CompanyInfo(
+                c.name, c.base_currency, currency_exponent(c.base_currency), c.fiscal_year_start_month, c.lock_date
+            )
+
+    def accounts(self, as_of: date | None = None) -> list[AccountRow]:
+        """Every account in code order with its posted balance (parents roll up their children)."""
+        with self._read() as uow:
+            s = uow.session
+            exp = self._exp(s)
+            sums = select(JournalLine.account_id, func.sum(JournalLine.amount)).group_by(JournalLine.account_id)
+            if as_of is not None:
+                sums = sums.where(JournalLine.date <= as_of)
+            own = dict(s.execute(sums).all())
+            parent = aliased(Account)
+            rows = s.execute(
+                select(Account, parent.code).outerjoin(parent, Account.parent_id == parent.id).order_by(Account.code)
+            ).all()
+            children: dict[int, list[int]] = {}
+            for account, _ in rows:
+                if account.parent_id is not None:
+                    children.setdefault(account.parent_id, []).append(account.id)
+
+            def rolled(account_id: int) -> int:
+                return int(own.get(account_id, 0) or 0) + sum(rolled(c) for c in children.get(account_id, []))
+
+            return [
+                AccountRow(
+                    a.id,
+                    a.code,
+                    a.name,
+                    a.type,
+                    a.subtype,
+                    a.currency,
+                    a.parent_id,
+                    parent_code,
+                    a.is_active,
+                    a.id not in children,
+                    _dec(rolled(a.id), exp),
+                    a.version,
+                )
+                for a, parent_code in rows
+            ]
+
+    def account(self, code: str) -> AccountRow:
+        for row in self.accounts():
+            if row.code == code:
+                return row
+        raise NotFoundError(f"unknown account '{code}'")
+
+    def journals(self) -> list[CodeName]:
+        return self._code_names(Journal)
+
+    def departments(self) -> list[CodeName]:
+        return self._code_names(Department)
+
+    def projects(self) -> list[CodeName]:
+        return self._code_names(Project)
+
+    def _code_names(self, model: type[Journal] | type[Department] | type[Project]) -> list[CodeName]:
+        with self._read() as uow:
+            return [
+                CodeName(r.id, r.code, r.name, r.is_active)
+                for r in uow.session.execute(select(model).order_by(model.code)).scalars()
+            ]
+
+    def periods(self) -> list[PeriodRow]:
+        with self._read() as uow:
+            rows = uow.session.execute(
+                select(Period, FiscalYear.name).join(FiscalYear).order_by(Period.start_date)
+            ).all()
+            return [PeriodRow(p.id, fy, p.number, p.start_date, p.end_date, p.state) for p, fy in rows]
+
+    def fiscal_years(self) -> list[CodeName]:
+        with self._read() as uow:
+            return [
+                CodeName(fy.id, fy.name, f"{fy.start_date} – {fy.end_date}", True)
+                for fy in uow.session.execute(select(FiscalYear).order_by(FiscalYear.start_date)).scalars()
+            ]
+
+    def open_period(self, day: date) -> PeriodRow | None:
+        """The period containing `day` (for the status bar), or None if no fiscal year covers it."""
+        for period in self.periods():
+            if period.start_date <= day <= period.end_date:
+                return period
+        return None
+
+    # ---------------------------------------------------------------- trial balance
+    def trial_balance(
+        self,
+        *,
+        as_of: date | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        department: str | None = None,
+        project: str | None = None,
+        include_zero: bool = False,
+    ) -> TrialBalance:
+        """As of a date (or everything), or for a range `start`..`end` with opening and closing."""
+        if start is not None and as_of is not None:
+            raise ValidationError("give either an as-of date or a date range, not both")
+        if start is not None and end is not None and end < start:
+            raise ValidationError(f"the range ends ({end}) before it starts ({start})")
+        with self._read() as uow:
+            s = uow.session
+            exp = self._exp(s)
+            line = JournalLine.__table__.c
+            filters = []
+            if department:
+                filters.append(line.department_id == self._dimension_id(s, Department, department))
+            if project:
+                filters.append(line.project_id == self._dimension_id(s, Project, project))
+            last = end if start is not None else as_of
+            if last is not None:
+                filters.append(line.date <= last)
+            if start is None:
+                stmt = select(line.account_id, literal(0), func.sum(line.amount), literal(0))
+            else:
+                in_range = line.date >= start
+                stmt = select(
+                    line.account_id,
+                    func.sum(case((in_range, 0), else_=line.amount)),
+                    func.sum(case((and_(in_range, line.amount > 0), line.amount), else_=0)),
+                    func.sum(case((and_(in_range, line.amount < 0), -line.amount), else_=0)),
+                )
+            sums = s.execute(stmt.where(*filters).group_by(line.account_id)).all()
+            accounts = {a.id: a for a in s.execute(select(Account.id, Account.code, Account.name, Account.type))}
+            rows = []
+            for account_id, opening, debit, credit in sums:
+                opening, debit, credit = int(opening or 0), int(debit or 0), int(credit or 0)
+                if start is None:  # debit holds the net balance; split it onto its side
+                    closing = debit
+                    debit, credit = max(closing, 0), max(-closing, 0)
+                else:
+                    closing = opening + debit - credit
+                if not include_zero and not (opening or debit or credit or closing):
+                    continue
+                a = accounts[account_id]
+                rows.append(
+                    TrialBalanceRow(
+                        account_id,
+                        a.code,
+                        a.name,
+                        a.type,
+                        _dec(opening, exp),
+                        _dec(debit, exp),
+                        _dec(credit, exp),
+                        _dec(closing, exp),
+                    )
+                )
+            rows.sort(key=lambda r: r.code)
+            currency = s.execute(select(CompanySettings.base_currency)).scalar_one()
+            return TrialBalance(start, last, currency, tuple(rows))
+
+    @staticmethod
+    def _dimension_id(s: Session, model: type[Department] | type[Project], code: str) -> int:
+        found = s.execute(select(model.id).where(model.code == code)).scalar_one_or_none()
+        if found is None:
+            raise NotFoundError(f"unknown {model.__tablename__[:-1]} '{code}'")
+        return found
+
+    # ---------------------------------------------------------------- account ledger
+    def account_ledger(
+        self,
+        account_id: int,
+        *,
+        after: tuple[date, int] | None = None,
+        opening: Decimal | None = None,
+        limit: int = 500,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> LedgerPage:
+        """One page of an account's posted lines in (date, line) order, with running balance.
+
+        The first page computes its opening balance (lines before `start`); later pages pass back
+        `after=page.cursor, opening=page.closing`, so each page costs the same however long the account.
+        """
+        with self._read() as uow:
+            s = uow.session
+            exp = self._exp(s)
+            line = JournalLine.__table__.c
+            if s.get(Account, account_id) is None:
+                raise NotFoundError(f"account {account_id} does not exist")
+            if opening is None:
+                if start is None:
+                    opening_units = 0
+                else:
+                    opening_units = s.execute(
+                        select(func.coalesce(func.sum(line.amount), 0)).where(
+                            line.account_id == account_id, line.date < start
+                        )
+                    ).scalar_one()
+                opening = _dec(opening_units, exp)
+            entry = JournalEntry.__table__.c
+            stmt = (
+                select(
+                    line.id,
+                    line.date,
+                    line.entry_id,
+                    entry.number,
+                    line.memo,
+                    entry.memo.label("entry_memo"),
+                    line.amount,
+                    Department.code.label("dept"),
+                    Project.code.label("proj"),
+                )
+                .join_from(JournalLine.__table__, JournalEntry.__table__, entry.id == line.entry_id)
+                .outerjoin(Department, Department.id == line.department_id)
+                .outerjoin(Project, Project.id == line.project_id)
+                .where(line.account_id == account_id)
+                .order_by(line.date, line.id)
+                .limit(limit + 1)
+            )
+            if after is not None:
+                stmt = stmt.where(tuple_(line.date, line.id) > tuple_(literal(after[0]), literal(after[1])))
+            if start is not None:
+                stmt = stmt.where(line.date >= start)
+            if end is not None:
+                stmt = stmt.where(line.date <= end)
+            raw = s.execute(stmt).all()
+            more = len(raw) > limit
+            running = to_minor(opening, exp)
+            lines = []
+            for r in raw[:limit]:
+                running += r.amount
+                lines.append(
+                    LedgerLine(
+                        r.id,
+                        r.date,
+                        r.entry_id,
+                        r.number or "",
+                        r.memo or r.entry_memo,
+                        _dec(max(r.amount, 0), exp),
+                        _dec(max(-r.amount, 0), exp),
+                        _dec(running, exp),
+                        r.dept or "",
+                        r.proj or "",
+                    )
+                )
+            cursor = (lines[-1].date, lines[-1].line_id) if more and lines else None
+            return LedgerPage(tuple(lines), opening, cursor)
+
+    # ---------------------------------------------------------------- entries
+    def entries(self, flt: EntryFilter = EntryFilter(), *, offset: int = 0, limit: int = 200) -> list[EntryRow]:
+        """Entries matching the filter, newest first."""
+        with self._read() as uow:
+            s = uow.session
+            exp = self._exp(s)
+            e = JournalEntry
+            stmt = (
+                select(
+                    e.id, e.number, e.date, Journal.code, e.state, e.memo, e.reference, e.total, User.username, e.source
+                )
+                .join(Journal, Journal.id == e.journal_id)
+                .join(User, User.id == e.created_by)
+            )
+            stmt = stmt.where(*self._entry_conditions(s, flt, exp))
+            stmt = stmt.order_by(e.date.desc(), e.id.desc()).offset(offset).limit(limit)
+            return [
+                EntryRow(r[0], r[1] or "", r[2], r[3], r[4], r[5], r[6], _dec(r[7], exp), r[8], r[9])
+                for r in s.execute(stmt)
+            ]
+
+    def count_entries(self, flt: EntryFilter = EntryFilter()) -> int:
+        with self._read() as uow:
+            s = uow.session
+            e = JournalEntry
+            stmt = (
+                select(func.count())
+                .select_from(e)
+                .join(Journal, Journal.id == e.journal_id)
+                .join(User, User.id == e.created_by)
+                .where(*self._entry_conditions(s, flt, self._exp(s)))
+            )
+            return int(s.execute(stmt).scalar_one())
+
+    @staticmethod
+    def _entry_conditions(s: Session, flt: EntryFilter, exp: int) -> list:  # type: ignore[type-arg]
+        e = JournalEntry
+        conds = []
+        if flt.text.strip():
+            like = f"%{flt.text.strip().lower()}%"
+            conds.append(
+                or_(
+                    func.lower(e.memo).like(like),
+                    func.lower(e.reference).like(like),
+                    func.lower(func.coalesce(e.number, "")).like(like),
+                )
+            )
+        if flt.amount.strip():
+            try:
+                units = abs(to_minor(parse_amount(flt.amount, exp), exp))
+            except (ValueError, ValidationError) as exc:
+                raise ValidationError(f"amount filter: {exc}") from None
+            conds.append(
+                or_(
+                    e.total == units,
+                    exists().where(JournalLine.entry_id == e.id, JournalLine.amount.in_([units, -units])),
+                    exists().where(DraftLine.entry_id == e.id, DraftLine.amount.in_([units, -units])),
+                )
+            )
+        if flt.account.strip():
+            account_id = s.execute(select(Account.id).where(Account.code == flt.account.strip())).scalar()
+            if account_id is None:
+                raise ValidationError(f"account filter: unknown account '{flt.account}'")
+            conds.append(
+                or_(
+                    exists().where(JournalLine.entry_id == e.id, JournalLine.account_id == account_id),
+                    exists().where(DraftLine.entry_id == e.id, DraftLine.account_id == account_id),
+                )
+            )
+        if flt.date_from:
+            conds.append(e.date >= flt.date_from)
+        if flt.date_to:
+            conds.append(e.date <= flt.date_to)
+        if flt.user.strip():
+            conds.append(User.username == flt.user.strip())
+        if flt.state is not None:
+            conds.append(e.state == flt.state)
+        if flt.journal.strip():
+            conds.append(Journal.code == flt.journal.strip())
+        return conds
+
+    def entry(self, entry_id: int) -> EntryDetail:
+        with self._read() as uow:
+            s = uow.session
+            exp = self._exp(s)
+            e = s.get(JournalEntry, entry_id)
+            if e is None:
+                raise NotFoundError(f"journal entry {entry_id} does not exist")
+            model = DraftLine if e.state is EntryState.DRAFT else JournalLine
+            rows = s.execute(
+                select(Account.code, Account.name, model.amount, model.memo, Department.code, Project.code)
+                .join(Account, Account.id == model.account_id)
+                .outerjoin(Department, Department.id == model.department_id)
+                .outerjoin(Project, Project.id == model.project_id)
+                .where(model.entry_id == entry_id)
+                .order_by(model.line_no)
+            ).all()
+            lines = tuple(
+                EntryLineRow(
+                    code, name, _dec(max(amount, 0), exp), _dec(max(-amount, 0), exp), memo, dept or "", proj or ""
+                )
+                for code, name, amount, memo, dept, proj in rows
+            )
+            users = dict(s.execute(select(User.id, User.username)).all())
+            journal = s.execute(select(Journal.code).where(Journal.id == e.journal_id)).scalar_one()
+
+            def link(other_id: int | None) -> tuple[int, str] | None:
+                if other_id is None:
+                    return None
+                number = s.execute(select(JournalEntry.number).where(JournalEntry.id == other_id)).scalar()
+                return other_id, number or ""
+
+            return EntryDetail(
+                e.id,
+                e.number or "",
+                journal,
+                e.date,
+                e.state,
+                e.memo,
+                e.reference,
+                e.auto_reverse,
+                e.version,
+                lines,
+                users.get(e.created_by, ""),
+                e.created_at,
+                users.get(e.posted_by or 0, ""),
+                e.posted_at,
+                link(e.reversal_of_id),
+                link(e.reversed_by_id),
+            )
+
+    def recurring(self) -> list[RecurringRow]:
+        with self._read() as uow:
+            s = uow.session
+            exp = self._exp(s)
+            accounts = {a.id: (a.code, a.name) for a in s.execute(select(Account.id, Account.code, Account.name))}
+            departments = dict(s.execute(select(Department.id, Department.code)).all())
+            projects = dict(s.execute(select(Project.id, Project.code)).all())
+            journals = dict(s.execute(select(Journal.id, Journal.code)).all())
+            result = []
+            for t in s.execute(select(RecurringTemplate).order_by(RecurringTemplate.name)).scalars():
+                lines = tuple(
+                    EntryLineRow(
+                        *accounts[ln.account_id],
+                        _dec(max(ln.amount, 0), exp),
+                        _dec(max(-ln.amount, 0), exp),
+                        ln.memo,
+                        departments.get(ln.department_id or 0, ""),
+                        projects.get(ln.project_id or 0, ""),
+                    )
+                    for ln in t.lines
+                )
+                result.append(
+                    RecurringRow(
+                        t.id,
+                        t.name,
+                        journals[t.journal_id],
+                        t.frequency,
+                        t.next_date,
+                        t.end_date,
+                        t.post,
+                        t.is_active,
+                        t.memo,
+                        lines,
+                    )
+                )
+            return result

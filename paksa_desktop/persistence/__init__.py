@@ -1,0 +1,1 @@
+"""Engines, units of work and migrations for SQLite company files and PostgreSQL databases."""

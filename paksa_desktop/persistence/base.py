@@ -1,0 +1,27 @@
+"""Declarative base shared by every module's tables, with stable constraint names for migrations."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def all_metadata() -> MetaData:
+    """Metadata with every module's tables registered (importing the model modules registers them)."""
+    import paksa_desktop.audit.models
+    import paksa_desktop.ledger.models
+    import paksa_desktop.security.models  # noqa: F401
+
+    return Base.metadata

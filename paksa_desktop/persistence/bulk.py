@@ -1,0 +1,62 @@
+"""Fast appends of many rows in the caller's transaction: executemany on SQLite, COPY on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+
+def _sqlite_value(value: Any) -> Any:
+    # Same text forms SQLAlchemy's SQLite Date/DateTime types write and read.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def append_rows(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert `rows` (tuples in `columns` order) into `table`; ids must be given by the caller."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+    if any(isinstance(v, (date, bool)) for v in rows[0]):
+        rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
+    conn.exec_driver_sql(sql, list(rows))
+
+
+def reserve_ids(session: Session, table: str, count: int) -> list[int]:
+    """`count` fresh primary keys for `table`, safe against other writers.
+
+    SQLite: the caller's write transaction holds the database lock, so max(id) is stable.
+    PostgreSQL: values drawn from the table's identity sequence.
+    """
+    if count <= 0:
+        return []
+    if is_postgres(session):
+        result = session.execute(
+            text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"),
+            {"n": count},
+        )
+        return [row[0] for row in result]
+    start = session.execute(text(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")).scalar_one()
+    return list(range(start, start + count))

@@ -1,0 +1,71 @@
+"""Bring a company database to the schema this version expects (Alembic, one history, both engines)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+
+from paksa_desktop.core.errors import CompanyError
+from paksa_desktop.persistence.engine import sqlite_path
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(str(files("db")))))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def is_empty(engine: Engine) -> bool:
+    return not inspect(engine).get_table_names()
+
+
+def upgrade(engine: Engine, *, backup: bool = True) -> Path | None:
+    """Migrate to head. A SQLite file that already holds data is first copied to a dated backup.
+
+    Returns the backup's path, if one was made.
+    """
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return None
+    if current is not None:
+        known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+        if current not in known:
+            raise CompanyError(
+                f"this company database was written by a newer Paksa version (schema {current}); "
+                "upgrade Paksa to open it"
+            )
+    elif not is_empty(engine):
+        raise CompanyError("this database holds tables that are not a Paksa company")
+    saved = None
+    path = sqlite_path(engine.url)
+    if backup and current is not None and path is not None and path.exists():
+        saved = path.with_name(f"{path.stem}.{datetime.now():%Y%m%d-%H%M%S}.before-{head}{path.suffix}.bak")
+        engine.dispose()
+        with engine.connect() as conn:  # fold the WAL into the main file so the copy is complete
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy2(path, saved)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    return saved

@@ -1,0 +1,1 @@
+"""Users, password hashing, roles and permissions."""
