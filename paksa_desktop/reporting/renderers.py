@@ -1,0 +1,95 @@
+"""Render a Report to CSV (plain decimals, for machines), Excel (numbers with formats) or a text table."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from paksa_desktop.integration.tabular import write_table
+from paksa_desktop.reporting.formatting import cell_text
+from paksa_desktop.reporting.model import ColumnKind, Report, ReportRow
+
+
+def _plain(value: object, exponent: int) -> object:
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal(1).scaleb(-exponent))  # a number: never formula-escaped
+    return value
+
+
+def to_csv(report: Report, path: Path, *, include_totals: bool = False) -> int:
+    """Plain decimal strings with '.', no grouping, minus sign: the form other tools read."""
+    rows = report.rows + (report.totals if include_totals else ())
+    return write_table(
+        path, [c.key for c in report.columns], [[_plain(v, report.exponent) for v in r.cells] for r in rows], fmt="csv"
+    )
+
+
+def to_xlsx(report: Report, path: Path, *, sheet: str | None = None) -> int:
+    """Numbers stay numbers (money with the currency's decimals); a title block above the table."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+
+    from paksa_desktop.integration.tabular import escape_text
+
+    workbook = openpyxl.Workbook()
+    ws = workbook.active
+    ws.title = (sheet or report.title)[:31]
+    ws.append([report.title])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([" · ".join(p for p in (report.company, report.subtitle, report.currency) if p)])
+    ws.append([])
+    ws.append([c.title for c in report.columns])
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+    money_format = (
+        "#,##0"
+        + ("." + "0" * report.exponent if report.exponent else "")
+        + ";(#,##0"
+        + ("." + "0" * report.exponent if report.exponent else "")
+        + ")"
+    )
+
+    def append(row: ReportRow) -> None:
+        ws.append([escape_text(v) if isinstance(v, str) else v for v in row.cells])
+        for column, cell in zip(report.columns, ws[ws.max_row], strict=False):
+            if column.kind is ColumnKind.MONEY:
+                cell.number_format = money_format
+                cell.alignment = Alignment(horizontal="right")
+            elif column.kind is ColumnKind.DATE:
+                cell.number_format = "yyyy-mm-dd"
+            if row.style.value in ("total", "subtotal", "heading"):
+                cell.font = Font(bold=True)
+
+    for row in report.rows + report.totals:
+        append(row)
+    for index, column in enumerate(report.columns, start=1):
+        letter = openpyxl.utils.get_column_letter(index)
+        ws.column_dimensions[letter].width = 16 if column.numeric else (40 if column.key in ("name", "memo") else 14)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    workbook.save(path)
+    return len(report.rows)
+
+
+def to_text(report: Report) -> str:
+    """A fixed-width table for the terminal: numbers right-aligned, negatives in parentheses."""
+    header = [c.title for c in report.columns]
+    body = [[cell_text(v, report.exponent) for v in r.cells] for r in report.rows]
+    totals = [[cell_text(v, report.exponent) for v in r.cells] for r in report.totals]
+    widths = [max(len(x) for x in column) for column in zip(header, *body, *totals, strict=False)]
+
+    def fmt(cells: list[str]) -> str:
+        parts = [
+            cell.rjust(w) if col.numeric else cell.ljust(w)
+            for cell, w, col in zip(cells, widths, report.columns, strict=False)
+        ]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    lines = [report.title]
+    if report.company or report.subtitle:
+        lines.append(" · ".join(p for p in (report.company, report.subtitle, report.currency) if p))
+    lines += ["", fmt(header), rule, *(fmt(r) for r in body)]
+    if totals:
+        lines += [rule, *(fmt(r) for r in totals)]
+    return "\n".join(lines) + "\n"
