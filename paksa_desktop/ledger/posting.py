@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from paksa_desktop.core.errors import NotFoundError, ValidationError
@@ -172,11 +173,15 @@ class Poster:
         """The period containing `day`; creates its fiscal year (and periods) if none exists yet."""
         info = self._periods.get(day)
         if info is None:
-            row = self.session.execute(
+            stmt = (
                 select(Period.state, FiscalYear.id, FiscalYear.name)
                 .join(FiscalYear, Period.fiscal_year_id == FiscalYear.id)
                 .where(Period.start_date <= day, Period.end_date >= day)
-            ).first()
+            )
+            if is_postgres(self.session):
+                # A shared lock: closing this period waits until our posting commits, and vice versa.
+                stmt = stmt.with_for_update(read=True, of=Period)
+            row = self.session.execute(stmt).first()
             if row is None:
                 ensure_fiscal_year(self.session, day, self.fiscal_year_start_month)
                 return self.period(day)
@@ -225,6 +230,12 @@ class Poster:
                 NumberSequence.journal_id == journal_id, NumberSequence.fiscal_year_id == fiscal_year_id
             )
             if is_postgres(self.session):
+                # Create the series row if another client has not, then hold it until commit.
+                self.session.execute(
+                    pg_insert(NumberSequence)
+                    .values(journal_id=journal_id, fiscal_year_id=fiscal_year_id, next_number=1)
+                    .on_conflict_do_nothing()
+                )
                 stmt = stmt.with_for_update()
             current = self.session.execute(stmt).scalar_one_or_none()
             if current is None:
@@ -345,6 +356,8 @@ class Poster:
 def ensure_fiscal_year(session: Session, day: date, start_month: int) -> FiscalYear:
     """The fiscal year containing `day`, created with its twelve open monthly periods if missing."""
     span = fiscal_year_containing(day, start_month)
+    if is_postgres(session):  # two clients must not both create the same year
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('paksa.fiscal_years'))"))
     existing = session.execute(select(FiscalYear).where(FiscalYear.start_date == span.start)).scalar_one_or_none()
     if existing is not None:
         return existing
