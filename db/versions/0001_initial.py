@@ -279,6 +279,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("next_date", sa.Date(), nullable=False),
+        sa.Column("anchor_day", sa.Integer(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=True),
         sa.Column("post", sa.Boolean(), nullable=False),
         sa.Column("memo", sa.Text(), nullable=False),

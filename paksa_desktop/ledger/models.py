@@ -283,6 +283,7 @@ class RecurringTemplate(Base):
     journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"))
     frequency: Mapped[Frequency] = mapped_column(_enum(Frequency, "frequency"))
     next_date: Mapped[date] = mapped_column(Date)
+    anchor_day: Mapped[int] = mapped_column(Integer, default=1)  # day of month the series keeps (31 = month end)
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     post: Mapped[bool] = mapped_column(Boolean, default=False)  # post, or only create drafts
     memo: Mapped[str] = mapped_column(Text, default="")

@@ -19,7 +19,7 @@ from paksa_desktop.audit import trail
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import ConflictError, NotFoundError, ValidationError
 from paksa_desktop.core.money import is_currency, to_minor
-from paksa_desktop.core.periods import add_months
+from paksa_desktop.core.periods import add_months, month_end
 from paksa_desktop.ledger.commands import (
     AccountInput,
     EntryInput,
@@ -37,6 +37,7 @@ from paksa_desktop.ledger.models import (
     DraftLine,
     EntryState,
     FiscalYear,
+    Frequency,
     Journal,
     JournalEntry,
     JournalLine,
@@ -541,8 +542,8 @@ class LedgerService:
             ]
             if not lines:
                 return None, Changes()
-            net = -sum(line.amount for line in lines)
-            lines.append(PreparedLine(retained.id, -net, f"Net result {year.name}"))
+            # the balancing line: a profit (net credit on income/expense) is credited to retained earnings
+            lines.append(PreparedLine(retained.id, -sum(line.amount for line in lines), f"Net result {year.name}"))
             poster = Poster(s, self.ctx)
             journal_id, _ = poster.journal(journal)
             prepared = PreparedEntry(
@@ -581,6 +582,7 @@ class LedgerService:
             template.journal_id = journal_id
             template.frequency = data.frequency
             template.next_date = data.next_date
+            template.anchor_day = data.next_date.day
             template.end_date = data.end_date
             template.post = data.post
             template.memo = data.memo
@@ -689,7 +691,7 @@ class LedgerService:
                         )
                         created.append(entry.id)
                     occurrence += 1
-                    template.next_date = add_months(template.next_date, template.frequency.months)
+                    template.next_date = _next_occurrence(template.next_date, template.frequency, template.anchor_day)
                 if template.end_date is not None and template.next_date > template.end_date:
                     template.is_active = False
                 trail.record(
@@ -721,6 +723,12 @@ class LedgerService:
                 count += len(batch)
             trail.record(s, self.ctx, action, "journal_entry", after={**summary, "entries": count})
         return Changes.of(Kind.ENTRIES, Kind.PERIODS)
+
+
+def _next_occurrence(day: date, frequency: Frequency, anchor_day: int) -> date:
+    """Step a month, quarter or year, keeping the template's day of month (31st -> month end)."""
+    moved = add_months(day.replace(day=1), frequency.months)
+    return moved.replace(day=min(anchor_day, month_end(moved).day))
 
 
 def _entry_summary(data: EntryInput) -> dict[str, Any]:
