@@ -14,11 +14,13 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
 from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import AuthenticationError, CompanyError, ValidationError
 from paksa_desktop.core.money import is_currency
+from paksa_desktop.ledger.import_accounts import read_accounts_file
 from paksa_desktop.ledger.models import CompanySettings, Journal
 from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
@@ -28,7 +30,7 @@ from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import Role, RolePermission, User, UserRole
 from paksa_desktop.security.passwords import hash_password, needs_rehash, verify_password
-from paksa_desktop.security.permissions import BUILTIN_ROLES
+from paksa_desktop.security.permissions import BUILTIN_ROLES, Permission
 
 TEMPLATES = ("standard", "empty")
 DEFAULT_JOURNALS = (
@@ -154,8 +156,6 @@ class Company:
         try:
             company._seed(spec)
             ctx = company.login(spec.admin, spec.admin_password)
-            from paksa_desktop.ledger.import_accounts import read_accounts_file
-
             rows = read_accounts_file(chart)
             if rows:
                 company.ledger(ctx).import_accounts(rows)
@@ -216,10 +216,7 @@ class Company:
             uow.commit()
 
     # ------------------------------------------------------------------ users
-    def _context(self, s: object, user: User) -> UserContext:
-        from sqlalchemy.orm import Session
-
-        assert isinstance(s, Session)
+    def _context(self, s: Session, user: User) -> UserContext:
         permissions = frozenset(
             s.execute(
                 select(RolePermission.permission)
@@ -253,8 +250,6 @@ class Company:
         full_name: str = "",
     ) -> None:
         """Minimal user creation (the security module extends it): a user holding named roles."""
-        from paksa_desktop.security.permissions import Permission
-
         ctx.require(Permission.USER_MANAGE)
         with UnitOfWork(self.engine) as uow:
             s = uow.session
