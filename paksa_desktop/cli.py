@@ -1,0 +1,705 @@
+"""The `paksa` command: the GUI launcher and the scriptable face of the same services.
+
+Other tools rely on this interface (docs/cli.md is its reference), so its commands, options, output
+formats and exit statuses change only compatibly. Every command is a thin shell over a service call:
+the rules live in the services, the CLI only parses arguments, finds the password and reports.
+
+Exit statuses: 0 success, 1 the command failed (a clear one-line reason on stderr), 2 usage error,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from paksa_desktop import __version__
+from paksa_desktop.core.errors import ImportFileError, NotFoundError, PaksaError
+
+PROG = "paksa"
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+KEYRING_SERVICE = "paksa"
+
+Progress = Callable[[int, int], None]
+
+
+class CliError(PaksaError):
+    """A problem with what the command was given (no database, no password, ...)."""
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def _date(text: str) -> date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
+
+
+def _month(text: str) -> date:
+    try:
+        if len(text) != 7:
+            raise ValueError
+        return date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month in the form YYYY-MM") from None
+
+
+def _fiscal_month(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 12:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month number 1..12")
+    return int(text)
+
+
+def _db(args: argparse.Namespace) -> str:
+    db = getattr(args, "db", None) or os.environ.get("PAKSA_DB")
+    if not db:
+        raise CliError("no company database given; use --db PATH_OR_URL or set PAKSA_DB")
+    return str(db)
+
+
+def _user(args: argparse.Namespace) -> str:
+    return str(getattr(args, "user", None) or os.environ.get("PAKSA_USER") or "admin")
+
+
+def _is_plaintext(backend: Any) -> bool:
+    kind = type(backend)
+    return "plaintext" in kind.__name__.lower() or kind.__module__.startswith(("keyring.backends.fail",))
+
+
+def _keyring_password(user: str, location: str) -> str | None:
+    """The password stored in the OS keyring, or None: any keyring trouble counts as absent."""
+    try:
+        import keyring
+
+        backend = keyring.get_keyring()
+        candidates = list(getattr(backend, "backends", None) or [backend])
+        for candidate in candidates:
+            if _is_plaintext(candidate):
+                continue  # never trust a password kept in clear text
+            try:
+                found = candidate.get_password(KEYRING_SERVICE, f"{user}@{location}")
+            except Exception:
+                continue
+            if found:
+                return str(found)
+    except Exception:  # NoKeyringError, D-Bus trouble, a backend that prompts on a closed stdin...
+        return None
+    return None
+
+
+def _prompt(prompt: str) -> str:
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise CliError("no password given") from None
+
+
+def _password(user: str, location: str) -> str:
+    """PAKSA_PASSWORD, else the OS keyring, else a prompt on a terminal, else a clear error."""
+    given = os.environ.get("PAKSA_PASSWORD")
+    if given:
+        return given
+    stored = _keyring_password(user, location)
+    if stored:
+        return stored
+    if sys.stdin.isatty():
+        return _prompt(f"Password for {user} on {location}: ")
+    raise CliError(
+        f"no password for user '{user}': set PAKSA_PASSWORD, store it in the OS keyring, "
+        "or run the command in a terminal to be asked"
+    )
+
+
+def _new_password(user: str) -> str:
+    given = os.environ.get("PAKSA_PASSWORD")
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise CliError(
+            f"no password for the administrator '{user}': set PAKSA_PASSWORD or run the command in a terminal"
+        )
+    first = _prompt(f"Password for the administrator '{user}': ")
+    if not first:
+        raise CliError("the administrator needs a password")
+    if _prompt("Repeat the password: ") != first:
+        raise CliError("the two passwords differ; nothing was created")
+    return first
+
+
+@dataclass
+class Books:
+    """An open company with the command's user logged in."""
+
+    company: Any  # paksa_desktop.company.Company (imported lazily: `paksa --version` stays fast)
+    ctx: Any
+
+    @property
+    def ledger(self) -> Any:
+        return self.company.ledger(self.ctx)
+
+    @property
+    def queries(self) -> Any:
+        return self.company.ledger_queries(self.ctx)
+
+
+@contextmanager
+def _books(args: argparse.Namespace) -> Iterator[Books]:
+    from paksa_desktop.company import Company
+
+    company = Company.open(_db(args))
+    try:
+        user = _user(args)
+        ctx = company.login(user, _password(user, company.location))
+        yield Books(company, ctx)
+    finally:
+        company.close()
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Progress | None]:
+    """A progress bar on stderr when it is a terminal; nothing at all otherwise (scripts, logs)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------- commands
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    """No subcommand: open the desktop window (on --db / PAKSA_DB if given)."""
+    db = getattr(args, "db", None) or os.environ.get("PAKSA_DB") or None
+    try:
+        from ui.app import run_gui
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("ui", "ui.app"):
+            raise
+        raise CliError(
+            "the desktop interface is not available in this installation; use a subcommand (see 'paksa --help')"
+        ) from None
+    return int(run_gui(db) or 0)
+
+
+def cmd_company_create(args: argparse.Namespace) -> int:
+    from paksa_desktop.company import Company, NewCompany
+
+    db = _db(args)
+    admin = args.admin or _user(args)
+    spec = NewCompany(
+        name=args.name,
+        currency=args.currency.upper(),
+        fiscal_year_start_month=args.fiscal_year_start,
+        template=args.template,
+        admin=admin,
+        admin_password=_new_password(admin),
+    )
+    with Company.create(db, spec) as company:
+        _say(f"Created company '{spec.name.strip()}' ({spec.currency}) at {company.location}; administrator '{admin}'")
+    return EXIT_OK
+
+
+def cmd_company_info(args: argparse.Namespace) -> int:
+    from paksa_desktop.ledger.models import EntryState
+    from paksa_desktop.ledger.queries import EntryFilter
+
+    with _books(args) as books:
+        q = books.queries
+        info = q.company()
+        years = q.fiscal_years()
+        rows = [
+            ("Company", info.name),
+            ("Location", books.company.location),
+            ("Currency", info.base_currency),
+            ("Fiscal year starts", date(2000, info.fiscal_year_start_month, 1).strftime("%B")),
+            ("Fiscal years", ", ".join(y.code for y in years) or "none yet"),
+            ("Lock date", str(info.lock_date or "none")),
+            ("Accounts", str(len(q.accounts()))),
+            ("Posted entries", str(q.count_entries() - q.count_entries(EntryFilter(state=EntryState.DRAFT)))),
+            ("Draft entries", str(q.count_entries(EntryFilter(state=EntryState.DRAFT)))),
+        ]
+        width = max(len(k) for k, _ in rows)
+        for key, value in rows:
+            _say(f"{key + ':':<{width + 1}} {value}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from paksa_desktop.demo import DEMO_PASSWORD, DEMO_USER, build_demo
+
+    db = _db(args)
+    with _progress("Building the demo company") as progress:
+        company = build_demo(db, progress=progress, seed=args.seed)
+    with company:
+        ctx = company.login(DEMO_USER, DEMO_PASSWORD)
+        q = company.ledger_queries(ctx)
+        years = q.fiscal_years()
+        _say(
+            f"Created the demo company '{q.company().name}' at {company.location}: "
+            f"{q.count_entries()} entries over {', '.join(y.code for y in years)}; "
+            f"log in as '{DEMO_USER}' with password '{DEMO_PASSWORD}'"
+        )
+    return EXIT_OK
+
+
+def cmd_import_accounts(args: argparse.Namespace) -> int:
+    from paksa_desktop.ledger.import_accounts import import_accounts_file
+
+    with _books(args) as books:
+        count, _ = import_accounts_file(books.ledger, books.queries, args.file)
+    _say(f"Imported {count} accounts from {args.file.name}")
+    return EXIT_OK
+
+
+def cmd_import_journal(args: argparse.Namespace) -> int:
+    from paksa_desktop.ledger.import_journal import import_journal_file
+
+    with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
+        result, _ = import_journal_file(books.ledger, args.file, journal=args.journal, progress=progress)
+    _say(f"Imported {result.entries} entries ({result.lines} lines) from {args.file.name} into journal {args.journal}")
+    return EXIT_OK
+
+
+def cmd_report_trial_balance(args: argparse.Namespace) -> int:
+    from paksa_desktop.ledger.reports import TRIAL_BALANCE_CSV, trial_balance_report
+    from paksa_desktop.reporting import renderers
+
+    if args.as_of is not None and (args.start is not None or args.end is not None):
+        args.parser.error("give either --as-of or --from/--to, not both")
+    if args.format == "xlsx" and args.output is None:
+        args.parser.error("--format xlsx needs --output FILE")
+    as_of, start, end = args.as_of, args.start, args.end
+    if start is None and end is not None:
+        as_of, end = end, None  # --to alone is the balance as of that day
+    with _books(args) as books:
+        q = books.queries
+        info = q.company()
+        tb = q.trial_balance(as_of=as_of, start=start, end=end, department=args.department, project=args.project)
+    report = trial_balance_report(tb, info.name, info.exponent)
+    if args.format == "table":
+        text = renderers.to_text(report)
+        if args.output is None:
+            sys.stdout.write(text)
+        else:
+            args.output.write_text(text, encoding="utf-8")
+            _say(f"Wrote the trial balance ({len(report.rows)} accounts) to {args.output}")
+    elif args.format == "csv":
+        machine = report.select(TRIAL_BALANCE_CSV)
+        if args.output is None:
+            with tempfile.TemporaryDirectory(prefix="paksa-") as tmp:
+                path = Path(tmp) / "trial-balance.csv"
+                renderers.to_csv(machine, path)
+                sys.stdout.write(path.read_text(encoding="utf-8"))
+        else:
+            renderers.to_csv(machine, args.output)
+            _say(f"Wrote the trial balance ({len(report.rows)} accounts) to {args.output}")
+    else:
+        renderers.to_xlsx(report, args.output)
+        _say(f"Wrote the trial balance ({len(report.rows)} accounts) to {args.output}")
+    return EXIT_OK
+
+
+def cmd_export_journal(args: argparse.Namespace) -> int:
+    from paksa_desktop.ledger.export_journal import export_journal_file
+
+    with _books(args) as books, _progress(f"Exporting to {args.output.name}") as progress:
+        count = export_journal_file(books.company.engine, books.ctx, args.output, fmt=args.format, progress=progress)
+    _say(f"Exported {count} journal lines to {args.output}")
+    return EXIT_OK
+
+
+ACCOUNT_COLUMNS = ("code", "name", "type", "parent", "subtype", "currency")
+
+
+def cmd_export_accounts(args: argparse.Namespace) -> int:
+    """The chart in the columns `paksa import accounts` reads, so it can move to another company.
+
+    The currency column is left empty for accounts in the company's base currency, so the chart
+    takes the base currency of the company it is imported into.
+    """
+    from paksa_desktop.integration.tabular import write_table
+    from paksa_desktop.security.permissions import Permission
+
+    with _books(args) as books:
+        books.ctx.require(Permission.LEDGER_EXPORT)
+        q = books.queries
+        base = q.company().base_currency
+        rows = [
+            [
+                a.code,
+                a.name,
+                a.type.value,
+                a.parent_code or "",
+                a.subtype.value,
+                "" if a.currency == base else a.currency,
+            ]
+            for a in q.accounts()
+        ]
+    count = write_table(args.output, ACCOUNT_COLUMNS, rows, fmt=args.format, sheet="Accounts")
+    _say(f"Exported {count} accounts to {args.output}")
+    return EXIT_OK
+
+
+def _period(books: Books, month: date) -> Any:
+    for period in books.queries.periods():
+        if period.start_date <= month <= period.end_date:
+            return period
+    raise NotFoundError(f"no period {month:%Y-%m}: no fiscal year covers it yet")
+
+
+def cmd_period_list(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        periods = books.queries.periods()
+        lock = books.queries.company().lock_date
+    if not periods:
+        _say("No fiscal years yet (posting the first entry creates one).")
+    else:
+        _say(f"{'Period':<8}  {'Year':<7}  {'From':<10}  {'To':<10}  State")
+        for p in periods:
+            _say(f"{p.start_date:%Y-%m}   {p.fiscal_year:<7}  {p.start_date}  {p.end_date}  {p.state.value}")
+    _say(f"Lock date: {lock or 'none'}")
+    return EXIT_OK
+
+
+def cmd_period_close(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        books.ledger.close_period(_period(books, args.month).id)
+    _say(f"Closed period {args.month:%Y-%m}")
+    return EXIT_OK
+
+
+def cmd_period_reopen(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        books.ledger.reopen_period(_period(books, args.month).id)
+    _say(f"Reopened period {args.month:%Y-%m}")
+    return EXIT_OK
+
+
+def cmd_period_lock(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        books.ledger.set_lock_date(args.date)
+    _say(f"Lock date set to {args.date}: nothing can be posted on or before it")
+    return EXIT_OK
+
+
+def cmd_period_unlock(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        books.ledger.set_lock_date(None)
+    _say("Lock date removed")
+    return EXIT_OK
+
+
+def cmd_period_close_year(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        years = {y.code: y for y in books.queries.fiscal_years()}
+        if args.year not in years:
+            known = ", ".join(years) or "none"
+            raise NotFoundError(f"no fiscal year '{args.year}' (fiscal years: {known})")
+        ref, _ = books.ledger.close_year(years[args.year].id, journal=args.journal)
+    if ref is None:
+        _say(f"Fiscal year {args.year} has no income or expense to close")
+    else:
+        _say(f"Posted the closing entry {ref.number} for fiscal year {args.year}")
+    return EXIT_OK
+
+
+def cmd_recurring_run(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        as_of = args.as_of or books.company.today()
+        run, _ = books.ledger.run_recurring(as_of)
+    drafts = len(run.created) - run.posted
+    _say(f"Recurring entries due by {as_of}: {run.posted} posted, {drafts} saved as drafts")
+    return EXIT_OK
+
+
+def _entry_id(books: Books, number: str) -> int:
+    from paksa_desktop.ledger.queries import EntryFilter
+
+    for row in books.queries.entries(EntryFilter(text=number), limit=1000):
+        if row.number == number:
+            return int(row.id)
+    raise NotFoundError(f"no posted entry numbered '{number}'")
+
+
+def cmd_entry_reverse(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        ref, _ = books.ledger.reverse(_entry_id(books, args.number), on=args.date, memo=args.memo)
+    _say(f"Posted {ref.number}, reversing {args.number}")
+    return EXIT_OK
+
+
+def cmd_entry_show(args: argparse.Namespace) -> int:
+    from paksa_desktop.reporting.formatting import money_text
+
+    with _books(args) as books:
+        detail = books.queries.entry(_entry_id(books, args.number))
+        exponent = books.queries.company().exponent
+    _say(f"{detail.number}  {detail.date}  journal {detail.journal}  {detail.state.value}")
+    if detail.memo:
+        _say(f"Memo: {detail.memo}")
+    if detail.reference:
+        _say(f"Reference: {detail.reference}")
+    if detail.reversal_of:
+        _say(f"Reverses: {detail.reversal_of[1]}")
+    if detail.reversed_by:
+        _say(f"Reversed by: {detail.reversed_by[1]}")
+    table = [("Account", "Name", "Debit", "Credit", "Dept", "Project", "Memo")]
+    for ln in detail.lines:
+        table.append(
+            (
+                ln.account_code,
+                ln.account_name,
+                money_text(ln.debit, exponent, blank_zero=True),
+                money_text(ln.credit, exponent, blank_zero=True),
+                ln.department,
+                ln.project,
+                ln.memo.replace("\n", " "),
+            )
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(7)]
+    for row in table:
+        cells = [c.rjust(w) if i in (2, 3) else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        _say("  ".join(cells).rstrip())
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------- parser
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=34)
+
+
+def _common() -> argparse.ArgumentParser:
+    """--db and --user, accepted after any subcommand; SUPPRESS keeps a value given before it."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        default=argparse.SUPPRESS,
+        help="company file or database URL (default: $PAKSA_DB)",
+    )
+    common.add_argument(
+        "--user",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="user to log in as (default: $PAKSA_USER, else admin)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        formatter_class=_Formatter,
+        description="Paksa Desktop: double-entry accounting. Without a command, opens the desktop window.",
+        epilog=(
+            "The password comes from $PAKSA_PASSWORD, else the OS keyring, else a prompt.\n"
+            "Exit status: 0 done, 1 failed (reason on stderr), 2 usage error, 130 interrupted.\n"
+            "Reference: docs/cli.md"
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--db", metavar="PATH_OR_URL", help="company file or database URL (default: $PAKSA_DB)")
+    parser.add_argument("--user", metavar="NAME", help="user to log in as (default: $PAKSA_USER, else admin)")
+    parser.set_defaults(func=cmd_gui, parser=parser)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def group(name: str, help_text: str) -> Any:
+        sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub.set_defaults(parser=sub)
+        actions = sub.add_subparsers(title="commands", metavar="COMMAND", required=True)
+        return actions
+
+    def leaf(actions: Any, name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> Any:
+        sub = actions.add_parser(
+            name, parents=[common], help=help_text, description=help_text, formatter_class=_Formatter
+        )
+        sub.set_defaults(func=func, parser=sub)
+        return sub
+
+    # company
+    company = group("company", "create a company or show what one holds")
+    p = leaf(company, "create", cmd_company_create, "create a company in a new SQLite file or an empty database")
+    p.add_argument("--name", required=True, help="the company's name")
+    p.add_argument("--currency", required=True, metavar="CODE", help="base currency, an ISO 4217 code such as USD")
+    p.add_argument(
+        "--fiscal-year-start",
+        type=_fiscal_month,
+        default=1,
+        metavar="MONTH",
+        help="first month of the fiscal year, 1..12 (default: 1, January)",
+    )
+    p.add_argument(
+        "--template",
+        choices=("standard", "empty"),
+        default="standard",
+        help="chart of accounts to start from (default: standard)",
+    )
+    p.add_argument("--admin", metavar="NAME", help="administrator's user name (default: --user, else admin)")
+    leaf(company, "info", cmd_company_info, "show the company's settings and how much it holds")
+
+    # demo
+    p = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="create a demo company with two years of activity",
+        description="Create 'Northwind Trading Ltd' with two years of realistic activity "
+        "(log in as admin, password paksa-demo-2024).",
+    )
+    p.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same books (default: 7)")
+    p.set_defaults(func=cmd_demo, parser=p)
+
+    # import
+    imports = group("import", "import accounts or journal entries from CSV or Excel (all or nothing)")
+    p = leaf(imports, "accounts", cmd_import_accounts, "import a chart of accounts (.csv or .xlsx)")
+    p.add_argument("file", type=Path, metavar="FILE", help="columns code,name,type[,parent,subtype,currency]")
+    p = leaf(imports, "journal", cmd_import_journal, "import and post journal entries (.csv or .xlsx)")
+    p.add_argument(
+        "file", type=Path, metavar="FILE", help="columns entry,date,account,debit,credit[,memo,department,project]"
+    )
+    p.add_argument("--journal", default="GEN", metavar="CODE", help="journal to post into (default: GEN)")
+
+    # report
+    reports = group("report", "print or save reports")
+    p = leaf(reports, "trial-balance", cmd_report_trial_balance, "trial balance as of a date or for a date range")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="balances at the end of this day (default: all dates)")
+    p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day of a range")
+    p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day of a range")
+    p.add_argument("--department", metavar="CODE", help="only lines of this department")
+    p.add_argument("--project", metavar="CODE", help="only lines of this project")
+    p.add_argument("--format", choices=("table", "csv", "xlsx"), default="table", help="output format (default: table)")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+
+    # export
+    exports = group("export", "export the journal or the chart of accounts to CSV or Excel")
+    for name, func, help_text in (
+        ("journal", cmd_export_journal, "every posted line, in the columns 'paksa import journal' reads"),
+        ("accounts", cmd_export_accounts, "the chart of accounts, in the columns 'paksa import accounts' reads"),
+    ):
+        p = leaf(exports, name, func, help_text)
+        p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from the file name)")
+        p.add_argument("--output", type=Path, required=True, metavar="FILE", help="file to write")
+
+    # period
+    periods = group("period", "list, close and reopen periods; set the lock date; close a fiscal year")
+    leaf(periods, "list", cmd_period_list, "list the periods with their state, and the lock date")
+    p = leaf(periods, "close", cmd_period_close, "close a month: nothing more can be posted in it")
+    p.add_argument("month", type=_month, metavar="YYYY-MM")
+    p = leaf(periods, "reopen", cmd_period_reopen, "reopen a closed month")
+    p.add_argument("month", type=_month, metavar="YYYY-MM")
+    p = leaf(periods, "lock", cmd_period_lock, "refuse postings on or before DATE, whatever the period states")
+    p.add_argument("date", type=_date, metavar="DATE")
+    leaf(periods, "unlock", cmd_period_unlock, "remove the lock date")
+    p = leaf(periods, "close-year", cmd_period_close_year, "post the closing entry of a fiscal year")
+    p.add_argument("year", metavar="YEAR", help="fiscal year name, e.g. 2024 or 2024/25")
+    p.add_argument("--journal", default="GEN", metavar="CODE", help="journal of the closing entry (default: GEN)")
+
+    # recurring
+    recurring = group("recurring", "recurring entries")
+    p = leaf(recurring, "run", cmd_recurring_run, "create every recurring entry due on or before a date")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="default: today")
+
+    # entry
+    entries = group("entry", "look at or reverse a posted entry")
+    p = leaf(entries, "show", cmd_entry_show, "show an entry and its lines")
+    p.add_argument("number", metavar="NUMBER", help="entry number, e.g. GEN-2024-000012")
+    p = leaf(entries, "reverse", cmd_entry_reverse, "post the mirror image of an entry (corrections are reversals)")
+    p.add_argument("number", metavar="NUMBER", help="entry number, e.g. GEN-2024-000012")
+    p.add_argument("--date", type=_date, metavar="DATE", help="date of the reversal (default: the entry's date)")
+    p.add_argument("--memo", help="memo of the reversal (default: 'Reversal of NUMBER')")
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+
+def _error(message: str) -> None:
+    lines = str(message).strip().splitlines() or ["failed"]
+    for line in lines:
+        print(f"{PROG}: error: {line}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return the exit status (never raise, never print a traceback unless asked)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return int(args.func(args))
+    except SystemExit as exc:  # argparse: --help, --version (0) and usage errors (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except ImportFileError as exc:
+        _error(str(exc))
+        problems = len(exc.errors)
+        more = "+" if exc.truncated else ""
+        print(
+            f"{PROG}: error: {problems}{more} problem{'s' if problems != 1 else ''} found; nothing was written",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    except PaksaError as exc:
+        _error(str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `paksa report ... | head`: the reader left; say nothing
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit-time flush quiet
+        return EXIT_FAILED
+    except OSError as exc:  # unreadable input, unwritable output, full disk
+        name = f"{exc.filename}: " if exc.filename else ""
+        _error(f"{name}{exc.strerror or exc}")
+        return EXIT_FAILED
+    except Exception as exc:
+        if os.environ.get("PAKSA_DEBUG") == "1":
+            traceback.print_exc()
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        _error(f"unexpected {type(exc).__name__}{': ' + reason if reason else ''}")
+        if os.environ.get("PAKSA_DEBUG") != "1":
+            print(f"{PROG}: rerun with PAKSA_DEBUG=1 to see the traceback", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
