@@ -62,6 +62,7 @@ class AccountRow:
     is_leaf: bool
     balance: Decimal  # posted balance to date, debit positive; parents include their children
     version: int
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,15 +242,19 @@ class LedgerQueries:
                 c.name, c.base_currency, currency_exponent(c.base_currency), c.fiscal_year_start_month, c.lock_date
             )
 
-    def accounts(self, as_of: date | None = None) -> list[AccountRow]:
-        """Every account in code order with its posted balance (parents roll up their children)."""
+    def accounts(self, as_of: date | None = None, *, with_balances: bool = True) -> list[AccountRow]:
+        """Every account in code order with its posted balance (parents roll up their children).
+
+        `with_balances=False` skips summing the ledger (balances read 0): a pick list that stays
+        instant however many lines the books hold.
+        """
         with self._read() as uow:
             s = uow.session
             exp = self._exp(s)
             sums = select(JournalLine.account_id, func.sum(JournalLine.amount)).group_by(JournalLine.account_id)
             if as_of is not None:
                 sums = sums.where(JournalLine.date <= as_of)
-            own = dict(s.execute(sums).all())
+            own = dict(s.execute(sums).all()) if with_balances else {}
             parent = aliased(Account)
             rows = s.execute(
                 select(Account, parent.code).outerjoin(parent, Account.parent_id == parent.id).order_by(Account.code)
@@ -276,6 +281,7 @@ class LedgerQueries:
                     a.id not in children,
                     _dec(rolled(a.id), exp),
                     a.version,
+                    a.description or "",
                 )
                 for a, parent_code in rows
             ]
@@ -477,6 +483,20 @@ class LedgerQueries:
                 )
             cursor = (lines[-1].date, lines[-1].line_id) if more and lines else None
             return LedgerPage(tuple(lines), opening, cursor)
+
+    def account_balance(self, account_id: int, as_of: date | None = None) -> Decimal:
+        """One account's posted balance (debit positive) at the end of `as_of`; its own lines only.
+
+        Answered from the covering index, so a ledger view can show its closing balance at once
+        however many lines the account has.
+        """
+        with self._read() as uow:
+            s = uow.session
+            line = JournalLine.__table__.c
+            stmt = select(func.coalesce(func.sum(line.amount), 0)).where(line.account_id == account_id)
+            if as_of is not None:
+                stmt = stmt.where(line.date <= as_of)
+            return _dec(s.execute(stmt).scalar_one(), self._exp(s))
 
     # ---------------------------------------------------------------- entries
     def entries(self, flt: EntryFilter = EntryFilter(), *, offset: int = 0, limit: int = 200) -> list[EntryRow]:

@@ -1,0 +1,1 @@
+"""Qt style sheets loaded with importlib.resources."""

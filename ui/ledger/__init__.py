@@ -1,0 +1,1 @@
+"""The General Ledger tab and its views."""

@@ -1,0 +1,142 @@
+"""Create or edit an account. Code, type and parent are fixed once the account exists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from paksa_desktop.core.changes import Changes
+from paksa_desktop.ledger.commands import AccountInput
+from paksa_desktop.ledger.models import AccountSubtype, AccountType
+from paksa_desktop.ledger.queries import AccountRow
+from ui.errors import attempt
+from ui.models.accounts_tree_model import subtype_label
+from ui.session import AppSession
+
+
+class AccountDialog(QDialog):
+    """Calls the ledger service on OK; on a refusal the message shows and the dialog stays open."""
+
+    def __init__(
+        self,
+        session: AppSession,
+        accounts: Sequence[AccountRow],
+        account: AccountRow | None = None,
+        *,
+        parent_code: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.account = account
+        self.accounts = list(accounts)
+        self.changes = Changes()
+        self.setWindowTitle("Edit account" if account else "New account")
+        self.setMinimumWidth(460)
+
+        self.code = QLineEdit()
+        self.code.setPlaceholderText("e.g. 6150")
+        self.name = QLineEdit()
+        self.type = QComboBox()
+        for t in AccountType:
+            self.type.addItem(t.value.capitalize(), t)
+        self.parent_combo = QComboBox()
+        self.subtype = QComboBox()
+        for st in AccountSubtype:
+            self.subtype.addItem(subtype_label(st.value) or "(none)", st)
+        self.description = QPlainTextEdit()
+        self.description.setFixedHeight(60)
+
+        form = QFormLayout()
+        form.addRow("&Code", self.code)
+        form.addRow("&Name", self.name)
+        form.addRow("&Type", self.type)
+        form.addRow("&Parent", self.parent_combo)
+        form.addRow("&Subtype", self.subtype)
+        form.addRow("&Description", self.description)
+        hint = QLabel(
+            "A parent account groups sub-accounts and cannot take postings itself."
+            if account is None
+            else "The code, type and parent of an existing account cannot change; create a new account instead."
+        )
+        hint.setWordWrap(True)
+        hint.setProperty("state", "muted")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(buttons)
+
+        self.type.currentIndexChanged.connect(self._fill_parents)
+        if account is not None:
+            self.code.setText(account.code)
+            self.name.setText(account.name)
+            self.type.setCurrentIndex(self.type.findData(account.type))
+            self._fill_parents()
+            self.parent_combo.setCurrentIndex(max(0, self.parent_combo.findData(account.parent_code)))
+            self.subtype.setCurrentIndex(self.subtype.findData(account.subtype))
+            self.description.setPlainText(account.description)
+            for widget in (self.code, self.type, self.parent_combo):
+                widget.setEnabled(False)
+            self.name.setFocus()
+        else:
+            if parent_code:
+                parent_row = next((a for a in self.accounts if a.code == parent_code), None)
+                if parent_row is not None:
+                    self.type.setCurrentIndex(self.type.findData(parent_row.type))
+            self._fill_parents()
+            if parent_code:
+                self.parent_combo.setCurrentIndex(max(0, self.parent_combo.findData(parent_code)))
+
+    def _fill_parents(self) -> None:
+        chosen = self.type.currentData()
+        current = self.parent_combo.currentData()
+        self.parent_combo.clear()
+        self.parent_combo.addItem("(none: a top-level account)", None)
+        for a in self.accounts:
+            if a.type is chosen and (self.account is None or a.code != self.account.code):
+                self.parent_combo.addItem(f"{a.code} — {a.name}", a.code)
+        index = self.parent_combo.findData(current)
+        self.parent_combo.setCurrentIndex(max(0, index))
+
+    def accept(self) -> None:
+        ledger = self.session.ledger
+        if self.account is None:
+            data = AccountInput(
+                code=self.code.text().strip(),
+                name=self.name.text().strip(),
+                type=self.type.currentData(),
+                parent=self.parent_combo.currentData(),
+                subtype=self.subtype.currentData(),
+                description=self.description.toPlainText(),
+            )
+            changes = attempt(self, lambda: ledger.create_account(data), title=self.windowTitle())
+        else:
+            code, version = self.account.code, self.account.version
+            changes = attempt(
+                self,
+                lambda: ledger.update_account(
+                    code,
+                    name=self.name.text(),
+                    subtype=self.subtype.currentData(),
+                    description=self.description.toPlainText(),
+                    expected_version=version,
+                ),
+                title=self.windowTitle(),
+            )
+        if changes is not None:
+            self.changes = changes
+            super().accept()

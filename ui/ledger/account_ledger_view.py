@@ -1,0 +1,253 @@
+"""One account's posted lines with a running balance, fetched a page at a time as you scroll.
+
+Pages follow a (date, line) cursor and carry the balance forward, so the view stays smooth on an
+account with a million lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView
+
+from paksa_desktop.core.changes import Kind
+from paksa_desktop.core.errors import ValidationError
+from paksa_desktop.ledger.queries import LedgerLine, LedgerQueries
+from paksa_desktop.reporting.formatting import money_text
+from paksa_desktop.reporting.model import ColumnKind, Report, ReportRow, RowStyle
+from ui.hub import Hub
+from ui.ledger.base_view import LedgerView
+from ui.models.columns import Col, rows_report
+from ui.models.rows_model import ROW_ROLE, PagedRowsModel
+from ui.widgets.account_picker import AccountPicker
+from ui.widgets.date_edit import OptionalDateEdit
+from ui.widgets.export_button import ReportBuilder
+from ui.widgets.filter_bar import FilterBar
+from ui.workers import IsCancelled, Loader, Progress
+
+PAGE = 500
+EXPORT_PAGE = 5000
+
+COLUMNS = (
+    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=95),
+    Col("entry", "Entry", lambda r: r.number, width=150),
+    Col("memo", "Memo", lambda r: r.memo),
+    Col("department", "Dept.", lambda r: r.department, width=70),
+    Col("project", "Project", lambda r: r.project, width=70),
+    Col("debit", "Debit", lambda r: r.debit, ColumnKind.MONEY, blank_zero=True, width=120),
+    Col("credit", "Credit", lambda r: r.credit, ColumnKind.MONEY, blank_zero=True, width=120),
+    Col("balance", "Balance", lambda r: r.balance, ColumnKind.MONEY, width=130),
+)
+
+
+class LedgerPager:
+    """Cursor pages of LedgerQueries.account_ledger: each page starts where the last one ended."""
+
+    def __init__(
+        self, queries: LedgerQueries, account_id: int, start: date | None, end: date | None, page: int = PAGE
+    ) -> None:
+        self.queries = queries
+        self.account_id = account_id
+        self.start = start
+        self.end = end
+        self.page = page
+        self.cursor: tuple[date, int] | None = None
+        self.closing: Decimal | None = None
+        self.opening: Decimal | None = None
+
+    def next_page(self) -> tuple[Sequence[LedgerLine], bool]:
+        page = self.queries.account_ledger(
+            self.account_id,
+            after=self.cursor,
+            opening=self.closing,
+            limit=self.page,
+            start=self.start,
+            end=self.end,
+        )
+        if self.opening is None:
+            self.opening = page.opening
+        self.cursor = page.cursor
+        self.closing = page.closing
+        return page.lines, page.cursor is not None
+
+
+class AccountLedgerView(LedgerView):
+    title = "Account ledger"
+    subtitle = "Every posted line of one account with its running balance. Double-click a line to open its entry."
+    concerns = frozenset({Kind.ENTRIES, Kind.ACCOUNTS})
+
+    def __init__(self, hub: Hub, parent: Any = None) -> None:
+        super().__init__(hub, parent)
+        self.loader = Loader(self)
+        self.model = PagedRowsModel(COLUMNS, exponent=hub.exponent, parent=self)
+        self.account_id: int | None = None
+        self.pager: LedgerPager | None = None
+        self.header.add(self.add_export_button())
+
+        self.filters = FilterBar()
+        self.account = AccountPicker()
+        self.account.setMinimumWidth(320)
+        self.start = OptionalDateEdit("beginning")
+        self.end = OptionalDateEdit("today")
+        self.filters.add("&Account", self.account, 3)
+        self.filters.add("&From", self.start)
+        self.filters.add("&To", self.end)
+        self.filters.grid.setColumnStretch(3, 2)
+        self.body.addWidget(self.filters)
+        self.account.accountChosen.connect(lambda _code: self.load())
+        self.filters.changed.connect(self.load)
+
+        totals = QHBoxLayout()
+        self.opening = QLabel()
+        self.closing = QLabel()
+        self.loaded = QLabel()
+        self.loaded.setProperty("state", "muted")
+        totals.addWidget(self.opening)
+        totals.addSpacing(24)
+        totals.addWidget(self.closing)
+        totals.addStretch(1)
+        totals.addWidget(self.loaded)
+        self.body.addLayout(totals)
+
+        self.table = QTableView()
+        self.table.setObjectName("accountLedgerTable")
+        self.table.setModel(self.model)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setWordWrap(False)
+        for i, column in enumerate(COLUMNS):
+            if column.width:
+                self.table.setColumnWidth(i, column.width)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self._open_index)
+        enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_current)
+        enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+        self.body.addWidget(self.table, 1)
+        self.model.rowsInserted.connect(self._show_loaded)
+        self.model.modelReset.connect(self._show_loaded)
+        self._show_loaded()
+
+    # ---- loading
+    def refresh(self) -> None:
+        self.account.set_choices(self.hub.account_choices())
+        if self.account_id is not None:
+            choice = self.hub.account_choices().by_id(self.account_id)
+            self.account.set_code(choice.code if choice else None)
+        self.load()
+
+    def show_account(self, account_id: int, start: date | None = None, end: date | None = None) -> None:
+        """Drill-down entry point: this account, these dates."""
+        self.account.set_choices(self.hub.account_choices())
+        choice = self.hub.account_choices().by_id(account_id)
+        self.account.set_code(choice.code if choice else None)
+        for edit, value in ((self.start, start), (self.end, end)):
+            edit.blockSignals(True)
+            edit.set_value(value)
+            edit.blockSignals(False)
+        self.stale = False
+        self.load()
+
+    def load(self) -> None:
+        code = self.account.code()
+        choice = self.hub.account_choices().by_code.get(code) if code else None
+        if choice is None:
+            self.account_id = None
+            self.pager = None
+            self.model.set_pager(None)
+            self.opening.setText("Choose an account: type its code or part of its name.")
+            self.closing.setText("")
+            return
+        self.account_id = choice.id
+        start, end = self.start.value(), self.end.value()
+        queries = self.session.queries
+        self.pager = LedgerPager(queries, choice.id, start, end)
+        self.model.set_pager(self.pager)
+        exp = self.hub.exponent
+        opening = self.pager.opening or Decimal(0)
+        self.opening.setText(f"Opening balance{f' on {start}' if start else ''}: <b>{money_text(opening, exp)}</b>")
+        self.closing.setText("Closing balance: …")
+        account_id = choice.id
+
+        def closing() -> Decimal:
+            return queries.account_balance(account_id, end)
+
+        self.loader.load(
+            closing,
+            lambda value: self.closing.setText(
+                f"Closing balance{f' on {end}' if end else ''}: <b>{money_text(value, exp)}</b>"
+            ),
+        )
+
+    def _show_loaded(self, *_args: object) -> None:
+        count = self.model.rowCount()
+        more = " — scroll for more" if self.model.has_more else ""
+        self.loaded.setText(f"{count:,} line{'s' if count != 1 else ''} loaded{more}" if self.account_id else "")
+
+    # ---- drill-down
+    def open_current(self) -> None:
+        self._open_index(self.table.currentIndex())
+
+    def _open_index(self, index: QModelIndex) -> None:
+        row = self.model.data(index, ROW_ROLE) if index.isValid() else None
+        if row is not None:
+            self.hub.open_entry(row.entry_id)
+
+    # ---- export: the whole range, not just the pages on screen
+    def export_builder(self) -> ReportBuilder:
+        if self.account_id is None:
+            raise ValidationError("choose an account first; the export is that account's ledger")
+        queries = self.session.queries
+        account_id = self.account_id or 0
+        start, end = self.start.value(), self.end.value()
+        info = self.hub.info()
+        choice = self.hub.account_choices().by_id(account_id)
+        label = self.hub.account_choices().label(choice.code) if choice else ""
+
+        def build(progress: Progress, cancelled: IsCancelled) -> Report:
+            pager = LedgerPager(queries, account_id, start, end, EXPORT_PAGE)
+            rows: list[LedgerLine] = []
+            more = True
+            while more and not cancelled():
+                page, more = pager.next_page()
+                rows.extend(page)
+                progress(len(rows), len(rows) + (EXPORT_PAGE if more else 0))
+            opening = pager.opening or Decimal(0)
+            closing = pager.closing if pager.closing is not None else opening
+            return rows_report(
+                f"Account ledger {label}",
+                COLUMNS,
+                rows,
+                subtitle=f"{start or 'beginning'} to {end or 'today'}; opening balance {opening}",
+                company=info.name,
+                currency=info.base_currency,
+                exponent=info.exponent,
+                totals=(
+                    ReportRow(
+                        (
+                            None,
+                            "",
+                            "Closing balance",
+                            "",
+                            "",
+                            sum((r.debit for r in rows), Decimal(0)),
+                            sum((r.credit for r in rows), Decimal(0)),
+                            closing,
+                        ),
+                        style=RowStyle.TOTAL,
+                    ),
+                ),
+            )
+
+        return build
+
+    def file_stem(self) -> str:
+        choice = self.hub.account_choices().by_id(self.account_id or 0)
+        return f"ledger-{choice.code}" if choice else "account-ledger"

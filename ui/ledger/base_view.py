@@ -1,0 +1,65 @@
+"""What every General Ledger view shares: a header, refresh-on-change, and lazy reloads when hidden."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from paksa_desktop.core.changes import Changes, Kind
+from ui.hub import Hub
+from ui.session import AppSession
+from ui.widgets.export_button import ExportButton, ReportBuilder
+from ui.widgets.view_header import ViewHeader
+
+
+class LedgerView(QWidget):
+    """A view reloads only for the kinds of change that concern it, and only once it is visible."""
+
+    title = ""
+    subtitle = ""
+    concerns: frozenset[Kind] = frozenset()
+
+    def __init__(self, hub: Hub, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.stale = True
+        self.header = ViewHeader(self.title, self.subtitle)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(16, 12, 16, 12)
+        self.body.setSpacing(8)
+        self.body.addWidget(self.header)
+        hub.changed.connect(self.on_changes)
+
+    @property
+    def session(self) -> AppSession:
+        return self.hub.session
+
+    def on_changes(self, changes: Changes) -> None:
+        if self.concerns & changes.kinds:
+            self.stale = True
+            if self.isVisible():
+                self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.reload()
+
+    def reload(self) -> None:
+        self.stale = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Fetch what the view shows; subclasses override."""
+
+    def export_builder(self) -> ReportBuilder:
+        """Called on the GUI thread when Export is chosen: snapshot what the view shows and return
+        the function that builds its Report on a worker thread."""
+        raise NotImplementedError
+
+    def add_export_button(self) -> ExportButton:
+        self.export_button = ExportButton(self.export_builder, self.file_stem, self)
+        return self.export_button
+
+    def file_stem(self) -> str:
+        return self.title.lower().replace(" ", "-")

@@ -1,0 +1,411 @@
+"""The journal entry editor: header, keyboard-first lines grid, live balance; draft, post, reverse.
+
+Posted entries open read-only (they are immutable; corrections are reversals). A save that meets
+someone else's change shows who changed it and offers to reload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from paksa_desktop.core.changes import Changes
+from paksa_desktop.core.errors import ConflictError
+from paksa_desktop.ledger.commands import EntryInput, EntryRef
+from paksa_desktop.ledger.models import EntryState
+from paksa_desktop.ledger.queries import EntryDetail
+from paksa_desktop.security.permissions import Permission
+from ui.errors import attempt, message_for, show_error
+from ui.hub import Hub
+from ui.models.entry_lines_model import EntryLinesModel
+from ui.widgets.balance_bar import BalanceBar
+from ui.widgets.date_edit import DateEdit
+from ui.widgets.entry_grid import EntryGrid
+from ui.widgets.notify import notify
+
+
+class ReverseDialog(QDialog):
+    """When to post the reversal, and its memo."""
+
+    def __init__(self, detail: EntryDetail, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Reverse {detail.number}")
+        self.date = DateEdit(detail.date)
+        self.memo = QLineEdit(f"Reversal of {detail.number}")
+        form = QFormLayout()
+        form.addRow("Reversal &date", self.date)
+        form.addRow("&Memo", self.memo)
+        note = QLabel(
+            "A reversing entry with every debit and credit swapped is posted on this date; "
+            f"{detail.number} stays as it is and both are linked."
+        )
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Post reversal")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+
+class EntryEditor(QDialog):
+    """One window per entry; several can be open at once (non-modal)."""
+
+    entryChanged = Signal(object)  # the entry id after a save/post/delete
+
+    def __init__(self, hub: Hub, entry_id: int | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("entryEditor")
+        self.hub = hub
+        self.entry_id = entry_id
+        self.version: int | None = None
+        self.detail: EntryDetail | None = None
+        self.dirty = False
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+        self.resize(1060, 620)
+
+        # ---- header fields
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.linkActivated.connect(self._link)
+        self.banner.hide()
+        self.date = DateEdit(hub.session.today())
+        self.journal = QComboBox()
+        for j in hub.journals():
+            if j.is_active:
+                self.journal.addItem(f"{j.code} — {j.name}", j.code)
+        self.journal.setCurrentIndex(max(0, self.journal.findData("GEN")))
+        self.reference = QLineEdit()
+        self.reference.setPlaceholderText("invoice, contract, …")
+        self.memo = QLineEdit()
+        self.memo.setPlaceholderText("what this entry records")
+        self.auto_reverse = QCheckBox("Reverse automatically on the first day of the next period")
+        self.auto_reverse.setToolTip("For accruals: the reversal is posted together with the entry.")
+        fields = QGridLayout()
+        fields.setHorizontalSpacing(10)
+        for row, column, caption, widget in (
+            (0, 0, "&Date", self.date),
+            (0, 2, "&Journal", self.journal),
+            (0, 4, "&Reference", self.reference),
+            (1, 0, "&Memo", self.memo),
+        ):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            fields.addWidget(label, row, column)
+        fields.addWidget(self.date, 0, 1)
+        fields.addWidget(self.journal, 0, 3)
+        fields.addWidget(self.reference, 0, 5)
+        fields.addWidget(self.memo, 1, 1, 1, 5)
+        fields.addWidget(self.auto_reverse, 2, 1, 1, 5)
+        fields.setColumnStretch(5, 1)
+
+        # ---- lines
+        self.model = EntryLinesModel(hub.account_choices(), hub.exponent, self)
+        self.grid = EntryGrid()
+        self.grid.setModel(self.model)
+        queries = hub.session.queries
+        self.grid.set_dimensions(
+            [d.code for d in queries.departments() if d.is_active], [p.code for p in queries.projects() if p.is_active]
+        )
+        self.balance = BalanceBar(self.model)
+        self.hint = QLabel(
+            "Tab moves across cells · Enter goes to the next line · Ctrl+Del removes a line · "
+            "Ctrl+S saves a draft · Ctrl+Enter posts"
+        )
+        self.hint.setProperty("state", "muted")
+
+        # ---- buttons
+        self.delete_button = QPushButton("Delete draft")
+        self.reverse_button = QPushButton("Reverse…")
+        self.save_button = QPushButton("Save draft")
+        self.save_button.setToolTip("Save as a draft (Ctrl+S); drafts may be out of balance")
+        self.post_button = QPushButton("Post")
+        self.post_button.setProperty("primary", True)
+        self.post_button.setToolTip("Post to the ledger (Ctrl+Enter); posted entries cannot change")
+        self.close_button = QPushButton("Close")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.reverse_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.post_button)
+        for button in (self.delete_button, self.reverse_button, self.save_button, self.post_button):
+            button.setAutoDefault(False)
+        self.close_button.setAutoDefault(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.setSpacing(10)
+        layout.addWidget(self.banner)
+        layout.addLayout(fields)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.balance)
+        layout.addWidget(self.hint)
+        layout.addLayout(buttons)
+
+        self.save_button.clicked.connect(self.save_draft)
+        self.post_button.clicked.connect(self.post)
+        self.delete_button.clicked.connect(self.delete_draft)
+        self.reverse_button.clicked.connect(self.reverse)
+        self.close_button.clicked.connect(self.reject)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save_draft)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.post)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, self.post)
+
+        for signal in (
+            self.date.dateChanged,
+            self.journal.currentIndexChanged,
+            self.reference.textEdited,
+            self.memo.textEdited,
+            self.auto_reverse.toggled,
+            self.model.dataChanged,
+            self.model.rowsInserted,
+            self.model.rowsRemoved,
+        ):
+            signal.connect(self._mark_dirty)
+
+        if entry_id is None:
+            self._set_editable(True)
+            self._update_title()
+        else:
+            self.load()
+        self.dirty = False
+        self.date.setFocus()
+
+    # ---- state
+    @property
+    def is_posted(self) -> bool:
+        return self.detail is not None and self.detail.state is not EntryState.DRAFT
+
+    def _mark_dirty(self, *_args: object) -> None:
+        if not self.is_posted:
+            self.dirty = True
+
+    def _update_title(self) -> None:
+        if self.detail is None:
+            text = "New journal entry"
+        elif self.detail.state is EntryState.DRAFT:
+            text = f"Draft entry of {self.detail.date}"
+        else:
+            text = f"Journal entry {self.detail.number} ({self.detail.state.value})"
+        self.setWindowTitle(text)
+
+    def _set_editable(self, editable: bool) -> None:
+        session = self.hub.session
+        for line in (self.reference, self.memo):
+            line.setReadOnly(not editable)
+        self.date.setReadOnly(not editable)
+        self.journal.setEnabled(editable)
+        self.auto_reverse.setEnabled(editable)
+        self.model.read_only = not editable
+        self.hint.setVisible(editable)
+        if not editable:
+            self.grid.setCurrentIndex(QModelIndex())
+        self.save_button.setVisible(editable)
+        self.post_button.setVisible(editable)
+        self.save_button.setEnabled(session.can(Permission.ENTRY_CREATE))
+        self.post_button.setEnabled(session.can(Permission.ENTRY_POST))
+        self.delete_button.setVisible(editable and self.entry_id is not None)
+        can_reverse = (
+            self.detail is not None
+            and self.detail.state is EntryState.POSTED
+            and self.detail.reversal_of is None
+            and session.can(Permission.ENTRY_REVERSE)
+        )
+        self.reverse_button.setVisible(can_reverse)
+
+    def load(self) -> None:
+        """Read the entry afresh (after opening, posting, or a conflict)."""
+        assert self.entry_id is not None
+        detail = attempt(self, lambda: self.hub.session.queries.entry(self.entry_id or 0))
+        if detail is None:
+            return
+        self.detail = detail
+        self.version = detail.version
+        for widget in (self.date, self.journal, self.auto_reverse):
+            widget.blockSignals(True)
+        self.date.set_value(detail.date)
+        index = self.journal.findData(detail.journal)
+        if index < 0:
+            self.journal.addItem(detail.journal, detail.journal)
+            index = self.journal.count() - 1
+        self.journal.setCurrentIndex(index)
+        self.auto_reverse.setChecked(detail.auto_reverse)
+        for widget in (self.date, self.journal, self.auto_reverse):
+            widget.blockSignals(False)
+        self.reference.setText(detail.reference)
+        self.memo.setText(detail.memo)
+        self.model.set_lines(detail.lines)
+        self._set_editable(detail.state is EntryState.DRAFT)
+        self._show_banner(detail)
+        self._update_title()
+        self.dirty = False
+
+    def _show_banner(self, d: EntryDetail) -> None:
+        if d.state is EntryState.DRAFT:
+            self.banner.setText(f"Draft created by {d.created_by} on {d.created_at:%Y-%m-%d %H:%M}. Not yet posted.")
+        else:
+            parts = [
+                f"<b>{d.number}</b> posted by {d.posted_by or d.created_by}"
+                + (f" on {d.posted_at:%Y-%m-%d %H:%M}" if d.posted_at else "")
+                + ". Posted entries cannot change; reverse them to correct."
+            ]
+            if d.reversal_of is not None:
+                parts.append(f"Reverses <a href='entry:{d.reversal_of[0]}'>{d.reversal_of[1]}</a>.")
+            if d.reversed_by is not None:
+                parts.append(f"Reversed by <a href='entry:{d.reversed_by[0]}'>{d.reversed_by[1]}</a>.")
+            self.banner.setText(" ".join(parts))
+        self.banner.show()
+
+    def _link(self, href: str) -> None:
+        if href.startswith("entry:"):
+            self.hub.open_entry(int(href.split(":", 1)[1]))
+
+    # ---- actions
+    def entry_input(self) -> EntryInput:
+        return EntryInput(
+            date=self.date.value(),
+            lines=self.model.lines(),
+            memo=self.memo.text().strip(),
+            reference=self.reference.text().strip(),
+            journal=self.journal.currentData() or "GEN",
+            auto_reverse=self.auto_reverse.isChecked(),
+        )
+
+    def _commit_grid(self) -> None:
+        """Finish the cell being typed in, so Ctrl+S saves what the user sees."""
+        editor = self.grid.current_editor()
+        if editor is not None:
+            self.grid.delegate.commitData.emit(editor)
+
+    def _run(self, action: Callable[[], Any]) -> Any:
+        """Call the service; a conflict offers to reload, any other refusal shows its reason."""
+        try:
+            return action()
+        except ConflictError as exc:
+            answer = QMessageBox.question(
+                self,
+                "Changed by someone else",
+                f"{message_for(exc)}\n\nReload the entry now? Your unsaved changes here will be lost.",
+            )
+            if answer == QMessageBox.StandardButton.Yes and self.entry_id is not None:
+                self.load()
+            return None
+        except Exception as exc:  # shown, never raised into Qt
+            show_error(self, exc, title=self.windowTitle())
+            return None
+
+    def save_draft(self) -> bool:
+        if self.is_posted or not self.save_button.isEnabled():
+            return False
+        self._commit_grid()
+        data = self.entry_input()
+        ledger = self.hub.session.ledger
+        result = self._run(lambda: ledger.save_draft(data, self.entry_id, self.version))
+        if result is None:
+            return False
+        ref, changes = result
+        self._after_write(ref, changes, f"Draft saved ({data.date})")
+        return True
+
+    def post(self) -> bool:
+        if self.is_posted or not self.post_button.isEnabled():
+            return False
+        self._commit_grid()
+        ledger = self.hub.session.ledger
+        if self.entry_id is None:
+            data = self.entry_input()
+            result = self._run(lambda: ledger.post(data))
+        else:
+            if self.dirty and not self.save_draft():
+                return False
+            result = self._run(lambda: ledger.post_draft(self.entry_id or 0, self.version))
+        if result is None:
+            return False
+        ref, changes = result
+        self._after_write(ref, changes, f"Posted {ref.number}")
+        return True
+
+    def _after_write(self, ref: EntryRef, changes: Changes, message: str) -> None:
+        self.entry_id, self.version = ref.id, ref.version
+        self.dirty = False
+        self.load()
+        self.hub.broadcast(changes)
+        self.entryChanged.emit(ref.id)
+        notify(self.parentWidget(), message)
+
+    def delete_draft(self) -> None:
+        if self.entry_id is None or self.is_posted:
+            return
+        answer = QMessageBox.question(self, "Delete draft", "Delete this draft entry? This cannot be undone.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        ledger = self.hub.session.ledger
+        changes = self._run(lambda: ledger.delete_draft(self.entry_id or 0, self.version))
+        if changes is None:
+            return
+        deleted = self.entry_id
+        self.dirty = False
+        self.hub.broadcast(changes)
+        self.entryChanged.emit(deleted)
+        notify(self.parentWidget(), "Draft deleted")
+        super().reject()
+
+    def reverse(self, on: date | None = None) -> None:
+        if self.detail is None or self.detail.state is not EntryState.POSTED:
+            return
+        if on is None:
+            dialog = ReverseDialog(self.detail, self)
+            if not dialog.exec():
+                return
+            on, memo = dialog.date.value(), dialog.memo.text().strip() or None
+        else:
+            memo = None
+        ledger = self.hub.session.ledger
+        entry_id = self.detail.id
+        result = self._run(lambda: ledger.reverse(entry_id, on, memo))
+        if result is None:
+            return
+        ref, changes = result
+        self.load()
+        self.hub.broadcast(changes)
+        notify(self.parentWidget(), f"Posted reversal {ref.number}")
+
+    # ---- closing
+    def reject(self) -> None:
+        """Esc, Close and the window's close button all come here: ask before losing typed work."""
+        if self.dirty and not self.is_posted:
+            answer = QMessageBox.question(
+                self,
+                "Unsaved changes",
+                "This entry has changes that are not saved. Discard them?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()

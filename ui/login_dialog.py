@@ -1,0 +1,105 @@
+"""Log in to an open company: user name and password, with a clear message when they are wrong."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from paksa_desktop.company import Company
+from paksa_desktop.security.context import UserContext
+from ui.errors import message_for
+from ui.style import set_state
+from ui.workers import Job
+
+
+class LoginDialog(QDialog):
+    """The password check runs off the GUI thread (it is slow by design, and may cross a network)."""
+
+    def __init__(self, company: Company, name: str, user: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("loginDialog")
+        self.company = company
+        self.ctx: UserContext | None = None
+        self.job: Job | None = None
+        self.setWindowTitle(f"Log in to {name}")
+        self.setMinimumWidth(420)
+
+        title = QLabel(f"<b>{name}</b>")
+        title.setObjectName("viewTitle")
+        where = QLabel(company.location)
+        where.setProperty("state", "muted")
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.user = QLineEdit(user)
+        self.user.setPlaceholderText("user name")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("password")
+        self.message = QLabel()
+        self.message.setObjectName("inlineError")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        form = QFormLayout()
+        form.addRow("&User", self.user)
+        form.addRow("&Password", self.password)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Log in")
+        self.buttons.accepted.connect(self.try_login)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(10)
+        layout.addWidget(title)
+        layout.addWidget(where)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        (self.password if user else self.user).setFocus()
+
+    def try_login(self) -> None:
+        if self.job is not None:
+            return
+        username, password = self.user.text().strip(), self.password.text()
+        if not username or not password:
+            self.show_message("Enter your user name and password.")
+            return
+        self._busy(True)
+        company = self.company
+        self.job = Job(lambda _p, _c: company.login(username, password), self)
+        self.job.succeeded.connect(self._logged_in)
+        self.job.failed.connect(self._failed)
+        self.job.start()
+
+    def _busy(self, busy: bool) -> None:
+        for widget in (self.user, self.password, self.buttons):
+            widget.setEnabled(not busy)
+        if busy:
+            self.show_message("Checking…", state="muted")
+
+    def _logged_in(self, ctx: UserContext) -> None:
+        self.job = None
+        self.ctx = ctx
+        self.accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self.job = None
+        self._busy(False)
+        self.show_message(message_for(error))
+        self.password.selectAll()
+        self.password.setFocus()
+
+    def show_message(self, text: str, state: str = "bad") -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+        set_state(self.message, state)
+
+    def reject(self) -> None:
+        if self.job is None:  # never leave while the check is still running
+            super().reject()

@@ -1,0 +1,252 @@
+"""The main window: one tab per module, menus, toolbar, shortcuts and a status bar that says where you are."""
+
+from __future__ import annotations
+
+import platform
+
+import PySide6
+from PySide6.QtCore import QSize, Qt, QThreadPool, Signal, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QToolBar, QWidget
+
+from paksa_desktop import __version__
+from paksa_desktop.core.changes import Changes, Kind
+from paksa_desktop.ledger.models import PeriodState
+from paksa_desktop.security.permissions import Permission
+from ui.hub import Hub
+from ui.ledger import import_export
+from ui.ledger.ledger_tab import ACCOUNT_LEDGER, ENTRIES, RECURRING, TRIAL_BALANCE, LedgerTab
+from ui.session import AppSession
+from ui.settings import RecentCompanies
+from ui.style import APP_NAME, icon, set_state
+
+
+class MainWindow(QMainWindow):
+    """Company-level actions (new, open, close) are requests the application controller answers."""
+
+    newCompanyRequested = Signal()
+    openFileRequested = Signal()
+    connectRequested = Signal()
+    openRecentRequested = Signal(str)
+    closeCompanyRequested = Signal()
+    closed = Signal()
+
+    def __init__(self, session: AppSession, recent: RecentCompanies | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.session = session
+        self.recent = recent or RecentCompanies()
+        self.hub = Hub(session, self)
+        self.hub.changed.connect(self._on_changes)
+        info = self.hub.info()
+        self.setWindowTitle(f"{info.name} — {APP_NAME}")
+        self.resize(1280, 800)
+        self.setMinimumSize(960, 600)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.ledger_tab = LedgerTab(self.hub)
+        self.tabs.addTab(self.ledger_tab, icon("ledger"), "General Ledger")
+        self.setCentralWidget(self.tabs)
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self.update_status()
+
+    # ---- actions, menus, toolbar
+    def _action(
+        self, text: str, slot: object, shortcut: str | QKeySequence | None = None, icon_name: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        return action
+
+    def _build_actions(self) -> None:
+        can = self.session.can
+        tab = self.ledger_tab
+        self.new_company_action = self._action("&New company…", self.newCompanyRequested.emit)
+        self.open_company_action = self._action(
+            "&Open company file…", self.openFileRequested.emit, QKeySequence.StandardKey.Open
+        )
+        self.connect_action = self._action("Connect to &PostgreSQL…", self.connectRequested.emit)
+        self.import_accounts_action = self._action(
+            "Import &accounts…", lambda: import_export.choose_and_import_accounts(self, self.hub), icon_name="import"
+        )
+        self.import_accounts_action.setEnabled(can(Permission.ACCOUNT_MANAGE))
+        self.import_journal_action = self._action(
+            "Import &journal entries…",
+            lambda: import_export.choose_and_import_journal(self, self.hub),
+            "Ctrl+I",
+            "import",
+        )
+        self.import_journal_action.setEnabled(can(Permission.LEDGER_IMPORT))
+        self.export_journal_action = self._action(
+            "&Export journal…", lambda: import_export.choose_and_export_journal(self, self.hub), "Ctrl+E", "export"
+        )
+        self.export_journal_action.setEnabled(can(Permission.LEDGER_EXPORT))
+        self.close_company_action = self._action("&Close company", self.closeCompanyRequested.emit, "Ctrl+W")
+        self.quit_action = self._action("&Quit", self._quit, QKeySequence.StandardKey.Quit)
+
+        self.new_entry_action = self._action(
+            "&New journal entry", tab.new_entry, QKeySequence.StandardKey.New, "new-entry"
+        )
+        self.new_entry_action.setEnabled(can(Permission.ENTRY_CREATE))
+        self.view_actions = []
+        for index, (text, icon_name) in enumerate(
+            (
+                ("Chart of &accounts", "accounts"),
+                ("&Journal entries", "journal"),
+                ("&Trial balance", "trial-balance"),
+                ("Account &ledger", "ledger"),
+                ("&Periods", "periods"),
+                ("&Recurring entries", "recurring"),
+            )
+        ):
+            action = self._action(
+                text, lambda _=False, i=index: self.show_ledger_view(i), f"Ctrl+{index + 1}", icon_name
+            )
+            self.view_actions.append(action)
+        self.run_recurring_action = self._action("Run &due recurring entries…", self._run_recurring)
+        self.run_recurring_action.setEnabled(can(Permission.RECURRING_MANAGE))
+        self.refresh_action = self._action("&Refresh", self.refresh, QKeySequence.StandardKey.Refresh, "refresh")
+        self.about_action = self._action("&About Paksa Desktop", self.about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.new_company_action)
+        file_menu.addAction(self.open_company_action)
+        file_menu.addAction(self.connect_action)
+        self.recent_menu = QMenu("Open &recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_accounts_action)
+        file_menu.addAction(self.import_journal_action)
+        file_menu.addAction(self.export_journal_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.close_company_action)
+        file_menu.addAction(self.quit_action)
+
+        ledger_menu = bar.addMenu("&Ledger")
+        ledger_menu.addAction(self.new_entry_action)
+        ledger_menu.addSeparator()
+        for action in self.view_actions:
+            ledger_menu.addAction(action)
+        ledger_menu.addSeparator()
+        ledger_menu.addAction(self.run_recurring_action)
+        ledger_menu.addAction(self.refresh_action)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setIconSize(QSize(20, 20))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.new_entry_action)
+        toolbar.addSeparator()
+        for index in (ENTRIES, TRIAL_BALANCE, ACCOUNT_LEDGER):
+            toolbar.addAction(self.view_actions[index])
+        toolbar.addSeparator()
+        toolbar.addAction(self.import_journal_action)
+        toolbar.addAction(self.refresh_action)
+        self.addToolBar(toolbar)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.company_label = QLabel()
+        self.company_label.setObjectName("statusCompany")
+        self.user_label = QLabel()
+        self.user_label.setObjectName("statusUser")
+        self.period_label = QLabel()
+        self.period_label.setObjectName("statusPeriod")
+        self.lock_label = QLabel()
+        self.lock_label.setObjectName("statusLock")
+        for label in (self.company_label, self.user_label, self.period_label, self.lock_label):
+            status.addPermanentWidget(label)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        items = self.recent.items()
+        for item in items:
+            action = self.recent_menu.addAction(f"{item.name}  ({item.location})")
+            action.triggered.connect(lambda _=False, loc=item.location: self.openRecentRequested.emit(loc))
+        if not items:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    # ---- status
+    def update_status(self) -> None:
+        """Company, user, the period today falls in and whether it is open, the lock date."""
+        info = self.hub.info()
+        ctx = self.session.ctx
+        today = self.session.today()
+        self.company_label.setText(f"<b>{info.name}</b> · {info.base_currency}")
+        self.company_label.setToolTip(self.session.company.location)
+        self.user_label.setText(f"User: {ctx.username}" + (f" ({ctx.full_name})" if ctx.full_name else ""))
+        period = self.session.queries.open_period(today)
+        if period is None:
+            self.period_label.setText(f"No fiscal year for {today:%Y-%m} yet")
+            set_state(self.period_label, "muted")
+        else:
+            self.period_label.setText(f"Period {period.start_date:%Y-%m} {period.state.value}")
+            set_state(self.period_label, "bad" if period.state is PeriodState.CLOSED else "ok")
+        self.lock_label.setText(f"Lock date {info.lock_date}" if info.lock_date else "No lock date")
+
+    def _on_changes(self, changes: Changes) -> None:
+        if Kind.PERIODS in changes or Kind.COMPANY in changes or Kind.ENTRIES in changes:
+            self.update_status()
+
+    # ---- commands
+    def show_ledger_view(self, index: int) -> None:
+        self.tabs.setCurrentWidget(self.ledger_tab)
+        self.ledger_tab.show_view(index)
+
+    def refresh(self) -> None:
+        self.hub.forget()
+        self.ledger_tab.current_view().reload()
+        self.update_status()
+
+    def _run_recurring(self) -> None:
+        self.show_ledger_view(RECURRING)
+        self.ledger_tab.recurring.run_due()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Paksa Desktop",
+            f"<h3>Paksa Desktop {__version__}</h3>"
+            "<p>Double-entry financial management over a SQLite company file or a shared PostgreSQL database.</p>"
+            f"<p>Qt {qVersion()} · PySide6 {PySide6.__version__} · Python {platform.python_version()}</p>",
+        )
+
+    def _quit(self) -> None:
+        if self.close():
+            from PySide6.QtWidgets import QApplication
+
+            QApplication.quit()
+
+    # ---- closing
+    def close_editors(self) -> bool:
+        """Close every entry editor; False if one has unsaved work the user wants to keep."""
+        for editor in self.ledger_tab.open_editors():
+            editor.reject()
+            if editor.isVisible():
+                return False
+        return True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.close_editors():
+            event.ignore()
+            return
+        QThreadPool.globalInstance().waitForDone()
+        super().closeEvent(event)
+        self.closed.emit()

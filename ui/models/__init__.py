@@ -1,0 +1,1 @@
+"""Qt item models over the frozen rows the core queries return; they only format."""

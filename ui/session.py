@@ -1,0 +1,33 @@
+"""The open company and the logged-in user: what every window needs to call services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from paksa_desktop.company import Company
+from paksa_desktop.ledger.queries import LedgerQueries
+from paksa_desktop.ledger.service import LedgerService
+from paksa_desktop.security.context import UserContext
+
+
+@dataclass(frozen=True)
+class AppSession:
+    """A company and a user; hands out fresh services so no database session ever reaches Qt."""
+
+    company: Company
+    ctx: UserContext
+
+    @property
+    def ledger(self) -> LedgerService:
+        return self.company.ledger(self.ctx)
+
+    @property
+    def queries(self) -> LedgerQueries:
+        return self.company.ledger_queries(self.ctx)
+
+    def today(self) -> date:
+        return self.company.today()
+
+    def can(self, permission: str) -> bool:
+        return self.ctx.can(permission)
