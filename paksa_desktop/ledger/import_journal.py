@@ -159,23 +159,24 @@ def _entries(
         if type(account) is str:
             error(number, "account", account)
             bad = True
+        unreadable = False  # this row's amounts (an earlier row's error must not hide this row's)
         try:
             debit = parse_minor(cells[i_debit], exponent)
         except ValueError as exc:
             error(number, "debit", str(exc))
-            bad, debit = True, 0
+            bad, debit, unreadable = True, 0, True
         try:
             credit = parse_minor(cells[i_credit], exponent)
         except ValueError as exc:
             error(number, "credit", str(exc))
-            bad, credit = True, 0
+            bad, credit, unreadable = True, 0, True
         if debit < 0 or credit < 0:
             error(number, "debit" if debit < 0 else "credit", "must not be negative")
             bad = True
         elif debit and credit:
             error(number, "credit", "a line takes a debit or a credit, not both")
             bad = True
-        elif not (debit or credit) and not bad:
+        elif not (debit or credit) and not unreadable:
             error(number, "debit", "a line needs a debit or a credit")
             bad = True
         dept_id = proj_id = None
