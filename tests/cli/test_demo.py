@@ -1,0 +1,166 @@
+"""The demo company: thousands of balanced entries, every ledger feature in use, reproducible, clean on cancel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from paksa_desktop.company import Company
+from paksa_desktop.core.clock import FixedClock
+from paksa_desktop.core.errors import Cancelled
+from paksa_desktop.demo import DEMO_PASSWORD, DEMO_USER, build_demo
+from paksa_desktop.ledger.export_journal import export_journal_file
+from paksa_desktop.ledger.models import EntryState, JournalEntry, JournalLine, PeriodState
+from paksa_desktop.ledger.queries import EntryFilter
+from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.security.context import UserContext
+from tests.cli.conftest import Paksa
+
+TODAY = datetime(2025, 3, 15, 9, 30, tzinfo=UTC)  # the demo then runs 2023-03-01 .. 2025-02-28
+
+
+@dataclass
+class Demo:
+    company: Company
+    ctx: UserContext
+    path: Path
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    path = tmp_path_factory.mktemp("demo") / "northwind.paksa"
+    steps: list[tuple[int, int]] = []
+    company = build_demo(path, clock=FixedClock(TODAY), progress=lambda done, total: steps.append((done, total)))
+    assert steps[-1][0] == steps[-1][1] and [d for d, _ in steps] == list(range(1, len(steps) + 1))
+    yield Demo(company, company.login(DEMO_USER, DEMO_PASSWORD), path)
+    company.close()
+
+
+def test_demo_has_thousands_of_balanced_entries(demo: Demo) -> None:
+    q = demo.company.ledger_queries(demo.ctx)
+    assert q.company().name == "Northwind Trading Ltd"
+    assert 4_000 <= q.count_entries() <= 8_000
+    tb = q.trial_balance()
+    assert tb.is_balanced and tb.total_debit > Decimal("1000000")
+    with UnitOfWork(demo.company.engine, write=False) as uow:
+        s = uow.session
+        unbalanced = s.execute(
+            select(JournalLine.entry_id).group_by(JournalLine.entry_id).having(func.sum(JournalLine.amount) != 0)
+        ).all()
+        assert unbalanced == []
+        first, last = s.execute(select(func.min(JournalLine.date), func.max(JournalLine.date))).one()
+        lines = s.execute(select(func.count()).select_from(JournalLine)).scalar_one()
+    assert first == date(2023, 3, 1)
+    assert last == date(2025, 3, 1)  # the last month-end accrual reverses on the 1st
+    assert lines > 3 * 4_000
+    balances = {r.code: r.closing for r in tb.rows}
+    assert balances["1100"] > 0 and balances["1200"] > 0 and balances["1300"] > 0  # cash, debtors, stock
+    assert balances["2710"] < 0 and balances["3100"] == Decimal("-450000.00")
+
+
+def test_demo_uses_every_ledger_feature(demo: Demo) -> None:
+    q = demo.company.ledger_queries(demo.ctx)
+    assert [d.code for d in q.departments()] == ["ADMIN", "OPS", "SALES"]
+    assert {p.code for p in q.projects()} == {"WEB", "EXPO", "WMS", "WEST"}
+    for code in ("SALES", "OPS", "ADMIN"):
+        assert q.trial_balance(department=code).rows
+    assert q.trial_balance(project="WEST").rows
+    journals = {e.journal for e in q.entries(limit=8_000)}
+    assert {"GEN", "SAL", "PUR", "CSH", "PAY"} <= journals
+    drafts = q.entries(EntryFilter(state=EntryState.DRAFT))
+    assert len(drafts) == 3
+    assert q.count_entries(EntryFilter(text="Auto-reversal of")) >= 48
+    corrected = q.entries(EntryFilter(text="keyed wrongly"))
+    assert len(corrected) >= 4
+    assert all(q.entry(e.id).reversal_of is not None for e in corrected)
+    templates = {t.name: t for t in q.recurring()}
+    assert set(templates) == {"Warehouse and office rent", "Office cleaning", "Annual audit fee"}
+    assert templates["Warehouse and office rent"].next_date == date(2025, 3, 1)
+    assert templates["Warehouse and office rent"].lines[-1].credit == Decimal("8840.00")
+    assert q.count_entries(EntryFilter(text="Warehouse and office rent")) == 24
+
+    periods = q.periods()
+    closed = {p.fiscal_year for p in periods if p.state is PeriodState.CLOSED}
+    assert closed == {"2023", "2024"}
+    assert all(p.state is PeriodState.OPEN for p in periods if p.fiscal_year == "2025")
+    assert q.company().lock_date == date(2024, 12, 31)
+    after_closing = q.trial_balance(as_of=date(2024, 12, 31))
+    assert not [r.code for r in after_closing.rows if r.type.value in ("income", "expense")]
+    assert q.count_entries(EntryFilter(text="Year-end closing")) == 2
+
+
+def test_entry_numbers_are_gap_free_and_follow_the_calendar(demo: Demo) -> None:
+    with UnitOfWork(demo.company.engine, write=False) as uow:
+        rows = uow.session.execute(
+            select(JournalEntry.journal_id, JournalEntry.fiscal_year_id, JournalEntry.sequence, JournalEntry.date)
+            .where(JournalEntry.state != EntryState.DRAFT)
+            .order_by(JournalEntry.journal_id, JournalEntry.fiscal_year_id, JournalEntry.sequence)
+        ).all()
+    series: dict[tuple[int, int], list[tuple[int, date]]] = {}
+    for journal, year, sequence, day in rows:
+        series.setdefault((journal, year), []).append((sequence, day))
+    for numbers in series.values():
+        assert [n for n, _ in numbers] == list(range(1, len(numbers) + 1))
+    sales = next(numbers for numbers in series.values() if len(numbers) > 1000)
+    assert [d for _, d in sales] == sorted(d for _, d in sales)
+
+
+def test_demo_is_deterministic(demo: Demo, tmp_path: Path) -> None:
+    again = build_demo(tmp_path / "again.paksa", clock=FixedClock(TODAY))
+    try:
+        export_journal_file(demo.company.engine, demo.ctx, tmp_path / "first.csv")
+        export_journal_file(again.engine, again.login(DEMO_USER, DEMO_PASSWORD), tmp_path / "again.csv")
+        assert (tmp_path / "first.csv").read_bytes() == (tmp_path / "again.csv").read_bytes()
+    finally:
+        again.close()
+
+
+@pytest.mark.parametrize("stop_at", [1, 12])
+def test_cancel_leaves_no_file(tmp_path: Path, stop_at: int) -> None:
+    path = tmp_path / "cancelled.paksa"
+    calls = []
+
+    def cancelled() -> bool:
+        calls.append(1)
+        return len(calls) > stop_at
+
+    with pytest.raises(Cancelled):
+        build_demo(path, clock=FixedClock(TODAY), cancelled=cancelled)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_leaves_no_file(tmp_path: Path) -> None:
+    def progress(done: int, total: int) -> None:
+        if done == 5:
+            raise RuntimeError("worker died")
+
+    with pytest.raises(RuntimeError, match="worker died"):
+        build_demo(tmp_path / "failed.paksa", clock=FixedClock(TODAY), progress=progress)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_paksa_demo_command_on_both_engines(paksa: Paksa, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = paksa("demo", "--db", db_url)
+    assert run.code == 0, run.err
+    assert "Created the demo company 'Northwind Trading Ltd'" in run.out
+    assert f"log in as '{DEMO_USER}' with password '{DEMO_PASSWORD}'" in run.out
+    monkeypatch.setenv("PAKSA_PASSWORD", DEMO_PASSWORD)
+    report = paksa("report", "trial-balance", "--db", db_url, "--format", "csv")
+    assert report.code == 0
+    rows = list(csv.DictReader(io.StringIO(report.out)))
+    assert len(rows) > 30
+    assert sum(Decimal(r["balance"]) for r in rows) == 0
+    assert sum(Decimal(r["debit"]) for r in rows) == sum(Decimal(r["credit"]) for r in rows)
+    with Company.open(db_url) as company:
+        assert company.ledger_queries(company.login(DEMO_USER, DEMO_PASSWORD)).count_entries() >= 4_000
+    again = paksa("demo", "--db", db_url)
+    assert again.code == 1 and again.err.startswith("paksa: error: ")
+    assert paksa("report", "trial-balance", "--db", db_url, "--format", "csv").out == report.out
