@@ -52,7 +52,7 @@ EXPENSES = ("6100", "6110", "6120", "6130", "6140", "6160", "6170", "6180", "619
 FIRST_DAY = date(2023, 1, 1)
 DAYS = 731  # two years
 JOURNAL_HEADER = ("entry", "date", "account", "debit", "credit", "memo")
-RUNS = 7
+RUNS = 9
 
 # Targets: (a) import, (b) trial balance, (c) first ledger page, (d) peak memory
 IMPORT_MIN_LINES_PER_S = 100_000
@@ -264,14 +264,18 @@ def raw_insert(engine: Engine, entries: list[tuple[Any, ...]], lines: list[tuple
 
 
 # --------------------------------------------------------------------------- (b) and (c) queries
-def median_ms(action: Callable[[], object], runs: int = RUNS) -> float:
-    action()  # warm the caches: every figure is a steady-state one
-    samples = []
+def paired_medians(first: Callable[[], object], second: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
+    """Median milliseconds of two actions measured alternately, so that a change in the machine's load
+    during the runs weighs on both figures alike and their ratio stays fair."""
+    first(), second()
+    a: list[float] = []
+    b: list[float] = []
     for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+        for action, samples in ((first, a), (second, b)):
+            started = time.perf_counter()
+            action()
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(a), statistics.median(b)
 
 
 def line_counts(engine: Engine) -> dict[str, int]:
@@ -345,8 +349,12 @@ def bench_engine(target: Target, n: int, full_csv: Path, quarter_csv: Path, rows
                 return conn.execute(bare_sql).all()
 
         if not sqlite:
-            cold_app = median_ms(queries.trial_balance, runs=1)
-            say(f"{name}: (b) before VACUUM ANALYZE: trial_balance {cold_app:.0f} ms")
+            cold_app, cold_bare = paired_medians(queries.trial_balance, bare, runs=3)
+            say(f"{name}: (b) before VACUUM ANALYZE: trial_balance {cold_app:.0f} ms, bare {cold_bare:.0f} ms")
+            rows.append(
+                Row(name, "(b) trial balance, before VACUUM ANALYZE", f"{cold_app:.0f} ms",
+                    f"{cold_bare:.0f} ms (bare SUM GROUP BY)", f"{cold_app / cold_bare:.2f}x", "(information)", None)
+            )  # fmt: skip
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 # what autovacuum does shortly after a bulk load: statistics and the visibility map
                 conn.exec_driver_sql("VACUUM ANALYZE journal_lines, journal_entries")
@@ -354,7 +362,7 @@ def bench_engine(target: Target, n: int, full_csv: Path, quarter_csv: Path, rows
         tb = queries.trial_balance()
         if not tb.is_balanced:
             raise SystemExit(f"{name}: the imported trial balance does not balance")
-        app_ms, bare_ms = median_ms(queries.trial_balance), median_ms(bare)
+        app_ms, bare_ms = paired_medians(queries.trial_balance, bare)
         say(f"{name}:     trial_balance {app_ms:.0f} ms, bare GROUP BY {bare_ms:.0f} ms")
         rows.append(
             Row(name, "(b) trial balance (all dates)", f"{app_ms:.0f} ms", f"{bare_ms:.0f} ms (bare SUM GROUP BY)",
@@ -363,12 +371,15 @@ def bench_engine(target: Target, n: int, full_csv: Path, quarter_csv: Path, rows
 
         ids = {a.code: a.id for a in queries.accounts()}
         say(f"{name}: (c) first ledger page (500 lines), median of {RUNS} runs")
-        page_ms = {}
         for code in (HOT, RARE):
             page = queries.account_ledger(ids[code], limit=500)
             if len(page.lines) != min(500, counts.get(code, 0)):
                 raise SystemExit(f"{name}: account {code} page has {len(page.lines)} lines")
-            page_ms[code] = median_ms(lambda code=code: queries.account_ledger(ids[code], limit=500))
+        hot_ms, rare_ms = paired_medians(
+            lambda: queries.account_ledger(ids[HOT], limit=500), lambda: queries.account_ledger(ids[RARE], limit=500)
+        )
+        page_ms = {HOT: hot_ms, RARE: rare_ms}
+        for code in (HOT, RARE):
             say(f"{name}:     account {code} ({counts.get(code, 0):,} lines): {page_ms[code]:.1f} ms")
         for code, label in ((HOT, "busy"), (RARE, "rare")):
             other = RARE if code == HOT else HOT
