@@ -197,6 +197,11 @@ def _open_xlsx(path: Path, required: Sequence[str], optional: Sequence[str]) -> 
     return Table(source, columns, rows(), total, lambda: done[0])
 
 
+def _xlsx_text(text: str) -> str:
+    """Line breaks as LF: XML turns a stored CR into LF on reading, which would orphan an escape."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def write_table(
     path: Path,
     headers: Sequence[str],
@@ -205,7 +210,7 @@ def write_table(
     fmt: str | None = None,
     sheet: str = "Sheet1",
 ) -> int:
-    """Write rows to CSV (UTF-8, text) or xlsx (numbers stay numbers); returns the row count."""
+    """Write rows to CSV (UTF-8, text) or xlsx (numbers stay numbers; line breaks as LF); returns the row count."""
     path = Path(path)
     kind = file_format(path, fmt)
     count = 0
@@ -223,7 +228,7 @@ def write_table(
     ws = workbook.create_sheet(sheet[:31])
     ws.append(list(headers))
     for row in rows:
-        ws.append([escape_text(v) if isinstance(v, str) else v for v in row])
+        ws.append([escape_text(_xlsx_text(v)) if isinstance(v, str) else v for v in row])
         count += 1
     workbook.save(path)
     return count
