@@ -48,17 +48,24 @@ _PLAIN = frozenset({int, str, float, bytes, type(None)})  # exact types _sqlite_
 
 
 def _sqlite_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    """`_sqlite_value` applied to every value, fast (the import hot path): plain values skip the call,
-    and the few distinct dates and timestamps of a batch (all lines of an entry share one) are converted
-    once each. A date never equals a datetime, so one memo serves both."""
-    memo: dict[date, Any] = {}
-    plain = _PLAIN
-    out = []
-    for row in rows:
+    """`_sqlite_value` applied to every value, fast (the import hot path).
+
+    Column by column: a column of plain values only (most of them) is kept as it is, checked at C
+    speed; in the others, each distinct date or timestamp is converted once (all lines of an entry
+    share one; a date never equals a datetime, so one memo serves both).
+    """
+    if len({len(row) for row in rows}) != 1:  # ragged rows: let the driver report them, row by row
+        return [tuple(_sqlite_value(v) for v in row) for row in rows]
+    columns: list[Sequence[Any]] = []
+    for column in zip(*rows, strict=True):
+        if set(map(type, column)) <= _PLAIN:
+            columns.append(column)
+            continue
+        memo: dict[date, Any] = {}
         values = []
-        for v in row:
+        for v in column:
             kind = type(v)
-            if kind in plain:
+            if kind in _PLAIN:
                 pass
             elif kind is date or kind is datetime:
                 found = memo.get(v)
@@ -68,8 +75,8 @@ def _sqlite_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
             else:
                 v = _sqlite_value(v)
             values.append(v)
-        out.append(tuple(values))
-    return out
+        columns.append(values)
+    return list(zip(*columns, strict=True))
 
 
 def reserve_ids(session: Session, table: str, count: int) -> list[int]:
