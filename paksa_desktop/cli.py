@@ -587,7 +587,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create 'Northwind Trading Ltd' with two years of realistic activity "
         "(log in as admin, password paksa-demo-2024).",
     )
-    p.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same books (default: 7)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=7,
+        help="random seed: the same seed in the same month gives the same books (default: 7)",
+    )
     p.set_defaults(func=cmd_demo, parser=p)
 
     # import
