@@ -18,7 +18,7 @@ from paksa_desktop.company import Company
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.ledger.models import EntryState, PeriodState
 from paksa_desktop.ledger.queries import EntryFilter
-from tests.cli.conftest import Paksa, unregister, with_dimensions, write
+from tests.cli.conftest import MemoryKeyring, Paksa, unregister, with_dimensions, write
 from tests.conftest import ADMIN_PASSWORD, Books
 from tests.ledger.helpers import entry
 
@@ -335,7 +335,9 @@ def test_without_the_gui_the_command_says_so(paksa: Paksa, monkeypatch: pytest.M
     assert run.code == 1 and "desktop interface is not available" in run.err
 
 
-def test_password_from_the_keyring(paksa: Paksa, company: Books, clean_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_password_from_the_keyring(
+    paksa: Paksa, company: Books, clean_env: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PAKSA_PASSWORD")
     run = paksa("company", "info")
     assert run.code == 1 and "no password for user 'admin'" in run.err
@@ -343,7 +345,9 @@ def test_password_from_the_keyring(paksa: Paksa, company: Books, clean_env, monk
     assert paksa("company", "info").code == 0
 
 
-def test_plaintext_and_broken_keyrings_count_as_absent(paksa: Paksa, company: Books, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_plaintext_and_broken_keyrings_count_as_absent(
+    paksa: Paksa, company: Books, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import keyring
     from keyring.backend import KeyringBackend
 
@@ -373,7 +377,9 @@ def test_plaintext_and_broken_keyrings_count_as_absent(paksa: Paksa, company: Bo
         assert run.code == 1 and run.err_lines == [run.err_lines[0]] and "no password" in run.err
 
 
-def test_progress_bar_on_a_terminal(paksa: Paksa, company: Books, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_progress_bar_on_a_terminal(
+    paksa: Paksa, company: Books, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
@@ -385,7 +391,9 @@ def test_progress_bar_on_a_terminal(paksa: Paksa, company: Books, tmp_path: Path
     assert company.queries.count_entries() == 5
 
 
-def test_unexpected_errors_are_one_line_unless_debugging(paksa: Paksa, company: Books, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_errors_are_one_line_unless_debugging(
+    paksa: Paksa, company: Books, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def boom(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk on fire\nsecond line")
 
@@ -401,7 +409,7 @@ def test_unexpected_errors_are_one_line_unless_debugging(paksa: Paksa, company: 
     assert run.code == 1 and "Traceback (most recent call last)" in run.err
 
 
-def test_interrupt_exits_130(paksa: Paksa, company: Books, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_interrupt_exits_130(paksa: Paksa, company: Books, monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 

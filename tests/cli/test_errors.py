@@ -208,7 +208,9 @@ def test_bad_xlsx_cells_are_located_on_their_sheet(paksa: Paksa, company: Books,
     assert company.queries.count_entries() == 0
 
 
-def test_login_and_database_problems(paksa: Paksa, company: Books, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_login_and_database_problems(
+    paksa: Paksa, company: Books, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PAKSA_PASSWORD", "not-the-password")
     run = paksa("report", "trial-balance")
     assert (run.code, run.err) == (1, "paksa: error: wrong user name or password, or the user is disabled\n")
