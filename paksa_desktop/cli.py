@@ -304,6 +304,9 @@ def cmd_report_trial_balance(args: argparse.Namespace) -> int:
 
     if args.as_of is not None and (args.start is not None or args.end is not None):
         args.parser.error("give either --as-of or --from/--to, not both")
+    if args.format is None:  # from the output file's extension, else the terminal table
+        suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
+        args.format = suffix if suffix in ("csv", "xlsx") else "table"
     if args.format == "xlsx" and args.output is None:
         args.parser.error("--format xlsx needs --output FILE")
     as_of, start, end = args.as_of, args.start, args.end
@@ -613,7 +616,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day of a range")
     p.add_argument("--department", metavar="CODE", help="only lines of this department")
     p.add_argument("--project", metavar="CODE", help="only lines of this project")
-    p.add_argument("--format", choices=("table", "csv", "xlsx"), default="table", help="output format (default: table)")
+    p.add_argument(
+        "--format",
+        choices=("table", "csv", "xlsx"),
+        help="output format (default: from the --output file's extension, else table)",
+    )
     p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
 
     # export

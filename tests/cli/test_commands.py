@@ -136,15 +136,19 @@ def test_import_and_trial_balance_in_every_format(paksa: Paksa, any_company: Boo
     out_file = tmp_path / "tb.csv"
     assert paksa("report", "trial-balance", "--format", "csv", "--output", out_file).code == 0
     assert out_file.read_text(encoding="utf-8") == csv_run.out
+    assert paksa("report", "trial-balance", "--output", tmp_path / "implied.csv").code == 0  # format from the name
+    assert (tmp_path / "implied.csv").read_text(encoding="utf-8") == csv_run.out
 
     table = paksa("report", "trial-balance")
     assert table.code == 0
+    assert paksa("report", "trial-balance", "--output", tmp_path / "tb.txt").code == 0
+    assert (tmp_path / "tb.txt").read_text(encoding="utf-8") == table.out
     assert table.out.startswith("Trial balance\n")
     assert "Operating bank account" in table.out and "(10,000.00)" in table.out
     assert table.out.rstrip().splitlines()[-1].split() == ["Total", "11,234.56", "11,234.56", "0.00"]
 
     xlsx = tmp_path / "tb.xlsx"
-    assert paksa("report", "trial-balance", "--format", "xlsx", "--output", xlsx).code == 0
+    assert paksa("report", "trial-balance", "--output", xlsx).code == 0
     sheet = openpyxl.load_workbook(xlsx).active
     values = list(sheet.iter_rows(values_only=True))
     header = values.index(("Code", "Account", "Debit", "Credit", "Balance"))
