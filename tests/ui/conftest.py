@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings, QThreadPool
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QSettings, QThreadPool, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from tests.conftest import Books
 from ui.hub import Hub
@@ -56,9 +56,9 @@ def messages(monkeypatch: pytest.MonkeyPatch) -> Messages:
             box.shown.append((kind, title, text))
             if kind == "question":
                 buttons = args[0] if args else kwargs.get("buttons")
-                if box.answer == QMessageBox.StandardButton.Yes and buttons is not None:
-                    if buttons & QMessageBox.StandardButton.Discard:
-                        return QMessageBox.StandardButton.Discard
+                discard = buttons is not None and bool(buttons & QMessageBox.StandardButton.Discard)
+                if box.answer == QMessageBox.StandardButton.Yes and discard:
+                    return QMessageBox.StandardButton.Discard
                 return box.answer
             return QMessageBox.StandardButton.Ok
 
@@ -95,6 +95,41 @@ def window(qtbot: Any, session: AppSession, recent: RecentCompanies, messages: M
         editor.dirty = False
     win.close()
     QThreadPool.globalInstance().waitForDone()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The offscreen platform notes what it cannot do (raise a window, size hints); not our warnings."""
+    for item in items:
+        if "tests/ui/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.qt_log_ignore("This plugin does not support"))
+
+
+def handle_dialog(cls: type[QWidget], handler: Callable[[Any], None], timeout_ms: int = 10_000) -> QTimer:
+    """When a dialog of `cls` opens (typically modal, in exec()), call `handler(dialog)` on it.
+
+    Keep the returned timer referenced until the dialog has been handled.
+    """
+    timer = QTimer()
+    timer.setInterval(20)
+    waited = [0]
+
+    def poll() -> None:
+        waited[0] += 20
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, cls) and widget.isVisible():
+                timer.stop()
+                try:
+                    handler(widget)
+                finally:
+                    if widget.isVisible() and isinstance(widget, QDialog):
+                        widget.reject()  # a handler that failed must not leave the test blocked in exec()
+                return
+        if waited[0] > timeout_ms:
+            timer.stop()
+
+    timer.timeout.connect(poll)
+    timer.start()
+    return timer
 
 
 def wait_idle(qtbot: Any, *views: Any, timeout: int = 10_000) -> None:

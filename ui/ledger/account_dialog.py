@@ -49,12 +49,12 @@ class AccountDialog(QDialog):
         self.code.setPlaceholderText("e.g. 6150")
         self.name = QLineEdit()
         self.type = QComboBox()
-        for t in AccountType:
-            self.type.addItem(t.value.capitalize(), t)
+        for t in AccountType:  # combo data holds plain values: Qt turns enums into str anyway
+            self.type.addItem(t.value.capitalize(), t.value)
         self.parent_combo = QComboBox()
         self.subtype = QComboBox()
         for st in AccountSubtype:
-            self.subtype.addItem(subtype_label(st.value) or "(none)", st)
+            self.subtype.addItem(subtype_label(st.value) or "(none)", st.value)
         self.description = QPlainTextEdit()
         self.description.setFixedHeight(60)
 
@@ -84,10 +84,10 @@ class AccountDialog(QDialog):
         if account is not None:
             self.code.setText(account.code)
             self.name.setText(account.name)
-            self.type.setCurrentIndex(self.type.findData(account.type))
+            self.type.setCurrentIndex(self.type.findData(account.type.value))
             self._fill_parents()
             self.parent_combo.setCurrentIndex(max(0, self.parent_combo.findData(account.parent_code)))
-            self.subtype.setCurrentIndex(self.subtype.findData(account.subtype))
+            self.subtype.setCurrentIndex(self.subtype.findData(account.subtype.value))
             self.description.setPlainText(account.description)
             for widget in (self.code, self.type, self.parent_combo):
                 widget.setEnabled(False)
@@ -96,18 +96,24 @@ class AccountDialog(QDialog):
             if parent_code:
                 parent_row = next((a for a in self.accounts if a.code == parent_code), None)
                 if parent_row is not None:
-                    self.type.setCurrentIndex(self.type.findData(parent_row.type))
+                    self.type.setCurrentIndex(self.type.findData(parent_row.type.value))
             self._fill_parents()
             if parent_code:
                 self.parent_combo.setCurrentIndex(max(0, self.parent_combo.findData(parent_code)))
 
+    def chosen_type(self) -> AccountType:
+        return AccountType(self.type.currentData())
+
+    def chosen_subtype(self) -> AccountSubtype:
+        return AccountSubtype(self.subtype.currentData() or "")
+
     def _fill_parents(self) -> None:
-        chosen = self.type.currentData()
+        chosen = self.chosen_type()
         current = self.parent_combo.currentData()
         self.parent_combo.clear()
         self.parent_combo.addItem("(none: a top-level account)", None)
         for a in self.accounts:
-            if a.type is chosen and (self.account is None or a.code != self.account.code):
+            if a.type == chosen and (self.account is None or a.code != self.account.code):
                 self.parent_combo.addItem(f"{a.code} — {a.name}", a.code)
         index = self.parent_combo.findData(current)
         self.parent_combo.setCurrentIndex(max(0, index))
@@ -118,9 +124,9 @@ class AccountDialog(QDialog):
             data = AccountInput(
                 code=self.code.text().strip(),
                 name=self.name.text().strip(),
-                type=self.type.currentData(),
+                type=self.chosen_type(),
                 parent=self.parent_combo.currentData(),
-                subtype=self.subtype.currentData(),
+                subtype=self.chosen_subtype(),
                 description=self.description.toPlainText(),
             )
             changes = attempt(self, lambda: ledger.create_account(data), title=self.windowTitle())
@@ -131,7 +137,7 @@ class AccountDialog(QDialog):
                 lambda: ledger.update_account(
                     code,
                     name=self.name.text(),
-                    subtype=self.subtype.currentData(),
+                    subtype=self.chosen_subtype(),
                     description=self.description.toPlainText(),
                     expected_version=version,
                 ),

@@ -78,7 +78,7 @@ class AccountsView(LedgerView):
             button.setEnabled(can_manage)
             self.header.add(button)
         self.header.add(self.add_export_button())
-        self.new_button.clicked.connect(self.new_account)
+        self.new_button.clicked.connect(lambda: self.new_account())
         self.edit_button.clicked.connect(self.edit_account)
         self.toggle_button.clicked.connect(self.toggle_active)
         self.delete_button.clicked.connect(self.delete_account)

@@ -103,7 +103,7 @@ class EntriesView(LedgerView):
         self.state = QComboBox()
         self.state.addItem("All", None)
         for state in EntryState:
-            self.state.addItem(state.value.capitalize(), state)
+            self.state.addItem(state.value.capitalize(), state.value)
         self.journal = QComboBox()
         self.journal.addItem("All", "")
         self.filters.add("&Search", self.text, 3)
@@ -178,7 +178,7 @@ class EntriesView(LedgerView):
             date_from=self.date_from.value(),
             date_to=self.date_to.value(),
             user=self.user.text(),
-            state=self.state.currentData(),
+            state=EntryState(self.state.currentData()) if self.state.currentData() else None,
             journal=self.journal.currentData() or "",
         )
 

@@ -171,7 +171,7 @@ class EntryEditor(QDialog):
         self.save_button.clicked.connect(self.save_draft)
         self.post_button.clicked.connect(self.post)
         self.delete_button.clicked.connect(self.delete_draft)
-        self.reverse_button.clicked.connect(self.reverse)
+        self.reverse_button.clicked.connect(lambda: self.reverse())
         self.close_button.clicked.connect(self.reject)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save_draft)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.post)

@@ -86,7 +86,7 @@ class PeriodsView(LedgerView):
         self.reopen_button.clicked.connect(self.reopen_selected)
         self.new_year_button.clicked.connect(self.create_next_year)
         self.close_year_button.clicked.connect(self.close_year)
-        self.lock_button.clicked.connect(self.set_lock_date)
+        self.lock_button.clicked.connect(lambda: self.set_lock_date())
         self.clear_lock_button.clicked.connect(self.clear_lock_date)
         self.permissions = {
             "close": can(Permission.PERIOD_CLOSE),
@@ -125,13 +125,7 @@ class PeriodsView(LedgerView):
         for row, year in enumerate(years):
             if year.start_date <= today <= year.end_date or row == len(years) - 1:
                 self.tree.expand(self.model.index(row, 0))
-        for period_id in selected:
-            index = self.model.index_of_period(period_id)
-            if index.isValid():
-                self.tree.selectionModel().select(
-                    index,
-                    self.tree.selectionModel().SelectionFlag.Select | self.tree.selectionModel().SelectionFlag.Rows,
-                )
+        self.select_periods(selected)
         lock = self.hub.info().lock_date
         if lock is None:
             self.lock_label.setText("No lock date: any date in an open period can be posted.")
@@ -147,7 +141,9 @@ class PeriodsView(LedgerView):
     # ---- selection
     def selected_items(self) -> list[YearRow | PeriodRow]:
         items = []
-        for index in self.tree.selectionModel().selectedRows(0):
+        for index in self.tree.selectionModel().selectedIndexes():
+            if index.column() != 0:
+                continue
             item = self.model.item(index)
             if item is not None:
                 items.append(item)
@@ -169,6 +165,16 @@ class PeriodsView(LedgerView):
         index = self.model.index_of_period(period_id)
         if index.isValid():
             self.tree.setCurrentIndex(index)
+
+    def select_periods(self, period_ids: list[int]) -> None:
+        """Select several periods at once (as with Ctrl+click), e.g. to close a quarter."""
+        selection = self.tree.selectionModel()
+        selection.clearSelection()
+        flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+        for period_id in period_ids:
+            index = self.model.index_of_period(period_id)
+            if index.isValid():
+                selection.select(index, flags)
 
     def _update_buttons(self, *_args: object) -> None:
         periods = self.selected_periods()

@@ -44,7 +44,7 @@ class RecurringDialog(QDialog):
                 self.journal.addItem(f"{j.code} — {j.name}", j.code)
         self.frequency = QComboBox()
         for f in Frequency:
-            self.frequency.addItem(f.value.capitalize(), f)
+            self.frequency.addItem(f.value.capitalize(), f.value)
         self.next_date = DateEdit(hub.session.today())
         self.end_date = OptionalDateEdit("no end")
         self.memo = QLineEdit()
@@ -99,7 +99,7 @@ class RecurringDialog(QDialog):
         if row is not None:
             self.name.setText(row.name)
             self.journal.setCurrentIndex(max(0, self.journal.findData(row.journal)))
-            self.frequency.setCurrentIndex(self.frequency.findData(row.frequency))
+            self.frequency.setCurrentIndex(self.frequency.findData(row.frequency.value))
             self.next_date.set_value(row.next_date)
             self.end_date.set_value(row.end_date)
             self.memo.setText(row.memo)
@@ -110,7 +110,7 @@ class RecurringDialog(QDialog):
     def recurring_input(self) -> RecurringInput:
         return RecurringInput(
             name=self.name.text().strip(),
-            frequency=self.frequency.currentData(),
+            frequency=Frequency(self.frequency.currentData()),
             next_date=self.next_date.value(),
             lines=self.model.lines(),
             end_date=self.end_date.value(),

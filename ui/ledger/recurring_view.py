@@ -93,7 +93,7 @@ class RecurringView(LedgerView):
         self.new_button.clicked.connect(self.new_template)
         self.edit_button.clicked.connect(self.edit_template)
         self.delete_button.clicked.connect(self.delete_template)
-        self.run_button.clicked.connect(self.run_due)
+        self.run_button.clicked.connect(lambda: self.run_due())
 
         self.table = QTableView()
         self.table.setObjectName("recurringTable")

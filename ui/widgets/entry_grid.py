@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QRegularExpression,
     QStringListModel,
@@ -30,9 +32,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def amount_validator(exponent: int, parent: QWidget) -> QRegularExpressionValidator:
-    """Digits with optional grouping commas and up to `exponent` decimals; never a minus sign."""
+    """Digits with optional grouping commas and up to `exponent` decimals, or nothing; never a minus sign."""
     decimals = rf"(\.[0-9]{{0,{exponent}}})?" if exponent else ""
-    pattern = QRegularExpression(rf"^([0-9][0-9,]*{decimals}|{decimals[:-1] if decimals else ''})$")
+    pattern = QRegularExpression(rf"^([0-9][0-9,]*{decimals}|{decimals})$")
     return QRegularExpressionValidator(pattern, parent)
 
 
@@ -45,10 +47,22 @@ class LinesDelegate(QStyledItemDelegate):
         self.departments: list[str] = []
         self.projects: list[str] = []
         self.open_editor: QLineEdit | None = None
+        self.enter_pressed = False  # Enter, not a click elsewhere, closed the editor
+
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.enter_pressed = True
+        return super().eventFilter(editor, event)
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         editor = QLineEdit(parent)
         editor.setFrame(False)
+        self.enter_pressed = False
         model = self.grid.lines_model()
         column = index.column()
         if column == ACCOUNT:
@@ -63,11 +77,12 @@ class LinesDelegate(QStyledItemDelegate):
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
             editor.setCompleter(completer)
         self.open_editor = editor
-        editor.destroyed.connect(self._forget)
+        editor.destroyed.connect(lambda *_args: self._forget(editor))
         return editor
 
-    def _forget(self, *_args: object) -> None:
-        self.open_editor = None
+    def _forget(self, editor: QLineEdit) -> None:
+        if self.open_editor is editor:
+            self.open_editor = None
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
         assert isinstance(editor, QLineEdit)
@@ -158,7 +173,8 @@ class EntryGrid(QTableView):
         self.go_to(row, ACCOUNT)
 
     def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
-        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:  # Enter in a cell editor
+        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache and self.delegate.enter_pressed:
+            self.delegate.enter_pressed = False
             super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
             self.next_line()
             return
@@ -180,7 +196,9 @@ class EntryGrid(QTableView):
         key, mods = event.key(), event.modifiers()
         model = self.lines_model()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not mods & Qt.KeyboardModifier.ControlModifier:
-            self.next_line()
+            # From a cell editor, Enter arrives here too; closeEditor moves on once the cell is committed.
+            if self.state() != QAbstractItemView.State.EditingState:
+                self.next_line()
             return
         if not model.read_only and mods & Qt.KeyboardModifier.ControlModifier:
             if key == Qt.Key.Key_Delete:
