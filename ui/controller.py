@@ -14,7 +14,7 @@ from paksa_desktop.company import Company, NewCompany, default_company_dir
 from paksa_desktop.core.errors import AuthenticationError, CompanyError
 from paksa_desktop.security.context import UserContext
 from ui.company_dialogs import COMPANY_FILTER, CreateCompanyDialog, PostgresDialog
-from ui.errors import show_error
+from ui.errors import message_for, show_error
 from ui.login_dialog import LoginDialog
 from ui.main_window import MainWindow
 from ui.session import AppSession
@@ -119,7 +119,9 @@ class AppController(QObject):
         def failed(error: BaseException) -> bool:
             if from_recent and isinstance(error, CompanyError) and "no company file" in str(error):
                 answer = QMessageBox.question(
-                    self.parent_widget(), "Open company", f"{error}.\n\nRemove it from the recent companies?"
+                    self.parent_widget(),
+                    "Open company",
+                    f"{message_for(error)}.\n\nRemove it from the recent companies?",
                 )
                 if answer == QMessageBox.StandardButton.Yes:
                     self.recent.remove(target)

@@ -26,7 +26,8 @@ def strip_password(target: str) -> str:
         url = make_url(target)
     except ArgumentError:
         return target
-    return url.set(password=None).render_as_string(hide_password=False)
+    # URL.set(password=None) would keep the password ("None" means "unchanged" there)
+    return url._replace(password=None).render_as_string(hide_password=False)
 
 
 def needs_password(target: str) -> bool:
