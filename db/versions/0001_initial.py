@@ -229,6 +229,7 @@ def upgrade() -> None:
             name=op.f("uq_journal_entries_journal_id_fiscal_year_id_sequence"),
         ),
         sa.UniqueConstraint("number", name=op.f("uq_journal_entries_number")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("journal_entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_journal_entries_date"), ["date"], unique=False)
@@ -360,8 +361,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_journal_lines")),
     )
     with op.batch_alter_table("journal_lines", schema=None) as batch_op:
-        batch_op.create_index("ix_journal_lines_account_date_amount", ["account_id", "date", "amount"], unique=False)
-        batch_op.create_index("ix_journal_lines_account_date_id", ["account_id", "date", "id"], unique=False)
+        batch_op.create_index(
+            "ix_journal_lines_account_date_id_amount", ["account_id", "date", "id", "amount"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_journal_lines_entry_id"), ["entry_id"], unique=False)
 
     op.create_table(
@@ -401,8 +403,7 @@ def downgrade() -> None:
     op.drop_table("recurring_lines")
     with op.batch_alter_table("journal_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_journal_lines_entry_id"))
-        batch_op.drop_index("ix_journal_lines_account_date_id")
-        batch_op.drop_index("ix_journal_lines_account_date_amount")
+        batch_op.drop_index("ix_journal_lines_account_date_id_amount")
 
     op.drop_table("journal_lines")
     with op.batch_alter_table("draft_lines", schema=None) as batch_op:

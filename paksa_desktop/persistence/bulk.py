@@ -82,7 +82,7 @@ def _sqlite_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
 def reserve_ids(session: Session, table: str, count: int) -> list[int]:
     """`count` fresh primary keys for `table`, safe against other writers.
 
-    SQLite: the caller's write transaction holds the database lock, so max(id) is stable.
+    SQLite: the caller's write transaction holds the database lock, so the highest id is stable.
     PostgreSQL: values drawn from the table's identity sequence.
     """
     if count <= 0:
@@ -94,5 +94,11 @@ def reserve_ids(session: Session, table: str, count: int) -> list[int]:
             {"n": count},
         )
         return list(result.scalar_one())
-    start = session.execute(text(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")).scalar_one()
+    # Past the highest id ever used (sqlite_sequence remembers deleted ones on AUTOINCREMENT tables).
+    start = session.execute(
+        text(
+            f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), "
+            f"COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0)) + 1"
+        )
+    ).scalar_one()
     return list(range(start, start + count))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
@@ -62,10 +62,22 @@ def upgrade(engine: Engine, *, backup: bool = True) -> Path | None:
     path = sqlite_path(engine.url)
     if backup and current is not None and path is not None and path.exists():
         saved = path.with_name(f"{path.stem}.{datetime.now():%Y%m%d-%H%M%S}.before-{head}{path.suffix}.bak")
-        engine.dispose()
-        with engine.connect() as conn:  # fold the WAL into the main file so the copy is complete
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copy2(path, saved)
+        backup_sqlite(path, saved)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # one client migrates; the others wait, then find it done
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('paksa.migrations'))")
         command.upgrade(alembic_config(conn), "head")
     return saved
+
+
+def backup_sqlite(path: Path, target: Path) -> None:
+    """A consistent copy of a live company file, WAL included (SQLite's online backup API)."""
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    finally:
+        source.close()

@@ -172,3 +172,10 @@ def test_permissions_are_checked(books):
     with pytest.raises(PermissionDenied, match=r"ledger\.entry\.post"):
         books.company.ledger(viewer).post(entry("2024-01-31", ("1100", "1.00"), ("4010", "-1.00")))
     assert books.company.ledger_queries(viewer).trial_balance().rows == ()
+
+
+def test_a_deleted_drafts_id_is_never_reused(books):
+    draft, _ = books.ledger.save_draft(entry("2024-01-15", ("6100", "30.00"), ("1100", "-30.00")))
+    books.ledger.delete_draft(draft.id)
+    ref, _ = books.ledger.post(entry("2024-01-16", ("6100", "30.00"), ("1100", "-30.00")))
+    assert ref.id != draft.id
