@@ -228,12 +228,10 @@ def upgrade() -> None:
             "sequence",
             name=op.f("uq_journal_entries_journal_id_fiscal_year_id_sequence"),
         ),
-        sa.UniqueConstraint("number", name=op.f("uq_journal_entries_number")),
         sqlite_autoincrement=True,
     )
     with op.batch_alter_table("journal_entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_journal_entries_date"), ["date"], unique=False)
-        batch_op.create_index("ix_journal_entries_state_date", ["state", "date"], unique=False)
 
     op.create_table(
         "number_sequences",
@@ -419,7 +417,6 @@ def downgrade() -> None:
     op.drop_table("periods")
     op.drop_table("number_sequences")
     with op.batch_alter_table("journal_entries", schema=None) as batch_op:
-        batch_op.drop_index("ix_journal_entries_state_date")
         batch_op.drop_index(batch_op.f("ix_journal_entries_date"))
 
     op.drop_table("journal_entries")

@@ -63,6 +63,15 @@ def parse_minor(text: str, exponent: int) -> int:
     Same rules as `parse_amount`: digits with an optional sign and '.', at most `exponent` decimals;
     an empty string is 0. Raises ValueError with a reason fit for an error report.
     """
+    whole, _dot, frac = text.partition(".")
+    if (
+        len(frac) == exponent
+        and whole.isdigit()
+        and whole.isascii()
+        and (frac.isdigit() or not exponent)
+        and frac.isascii()
+    ):
+        return int(whole + frac)  # the common case, '1234.50': one int() call
     text = text.strip()
     if not text:
         return 0

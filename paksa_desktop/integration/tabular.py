@@ -89,39 +89,33 @@ def _check_header(source: str, header: list[str], required: Sequence[str], optio
     return {name: i for i, name in enumerate(names)}
 
 
-def _open_csv(path: Path, required: Sequence[str], optional: Sequence[str]) -> Table:
-    handle: IO[bytes] = path.open("rb")
-    consumed = [0]
-    line_number = [0]
-
-    def decoded() -> Iterator[str]:
-        for raw in handle:
-            line_number[0] += 1
-            consumed[0] += len(raw)
+def _not_utf8(path: Path) -> ImportFileError:
+    """Name the first line that is not UTF-8 (only on this error path is the file read line by line)."""
+    bad_line = 0
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
             try:
-                text = raw.decode("utf-8")
+                raw.decode("utf-8")
             except UnicodeDecodeError:
-                handle.close()
-                raise ImportFileError(
-                    [
-                        RowError(
-                            path.name,
-                            line_number[0],
-                            "",
-                            "the file is not UTF-8 text; save it as 'CSV UTF-8' and try again",
-                        )
-                    ]
-                ) from None
-            if line_number[0] == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            yield text
+                bad_line = number
+                break
+    return ImportFileError(
+        [RowError(path.name, bad_line, "", "the file is not UTF-8 text; save it as 'CSV UTF-8' and try again")]
+    )
 
-    reader = csv.reader(decoded(), strict=True)
+
+def _open_csv(path: Path, required: Sequence[str], optional: Sequence[str]) -> Table:
+    # Decoding and CSV parsing both run in C; a BOM is dropped by utf-8-sig.
+    handle: IO[str] = path.open("r", encoding="utf-8-sig", newline="")
+    reader = csv.reader(handle, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         handle.close()
         raise ImportFileError([RowError(path.name, 0, "", "the file has no header row")]) from None
+    except UnicodeDecodeError:
+        handle.close()
+        raise _not_utf8(path) from None
     except csv.Error as exc:
         handle.close()
         raise ImportFileError([RowError(path.name, 1, "", f"not a valid CSV file ({exc})")]) from None
@@ -134,17 +128,24 @@ def _open_csv(path: Path, required: Sequence[str], optional: Sequence[str]) -> T
                     cells = next(reader)
                 except StopIteration:
                     return
+                except UnicodeDecodeError:
+                    raise _not_utf8(path) from None
                 except csv.Error as exc:
                     raise ImportFileError(
                         [RowError(path.name, reader.line_num, "", f"malformed CSV ({exc})")]
                     ) from None
-                if not cells or not any(c.strip() for c in cells):
-                    continue
-                yield reader.line_num, cells
+                if (cells and cells[0]) or any(c.strip() for c in cells):  # skip blank rows
+                    yield reader.line_num, cells
         finally:
             handle.close()
 
-    return Table(path.name, columns, rows(), path.stat().st_size, lambda: consumed[0])
+    return Table(
+        path.name,
+        columns,
+        rows(),
+        path.stat().st_size,
+        lambda: handle.buffer.tell() if not handle.closed else path.stat().st_size,
+    )
 
 
 def _cell_text(value: Any) -> str:

@@ -46,8 +46,9 @@ class _Reader:
         self.errors: list[RowError] = []
         self.truncated = False
         self.lines = 0
-        self._dates: dict[str, date | str] = {}
-        self._accounts: dict[str, int | str] = {}
+        # memos keyed by the cell's raw text: a date or an error, an account id or an error
+        self.dates: dict[str, date | str] = {}
+        self.accounts: dict[str, int | str] = {}
         self._departments: dict[str, int | str] = {}
         self._projects: dict[str, int | str] = {}
 
@@ -57,9 +58,10 @@ class _Reader:
         else:
             self.truncated = True
 
-    def parse_date(self, text: str) -> date | str:
-        found = self._dates.get(text)
+    def parse_date(self, cell: str) -> date | str:
+        found = self.dates.get(cell)
         if found is None:
+            text = cell.strip()
             try:
                 day = date.fromisoformat(text)
                 if len(text) != 10:
@@ -69,15 +71,16 @@ class _Reader:
             else:
                 problem = self.poster.date_problem(day)
                 found = problem if problem else day
-            self._dates[text] = found
+            self.dates[cell] = found
         return found
 
-    def account(self, code: str) -> int | str:
-        found = self._accounts.get(code)
+    def account(self, cell: str) -> int | str:
+        found = self.accounts.get(cell)
         if found is None:
+            code = cell.strip()
             problem = self.poster.account_problem(code) if code else "required"
             found = problem if problem else self.poster.accounts[code].id
-            self._accounts[code] = found
+            self.accounts[cell] = found
         return found
 
     def dimension(
@@ -133,6 +136,10 @@ def _entries(
             source="import",
         )
 
+    # The hot loop of a million-line import: look-ups are memoised in local dicts, and the common cells
+    # (an empty amount, a memo without the formula apostrophe) skip their function calls.
+    dates, accounts = reader.dates, reader.accounts
+    count = 0
     for number, cells in rows:
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
@@ -141,12 +148,17 @@ def _entries(
             if current is not None:
                 yield finish()
             current, first_row, entry_date, lines, bad = ref, number, None, [], False
-            memo = unescape_text(cells[i_memo]) if i_memo is not None else ""
+            memo = cells[i_memo] if i_memo is not None else ""
+            if memo[:1] == "'":
+                memo = unescape_text(memo)
             if not ref:
                 error(number, "entry", "required")
                 bad = True
-        reader.lines += 1
-        day = reader.parse_date(cells[i_date].strip())
+        count += 1
+        text = cells[i_date]
+        day = dates.get(text)
+        if day is None:
+            day = reader.parse_date(text)
         if type(day) is str:
             error(number, "date", day)
             bad = True
@@ -155,18 +167,21 @@ def _entries(
         elif day != entry_date:
             error(number, "date", f"differs from the entry's first line ({entry_date})")
             bad = True
-        account = reader.account(cells[i_account].strip())
+        code = cells[i_account]
+        account = accounts.get(code)
+        if account is None:
+            account = reader.account(code)
         if type(account) is str:
             error(number, "account", account)
             bad = True
         unreadable = False  # this row's amounts (an earlier row's error must not hide this row's)
         try:
-            debit = parse_minor(cells[i_debit], exponent)
+            debit = parse_minor(text, exponent) if (text := cells[i_debit]) else 0
         except ValueError as exc:
             error(number, "debit", str(exc))
             bad, debit, unreadable = True, 0, True
         try:
-            credit = parse_minor(cells[i_credit], exponent)
+            credit = parse_minor(text, exponent) if (text := cells[i_credit]) else 0
         except ValueError as exc:
             error(number, "credit", str(exc))
             bad, credit, unreadable = True, 0, True
@@ -195,8 +210,11 @@ def _entries(
             else:
                 proj_id = found  # type: ignore[assignment]
         if not bad:
-            line_memo = unescape_text(cells[i_memo]) if i_memo is not None else ""
+            line_memo = cells[i_memo] if i_memo is not None else ""
+            if line_memo[:1] == "'":
+                line_memo = unescape_text(line_memo)
             lines.append(PreparedLine(account, debit - credit, line_memo, dept_id, proj_id))  # type: ignore[arg-type]
+    reader.lines = count
     if current is not None:
         yield finish()
 

@@ -214,7 +214,8 @@ class JournalEntry(Base):
     reference: Mapped[str] = mapped_column(String(100), default="")
     fiscal_year_id: Mapped[int | None] = mapped_column(ForeignKey("fiscal_years.id"), nullable=True)
     sequence: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    number: Mapped[str | None] = mapped_column(String(48), nullable=True, unique=True)
+    # Unique through (journal, fiscal year, sequence), from which it is formed; no index of its own.
+    number: Mapped[str | None] = mapped_column(String(48), nullable=True)
     total: Mapped[int] = mapped_column(BigInteger, default=0)  # sum of debits, for search and lists
     source: Mapped[str] = mapped_column(String(32), default="manual")
     auto_reverse: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -230,7 +231,6 @@ class JournalEntry(Base):
 
     __table_args__ = (
         UniqueConstraint("journal_id", "fiscal_year_id", "sequence"),
-        Index("ix_journal_entries_state_date", "state", "date"),
         # A deleted draft's id is never handed out again, so audit rows name one entry each.
         {"sqlite_autoincrement": True},
     )

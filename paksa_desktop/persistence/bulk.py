@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 
-def _sqlite_value(value: Any) -> Any:
-    # Same text forms SQLAlchemy's SQLite Date/DateTime types write and read.
+def sqlite_value(value: Any) -> Any:
+    """The form SQLAlchemy's SQLite Date/DateTime/Boolean types write and read back."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
@@ -39,44 +39,9 @@ def append_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
         return
     placeholders = ", ".join("?" for _ in columns)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-    if any(isinstance(v, (date, bool)) for v in rows[0]):
-        rows = _sqlite_rows(rows)
+    if any(isinstance(v, (date, bool)) for v in rows[0]):  # callers on the hot path pass stored forms already
+        rows = [tuple(map(sqlite_value, row)) for row in rows]
     conn.exec_driver_sql(sql, list(rows))
-
-
-_PLAIN = frozenset({int, str, float, bytes, type(None)})  # exact types _sqlite_value returns unchanged
-
-
-def _sqlite_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    """`_sqlite_value` applied to every value, fast (the import hot path).
-
-    Column by column: a column of plain values only (most of them) is kept as it is, checked at C
-    speed; in the others, each distinct date or timestamp is converted once (all lines of an entry
-    share one; a date never equals a datetime, so one memo serves both).
-    """
-    if len({len(row) for row in rows}) != 1:  # ragged rows: let the driver report them, row by row
-        return [tuple(_sqlite_value(v) for v in row) for row in rows]
-    columns: list[Sequence[Any]] = []
-    for column in zip(*rows, strict=True):
-        if set(map(type, column)) <= _PLAIN:
-            columns.append(column)
-            continue
-        memo: dict[date, Any] = {}
-        values = []
-        for v in column:
-            kind = type(v)
-            if kind in _PLAIN:
-                pass
-            elif kind is date or kind is datetime:
-                found = memo.get(v)
-                if found is None:
-                    found = memo[v] = _sqlite_value(v)
-                v = found
-            else:
-                v = _sqlite_value(v)
-            values.append(v)
-        columns.append(values)
-    return list(zip(*columns, strict=True))
 
 
 def reserve_ids(session: Session, table: str, count: int) -> list[int]:
