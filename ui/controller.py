@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThreadPool
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from sqlalchemy.engine import make_url
 
@@ -270,6 +270,17 @@ class AppController(QObject):
             self.show_start()
 
     def shutdown(self) -> None:
+        """Close the company and delete every window now, while the QApplication still exists:
+        widgets left for Python's garbage collector at interpreter exit can crash it."""
+        QThreadPool.globalInstance().waitForDone()
         if self.window is not None:
             self.window.session.company.close()
+            self.window.deleteLater()
             self.window = None
+        for widget in (self.login_dialog, self.start_screen):
+            if widget is not None:
+                widget.close()
+                widget.deleteLater()
+        self.login_dialog = None
+        self.start_screen = None
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

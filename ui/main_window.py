@@ -18,6 +18,7 @@ from ui.ledger import import_export
 from ui.ledger.ledger_tab import ACCOUNT_LEDGER, ENTRIES, RECURRING, TRIAL_BALANCE, LedgerTab
 from ui.session import AppSession
 from ui.settings import RecentCompanies
+from ui.signals import emit, emitter
 from ui.style import APP_NAME, icon, set_state
 
 
@@ -40,8 +41,7 @@ class MainWindow(QMainWindow):
         self.hub.changed.connect(self._on_changes)
         info = self.hub.info()
         self.setWindowTitle(f"{info.name} — {APP_NAME}")
-        self.resize(1280, 800)
-        self.setMinimumSize(960, 600)
+        self.resize(1280, 800)  # the layouts set the minimum, so no field is ever squeezed under another
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -70,11 +70,11 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         can = self.session.can
         tab = self.ledger_tab
-        self.new_company_action = self._action("&New company…", self.newCompanyRequested.emit)
+        self.new_company_action = self._action("&New company…", emitter(self.newCompanyRequested))
         self.open_company_action = self._action(
-            "&Open company file…", self.openFileRequested.emit, QKeySequence.StandardKey.Open
+            "&Open company file…", emitter(self.openFileRequested), QKeySequence.StandardKey.Open
         )
-        self.connect_action = self._action("Connect to &PostgreSQL…", self.connectRequested.emit)
+        self.connect_action = self._action("Connect to &PostgreSQL…", emitter(self.connectRequested))
         self.import_accounts_action = self._action(
             "Import &accounts…", lambda: import_export.choose_and_import_accounts(self, self.hub), icon_name="import"
         )
@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
             "&Export journal…", lambda: import_export.choose_and_export_journal(self, self.hub), "Ctrl+E", "export"
         )
         self.export_journal_action.setEnabled(can(Permission.LEDGER_EXPORT))
-        self.close_company_action = self._action("&Close company", self.closeCompanyRequested.emit, "Ctrl+W")
+        self.close_company_action = self._action("&Close company", emitter(self.closeCompanyRequested), "Ctrl+W")
         self.quit_action = self._action("&Quit", self._quit, QKeySequence.StandardKey.Quit)
 
         self.new_entry_action = self._action(
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         items = self.recent.items()
         for item in items:
             action = self.recent_menu.addAction(f"{item.name}  ({item.location})")
-            action.triggered.connect(lambda _=False, loc=item.location: self.openRecentRequested.emit(loc))
+            action.triggered.connect(lambda _=False, loc=item.location: emit(self.openRecentRequested, loc))
         if not items:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
@@ -249,4 +249,4 @@ class MainWindow(QMainWindow):
             return
         QThreadPool.globalInstance().waitForDone()
         super().closeEvent(event)
-        self.closed.emit()
+        emit(self.closed)

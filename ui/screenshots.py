@@ -17,7 +17,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QThreadPool, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from paksa_desktop.company import Company
@@ -180,6 +180,7 @@ def run(app: QApplication, out: Path, demo_path: Path, docs: Path | None) -> Non
     for widget in (window, start):
         widget.deleteLater()
     settle()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     company.close()
 
 

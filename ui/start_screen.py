@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from paksa_desktop import __version__
 from ui.settings import RecentCompanies
+from ui.signals import emit
 from ui.style import APP_NAME, icon
 
 LOCATION_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -135,7 +136,7 @@ class StartScreen(QWidget):
 
     def _open_item(self, item: QListWidgetItem | None) -> None:
         if item is not None:
-            self.recentRequested.emit(item.data(LOCATION_ROLE))
+            emit(self.recentRequested, item.data(LOCATION_ROLE))
 
     def _remove_current(self) -> None:
         item = self.recent_list.currentItem()
@@ -145,4 +146,4 @@ class StartScreen(QWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
-        self.closedByUser.emit()
+        emit(self.closedByUser)

@@ -21,9 +21,6 @@ def controller(qtbot, messages, tmp_path):
     yield ctl
     if ctl.window is not None:
         ctl.window.close()
-    for widget in (ctl.start_screen, ctl.login_dialog):
-        if widget is not None:
-            widget.close()
     ctl.shutdown()
 
 

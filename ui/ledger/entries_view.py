@@ -33,8 +33,8 @@ COLUMNS = (
     Col("number", "Number", lambda r: r.number or "(draft)", width=145),
     Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=100),
     Col("journal", "Journal", lambda r: r.journal, width=64),
-    Col("state", "State", lambda r: r.state.value.capitalize(), width=78),
-    Col("reference", "Reference", lambda r: r.reference, width=125),
+    Col("state", "State", lambda r: r.state.value.capitalize(), width=86),
+    Col("reference", "Reference", lambda r: r.reference, width=135),
     Col("memo", "Memo", lambda r: r.memo),
     Col("total", "Total", lambda r: r.total, ColumnKind.MONEY, width=115),
     Col("source", "Source", lambda r: r.source, width=74),
@@ -87,18 +87,18 @@ class EntriesView(LedgerView):
         self.filters = FilterBar()
         self.text = QLineEdit()
         self.text.setPlaceholderText("memo, reference, number")
-        self.text.setMinimumWidth(190)
+        self.text.setMinimumWidth(160)
         self.amount = QLineEdit()
         self.amount.setPlaceholderText("e.g. 1250.00")
-        self.amount.setMinimumWidth(105)
+        self.amount.setMinimumWidth(90)
         self.amount.setMaximumWidth(130)
         self.account = AccountPicker()
-        self.account.setMinimumWidth(210)
+        self.account.setMinimumWidth(170)
         self.date_from = OptionalDateEdit()
         self.date_to = OptionalDateEdit()
         self.user = QLineEdit()
         self.user.setPlaceholderText("user name")
-        self.user.setMinimumWidth(95)
+        self.user.setMinimumWidth(80)
         self.user.setMaximumWidth(120)
         self.state = QComboBox()
         self.state.addItem("All", None)
@@ -107,7 +107,7 @@ class EntriesView(LedgerView):
         self.journal = QComboBox()
         self.journal.addItem("All", "")
         self.filters.add("&Search", self.text, 3)
-        self.filters.add("A&mount", self.amount)
+        self.filters.add("A&mount", self.amount, 1)
         self.filters.add("Acco&unt", self.account, 3)
         self.filters.add("&From", self.date_from)
         self.filters.add("&To", self.date_to)

@@ -37,6 +37,7 @@ from paksa_desktop.security.permissions import Permission
 from ui.errors import attempt, message_for, show_error
 from ui.hub import Hub
 from ui.models.entry_lines_model import EntryLinesModel
+from ui.signals import emit
 from ui.widgets.balance_bar import BalanceBar
 from ui.widgets.date_edit import DateEdit
 from ui.widgets.entry_grid import EntryGrid
@@ -301,7 +302,7 @@ class EntryEditor(QDialog):
         """Finish the cell being typed in, so Ctrl+S saves what the user sees."""
         editor = self.grid.current_editor()
         if editor is not None:
-            self.grid.delegate.commitData.emit(editor)
+            emit(self.grid.delegate.commitData, editor)
 
     def _run(self, action: Callable[[], Any]) -> Any:
         """Call the service; a conflict offers to reload, any other refusal shows its reason."""
@@ -356,7 +357,7 @@ class EntryEditor(QDialog):
         self.dirty = False
         self.load()
         self.hub.broadcast(changes)
-        self.entryChanged.emit(ref.id)
+        emit(self.entryChanged, ref.id)
         notify(self.parentWidget(), message)
 
     def delete_draft(self) -> None:
@@ -372,7 +373,7 @@ class EntryEditor(QDialog):
         deleted = self.entry_id
         self.dirty = False
         self.hub.broadcast(changes)
-        self.entryChanged.emit(deleted)
+        emit(self.entryChanged, deleted)
         notify(self.parentWidget(), "Draft deleted")
         super().reject()
 

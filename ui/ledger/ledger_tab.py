@@ -47,7 +47,7 @@ class LedgerTab(QWidget):
 
         self.nav = QListWidget()
         self.nav.setObjectName("moduleNav")
-        self.nav.setFixedWidth(200)
+        self.nav.setFixedWidth(190)
         self.nav.setIconSize(QSize(18, 18))
         self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.stack = QStackedWidget()

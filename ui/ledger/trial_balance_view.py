@@ -68,7 +68,7 @@ class TrialBalanceView(LedgerView):
     def __init__(self, hub: Hub, parent: Any = None) -> None:
         super().__init__(hub, parent)
         self.loader = Loader(self)
-        self.model = ReportTableModel(self)
+        self.model = ReportTableModel(self, blank_zero=frozenset({"debit", "credit"}))
         self.trial_balance: TrialBalance | None = None
         today = self.session.today()
         fy = fiscal_year_containing(today, hub.info().fiscal_year_start_month)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
@@ -18,8 +19,9 @@ TOTAL_BACKGROUND = QColor("#eef1f4")
 class ReportTableModel(QAbstractTableModel):
     """Rows then totals; totals bold on a grey band; every data row carries its drill-down key."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, *, blank_zero: frozenset[str] = frozenset()) -> None:
         super().__init__(parent)
+        self.blank_zero = blank_zero  # column keys whose zeros read as blank on screen (debit, credit)
         self.report: Report | None = None
         self._rows: tuple[ReportRow, ...] = ()
 
@@ -44,7 +46,15 @@ class ReportTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         column = self.report.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(row.cells[index.column()], self.report.exponent)
+            value = row.cells[index.column()]
+            if (
+                column.key in self.blank_zero
+                and isinstance(value, Decimal)
+                and not value
+                and row.style is RowStyle.NORMAL
+            ):
+                return ""
+            return cell_text(value, self.report.exponent)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(RIGHT if column.numeric else LEFT)
         if role == Qt.ItemDataRole.FontRole and row.style is not RowStyle.NORMAL:

@@ -6,6 +6,7 @@ from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from ui.models.account_choices import AccountChoices
+from ui.signals import emit
 
 
 def account_completer(labels: list[str], parent: QWidget | None = None) -> QCompleter:
@@ -55,4 +56,4 @@ class AccountPicker(QLineEdit):
         code = self.code()
         if code is not None:
             self.set_code(code)
-            self.accountChosen.emit(code)
+            emit(self.accountChosen, code)

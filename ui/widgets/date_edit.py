@@ -26,7 +26,7 @@ class DateEdit(QDateEdit):
         super().__init__(parent)
         self.setCalendarPopup(True)
         self.setDisplayFormat(DISPLAY)
-        self.setMinimumWidth(118)
+        self.setMinimumWidth(108)
         if day is not None:
             self.set_value(day)
 

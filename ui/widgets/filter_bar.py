@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.signals import emit
+
 DEBOUNCE_MS = 350
 
 
@@ -71,4 +73,4 @@ class FilterBar(QFrame):
 
     def apply_now(self, *_args: object) -> None:
         self._timer.stop()
-        self.changed.emit()
+        emit(self.changed)
