@@ -504,6 +504,47 @@ def cmd_entry_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_dimension_list(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        groups = (("department", books.queries.departments()), ("project", books.queries.projects()))
+    for label, rows in groups:
+        _say(f"{label.capitalize()}s:" if rows else f"No {label}s.")
+        for row in rows:
+            _say(f"  {row.code:<12} {row.name}{'' if row.is_active else '  (inactive)'}")
+    return EXIT_OK
+
+
+def cmd_dimension_add(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        create = books.ledger.create_department if args.kind == "department" else books.ledger.create_project
+        create(args.code, args.name)
+    _say(f"Added {args.kind} {args.code} ({args.name})")
+    return EXIT_OK
+
+
+def cmd_dimension_set_active(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        setter = books.ledger.set_department_active if args.kind == "department" else books.ledger.set_project_active
+        setter(args.code, args.active)
+    _say(f"{args.kind.capitalize()} {args.code} is now {'active' if args.active else 'inactive'}")
+    return EXIT_OK
+
+
+def cmd_journal_list(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        rows = books.queries.journals()
+    for row in rows:
+        _say(f"{row.code:<8} {row.name}{'' if row.is_active else '  (inactive)'}")
+    return EXIT_OK
+
+
+def cmd_journal_add(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        books.ledger.create_journal(args.code, args.name, args.kind)
+    _say(f"Added journal {args.code} ({args.name}); its entries are numbered {args.code}-YEAR-000001 onwards")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------------------------- parser
 
 
@@ -652,6 +693,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = leaf(recurring, "run", cmd_recurring_run, "create every recurring entry due on or before a date")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="default: today")
 
+    # dimension
+    dimensions = group("dimension", "departments and projects that journal lines can be tagged with")
+    leaf(dimensions, "list", cmd_dimension_list, "list departments and projects")
+    p = leaf(dimensions, "add", cmd_dimension_add, "add a department or a project")
+    p.add_argument("kind", choices=("department", "project"))
+    p.add_argument("code", metavar="CODE")
+    p.add_argument("name", metavar="NAME")
+    for name, active, help_text in (
+        ("deactivate", False, "refuse new lines tagged with a department or project (history kept)"),
+        ("activate", True, "accept lines tagged with it again"),
+    ):
+        p = leaf(dimensions, name, cmd_dimension_set_active, help_text)
+        p.add_argument("kind", choices=("department", "project"))
+        p.add_argument("code", metavar="CODE")
+        p.set_defaults(active=active)
+
+    # journal
+    journals = group("journal", "journals: books of entries, each with its own numbering")
+    leaf(journals, "list", cmd_journal_list, "list the journals")
+    p = leaf(journals, "add", cmd_journal_add, "add a journal")
+    p.add_argument("code", metavar="CODE", help="short code, the prefix of its entry numbers (e.g. BNK2)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "--kind",
+        default="general",
+        choices=("general", "sales", "purchases", "cash", "payroll"),
+        help="what the journal is for (default: general)",
+    )
+
     # entry
     entries = group("entry", "look at or reverse a posted entry")
     p = leaf(entries, "show", cmd_entry_show, "show an entry and its lines")
@@ -681,7 +751,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help, --version (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except ImportFileError as exc:
-        _error(str(exc))
+        for row_error in str(exc).splitlines():  # the contract: bare `FILE:ROW: column: reason` lines
+            print(row_error, file=sys.stderr)
         problems = len(exc.errors)
         more = "+" if exc.truncated else ""
         print(

@@ -205,6 +205,32 @@ class LedgerService:
             trail.record(s, self.ctx, "create", "journal", code, after={"name": name, "kind": kind})
         return Changes.of(Kind.JOURNALS)
 
+    def set_department_active(self, code: str, active: bool) -> Changes:
+        return self._set_coded_active(
+            Department, "department", code, active, Permission.DIMENSION_MANAGE, Kind.DIMENSIONS
+        )
+
+    def set_project_active(self, code: str, active: bool) -> Changes:
+        return self._set_coded_active(Project, "project", code, active, Permission.DIMENSION_MANAGE, Kind.DIMENSIONS)
+
+    def set_journal_active(self, code: str, active: bool) -> Changes:
+        return self._set_coded_active(Journal, "journal", code, active, Permission.JOURNAL_MANAGE, Kind.JOURNALS)
+
+    def _set_coded_active(
+        self, model: Any, label: str, code: str, active: bool, permission: Permission, kind: Kind
+    ) -> Changes:
+        """Deactivate (no new postings, history kept) or reactivate a department, project or journal."""
+        with self._unit(permission) as s:
+            record = s.execute(select(model).where(model.code == code)).scalar_one_or_none()
+            if record is None:
+                raise NotFoundError(f"unknown {label} '{code}'")
+            if record.is_active != active:
+                record.is_active = active
+                trail.record(
+                    s, self.ctx, "update", label, code, before={"is_active": not active}, after={"is_active": active}
+                )
+        return Changes.of(kind)
+
     def _create_coded(
         self,
         model: type[Department] | type[Project],

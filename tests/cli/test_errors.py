@@ -116,7 +116,7 @@ def test_bad_journal_files_import_nothing(
     assert run.code == 1
     assert run.out == ""
     assert "Traceback" not in run.err
-    assert all(line.startswith("paksa: error: ") for line in run.err_lines)
+    assert run.err_lines[-1].startswith("paksa: error: ")  # a reason, or the count after the row lines
     for message in messages:
         assert any(message in line for line in run.err_lines), (message, run.err)
     assert company.queries.count_entries() == before
@@ -129,9 +129,9 @@ def test_every_error_is_listed_with_a_summary(paksa: Paksa, company: Books, tmp_
     run = paksa("import", "journal", write(tmp_path / "big.csv", HEADER + bad))
     assert run.code == 1
     assert run.err_lines == [
-        "paksa: error: big.csv:80: date: '2024-02-30' is not a date in the form YYYY-MM-DD",
-        "paksa: error: big.csv:81: date: '2024-02-30' is not a date in the form YYYY-MM-DD",
-        "paksa: error: big.csv:82: account: unknown account '7777'",
+        "big.csv:80: date: '2024-02-30' is not a date in the form YYYY-MM-DD",
+        "big.csv:81: date: '2024-02-30' is not a date in the form YYYY-MM-DD",
+        "big.csv:82: account: unknown account '7777'",
         "paksa: error: 3 problems found; nothing was written",
     ]
     assert company.queries.count_entries() == 0

@@ -55,7 +55,7 @@ def test_python_m_round_trip_and_exit_statuses(tmp_path: Path) -> None:
     journal.write_text("entry,date,account,debit,credit\n1,2024-01-02,1100,1,\n", encoding="utf-8")
     failed = run(*cli, "import", "journal", str(journal), env=env)
     assert failed.returncode == 1 and failed.stdout == ""
-    assert failed.stderr.splitlines()[0] == "paksa: error: j.csv:2: entry: entry '1' is out of balance by 1.00 " + (
+    assert failed.stderr.splitlines()[0] == "j.csv:2: entry: entry '1' is out of balance by 1.00 " + (
         "(debits 1.00, credits 0.00); the lines of one entry must be consecutive rows"
     )
     assert "Traceback" not in failed.stderr
