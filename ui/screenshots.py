@@ -130,6 +130,15 @@ def run(app: QApplication, out: Path, demo_path: Path, docs: Path | None) -> Non
     if docs is not None:
         save(window, docs / "account-ledger.png")
 
+    # ---- a recurring entry's dialog
+    recurring = tab.recurring
+    tab.show_view(RECURRING)
+    settle()
+    dialog = recurring.dialog(recurring.model.row_at(recurring.model.rowCount() - 1))
+    dialog.show()
+    save(dialog, out / "16-recurring-dialog.png")
+    dialog.close()
+
     # ---- entry editor: a posted entry, then an out-of-balance draft
     queries = window.session.queries
     posted = queries.entries(EntryFilter(state=EntryState.POSTED, journal="SAL"), limit=1)[0]

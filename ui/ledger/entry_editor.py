@@ -196,7 +196,7 @@ class EntryEditor(QDialog):
         else:
             self.load()
         self.dirty = False
-        self.date.setFocus()
+        (self.date if not self.is_posted else self.close_button).setFocus()
 
     # ---- state
     @property
