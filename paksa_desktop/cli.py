@@ -280,12 +280,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else many or one + 's'}"
+
+
 def cmd_import_accounts(args: argparse.Namespace) -> int:
     from paksa_desktop.ledger.import_accounts import import_accounts_file
 
     with _books(args) as books:
         count, _ = import_accounts_file(books.ledger, books.queries, args.file)
-    _say(f"Imported {count} accounts from {args.file.name}")
+    _say(f"Imported {_plural(count, 'account')} from {args.file.name}")
     return EXIT_OK
 
 
@@ -294,7 +298,10 @@ def cmd_import_journal(args: argparse.Namespace) -> int:
 
     with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
         result, _ = import_journal_file(books.ledger, args.file, journal=args.journal, progress=progress)
-    _say(f"Imported {result.entries} entries ({result.lines} lines) from {args.file.name} into journal {args.journal}")
+    _say(
+        f"Imported {_plural(result.entries, 'entry', 'entries')} ({_plural(result.lines, 'line')}) "
+        f"from {args.file.name} into journal {args.journal}"
+    )
     return EXIT_OK
 
 
