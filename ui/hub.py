@@ -10,7 +10,6 @@ from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.ledger.queries import CodeName, CompanyInfo
 from ui.models.account_choices import AccountChoices
 from ui.session import AppSession
-from ui.signals import emit
 
 
 class Hub(QObject):
@@ -63,10 +62,10 @@ class Hub(QObject):
                 self._choices = None
             if Kind.JOURNALS in changes:
                 self._journals = None
-            emit(self.changed, changes)
+            self.changed.emit(changes)
 
     def open_entry(self, entry_id: int) -> None:
-        emit(self.entryRequested, entry_id)
+        self.entryRequested.emit(entry_id)
 
     def open_account_ledger(self, account_id: int, start: date | None = None, end: date | None = None) -> None:
-        emit(self.accountLedgerRequested, account_id, start, end)
+        self.accountLedgerRequested.emit(account_id, start, end)

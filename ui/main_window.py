@@ -18,7 +18,6 @@ from ui.ledger import import_export
 from ui.ledger.ledger_tab import ACCOUNT_LEDGER, ENTRIES, RECURRING, TRIAL_BALANCE, LedgerTab
 from ui.session import AppSession
 from ui.settings import RecentCompanies
-from ui.signals import emit, emitter
 from ui.style import APP_NAME, icon, set_state
 
 
@@ -70,11 +69,11 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         can = self.session.can
         tab = self.ledger_tab
-        self.new_company_action = self._action("&New company…", emitter(self.newCompanyRequested))
+        self.new_company_action = self._action("&New company…", self.newCompanyRequested.emit)
         self.open_company_action = self._action(
-            "&Open company file…", emitter(self.openFileRequested), QKeySequence.StandardKey.Open
+            "&Open company file…", self.openFileRequested.emit, QKeySequence.StandardKey.Open
         )
-        self.connect_action = self._action("Connect to &PostgreSQL…", emitter(self.connectRequested))
+        self.connect_action = self._action("Connect to &PostgreSQL…", self.connectRequested.emit)
         self.import_accounts_action = self._action(
             "Import &accounts…", lambda: import_export.choose_and_import_accounts(self, self.hub), icon_name="import"
         )
@@ -90,7 +89,7 @@ class MainWindow(QMainWindow):
             "&Export journal…", lambda: import_export.choose_and_export_journal(self, self.hub), "Ctrl+E", "export"
         )
         self.export_journal_action.setEnabled(can(Permission.LEDGER_EXPORT))
-        self.close_company_action = self._action("&Close company", emitter(self.closeCompanyRequested), "Ctrl+W")
+        self.close_company_action = self._action("&Close company", self.closeCompanyRequested.emit, "Ctrl+W")
         self.quit_action = self._action("&Quit", self._quit, QKeySequence.StandardKey.Quit)
 
         self.new_entry_action = self._action(
@@ -179,7 +178,7 @@ class MainWindow(QMainWindow):
         items = self.recent.items()
         for item in items:
             action = self.recent_menu.addAction(f"{item.name}  ({item.location})")
-            action.triggered.connect(lambda _=False, loc=item.location: emit(self.openRecentRequested, loc))
+            action.triggered.connect(lambda _=False, loc=item.location: self.openRecentRequested.emit(loc))
         if not items:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
@@ -249,4 +248,4 @@ class MainWindow(QMainWindow):
             return
         QThreadPool.globalInstance().waitForDone()
         super().closeEvent(event)
-        emit(self.closed)
+        self.closed.emit()

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
 
 from paksa_desktop import __version__
 from ui.settings import RecentCompanies
-from ui.signals import emit
 from ui.style import APP_NAME, icon
 
 LOCATION_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -136,7 +135,7 @@ class StartScreen(QWidget):
 
     def _open_item(self, item: QListWidgetItem | None) -> None:
         if item is not None:
-            emit(self.recentRequested, item.data(LOCATION_ROLE))
+            self.recentRequested.emit(item.data(LOCATION_ROLE))
 
     def _remove_current(self) -> None:
         item = self.recent_list.currentItem()
@@ -146,4 +145,4 @@ class StartScreen(QWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
-        emit(self.closedByUser)
+        self.closedByUser.emit()

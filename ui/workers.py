@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, 
 from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from paksa_desktop.core.errors import Cancelled
-from ui.signals import emit, emitter
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +59,16 @@ class Job(QObject):
     # ---- called on the worker thread
     def _run(self) -> None:
         try:
-            result = self._work(emitter(self._worker_progress), self._cancel.is_set)
+            result = self._work(self._worker_progress.emit, self._cancel.is_set)
         except Exception as exc:  # reported to the GUI thread, shown there as a dialog
-            emit(self._worker_done, None, exc)
+            self._worker_done.emit(None, exc)
         else:
-            emit(self._worker_done, result, None)
+            self._worker_done.emit(result, None)
 
     # ---- GUI thread
     @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
-        emit(self.progressed, done, total)
+        self.progressed.emit(done, total)
 
     @Slot(object, object)
     def _on_done(self, result: object, error: object) -> None:
@@ -79,10 +78,10 @@ class Job(QObject):
         if self.error is not None:
             if not isinstance(self.error, Cancelled):
                 log.debug("background job failed", exc_info=self.error)
-            emit(self.failed, self.error)
+            self.failed.emit(self.error)
         else:
-            emit(self.succeeded, result)
-        emit(self.finished)
+            self.succeeded.emit(result)
+        self.finished.emit()
 
 
 class _Runnable(QRunnable):
@@ -231,4 +230,4 @@ class Loader(QObject):
         was = self.busy
         self._pending += delta
         if was != self.busy:
-            emit(self.busyChanged, self.busy)
+            self.busyChanged.emit(self.busy)

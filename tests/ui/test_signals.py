@@ -1,4 +1,6 @@
-"""PySide6 6.12.0's SignalInstance.emit() drops a reference to True; ui.signals.emit must give it back."""
+"""PySide6 6.12.0's SignalInstance.emit() drops a reference to `True` on every emit, and after a few
+hundred emits Python frees it and aborts. The project pins 6.11.3 (constraints.txt, and excludes
+6.12.0 in pyproject); this test fails loudly if a faulty release comes back."""
 
 from __future__ import annotations
 
@@ -6,22 +8,16 @@ import sys
 
 from PySide6.QtCore import QObject, Signal
 
-from ui.signals import emit, emitter
+
+class _Source(QObject):
+    fired = Signal()
+    valued = Signal(int)
 
 
-class Source(QObject):
-    fired = Signal(int)
-
-
-def test_many_emits_leave_true_alone(qtbot):
-    source = Source()
-    seen: list[int] = []
-    source.fired.connect(seen.append)
+def test_emitting_keeps_the_reference_count_of_true():
+    source = _Source()
     before = sys.getrefcount(True)
-    for n in range(3000):
-        emit(source.fired, n)
-    callback = emitter(source.fired)
-    for n in range(3000):
-        callback(n)
-    assert len(seen) == 6000
-    assert abs(sys.getrefcount(True) - before) <= 2
+    for n in range(500):
+        source.fired.emit()
+        source.valued.emit(n)
+    assert sys.getrefcount(True) >= before - 5

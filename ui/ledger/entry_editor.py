@@ -37,7 +37,6 @@ from paksa_desktop.security.permissions import Permission
 from ui.errors import attempt, message_for, show_error
 from ui.hub import Hub
 from ui.models.entry_lines_model import EntryLinesModel
-from ui.signals import emit
 from ui.widgets.balance_bar import BalanceBar
 from ui.widgets.date_edit import DateEdit
 from ui.widgets.entry_grid import EntryGrid
@@ -302,7 +301,7 @@ class EntryEditor(QDialog):
         """Finish the cell being typed in, so Ctrl+S saves what the user sees."""
         editor = self.grid.current_editor()
         if editor is not None:
-            emit(self.grid.delegate.commitData, editor)
+            self.grid.delegate.commitData.emit(editor)
 
     def _run(self, action: Callable[[], Any]) -> Any:
         """Call the service; a conflict offers to reload, any other refusal shows its reason."""
@@ -357,7 +356,7 @@ class EntryEditor(QDialog):
         self.dirty = False
         self.load()
         self.hub.broadcast(changes)
-        emit(self.entryChanged, ref.id)
+        self.entryChanged.emit(ref.id)
         notify(self.parentWidget(), message)
 
     def delete_draft(self) -> None:
@@ -373,7 +372,7 @@ class EntryEditor(QDialog):
         deleted = self.entry_id
         self.dirty = False
         self.hub.broadcast(changes)
-        emit(self.entryChanged, deleted)
+        self.entryChanged.emit(deleted)
         notify(self.parentWidget(), "Draft deleted")
         super().reject()
 

@@ -22,7 +22,6 @@ from paksa_desktop.ledger.queries import RecurringRow
 from ui.errors import attempt
 from ui.hub import Hub
 from ui.models.entry_lines_model import EntryLinesModel
-from ui.signals import emit
 from ui.widgets.balance_bar import BalanceBar
 from ui.widgets.date_edit import DateEdit, OptionalDateEdit
 from ui.widgets.entry_grid import EntryGrid
@@ -124,7 +123,7 @@ class RecurringDialog(QDialog):
     def accept(self) -> None:
         editor = self.grid.current_editor()
         if editor is not None:
-            emit(self.grid.delegate.commitData, editor)
+            self.grid.delegate.commitData.emit(editor)
         data = self.recurring_input()
         ledger = self.hub.session.ledger
         template_id = self.row.id if self.row else None

@@ -15,7 +15,6 @@ from paksa_desktop.ledger.queries import EntryLineRow
 from paksa_desktop.reporting.formatting import money_text
 from ui.models.account_choices import AccountChoices
 from ui.models.rows_model import LEFT, RIGHT, Index
-from ui.signals import emit
 from ui.style import NEGATIVE
 
 ZERO = Decimal(0)
@@ -68,7 +67,7 @@ class EntryLinesModel(QAbstractTableModel):
             signal.connect(self._emit_totals)
 
     def _emit_totals(self, *_args: object) -> None:
-        emit(self.totalsChanged)
+        self.totalsChanged.emit()
 
     # ---- loading and reading
     def set_lines(self, rows: Sequence[EntryLineRow]) -> None:
@@ -204,5 +203,5 @@ class EntryLinesModel(QAbstractTableModel):
         self._lines[row] = new
         first = DEBIT if column in (DEBIT, CREDIT) else column
         last = CREDIT if column in (DEBIT, CREDIT) else column
-        emit(self.dataChanged, self.index(row, first), self.index(row, last))
+        self.dataChanged.emit(self.index(row, first), self.index(row, last))
         return True

@@ -6,7 +6,6 @@ from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from ui.models.account_choices import AccountChoices
-from ui.signals import emit
 
 
 def account_completer(labels: list[str], parent: QWidget | None = None) -> QCompleter:
@@ -56,4 +55,4 @@ class AccountPicker(QLineEdit):
         code = self.code()
         if code is not None:
             self.set_code(code)
-            emit(self.accountChosen, code)
+            self.accountChosen.emit(code)

@@ -14,8 +14,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.signals import emit
-
 DEBOUNCE_MS = 350
 
 
@@ -73,4 +71,4 @@ class FilterBar(QFrame):
 
     def apply_now(self, *_args: object) -> None:
         self._timer.stop()
-        emit(self.changed)
+        self.changed.emit()
