@@ -330,18 +330,7 @@ class LedgerService:
                 entry.updated_at = now
                 s.execute(delete(DraftLine).where(DraftLine.entry_id == entry.id))
                 action = "update"
-            s.add_all(
-                DraftLine(
-                    entry_id=entry.id,
-                    line_no=n,
-                    account_id=line.account_id,
-                    amount=line.amount,
-                    memo=line.memo,
-                    department_id=line.department_id,
-                    project_id=line.project_id,
-                )
-                for n, line in enumerate(prepared.lines, start=1)
-            )
+            _add_draft_lines(s, entry.id, prepared.lines)
             s.flush()
             trail.record(s, self.ctx, action, "journal_entry", entry.id, after=_entry_summary(data))
             ref = EntryRef(entry.id, entry.version)
@@ -703,18 +692,7 @@ class LedgerService:
                         )
                         s.add(entry)
                         s.flush()
-                        s.add_all(
-                            DraftLine(
-                                entry_id=entry.id,
-                                line_no=n,
-                                account_id=ln.account_id,
-                                amount=ln.amount,
-                                memo=ln.memo,
-                                department_id=ln.department_id,
-                                project_id=ln.project_id,
-                            )
-                            for n, ln in enumerate(lines, start=1)
-                        )
+                        _add_draft_lines(s, entry.id, lines)
                         created.append(entry.id)
                     occurrence += 1
                     template.next_date = _next_occurrence(template.next_date, template.frequency, template.anchor_day)
@@ -749,6 +727,21 @@ class LedgerService:
                 count += len(batch)
             trail.record(s, self.ctx, action, "journal_entry", after={**summary, "entries": count})
         return Changes.of(Kind.ENTRIES, Kind.PERIODS)
+
+
+def _add_draft_lines(s: Session, entry_id: int, lines: Sequence[PreparedLine]) -> None:
+    s.add_all(
+        DraftLine(
+            entry_id=entry_id,
+            line_no=n,
+            account_id=line.account_id,
+            amount=line.amount,
+            memo=line.memo,
+            department_id=line.department_id,
+            project_id=line.project_id,
+        )
+        for n, line in enumerate(lines, start=1)
+    )
 
 
 def _next_occurrence(day: date, frequency: Frequency, anchor_day: int) -> date:
