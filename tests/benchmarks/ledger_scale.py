@@ -192,7 +192,7 @@ def import_in_child(url: str, csv_path: Path) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--child-import", url, str(csv_path)],
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,  # the figures; the child's errors go straight to our stderr
         text=True,
         cwd=REPO,
     )
