@@ -1,0 +1,24 @@
+"""credentials, field encryption and IP allowlist
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-28
+
+Reserved in the chain so that the security-and-audit work can land in parallel; it changes nothing
+until that work fills it in.
+"""
+
+from __future__ import annotations
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
