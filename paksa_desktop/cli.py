@@ -79,30 +79,41 @@ def _user(args: argparse.Namespace) -> str:
     return str(getattr(args, "user", None) or os.environ.get("PAKSA_USER") or "admin")
 
 
-def _is_plaintext(backend: Any) -> bool:
-    kind = type(backend)
-    return "plaintext" in kind.__name__.lower() or kind.__module__.startswith(("keyring.backends.fail",))
+def _credential_store() -> Any | None:
+    """The secure OS keyring, else the encrypted credentials file if one exists, else None.
+
+    The composition root's explicit choice (see paksa_desktop/security/credentials.py): plaintext and
+    placeholder keyrings are refused; the file needs its master password ($PAKSA_MASTER_PASSWORD or
+    a prompt on a terminal).
+    """
+    from paksa_desktop.security import credentials
+
+    backend = credentials.detect_keyring()
+    if backend is not None:
+        return credentials.KeyringStore(backend)
+    path = credentials.default_credentials_file()
+    if not path.exists():
+        return None
+    master = os.environ.get("PAKSA_MASTER_PASSWORD")
+    if not master and sys.stdin.isatty():
+        master = _prompt(f"Master password of {path}: ")
+    if not master:
+        return None
+    return credentials.EncryptedFileStore(path, master)
 
 
 def _keyring_password(user: str, location: str) -> str | None:
-    """The password stored in the OS keyring, or None: any keyring trouble counts as absent."""
-    try:
-        import keyring
+    """The stored password, or None; a store that fails is logged and its reason raised as CliError."""
+    from paksa_desktop.security.credentials import CredentialError, secret_name
 
-        backend = keyring.get_keyring()
-        candidates = list(getattr(backend, "backends", None) or [backend])
-        for candidate in candidates:
-            if _is_plaintext(candidate):
-                continue  # never trust a password kept in clear text
-            try:
-                found = candidate.get_password(KEYRING_SERVICE, f"{user}@{location}")
-            except Exception:
-                continue
-            if found:
-                return str(found)
-    except Exception:  # NoKeyringError, D-Bus trouble, a backend that prompts on a closed stdin...
-        return None
-    return None
+    try:
+        store = _credential_store()
+        return store.get(secret_name(user, location)) if store is not None else None
+    except CredentialError as exc:
+        if sys.stdin.isatty():  # the prompt still works: say why it is asked, then ask
+            print(f"{PROG}: {exc}", file=sys.stderr)
+            return None
+        raise CliError(f"no password for user '{user}': {exc}") from None
 
 
 def _prompt(prompt: str) -> str:
