@@ -1,14 +1,19 @@
-"""Append audit rows inside the caller's transaction."""
+"""Append audit rows inside the caller's transaction, each linked to the one before (see chain.py)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from paksa_desktop.audit.models import AuditRecord
+from paksa_desktop.audit.chain import GENESIS, row_hash
+from paksa_desktop.audit.models import AuditHead, AuditRecord
+from paksa_desktop.persistence.bulk import append_rows, sqlite_value
 from paksa_desktop.security.context import UserContext
 
 
@@ -24,6 +29,21 @@ def field_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dic
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
+def _lock_head(session: Session) -> tuple[int, str]:
+    """The chain's last (seq, hash), row-locked until the caller's transaction ends.
+
+    PostgreSQL: FOR UPDATE makes a second writer wait here, so the chain never forks. SQLite: write
+    units start with BEGIN IMMEDIATE, so only one writer is in at a time anyway.
+    """
+    head = session.execute(
+        select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+    ).first()
+    if head is None:  # only a database created outside the migrations lacks it
+        session.execute(insert(AuditHead).values(id=1, last_seq=0, last_hash=GENESIS))
+        return 0, GENESIS
+    return int(head[0]), str(head[1])
+
+
 def record(
     session: Session,
     ctx: UserContext,
@@ -34,16 +54,76 @@ def record(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditRecord(
-            occurred_at=ctx.clock.now(),
-            user_id=ctx.user_id,
-            username=ctx.username,
-            host=ctx.host,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=_json(before),
-            after=_json(after),
-        )
-    )
+    """Append one audit row, chained to the previous one, in the caller's transaction."""
+    last_seq, last_hash = _lock_head(session)
+    seq = last_seq + 1
+    values = {
+        "id": seq,
+        "seq": seq,
+        "occurred_at": ctx.clock.now(),
+        "user_id": ctx.user_id,
+        "username": ctx.username,
+        "host": ctx.host,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "before": _json(before),
+        "after": _json(after),
+        "prev_hash": last_hash,
+    }
+    values["row_hash"] = row_hash(**values)
+    session.execute(insert(AuditRecord).values(**values))
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=seq, last_hash=values["row_hash"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One row for `record_many`: what `record` takes, with its own time and author."""
+
+    occurred_at: datetime
+    user_id: int | None
+    username: str
+    host: str
+    action: str
+    entity: str
+    entity_id: str = ""
+    before: str | None = None  # JSON text as stored
+    after: str | None = None
+
+
+COLUMNS = (
+    "id",
+    "seq",
+    "occurred_at",
+    "user_id",
+    "username",
+    "host",
+    "action",
+    "entity",
+    "entity_id",
+    "before",
+    "after",
+    "prev_hash",
+    "row_hash",
+)
+
+
+def record_many(session: Session, events: Sequence[Event]) -> int:
+    """Fast path for many rows at once (COPY on PostgreSQL, executemany on SQLite); returns the last seq."""
+    last_seq, last_hash = _lock_head(session)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    rows = []
+    for seq, e in enumerate(events, start=last_seq + 1):
+        digest = row_hash(
+            seq, seq, e.occurred_at, e.user_id, e.username, e.host, e.action, e.entity, e.entity_id, e.before,
+            e.after, last_hash,
+        )  # fmt: skip
+        stamp = e.occurred_at if postgres else sqlite_value(e.occurred_at)
+        rows.append(
+            (seq, seq, stamp, e.user_id, e.username, e.host, e.action, e.entity, e.entity_id, e.before, e.after,
+             last_hash, digest)
+        )  # fmt: skip
+        last_hash, last_seq = digest, seq
+    append_rows(session, "audit_log", COLUMNS, rows)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=last_seq, last_hash=last_hash))
+    return last_seq

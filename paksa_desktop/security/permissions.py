@@ -26,6 +26,9 @@ class Permission(enum.StrEnum):
     LEDGER_EXPORT = "ledger.export"
     USER_MANAGE = "security.user.manage"
     AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"
+    DOCUMENT_VIEW = "document.view"
+    DOCUMENT_ATTACH = "document.attach"
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(p.value for p in Permission)

@@ -1,0 +1,1 @@
+"""Documents attached to records (entries, accounts, later invoices, bills, assets, employees), versioned."""
