@@ -10,16 +10,13 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.engine import URL, make_url
@@ -27,7 +24,7 @@ from sqlalchemy.exc import ArgumentError
 
 from paksa_desktop.company import NewCompany, default_company_dir
 from paksa_desktop.core.money import is_currency
-from ui.style import set_state
+from ui.widgets.dialogs import button_box, form, inline_error, note, show_inline, stack
 
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "PHP", "JPY", "CHF", "CAD", "AUD", "SGD", "INR", "CNY", "KWD")
 COMPANY_FILTER = "Paksa company (*.paksa);;All files (*)"
@@ -54,27 +51,22 @@ class PostgresDialog(QDialog):
         self.user = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        form = QFormLayout()
-        form.addRow("&Host", self.host)
-        form.addRow("P&ort", self.port)
-        form.addRow("&Database", self.database)
-        form.addRow("&User", self.user)
-        form.addRow("&Password", self.password)
-        note = QLabel("The database user logs in to the server; you then log in to the company as a Paksa user.")
-        note.setWordWrap(True)
-        note.setProperty("state", "muted")
-        self.message = QLabel()
-        self.message.setObjectName("inlineError")
-        self.message.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(self.message)
-        layout.addWidget(buttons)
+        self.message = inline_error()
+        stack(
+            self,
+            form(
+                ("&Host", self.host),
+                ("P&ort", self.port),
+                ("&Database", self.database),
+                ("&User", self.user),
+                ("&Password", self.password),
+            ),
+            note(
+                "The database user logs in to the server; you then log in to the company as a Paksa user.", muted=True
+            ),
+            self.message,
+            button_box(self, "Connect"),
+        )
         if url:
             self.prefill(url)
 
@@ -101,9 +93,7 @@ class PostgresDialog(QDialog):
 
     def accept(self) -> None:
         if not self.database.text().strip() or not self.host.text().strip():
-            self.message.setText("Enter at least the host and the database name.")
-            self.message.show()
-            set_state(self.message, "bad")
+            show_inline(self.message, "Enter at least the host and the database name.")
             return
         super().accept()
 
@@ -151,42 +141,36 @@ class CreateCompanyDialog(QDialog):
         self.pg_url = QLineEdit()
         self.pg_url.setPlaceholderText("postgresql://user:password@host:5432/database (an empty database)")
 
-        form = QFormLayout()
-        form.addRow("Company &name", self.name)
-        form.addRow("&Currency", self.currency)
-        form.addRow("&Fiscal year starts in", self.fiscal_start)
-        form.addRow("C&hart of accounts", self.template)
-        form.addRow("&Administrator", self.admin)
-        form.addRow("&Password", self.password)
-        form.addRow("Con&firm password", self.confirm)
-        form.addRow("Store in", self.sqlite_choice)
-        form.addRow("", path_row)
-        form.addRow("", self.postgres_choice)
-        form.addRow("", self.pg_url)
-        self.message = QLabel()
-        self.message.setObjectName("inlineError")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create company")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.message = inline_error()
         heading = QLabel("New company")
         heading.setObjectName("viewTitle")
-        explain = QLabel(
+        explain = note(
             "The books are kept in one currency; the fiscal year decides the periods. "
             "You log in as the administrator and can add other users later."
         )
         explain.setObjectName("viewSubtitle")
-        explain.setWordWrap(True)
-        layout = QVBoxLayout(self)
+        layout = stack(
+            self,
+            heading,
+            explain,
+            form(
+                ("Company &name", self.name),
+                ("&Currency", self.currency),
+                ("&Fiscal year starts in", self.fiscal_start),
+                ("C&hart of accounts", self.template),
+                ("&Administrator", self.admin),
+                ("&Password", self.password),
+                ("Con&firm password", self.confirm),
+                ("Store in", self.sqlite_choice),
+                ("", path_row),
+                ("", self.postgres_choice),
+                ("", self.pg_url),
+            ),
+            self.message,
+            button_box(self, "Create company"),
+        )
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(10)
-        layout.addWidget(heading)
-        layout.addWidget(explain)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(buttons)
 
         self.name.textEdited.connect(self._suggest_path)
         self.path.textEdited.connect(lambda _t: setattr(self, "_path_edited", True))
@@ -253,8 +237,6 @@ class CreateCompanyDialog(QDialog):
     def accept(self) -> None:
         problem = self.problem()
         if problem:
-            self.message.setText(problem)
-            self.message.show()
-            set_state(self.message, "bad")
+            show_inline(self.message, problem)
             return
         super().accept()

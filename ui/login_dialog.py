@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QWidget
 
 from paksa_desktop.company import Company
 from paksa_desktop.security.context import UserContext
 from ui.errors import message_for
-from ui.style import set_state
+from ui.widgets.dialogs import button_box, form, inline_error, show_inline, stack
 from ui.workers import Job
 
 
@@ -42,25 +34,13 @@ class LoginDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("password")
-        self.message = QLabel()
-        self.message.setObjectName("inlineError")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        form = QFormLayout()
-        form.addRow("&User", self.user)
-        form.addRow("&Password", self.password)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Log in")
-        self.buttons.accepted.connect(self.try_login)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        self.message = inline_error()
+        self.buttons = button_box(self, "Log in", accept=self.try_login)
+        layout = stack(
+            self, title, where, form(("&User", self.user), ("&Password", self.password)), self.message, self.buttons
+        )
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(10)
-        layout.addWidget(title)
-        layout.addWidget(where)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
         (self.password if user else self.user).setFocus()
 
     def try_login(self) -> None:
@@ -96,9 +76,7 @@ class LoginDialog(QDialog):
         self.password.setFocus()
 
     def show_message(self, text: str, state: str = "bad") -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
-        set_state(self.message, state)
+        show_inline(self.message, text, state)
 
     def reject(self) -> None:
         if self.job is None:  # never leave while the check is still running

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from paksa_desktop.ledger.models import EntryState
 from tests.ledger.helpers import entry
@@ -14,12 +15,14 @@ from tests.ui.conftest import handle_dialog, wait_idle
 from ui.ledger.entry_editor import EntryEditor, ReverseDialog
 from ui.ledger.ledger_tab import TRIAL_BALANCE
 from ui.models.entry_lines_model import ACCOUNT, CREDIT, DEBIT, MEMO
+from ui.widgets.account_picker import AccountPicker
 
 
 def type_cell(qtbot, editor: EntryEditor, text: str, key=Qt.Key.Key_Tab) -> None:
     cell = editor.grid.current_editor()
     assert cell is not None, "no cell editor is open"
     qtbot.keyClicks(cell, text)
+    QApplication.processEvents()  # as between a person's keystrokes: a completion popup opens and settles
     qtbot.keyClick(cell, key)
 
 
@@ -187,3 +190,14 @@ def test_posted_entry_opens_read_only_and_reverses(qtbot, window, sqlite_books):
     assert "Reversed by" in editor.banner.text() and not editor.reverse_button.isVisible()
     reversal = sqlite_books.queries.entry(detail.reversed_by[0])
     assert reversal.date == date(2024, 5, 31)
+
+
+def test_account_completion_offers_matches(qtbot, hub):
+    """The completer keeps its list alive: a list Python alone held was deleted and the popup stayed empty."""
+    picker = AccountPicker(hub.account_choices())
+    qtbot.addWidget(picker)
+    gc.collect()
+    completer = picker.completer()
+    completer.setCompletionPrefix("bank")
+    labels = [completer.completionModel().index(r, 0).data() for r in range(completer.completionCount())]
+    assert "1100 — Operating bank account" in labels

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPlainTextEdit, QWidget
 
 from paksa_desktop.core.changes import Changes
 from paksa_desktop.ledger.commands import AccountInput
@@ -23,6 +13,7 @@ from paksa_desktop.ledger.queries import AccountRow
 from ui.errors import attempt
 from ui.models.accounts_tree_model import subtype_label
 from ui.session import AppSession
+from ui.widgets.dialogs import button_box, form, note, stack
 
 
 class AccountDialog(QDialog):
@@ -58,27 +49,24 @@ class AccountDialog(QDialog):
         self.description = QPlainTextEdit()
         self.description.setFixedHeight(60)
 
-        form = QFormLayout()
-        form.addRow("&Code", self.code)
-        form.addRow("&Name", self.name)
-        form.addRow("&Type", self.type)
-        form.addRow("&Parent", self.parent_combo)
-        form.addRow("&Subtype", self.subtype)
-        form.addRow("&Description", self.description)
-        hint = QLabel(
-            "A parent account groups sub-accounts and cannot take postings itself."
-            if account is None
-            else "The code, type and parent of an existing account cannot change; create a new account instead."
+        stack(
+            self,
+            form(
+                ("&Code", self.code),
+                ("&Name", self.name),
+                ("&Type", self.type),
+                ("&Parent", self.parent_combo),
+                ("&Subtype", self.subtype),
+                ("&Description", self.description),
+            ),
+            note(
+                "A parent account groups sub-accounts and cannot take postings itself."
+                if account is None
+                else "The code, type and parent of an existing account cannot change; create a new account instead.",
+                muted=True,
+            ),
+            button_box(self),
         )
-        hint.setWordWrap(True)
-        hint.setProperty("state", "muted")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(hint)
-        layout.addWidget(buttons)
 
         self.type.currentIndexChanged.connect(self._fill_parents)
         if account is not None:

@@ -11,9 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView
+from PySide6.QtCore import QModelIndex
+from PySide6.QtWidgets import QHBoxLayout, QLabel
 
 from paksa_desktop.core.changes import Kind
 from paksa_desktop.core.errors import ValidationError
@@ -28,6 +27,7 @@ from ui.widgets.account_picker import AccountPicker
 from ui.widgets.date_edit import OptionalDateEdit
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.filter_bar import FilterBar
+from ui.widgets.tables import make_table, on_enter
 from ui.workers import IsCancelled, Loader, Progress
 
 PAGE = 500
@@ -114,22 +114,9 @@ class AccountLedgerView(LedgerView):
         totals.addWidget(self.loaded)
         self.body.addLayout(totals)
 
-        self.table = QTableView()
-        self.table.setObjectName("accountLedgerTable")
-        self.table.setModel(self.model)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.setWordWrap(False)
-        for i, column in enumerate(COLUMNS):
-            if column.width:
-                self.table.setColumnWidth(i, column.width)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table = make_table("accountLedgerTable", self.model, COLUMNS, stretch="memo")
         self.table.doubleClicked.connect(self._open_index)
-        enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_current)
-        enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+        on_enter(self.table, self.open_current)
         self.body.addWidget(self.table, 1)
         self.model.rowsInserted.connect(self._show_loaded)
         self.model.modelReset.connect(self._show_loaded)

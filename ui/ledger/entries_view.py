@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView
+from PySide6.QtCore import QModelIndex
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
 
 from paksa_desktop.core.changes import Kind
 from paksa_desktop.core.errors import PaksaError
@@ -21,9 +21,11 @@ from ui.models.columns import Col, rows_report
 from ui.models.rows_model import ROW_ROLE, PagedRowsModel
 from ui.style import MUTED, icon, set_state
 from ui.widgets.account_picker import AccountPicker
+from ui.widgets.choices import fill_codes
 from ui.widgets.date_edit import OptionalDateEdit
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.filter_bar import FilterBar
+from ui.widgets.tables import make_table, on_enter
 from ui.workers import IsCancelled, Loader, Progress
 
 PAGE = 200
@@ -105,7 +107,7 @@ class EntriesView(LedgerView):
         for state in EntryState:
             self.state.addItem(state.value.capitalize(), state.value)
         self.journal = QComboBox()
-        self.journal.addItem("All", "")
+        self.journal.addItem("All", None)
         self.filters.add("&Search", self.text, 3)
         self.filters.add("A&mount", self.amount, 1)
         self.filters.add("Acco&unt", self.account, 3)
@@ -125,25 +127,10 @@ class EntriesView(LedgerView):
         self.message.hide()
         self.body.addWidget(self.message)
 
-        self.table = QTableView()
-        self.table.setObjectName("entriesTable")
-        self.table.setModel(self.model)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.setWordWrap(False)
+        self.table = make_table("entriesTable", self.model, COLUMNS, stretch="memo")
         self.table.horizontalHeader().setHighlightSections(False)
-        for i, column in enumerate(COLUMNS):
-            if column.width:
-                self.table.setColumnWidth(i, column.width)
-        self.table.horizontalHeader().setSectionResizeMode(
-            [c.key for c in COLUMNS].index("memo"), QHeaderView.ResizeMode.Stretch
-        )
         self.table.doubleClicked.connect(self._open_index)
-        enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_current)
-        enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+        on_enter(self.table, self.open_current)
         self.body.addWidget(self.table, 1)
 
         self.count = QLabel()
@@ -152,15 +139,7 @@ class EntriesView(LedgerView):
 
     # ---- loading
     def refresh(self) -> None:
-        journals = self.hub.journals()
-        chosen = self.journal.currentData()
-        self.journal.blockSignals(True)
-        self.journal.clear()
-        self.journal.addItem("All", "")
-        for j in journals:
-            self.journal.addItem(j.code, j.code)
-        self.journal.setCurrentIndex(max(0, self.journal.findData(chosen)))
-        self.journal.blockSignals(False)
+        fill_codes(self.journal, self.hub.journals(), first="All", label=lambda j: j.code)
         self.account.set_choices(self.hub.account_choices())
         self.load(self.current_filter)
 

@@ -16,9 +16,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -28,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from paksa_desktop.core.changes import Changes
+from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import ConflictError
 from paksa_desktop.ledger.commands import EntryInput, EntryRef
 from paksa_desktop.ledger.models import EntryState
@@ -38,7 +35,9 @@ from ui.errors import attempt, message_for, show_error
 from ui.hub import Hub
 from ui.models.entry_lines_model import EntryLinesModel
 from ui.widgets.balance_bar import BalanceBar
+from ui.widgets.choices import fill_codes
 from ui.widgets.date_edit import DateEdit
+from ui.widgets.dialogs import button_box, field_grid, form, note, stack
 from ui.widgets.entry_grid import EntryGrid
 from ui.widgets.notify import notify
 
@@ -51,22 +50,15 @@ class ReverseDialog(QDialog):
         self.setWindowTitle(f"Reverse {detail.number}")
         self.date = DateEdit(detail.date)
         self.memo = QLineEdit(f"Reversal of {detail.number}")
-        form = QFormLayout()
-        form.addRow("Reversal &date", self.date)
-        form.addRow("&Memo", self.memo)
-        note = QLabel(
-            "A reversing entry with every debit and credit swapped is posted on this date; "
-            f"{detail.number} stays as it is and both are linked."
+        stack(
+            self,
+            form(("Reversal &date", self.date), ("&Memo", self.memo)),
+            note(
+                "A reversing entry with every debit and credit swapped is posted on this date; "
+                f"{detail.number} stays as it is and both are linked."
+            ),
+            button_box(self, "Post reversal"),
         )
-        note.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Post reversal")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
         self.setMinimumWidth(420)
 
 
@@ -95,9 +87,7 @@ class EntryEditor(QDialog):
         self.banner.hide()
         self.date = DateEdit(hub.session.today())
         self.journal = QComboBox()
-        for j in hub.journals():
-            if j.is_active:
-                self.journal.addItem(f"{j.code} — {j.name}", j.code)
+        fill_codes(self.journal, hub.journals(), active_only=True)
         self.journal.setCurrentIndex(max(0, self.journal.findData("GEN")))
         self.reference = QLineEdit()
         self.reference.setPlaceholderText("invoice, contract, …")
@@ -105,32 +95,20 @@ class EntryEditor(QDialog):
         self.memo.setPlaceholderText("what this entry records")
         self.auto_reverse = QCheckBox("Reverse automatically on the first day of the next period")
         self.auto_reverse.setToolTip("For accruals: the reversal is posted together with the entry.")
-        fields = QGridLayout()
-        fields.setHorizontalSpacing(10)
-        for row, column, caption, widget in (
-            (0, 0, "&Date", self.date),
-            (0, 2, "&Journal", self.journal),
-            (0, 4, "&Reference", self.reference),
-            (1, 0, "&Memo", self.memo),
-        ):
-            label = QLabel(caption)
-            label.setBuddy(widget)
-            fields.addWidget(label, row, column)
-        fields.addWidget(self.date, 0, 1)
-        fields.addWidget(self.journal, 0, 3)
-        fields.addWidget(self.reference, 0, 5)
-        fields.addWidget(self.memo, 1, 1, 1, 5)
-        fields.addWidget(self.auto_reverse, 2, 1, 1, 5)
+        fields = field_grid(
+            (0, 0, "&Date", self.date, 1),
+            (0, 2, "&Journal", self.journal, 1),
+            (0, 4, "&Reference", self.reference, 1),
+            (1, 0, "&Memo", self.memo, 5),
+            (2, 0, "", self.auto_reverse, 5),
+        )
         fields.setColumnStretch(5, 1)
 
         # ---- lines
         self.model = EntryLinesModel(hub.account_choices(), hub.exponent, self)
         self.grid = EntryGrid()
         self.grid.setModel(self.model)
-        queries = hub.session.queries
-        self.grid.set_dimensions(
-            [d.code for d in queries.departments() if d.is_active], [p.code for p in queries.projects() if p.is_active]
-        )
+        self.fill_dimensions()
         self.balance = BalanceBar(self.model)
         self.hint = QLabel(
             "Tab moves across cells · Enter goes to the next line · Ctrl+Del removes a line · "
@@ -189,6 +167,8 @@ class EntryEditor(QDialog):
         ):
             signal.connect(self._mark_dirty)
 
+        hub.changed.connect(self._on_changes)
+
         if entry_id is None:
             self._set_editable(True)
             self._update_title()
@@ -196,6 +176,21 @@ class EntryEditor(QDialog):
             self.load()
         self.dirty = False
         (self.date if not self.is_posted else self.close_button).setFocus()
+
+    # ---- choices that change elsewhere
+    def fill_dimensions(self) -> None:
+        """Offer the active departments and projects as completions in the grid."""
+        queries = self.hub.session.queries
+        self.grid.set_dimensions(
+            [d.code for d in queries.departments() if d.is_active], [p.code for p in queries.projects() if p.is_active]
+        )
+
+    def _on_changes(self, changes: Changes) -> None:
+        """A department, project or journal added or deactivated while this editor is open is offered at once."""
+        if Kind.DIMENSIONS in changes:
+            self.fill_dimensions()
+        if Kind.JOURNALS in changes:
+            fill_codes(self.journal, self.hub.journals(), active_only=True)
 
     # ---- state
     @property

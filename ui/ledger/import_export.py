@@ -7,15 +7,11 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -27,6 +23,8 @@ from paksa_desktop.ledger.import_accounts import import_accounts_file
 from paksa_desktop.ledger.import_journal import COLUMNS as JOURNAL_COLUMNS
 from paksa_desktop.ledger.import_journal import ImportResult, import_journal_file
 from ui.hub import Hub
+from ui.widgets.choices import fill_codes
+from ui.widgets.dialogs import button_box, form, note, stack
 from ui.widgets.export_button import default_export_dir
 from ui.widgets.notify import notify
 from ui.workers import IsCancelled, Job, Progress, run_with_progress
@@ -105,25 +103,17 @@ class ImportJournalDialog(QDialog):
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         self.journal = QComboBox()
-        for j in hub.journals():
-            if j.is_active:
-                self.journal.addItem(f"{j.code} — {j.name}", j.code)
-        form = QFormLayout()
-        form.addRow("&File", row)
-        form.addRow("&Journal", self.journal)
-        note = QLabel(
-            f"Columns: <code>{', '.join(JOURNAL_COLUMNS)}</code> (the last three optional). Consecutive rows with "
-            "the same <i>entry</i> form one entry. Every row is checked first: the whole file is posted, or nothing."
+        fill_codes(self.journal, hub.journals(), active_only=True)
+        stack(
+            self,
+            form(("&File", row), ("&Journal", self.journal)),
+            note(
+                f"Columns: <code>{', '.join(JOURNAL_COLUMNS)}</code> (the last three optional). Consecutive rows "
+                "with the same <i>entry</i> form one entry. Every row is checked first: the whole file is posted, "
+                "or nothing."
+            ),
+            button_box(self, "Import"),
         )
-        note.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
 
     def _browse(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(self, "Import journal entries", str(default_export_dir()), FILE_FILTER)

@@ -8,14 +8,11 @@ from typing import Any
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QTreeView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -30,6 +27,7 @@ from ui.ledger.base_view import LedgerView
 from ui.models.periods_model import PeriodsTreeModel, YearRow, build_years
 from ui.style import icon
 from ui.widgets.date_edit import DateEdit
+from ui.widgets.dialogs import button_box, form, note, stack
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.notify import notify
 from ui.workers import IsCancelled, Progress
@@ -40,20 +38,15 @@ class LockDateDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Set lock date")
         self.date = DateEdit(current or suggested)
-        form = QFormLayout()
-        form.addRow("&Lock date", self.date)
-        note = QLabel(
-            "Nothing can be posted on or before the lock date, whatever the state of its period. "
-            "Use it once a period's figures have been reported."
+        stack(
+            self,
+            form(("&Lock date", self.date)),
+            note(
+                "Nothing can be posted on or before the lock date, whatever the state of its period. "
+                "Use it once a period's figures have been reported."
+            ),
+            button_box(self),
         )
-        note.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
         self.setMinimumWidth(420)
 
 

@@ -8,8 +8,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QGridLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -23,7 +21,9 @@ from ui.errors import attempt
 from ui.hub import Hub
 from ui.models.entry_lines_model import EntryLinesModel
 from ui.widgets.balance_bar import BalanceBar
+from ui.widgets.choices import fill_codes
 from ui.widgets.date_edit import DateEdit, OptionalDateEdit
+from ui.widgets.dialogs import button_box, field_grid
 from ui.widgets.entry_grid import EntryGrid
 
 
@@ -39,9 +39,7 @@ class RecurringDialog(QDialog):
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. Office rent")
         self.journal = QComboBox()
-        for j in hub.journals():
-            if j.is_active:
-                self.journal.addItem(f"{j.code} — {j.name}", j.code)
+        fill_codes(self.journal, hub.journals(), active_only=True)
         self.frequency = QComboBox()
         for f in Frequency:
             self.frequency.addItem(f.value.capitalize(), f.value)
@@ -52,27 +50,16 @@ class RecurringDialog(QDialog):
         self.active = QCheckBox("Active")
         self.active.setChecked(True)
 
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(10)
-        for row_no, column, caption, widget in (
-            (0, 0, "&Name", self.name),
-            (0, 2, "&Journal", self.journal),
-            (1, 0, "&Frequency", self.frequency),
-            (1, 2, "Ne&xt date", self.next_date),
-            (1, 4, "&End date", self.end_date),
-            (2, 0, "&Memo", self.memo),
-        ):
-            label = QLabel(caption)
-            label.setBuddy(widget)
-            grid.addWidget(label, row_no, column)
-        grid.addWidget(self.name, 0, 1)
-        grid.addWidget(self.journal, 0, 3, 1, 3)
-        grid.addWidget(self.frequency, 1, 1)
-        grid.addWidget(self.next_date, 1, 3)
-        grid.addWidget(self.end_date, 1, 5)
-        grid.addWidget(self.memo, 2, 1, 1, 5)
-        grid.addWidget(self.post, 3, 1, 1, 5)
-        grid.addWidget(self.active, 4, 1, 1, 5)
+        grid = field_grid(
+            (0, 0, "&Name", self.name, 1),
+            (0, 2, "&Journal", self.journal, 3),
+            (1, 0, "&Frequency", self.frequency, 1),
+            (1, 2, "Ne&xt date", self.next_date, 1),
+            (1, 4, "&End date", self.end_date, 1),
+            (2, 0, "&Memo", self.memo, 5),
+            (3, 0, "", self.post, 5),
+            (4, 0, "", self.active, 5),
+        )
         grid.setColumnStretch(1, 1)
 
         self.model = EntryLinesModel(hub.account_choices(), hub.exponent, self)
@@ -82,9 +69,9 @@ class RecurringDialog(QDialog):
         self.grid.set_dimensions([d.code for d in queries.departments()], [p.code for p in queries.projects()])
         self.balance = BalanceBar(self.model)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = button_box(
+            self, buttons=QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         for button in buttons.buttons():
             button.setAutoDefault(False)
         QShortcut(QKeySequence.StandardKey.Save, self, self.accept)

@@ -8,19 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHeaderView,
-    QLabel,
-    QMessageBox,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton, QWidget
 
 from paksa_desktop.core.changes import Kind
 from paksa_desktop.ledger.queries import RecurringRow
@@ -34,7 +22,9 @@ from ui.models.columns import Col, rows_report
 from ui.models.rows_model import ROW_ROLE, RowsTableModel
 from ui.style import MUTED, icon
 from ui.widgets.date_edit import DateEdit
+from ui.widgets.dialogs import button_box, form, note, stack
 from ui.widgets.export_button import ReportBuilder
+from ui.widgets.tables import make_table
 from ui.workers import IsCancelled, Progress
 
 COLUMNS = (
@@ -58,18 +48,12 @@ class RunDueDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Run due recurring entries")
         self.date = DateEdit(today)
-        form = QFormLayout()
-        form.addRow("Create every occurrence due &up to", self.date)
-        note = QLabel("Templates that post create posted entries; the others create drafts to review.")
-        note.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
+        stack(
+            self,
+            form(("Create every occurrence due &up to", self.date)),
+            note("Templates that post create posted entries; the others create drafts to review."),
+            button_box(self, "Run"),
+        )
 
 
 class RecurringView(LedgerView):
@@ -95,18 +79,7 @@ class RecurringView(LedgerView):
         self.delete_button.clicked.connect(self.delete_template)
         self.run_button.clicked.connect(lambda: self.run_due())
 
-        self.table = QTableView()
-        self.table.setObjectName("recurringTable")
-        self.table.setModel(self.model)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        for i, column in enumerate(COLUMNS):
-            if column.width:
-                self.table.setColumnWidth(i, column.width)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table = make_table("recurringTable", self.model, COLUMNS, stretch="name")
         self.table.doubleClicked.connect(self._edit_index)
         self.body.addWidget(self.table, 1)
         self.empty = QLabel("No recurring entries yet. Create one with New… — for example the monthly rent.")

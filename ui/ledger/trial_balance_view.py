@@ -11,15 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableView,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHeaderView, QLabel, QPushButton
 
 from paksa_desktop.core.changes import Kind
 from paksa_desktop.core.errors import ValidationError
@@ -32,9 +24,11 @@ from ui.hub import Hub
 from ui.ledger.base_view import LedgerView
 from ui.models.report_model import DRILL_ROLE, ReportTableModel
 from ui.style import icon, set_state
+from ui.widgets.choices import fill_codes
 from ui.widgets.date_edit import DateEdit
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.filter_bar import FilterBar
+from ui.widgets.tables import make_table
 from ui.workers import IsCancelled, Loader, Progress
 
 AS_OF, RANGE = "as_of", "range"
@@ -108,15 +102,7 @@ class TrialBalanceView(LedgerView):
             edit.dateChanged.connect(lambda *_: self.preset.setCurrentIndex(0))
         self._mode_changed()
 
-        self.table = QTableView()
-        self.table.setObjectName("trialBalanceTable")
-        self.table.setModel(self.model)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.setWordWrap(False)
+        self.table = make_table("trialBalanceTable", self.model)
         self.table.doubleClicked.connect(self._drill)
         self.body.addWidget(self.table, 1)
 
@@ -159,15 +145,8 @@ class TrialBalanceView(LedgerView):
 
     def _fill_dimensions(self) -> None:
         queries = self.session.queries
-        for combo, rows in ((self.department, queries.departments()), (self.project, queries.projects())):
-            chosen = combo.currentData()
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem("All", None)
-            for r in rows:
-                combo.addItem(f"{r.code} — {r.name}", r.code)
-            combo.setCurrentIndex(max(0, combo.findData(chosen)))
-            combo.blockSignals(False)
+        fill_codes(self.department, queries.departments(), first="All")
+        fill_codes(self.project, queries.projects(), first="All")
 
     def request(self) -> TrialBalanceRequest:
         return TrialBalanceRequest(

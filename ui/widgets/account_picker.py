@@ -8,10 +8,18 @@ from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 from ui.models.account_choices import AccountChoices
 
 
+def string_completer(strings: list[str], parent: QWidget | None = None) -> QCompleter:
+    """A completer over `strings` that owns its list: a model without a Qt parent is deleted as soon as
+    Python drops it (PySide6 6.11), leaving a completer that silently offers nothing."""
+    completer = QCompleter(parent)
+    completer.setModel(QStringListModel(strings, completer))
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    return completer
+
+
 def account_completer(labels: list[str], parent: QWidget | None = None) -> QCompleter:
     """Matches anywhere in 'code — name', case-insensitively, so '1100' and 'bank' both find it."""
-    completer = QCompleter(QStringListModel(labels), parent)
-    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    completer = string_completer(labels, parent)
     completer.setFilterMode(Qt.MatchFlag.MatchContains)
     completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
     completer.setMaxVisibleItems(14)

@@ -9,14 +9,12 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QRegularExpression,
-    QStringListModel,
     Qt,
 )
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
-    QCompleter,
     QHeaderView,
     QLineEdit,
     QStyledItemDelegate,
@@ -26,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.models.entry_lines_model import ACCOUNT, CREDIT, DEBIT, DEPARTMENT, MEMO, PROJECT, EntryLinesModel
-from ui.widgets.account_picker import account_completer
+from ui.widgets.account_picker import account_completer, string_completer
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -73,9 +71,7 @@ class LinesDelegate(QStyledItemDelegate):
             editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         elif column in (DEPARTMENT, PROJECT):
             codes = self.departments if column == DEPARTMENT else self.projects
-            completer = QCompleter(QStringListModel(codes), editor)
-            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-            editor.setCompleter(completer)
+            editor.setCompleter(string_completer(codes, editor))
         self.open_editor = editor
         editor.destroyed.connect(lambda *_args: self._forget(editor))
         return editor
