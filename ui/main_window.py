@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
                 ("Account &ledger", "ledger"),
                 ("&Periods", "periods"),
                 ("&Recurring entries", "recurring"),
+                ("D&imensions && journals", "dimensions"),
             )
         ):
             action = self._action(

@@ -28,7 +28,7 @@ from paksa_desktop.ledger.models import EntryState
 from paksa_desktop.ledger.queries import EntryFilter
 from ui.app import configure_application
 from ui.company_dialogs import CreateCompanyDialog
-from ui.ledger.ledger_tab import ACCOUNTS, ENTRIES, PERIODS, RECURRING, TRIAL_BALANCE
+from ui.ledger.ledger_tab import ACCOUNTS, DIMENSIONS, ENTRIES, PERIODS, RECURRING, TRIAL_BALANCE
 from ui.login_dialog import LoginDialog
 from ui.main_window import MainWindow
 from ui.session import AppSession
@@ -100,21 +100,33 @@ def run(app: QApplication, out: Path, demo_path: Path, docs: Path | None) -> Non
     window.resize(*SIZE)
     window.show()
     tab = window.ledger_tab
+
+    def finished_project() -> None:
+        """A finished project, deactivated and selected: grey, with Activate offered."""
+        window.hub.broadcast(window.session.ledger.set_project_active("WEB", False))
+        settle(300)
+        tab.dimensions.projects.select("WEB")
+
     shots: list[tuple[int, str, Callable[[], None] | None]] = [
         (ACCOUNTS, "10-chart-of-accounts.png", None),
         (ENTRIES, "11-journal-entries.png", None),
         (TRIAL_BALANCE, "12-trial-balance.png", None),
         (PERIODS, "14-periods.png", None),
         (RECURRING, "15-recurring.png", None),
+        (DIMENSIONS, "17-dimensions-journals.png", finished_project),
     ]
-    for index, name, _prepare in shots:
+    for index, name, prepare in shots:
         tab.show_view(index)
         settle(300)
+        if prepare is not None:
+            prepare()
         save(window, out / name)
         if index == ENTRIES and docs is not None:
             save(window, docs / "journal-entries.png")
         if index == TRIAL_BALANCE and docs is not None:
             save(window, docs / "main-window.png")
+        if index == DIMENSIONS and docs is not None:
+            save(window, docs / "dimensions.png")
 
     # trial balance over a range, then drill down to an account ledger
     tb = tab.trial_balance
@@ -138,6 +150,18 @@ def run(app: QApplication, out: Path, demo_path: Path, docs: Path | None) -> Non
     dialog.show()
     save(dialog, out / "16-recurring-dialog.png")
     dialog.close()
+
+    # ---- dimensions: the add dialog of a journal
+    journals = tab.dimensions.journals
+    tab.show_view(DIMENSIONS)
+    settle()
+    add = journals.add_dialog()
+    add.code.setText("BNK2")
+    add.name.setText("Second bank account")
+    add.kind.setCurrentIndex(add.kind.findData("cash"))
+    add.show()
+    save(add, out / "18-add-journal.png")
+    add.close()
 
     # ---- entry editor: a posted entry, then an out-of-balance draft
     queries = window.session.queries

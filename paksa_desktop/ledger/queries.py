@@ -71,6 +71,7 @@ class CodeName:
     code: str
     name: str
     is_active: bool
+    kind: str = ""  # a journal's kind (general, sales, purchases, cash, payroll); empty for the others
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +305,7 @@ class LedgerQueries:
     def _code_names(self, model: type[Journal] | type[Department] | type[Project]) -> list[CodeName]:
         with self._read() as uow:
             return [
-                CodeName(r.id, r.code, r.name, r.is_active)
+                CodeName(r.id, r.code, r.name, r.is_active, r.kind if isinstance(r, Journal) else "")
                 for r in uow.session.execute(select(model).order_by(model.code)).scalars()
             ]
 

@@ -14,6 +14,7 @@ from ui.hub import Hub
 from ui.ledger.account_ledger_view import AccountLedgerView
 from ui.ledger.accounts_view import AccountsView
 from ui.ledger.base_view import LedgerView
+from ui.ledger.dimensions_view import DimensionsView
 from ui.ledger.entries_view import EntriesView
 from ui.ledger.entry_editor import EntryEditor
 from ui.ledger.periods_view import PeriodsView
@@ -21,7 +22,7 @@ from ui.ledger.recurring_view import RecurringView
 from ui.ledger.trial_balance_view import TrialBalanceView
 from ui.style import icon
 
-ACCOUNTS, ENTRIES, TRIAL_BALANCE, ACCOUNT_LEDGER, PERIODS, RECURRING = range(6)
+ACCOUNTS, ENTRIES, TRIAL_BALANCE, ACCOUNT_LEDGER, PERIODS, RECURRING, DIMENSIONS = range(7)
 
 
 class LedgerTab(QWidget):
@@ -35,6 +36,7 @@ class LedgerTab(QWidget):
         self.account_ledger = AccountLedgerView(hub)
         self.periods = PeriodsView(hub)
         self.recurring = RecurringView(hub)
+        self.dimensions = DimensionsView(hub)
         self.views: list[LedgerView] = [
             self.accounts,
             self.entries,
@@ -42,12 +44,13 @@ class LedgerTab(QWidget):
             self.account_ledger,
             self.periods,
             self.recurring,
+            self.dimensions,
         ]
-        icons = ("accounts", "journal", "trial-balance", "ledger", "periods", "recurring")
+        icons = ("accounts", "journal", "trial-balance", "ledger", "periods", "recurring", "dimensions")
 
         self.nav = QListWidget()
         self.nav.setObjectName("moduleNav")
-        self.nav.setFixedWidth(190)
+        self.nav.setFixedWidth(210)  # the longest name, 'Dimensions & journals', without a scroll bar
         self.nav.setIconSize(QSize(18, 18))
         self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.stack = QStackedWidget()
