@@ -14,11 +14,10 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
 from paksa_desktop.core.clock import Clock, SystemClock
-from paksa_desktop.core.errors import AuthenticationError, CompanyError, ValidationError
+from paksa_desktop.core.errors import CompanyError, ValidationError
 from paksa_desktop.core.money import is_currency
 from paksa_desktop.ledger.import_accounts import read_accounts_file
 from paksa_desktop.ledger.models import CompanySettings, Journal
@@ -27,10 +26,21 @@ from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.persistence import migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.security import field_crypto, ip_allowlist
 from paksa_desktop.security.context import UserContext
-from paksa_desktop.security.models import Role, RolePermission, User, UserRole
-from paksa_desktop.security.passwords import hash_password, needs_rehash, verify_password
-from paksa_desktop.security.permissions import BUILTIN_ROLES, Permission
+from paksa_desktop.security.models import Role, User, UserRole
+from paksa_desktop.security.passwords import hash_password
+from paksa_desktop.security.policy import check_password
+from paksa_desktop.security.service import (
+    Authenticator,
+    NewUser,
+    OwnAccount,
+    PolicyService,
+    RoleService,
+    SecurityQueries,
+    UserService,
+    user_context,
+)
 
 TEMPLATES = ("standard", "empty")
 DEFAULT_JOURNALS = (
@@ -134,6 +144,7 @@ class Company:
             raise ValidationError("the administrator needs a user name")
         if not spec.admin_password:
             raise ValidationError("the administrator needs a password")
+        check_password(spec.admin_password, spec.admin.strip())
         chart = template_path(spec.template)
         url = database_url(target)
         path = sqlite_path(url)
@@ -182,24 +193,24 @@ class Company:
             )
             for code, name, kind in DEFAULT_JOURNALS:
                 s.add(Journal(code=code, name=name, kind=kind, is_active=True))
-            roles = {}
-            for role_name, (description, permissions) in BUILTIN_ROLES.items():
-                role = Role(name=role_name, description=description, is_builtin=True)
-                s.add(role)
-                s.flush()
-                s.add_all(RolePermission(role_id=role.id, permission=p) for p in sorted(permissions))
-                roles[role_name] = role
+            # the built-in roles, the security policy and the SoD rules come from migration 0003
+            administrator = s.execute(select(Role).where(Role.name == "Administrator")).scalar_one()
             admin = User(
                 username=spec.admin.strip(),
                 full_name=spec.admin_full_name,
                 password_hash=password_hash,
                 is_active=True,
                 created_at=now,
+                password_changed_at=now,
+                failed_logins=0,
+                must_change_password=False,
+                mfa_enabled=False,
             )
             s.add(admin)
             s.flush()
-            s.add(UserRole(user_id=admin.id, role_id=roles["Administrator"].id))
-            ctx = self._context(s, admin)
+            s.add(UserRole(user_id=admin.id, role_id=administrator.id))
+            s.flush()
+            ctx = user_context(s, admin, self.clock)
             trail.record(
                 s,
                 ctx,
@@ -216,29 +227,15 @@ class Company:
             uow.commit()
 
     # ------------------------------------------------------------------ users
-    def _context(self, s: Session, user: User) -> UserContext:
-        permissions = frozenset(
-            s.execute(
-                select(RolePermission.permission)
-                .join(UserRole, UserRole.role_id == RolePermission.role_id)
-                .where(UserRole.user_id == user.id)
-            ).scalars()
-        )
-        return UserContext(user.id, user.username, user.full_name, permissions, self.clock)
+    def login(self, username: str, password: str, otp: str | None = None, *, client: str = "") -> UserContext:
+        """Check the password (and the one-time code of a user with MFA); return the user's context.
 
-    def login(self, username: str, password: str) -> UserContext:
-        """Check the password and return the user's context; one vague message for every failure."""
-        with UnitOfWork(self.engine) as uow:
-            s = uow.session
-            user = s.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
-            if user is None or not user.is_active or not verify_password(user.password_hash, password):
-                raise AuthenticationError("wrong user name or password, or the user is disabled")
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-            ctx = self._context(s, user)
-            trail.record(s, ctx, "login", "user", user.username)
-            uow.commit()
-            return ctx
+        Raises AuthenticationError (wrong password, disabled user, wrong or replayed code), AccountLocked
+        or MfaRequired (right password, now ask for the code). Every failure is logged and counted.
+        """
+        ip_allowlist.check_login_engine(self.engine, username)  # PostgreSQL: the client address must be listed
+        ctx = Authenticator(self.engine, self.clock).login(username, password, otp, client=client)
+        return field_crypto.unwrap_in_transaction(self.engine, ctx, password)  # the data key, for its holders
 
     def add_user(
         self,
@@ -248,31 +245,10 @@ class Company:
         *,
         roles: tuple[str, ...] = ("Accountant",),
         full_name: str = "",
+        email: str = "",
     ) -> None:
-        """Minimal user creation (the security module extends it): a user holding named roles."""
-        ctx.require(Permission.USER_MANAGE)
-        with UnitOfWork(self.engine) as uow:
-            s = uow.session
-            if not username.strip() or not password:
-                raise ValidationError("a user needs a user name and a password")
-            if s.execute(select(User.id).where(User.username == username.strip())).first():
-                raise ValidationError(f"user '{username}' already exists")
-            user = User(
-                username=username.strip(),
-                full_name=full_name,
-                password_hash=hash_password(password),
-                is_active=True,
-                created_at=self.clock.now(),
-            )
-            s.add(user)
-            s.flush()
-            for role_name in roles:
-                role = s.execute(select(Role).where(Role.name == role_name)).scalar_one_or_none()
-                if role is None:
-                    raise ValidationError(f"unknown role '{role_name}'")
-                s.add(UserRole(user_id=user.id, role_id=role.id))
-            trail.record(s, ctx, "create", "user", username, after={"roles": list(roles)})
-            uow.commit()
+        """A user holding named roles (shorthand for `users(ctx).add_user`)."""
+        self.users(ctx).add_user(NewUser(username, password, full_name, email, roles))
 
     # ------------------------------------------------------------------ services
     def ledger(self, ctx: UserContext) -> LedgerService:
@@ -280,6 +256,21 @@ class Company:
 
     def ledger_queries(self, ctx: UserContext) -> LedgerQueries:
         return LedgerQueries(self.engine, ctx)
+
+    def users(self, ctx: UserContext) -> UserService:
+        return UserService(self.engine, ctx)
+
+    def roles(self, ctx: UserContext) -> RoleService:
+        return RoleService(self.engine, ctx)
+
+    def security_policy(self, ctx: UserContext) -> PolicyService:
+        return PolicyService(self.engine, ctx)
+
+    def security_queries(self, ctx: UserContext) -> SecurityQueries:
+        return SecurityQueries(self.engine, ctx)
+
+    def own_account(self, ctx: UserContext) -> OwnAccount:
+        return OwnAccount(self.engine, ctx)
 
     def today(self) -> date:
         return self.clock.today()

@@ -4,21 +4,153 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-28
 
-Reserved in the chain so that the security-and-audit work can land in parallel; it changes nothing
-until that work fills it in.
+Lockout and MFA columns on users, MFA-per-role, recovery codes, the security policy row, the
+segregation-of-duties rules and user sessions. Existing companies get the new built-in roles and every
+permission their built-in roles now grant (added, never removed: an administrator's own changes to a
+built-in role survive), plus the default policy and SoD rules.
 """
 
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from paksa_desktop.persistence.types import UtcDateTime
+from paksa_desktop.security.permissions import BUILTIN_ROLES, DEFAULT_SOD_RULES
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
+# The role catalogue comes from the code: the data step only ever adds what is missing, so running it
+# with a later catalogue is harmless, and a later revision adds what comes later the same way.
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("locked_until", UtcDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("password_changed_at", UtcDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("mfa_enabled", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("mfa_secret", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("mfa_last_step", sa.BigInteger(), nullable=True))
+    with op.batch_alter_table("roles", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("mfa_required", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+    op.create_table(
+        "recovery_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("used_at", UtcDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_recovery_codes_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recovery_codes")),
+    )
+    with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_recovery_codes_user_id"), ["user_id"], unique=False)
+
+    policy = op.create_table(
+        "security_policy",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("min_password_length", sa.Integer(), nullable=False),
+        sa.Column("max_failed_logins", sa.Integer(), nullable=False),
+        sa.Column("lockout_minutes", sa.Integer(), nullable=False),
+        sa.Column("idle_lock_minutes", sa.Integer(), nullable=False),
+        sa.Column("creator_cannot_approve", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_security_policy")),
+    )
+    rules = op.create_table(
+        "sod_rules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("permission_a", sa.String(length=64), nullable=False),
+        sa.Column("permission_b", sa.String(length=64), nullable=False),
+        sa.Column("description", sa.String(length=255), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sod_rules")),
+        sa.UniqueConstraint("permission_a", "permission_b", name=op.f("uq_sod_rules_permission_a_permission_b")),
+    )
+    op.create_table(
+        "user_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("client", sa.String(length=32), nullable=False),
+        sa.Column("started_at", UtcDateTime(), nullable=False),
+        sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+        sa.Column("ended_at", UtcDateTime(), nullable=True),
+        sa.Column("end_reason", sa.String(length=32), nullable=False),
+        sa.Column("lock_count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_user_sessions_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
+    )
+    with op.batch_alter_table("user_sessions", schema=None) as batch_op:
+        batch_op.create_index("ix_user_sessions_user_started", ["user_id", "started_at"], unique=False)
+
+    op.bulk_insert(
+        policy,
+        [
+            {
+                "id": 1,
+                "min_password_length": 12,
+                "max_failed_logins": 5,
+                "lockout_minutes": 15,
+                "idle_lock_minutes": 15,
+                "creator_cannot_approve": False,
+                "version": 1,
+            }
+        ],
+    )
+    op.bulk_insert(rules, [{"permission_a": a, "permission_b": b, "description": d} for a, b, d in DEFAULT_SOD_RULES])
+    _sync_builtin_roles(op.get_bind())
+
+
+def _sync_builtin_roles(conn: sa.Connection) -> None:
+    """Create missing built-in roles and add the permissions they now grant (never remove any)."""
+    roles = sa.table(
+        "roles",
+        sa.column("id", sa.Integer),
+        sa.column("name", sa.String),
+        sa.column("description", sa.String),
+        sa.column("is_builtin", sa.Boolean),
+        sa.column("mfa_required", sa.Boolean),
+    )
+    grants = sa.table("role_permissions", sa.column("role_id", sa.Integer), sa.column("permission", sa.String))
+    existing = dict(conn.execute(sa.select(roles.c.name, roles.c.id)).all())
+    for name, (description, permissions) in BUILTIN_ROLES.items():
+        if name not in existing:
+            conn.execute(roles.insert().values(name=name, description=description, is_builtin=True, mfa_required=False))
+            existing[name] = conn.execute(sa.select(roles.c.id).where(roles.c.name == name)).scalar_one()
+        role_id = existing[name]
+        held = set(conn.execute(sa.select(grants.c.permission).where(grants.c.role_id == role_id)).scalars())
+        missing = sorted(set(permissions) - held)
+        if missing:
+            conn.execute(grants.insert(), [{"role_id": role_id, "permission": p} for p in missing])
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("user_sessions", schema=None) as batch_op:
+        batch_op.drop_index("ix_user_sessions_user_started")
+    op.drop_table("user_sessions")
+    op.drop_table("sod_rules")
+    op.drop_table("security_policy")
+    with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_recovery_codes_user_id"))
+    op.drop_table("recovery_codes")
+    with op.batch_alter_table("roles", schema=None) as batch_op:
+        batch_op.drop_column("mfa_required")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        for column in (
+            "mfa_last_step",
+            "mfa_secret",
+            "mfa_enabled",
+            "must_change_password",
+            "password_changed_at",
+            "locked_until",
+            "failed_logins",
+        ):
+            batch_op.drop_column(column)

@@ -70,3 +70,11 @@ class Cancelled(PaksaError):
 
     def __init__(self) -> None:
         super().__init__("cancelled; nothing was changed")
+
+
+class AccountLocked(AuthenticationError):
+    """Too many failed logins: the account refuses every login until it unlocks or an admin unlocks it."""
+
+
+class MfaRequired(AuthenticationError):
+    """The password was right and the user has MFA: ask for the one-time code and log in again with it."""

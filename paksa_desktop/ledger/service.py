@@ -52,6 +52,7 @@ from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import User
 from paksa_desktop.security.permissions import Permission
+from paksa_desktop.security.service import check_creator_may_approve
 
 
 def _account_values(account: Account) -> dict[str, Any]:
@@ -367,6 +368,7 @@ class LedgerService:
     def post(self, data: EntryInput, *, source: str = "manual") -> tuple[EntryRef, Changes]:
         """Create and post an entry in one step."""
         with self._unit(Permission.ENTRY_POST) as s:
+            check_creator_may_approve(s, self.ctx, self.ctx.user_id, "entry")  # creating it here
             poster = Poster(s, self.ctx)
             prepared = self._prepare(poster, data, source=source)
             ref = self._post_prepared(s, poster, prepared)
@@ -375,6 +377,7 @@ class LedgerService:
     def post_draft(self, entry_id: int, expected_version: int | None = None) -> tuple[EntryRef, Changes]:
         with self._unit(Permission.ENTRY_POST) as s:
             entry = self._draft(s, entry_id, expected_version)
+            check_creator_may_approve(s, self.ctx, entry.created_by, "draft entry")
             lines = (
                 s.execute(select(DraftLine).where(DraftLine.entry_id == entry_id).order_by(DraftLine.line_no))
                 .scalars()

@@ -17,6 +17,10 @@ class UserContext:
     permissions: frozenset[str]
     clock: Clock
     host: str = field(default_factory=socket.gethostname)
+    data_key: object | None = field(default=None, repr=False, compare=False)  # field_crypto.FieldKey of a holder
+    session_id: int | None = None  # the user_sessions row of this login (activity log), if any
+    mfa_enrolment_due: bool = False  # a role requires MFA and the user has not enrolled yet
+    must_change_password: bool = False  # an administrator reset the password
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

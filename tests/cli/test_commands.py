@@ -65,7 +65,7 @@ def test_help_lists_the_commands(paksa: Paksa) -> None:
 
 
 def test_company_create_on_both_engines(paksa: Paksa, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PAKSA_PASSWORD", "s3cret-boss")
+    monkeypatch.setenv("PAKSA_PASSWORD", "s3cret-boss-2024")
     run = paksa(
         "company", "create", "--db", db_url, "--name", "Acme Ltd", "--currency", "eur",
         "--fiscal-year-start", "4", "--template", "empty", "--admin", "boss",
@@ -73,7 +73,7 @@ def test_company_create_on_both_engines(paksa: Paksa, db_url: str, monkeypatch: 
     assert run.code == 0, run.err
     assert "Created company 'Acme Ltd' (EUR)" in run.out and run.err == ""
     with Company.open(db_url) as company:
-        ctx = company.login("boss", "s3cret-boss")
+        ctx = company.login("boss", "s3cret-boss-2024")
         info = company.ledger_queries(ctx).company()
         assert (info.name, info.base_currency, info.fiscal_year_start_month) == ("Acme Ltd", "EUR", 4)
         assert company.ledger_queries(ctx).accounts() == []
@@ -105,10 +105,10 @@ def test_company_create_asks_for_the_password_twice_on_a_terminal(
     run = paksa("company", "create", "--db", db, "--name", "Typo", "--currency", "USD")
     assert run.code == 1 and "the two passwords differ" in run.err
     assert not db.exists()
-    answers = iter(["same-one", "same-one"])
+    answers = iter(["same-one-twice", "same-one-twice"])
     assert paksa("company", "create", "--db", db, "--name", "Typo", "--currency", "USD").code == 0
     with Company.open(db) as company:
-        company.login("admin", "same-one")
+        company.login("admin", "same-one-twice")
 
 
 def test_company_create_refuses_bad_settings(paksa: Paksa, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,8 +33,8 @@ def test_create_company_from_the_start_screen(qtbot, controller, tmp_path):
         qtbot.keyClicks(dialog.name, "Acme Holdings Inc")
         assert dialog.path.text().endswith("acme-holdings-inc.paksa")  # suggested from the name
         dialog.currency.setCurrentText("XYZ")
-        dialog.password.setText("s3cret-pass")
-        dialog.confirm.setText("s3cret-pass")
+        dialog.password.setText("s3cret-passphrase")
+        dialog.confirm.setText("s3cret-passphrase")
         dialog.path.setText(str(target))
         dialog.accept()
         assert "'XYZ' is not an ISO 4217 currency code" in dialog.message.text()
@@ -42,7 +42,7 @@ def test_create_company_from_the_start_screen(qtbot, controller, tmp_path):
         dialog.confirm.setText("typo")
         dialog.accept()
         assert dialog.message.text() == "The two passwords differ; type the same password twice."
-        dialog.confirm.setText("s3cret-pass")
+        dialog.confirm.setText("s3cret-passphrase")
         dialog.fiscal_start.setCurrentIndex(3)  # April
         dialog.accept()
 
