@@ -563,6 +563,57 @@ def cmd_journal_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------------------------- admin: keys, network
+# Credentials and encryption: `paksa admin rotate-key`, `paksa admin pg-hba`, `paksa admin ip-allowlist`.
+
+
+def cmd_admin_rotate_key(args: argparse.Namespace) -> int:
+    from paksa_desktop.security.field_crypto import DataKeyService
+
+    with _books(args) as books:
+        _, values, holders = DataKeyService(books.company.engine, books.ctx).rotate()
+    _say(f"Rotated the data key: {_plural(values, 'value')} re-encrypted, {_plural(holders, 'key holder')}")
+    return EXIT_OK
+
+
+def cmd_admin_ip_allowlist(args: argparse.Namespace) -> int:
+    from paksa_desktop.security.ip_allowlist import IpAllowlistService
+
+    with _books(args) as books:
+        service = IpAllowlistService(books.company.engine, books.ctx)
+        if args.set is not None:
+            service.set_ranges(args.set)
+        ranges = service.ranges()
+        sqlite = books.company.is_sqlite
+    _say("\n".join(ranges) if ranges else "No IP allowlist: logins from any address")
+    if sqlite:
+        _say("(a local SQLite file has no network clients: the list applies to PostgreSQL companies only)")
+    return EXIT_OK
+
+
+def cmd_admin_pg_hba(args: argparse.Namespace) -> int:
+    from paksa_desktop.security.ip_allowlist import IpAllowlistService, pg_hba_lines
+
+    with _books(args) as books:
+        if books.company.is_sqlite:
+            raise CliError("pg_hba.conf concerns PostgreSQL companies; a SQLite file has no network clients")
+        ranges = IpAllowlistService(books.company.engine, books.ctx).ranges()
+        database = books.company.url.database or ""
+    if not ranges:
+        raise CliError("the company has no IP allowlist; set one with 'paksa admin ip-allowlist --set CIDR ...'")
+    _say("\n".join(pg_hba_lines(ranges, database, args.method)))
+    return EXIT_OK
+
+
+def _add_admin_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
+    admin = group("admin", "administration: data key rotation, IP allowlist, pg_hba.conf lines")
+    leaf(admin, "rotate-key", cmd_admin_rotate_key, "new data key; re-encrypt every sensitive value in one transaction")
+    p = leaf(admin, "ip-allowlist", cmd_admin_ip_allowlist, "show or replace the CIDR ranges logins may come from")
+    p.add_argument("--set", nargs="*", metavar="CIDR", help="replace the list (no ranges: remove it)")
+    p = leaf(admin, "pg-hba", cmd_admin_pg_hba, "print the pg_hba.conf lines matching the IP allowlist")
+    p.add_argument("--method", default="scram-sha-256", help="authentication method (default: scram-sha-256)")
+
+
 # ---------------------------------------------------------------------------------------------- parser
 
 
@@ -748,6 +799,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("number", metavar="NUMBER", help="entry number, e.g. GEN-2024-000012")
     p.add_argument("--date", type=_date, metavar="DATE", help="date of the reversal (default: the entry's date)")
     p.add_argument("--memo", help="memo of the reversal (default: 'Reversal of NUMBER')")
+    _add_admin_commands(group, leaf)  # credentials and encryption block
     return parser
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from paksa_desktop.persistence.base import Base
 from paksa_desktop.persistence.types import UtcDateTime
+from paksa_desktop.security.field_crypto import SealedText
 
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
@@ -132,6 +133,7 @@ class Account(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True, index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    bank_account_number: Mapped[str | None] = mapped_column(SealedText, nullable=True)  # encrypted (bank_details.py)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

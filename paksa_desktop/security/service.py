@@ -35,7 +35,7 @@ from paksa_desktop.core.errors import (
     ValidationError,
 )
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from paksa_desktop.security import totp
+from paksa_desktop.security import field_crypto, totp
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import (
     RecoveryCode,
@@ -393,6 +393,7 @@ class OwnAccount(_Base):
     def change_password(self, current: str, new: str) -> Changes:
         with self._own() as (s, user):
             self._confirm(s, user, current, "password_change")
+            field_crypto.reseal_user_key_pair(s, user.id, current, new)  # the data key stays readable
             if verify_password(user.password_hash, new):
                 raise ValidationError("the new password must differ from the current one")
             _set_password(user, new, load_policy(s), self.ctx.clock.now())
@@ -556,6 +557,8 @@ class UserService(_Base):
             roles = [_role(s, name) for name in data.roles]
             _check_sod(s, username, (r.id for r in roles))
             s.add_all(UserRole(user_id=user.id, role_id=r.id) for r in roles)
+            s.flush()
+            field_crypto.provision_user(s, self.ctx, user.id, data.password)  # data key if the role reads
             trail.record(
                 s,
                 self.ctx,
@@ -599,6 +602,7 @@ class UserService(_Base):
             user = _user(s, username)
             _set_password(user, new_password, load_policy(s), self.ctx.clock.now())
             user.must_change_password = must_change
+            field_crypto.provision_user(s, self.ctx, user.id, new_password)  # new key pair, key re-granted
             user.failed_logins = 0
             user.locked_until = None
             trail.record(s, self.ctx, "reset_password", "user", user.username, after={"must_change": must_change})
@@ -630,6 +634,8 @@ class UserService(_Base):
                 raise ValidationError(f"user '{user.username}' already has the role '{role.name}'")
             _check_sod(s, user.username, held | {role.id})
             s.add(UserRole(user_id=user.id, role_id=role.id))
+            s.flush()
+            field_crypto.sync_holder(s, self.ctx, user.id)  # a reading role: wrap the data key
             trail.record(s, self.ctx, "grant_role", "user", user.username, after={"role": role.name})
         return Changes.of(Kind.USERS)
 
@@ -643,6 +649,8 @@ class UserService(_Base):
             if role.name == EXEMPT_FROM_SOD and self._is_last_admin(s, user.id):
                 raise ValidationError(f"'{user.username}' is the last active administrator; keep at least one")
             s.delete(link)
+            s.flush()
+            field_crypto.sync_holder(s, self.ctx, user.id)  # no reading role left: drop the data key
             trail.record(s, self.ctx, "revoke_role", "user", user.username, before={"role": role.name})
         return Changes.of(Kind.USERS)
 
