@@ -614,6 +614,153 @@ def _add_admin_commands(group: Callable[[str, str], Any], leaf: Callable[..., An
     p.add_argument("--method", default="scram-sha-256", help="authentication method (default: scram-sha-256)")
 
 
+# ---------------------------------------------------------------------------------------------- audit and documents
+# `paksa audit verify|export` and `paksa document list|attach|get|restore`.
+
+
+def _audit(books: Books) -> Any:
+    from paksa_desktop.audit.service import AuditService
+
+    return AuditService(books.company.engine, books.ctx)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Recompute the audit trail's hash chain; exit 1 naming the first broken or missing row."""
+    with _books(args) as books, _progress("Verifying the audit trail") as progress:
+        result = _audit(books).verify(progress)
+    if result.problem is not None:
+        raise CliError(f"the audit trail is broken at {result.problem} ({result.rows} rows checked)")
+    _say(f"Audit trail intact: {_plural(result.rows, 'row')}, last seq {result.last_seq}, head {result.last_hash}")
+    return EXIT_OK
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    from paksa_desktop.audit.service import AuditFilter
+
+    if args.format is None:
+        suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
+        args.format = suffix if suffix in ("csv", "xlsx") else "csv"
+    if args.format == "xlsx" and args.output is None:
+        args.parser.error("--format xlsx needs --output FILE")
+    if args.start and args.end and args.start > args.end:
+        args.parser.error("--from is after --to")
+    rows_filter = AuditFilter(
+        username=args.user_name or "",
+        entity=args.entity or "",
+        action=args.action or "",
+        start=args.start,
+        end=args.end,
+    )
+    with _books(args) as books:
+        if args.output is None:
+            with tempfile.TemporaryDirectory(prefix="paksa-") as tmp:
+                path = Path(tmp) / "audit.csv"
+                _audit(books).export(path, rows_filter, fmt="csv")
+                sys.stdout.write(path.read_text(encoding="utf-8"))
+            return EXIT_OK
+        count = _audit(books).export(args.output, rows_filter, fmt=args.format)
+    _say(f"Exported {_plural(count, 'audit row')} to {args.output}")
+    return EXIT_OK
+
+
+_DOCUMENT_KINDS = {"entry": "journal_entry", "account": "account", "invoice": "invoice", "bill": "bill"}
+_DOCUMENT_KINDS |= {"asset": "asset", "employee": "employee"}
+
+
+def _documents(books: Books) -> Any:
+    from paksa_desktop.documents.service import DocumentService
+
+    return DocumentService(books.company.engine, books.ctx)
+
+
+def _owner(books: Books, kind: str, key: str) -> tuple[str, str]:
+    """Entries are named by number (GEN-2024-000012) or id; the others by their code."""
+    owner_kind = _DOCUMENT_KINDS[kind]
+    if owner_kind == "journal_entry" and not key.isdigit():
+        key = str(_entry_id(books, key))
+    return owner_kind, key
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    return f"{size / 1024:.1f} KiB" if size < 1024 * 1024 else f"{size / 1048576:.1f} MiB"
+
+
+def cmd_document_list(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        documents = _documents(books).documents(*_owner(books, args.kind, args.owner))
+    if not documents:
+        _say(f"No documents on {args.kind} {args.owner}")
+    for doc in documents:
+        _say(f"{doc.id:>6}  {doc.name}  (version {doc.current_version})")
+        for v in doc.versions:
+            restored = f", restored from v{v.restored_from}" if v.restored_from else ""
+            _say(
+                f"{'':>8}v{v.number:<3} {v.uploaded_at:%Y-%m-%d %H:%M} UTC  {v.uploaded_by:<12} {_size(v.size):>10}  "
+                f"sha256 {v.sha256[:16]}…  {v.filename}{restored}"
+            )
+    return EXIT_OK
+
+
+def cmd_document_attach(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        v = _documents(books).attach(*_owner(books, args.kind, args.owner), args.file, name=args.name)
+    _say(
+        f"Attached {args.file.name} as document {v.document_id} version {v.number} ({_size(v.size)}, sha256 {v.sha256})"
+    )
+    return EXIT_OK
+
+
+def cmd_document_get(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        v, content = _documents(books).content(args.document, args.version)
+    output = args.output if args.output is not None else Path(v.filename)
+    if output.is_dir():
+        output = output / v.filename
+    output.write_bytes(content)
+    _say(f"Wrote version {v.number} of document {v.document_id} ({_size(v.size)}) to {output}")
+    return EXIT_OK
+
+
+def cmd_document_restore(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        v = _documents(books).restore(args.document, args.version)
+    _say(f"Restored version {args.version} of document {v.document_id} as version {v.number}")
+    return EXIT_OK
+
+
+def _add_audit_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
+    audit = group("audit", "check and export the hash-chained audit trail")
+    leaf(audit, "verify", cmd_audit_verify, "recompute the hash chain; exit 1 naming the first broken or missing row")
+    p = leaf(audit, "export", cmd_audit_export, "write audit rows to CSV or Excel (the export is audited too)")
+    p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day (UTC), inclusive")
+    p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day (UTC), inclusive")
+    p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from --output, else csv)")
+    p.add_argument("--output", type=Path, metavar="FILE", help="file to write (default: CSV on standard output)")
+    p.add_argument("--by", dest="user_name", metavar="NAME", help="only rows of this user")
+    p.add_argument("--entity", metavar="KIND", help="only rows about this kind of record (account, journal_entry, ...)")
+    p.add_argument("--action", metavar="ACTION", help="only this action (create, update, post, login, export, ...)")
+
+    documents = group("document", "files attached to entries and accounts, with every version kept")
+    kinds = sorted(_DOCUMENT_KINDS)
+    p = leaf(documents, "list", cmd_document_list, "list a record's documents and their versions")
+    p.add_argument("kind", choices=kinds)
+    p.add_argument("owner", metavar="NUMBER_OR_CODE", help="entry number (or id), account code, ...")
+    p = leaf(documents, "attach", cmd_document_attach, "attach a file; the same name again adds a version")
+    p.add_argument("kind", choices=kinds)
+    p.add_argument("owner", metavar="NUMBER_OR_CODE", help="entry number (or id), account code, ...")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--name", help="document name (default: the file name)")
+    p = leaf(documents, "get", cmd_document_get, "write a version of a document to a file")
+    p.add_argument("document", type=int, metavar="DOCUMENT_ID")
+    p.add_argument("--version", type=int, metavar="N", help="version number (default: the current one)")
+    p.add_argument("--output", type=Path, metavar="FILE", help="file or folder (default: the stored file name)")
+    p = leaf(documents, "restore", cmd_document_restore, "make an earlier version current again, as a new version")
+    p.add_argument("document", type=int, metavar="DOCUMENT_ID")
+    p.add_argument("version", type=int, metavar="N")
+
+
 # ---------------------------------------------------------------------------------------------- parser
 
 
@@ -800,6 +947,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date, metavar="DATE", help="date of the reversal (default: the entry's date)")
     p.add_argument("--memo", help="memo of the reversal (default: 'Reversal of NUMBER')")
     _add_admin_commands(group, leaf)  # credentials and encryption block
+    _add_audit_commands(group, leaf)  # audit and documents block
     return parser
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Select, distinct, func, select
+from sqlalchemy import Engine, Select, func, select
 
 from paksa_desktop.audit import trail
 from paksa_desktop.audit.chain import Progress, VerifyResult, verify
@@ -191,7 +191,7 @@ class AuditService:
         with UnitOfWork(self.engine, write=False) as uow:
             s = uow.session
             return {
-                name: list(s.execute(select(distinct(col)).order_by(col)).scalars())
+                name: list(s.execute(select(col).distinct().order_by(col)).scalars())
                 for name, col in (("users", a.username), ("entities", a.entity), ("actions", a.action))
             }
 
