@@ -178,7 +178,7 @@ def _books(args: argparse.Namespace) -> Iterator[Books]:
     company = Company.open(_db(args))
     try:
         user = _user(args)
-        ctx = company.login(user, _password(user, company.location))
+        ctx = _login(company, args, user, _password(user, company.location))
         yield Books(company, ctx)
     finally:
         company.close()
@@ -761,6 +761,167 @@ def _add_audit_commands(group: Callable[[str, str], Any], leaf: Callable[..., An
     p.add_argument("version", type=int, metavar="N")
 
 
+# ---------------------------------------------------------------------------------------------- users and roles
+# `paksa user add|list|enable|disable|reset-password|unlock`, `paksa role list|grant|revoke`, and --otp.
+
+
+def _otp(args: argparse.Namespace) -> str | None:
+    """--otp, else $PAKSA_OTP; None when neither is given (a prompt follows on a terminal if MFA asks)."""
+    return getattr(args, "otp", None) or os.environ.get("PAKSA_OTP") or None
+
+
+def _login(company: Any, args: argparse.Namespace, user: str, password: str) -> Any:
+    """Log in; a user with MFA gives --otp/$PAKSA_OTP, or types the code on a terminal."""
+    from paksa_desktop.core.errors import MfaRequired
+
+    try:
+        return company.login(user, password, _otp(args), client="cli")
+    except MfaRequired:
+        if _otp(args) is None and sys.stdin.isatty():
+            return company.login(user, password, _prompt_text(f"One-time code for {user}: "), client="cli")
+        raise CliError(
+            f"user '{user}' has two-factor authentication: give --otp CODE (or set PAKSA_OTP) with the code "
+            "from the authenticator app, or a recovery code"
+        ) from None
+
+
+def _prompt_text(prompt: str) -> str:
+    try:
+        return input(prompt).strip()
+    except EOFError:
+        raise CliError("no one-time code given") from None
+
+
+def _user_password(name: str) -> str:
+    """A new user's password: $PAKSA_NEW_PASSWORD, else typed twice on a terminal."""
+    given = os.environ.get("PAKSA_NEW_PASSWORD")
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise CliError(f"no password for '{name}': set PAKSA_NEW_PASSWORD or run the command in a terminal")
+    first = _prompt(f"New password for '{name}': ")
+    if _prompt("Repeat the password: ") != first:
+        raise CliError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from paksa_desktop.security.service import NewUser
+
+    password = _user_password(args.name)
+    with _books(args) as books:
+        roles = tuple(args.role or ["Accountant"])
+        books.company.users(books.ctx).add_user(NewUser(args.name, password, args.full_name, args.email, roles))
+    _say(f"Added user '{args.name}' ({', '.join(roles)})")
+    return EXIT_OK
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        users = books.company.security_queries(books.ctx).users()
+        now = books.company.clock.now()
+    rows = [("USER", "NAME", "E-MAIL", "STATE", "MFA", "ROLES")]
+    for u in users:
+        state = "locked" if u.is_locked(now) else ("active" if u.is_active else "disabled")
+        rows.append((u.username, u.full_name, u.email, state, "on" if u.mfa_enabled else "off", ", ".join(u.roles)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        _say("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])
+    return EXIT_OK
+
+
+def cmd_user_set_active(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        books.company.users(books.ctx).set_active(args.name, args.active)
+    _say(f"{'Enabled' if args.active else 'Disabled'} user '{args.name}'")
+    return EXIT_OK
+
+
+def cmd_user_reset_password(args: argparse.Namespace) -> int:
+    password = _user_password(args.name)
+    with _books(args) as books:
+        books.company.users(books.ctx).reset_password(args.name, password, must_change=not args.keep)
+    _say(f"New password set for '{args.name}'" + ("" if args.keep else "; they choose their own at the next login"))
+    return EXIT_OK
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        books.company.users(books.ctx).unlock(args.name)
+    _say(f"Unlocked user '{args.name}'")
+    return EXIT_OK
+
+
+def cmd_user_reset_mfa(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        books.company.users(books.ctx).reset_mfa(args.name)
+    _say(f"Two-factor authentication removed for '{args.name}'; they enrol again in the desktop app")
+    return EXIT_OK
+
+
+def cmd_role_list(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        roles = books.company.security_queries(books.ctx).roles()
+    width = max(len(r.name) for r in roles)
+    for r in roles:
+        flags = ", ".join(f for f, on in (("built-in", r.is_builtin), ("MFA required", r.mfa_required)) if on)
+        _say(
+            f"{r.name.ljust(width)}  {_plural(r.users, 'user'):>8}  {_plural(len(r.permissions), 'permission'):>15}  "
+            f"{r.description}" + (f" [{flags}]" if flags else "")
+        )
+        if args.permissions:
+            for permission in sorted(r.permissions):
+                _say(f"{'':{width}}    {permission}")
+    return EXIT_OK
+
+
+def cmd_role_grant(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        users = books.company.users(books.ctx)
+        (users.grant_role if args.grant else users.revoke_role)(args.user_name, args.role)
+    done, where = ("Granted", "to") if args.grant else ("Revoked", "from")
+    _say(f"{done} role '{args.role}' {where} '{args.user_name}'")
+    return EXIT_OK
+
+
+def _add_user_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
+    users = group("user", "users of the company: add, list, enable or disable, reset passwords, unlock")
+    p = leaf(users, "add", cmd_user_add, "add a user (password from $PAKSA_NEW_PASSWORD or typed twice)")
+    p.add_argument("name", metavar="NAME", help="user name (no spaces)")
+    p.add_argument("--full-name", default="", metavar="TEXT")
+    p.add_argument("--email", default="", metavar="ADDRESS")
+    p.add_argument(
+        "--role", action="append", metavar="ROLE", help="a role to hold; repeat for more (default: Accountant)"
+    )
+    leaf(users, "list", cmd_user_list, "list users with their state, MFA and roles")
+    for name, active, help_text in (
+        ("disable", False, "refuse every login of a user (history kept)"),
+        ("enable", True, "let a disabled user log in again"),
+    ):
+        p = leaf(users, name, cmd_user_set_active, help_text)
+        p.add_argument("name", metavar="NAME")
+        p.set_defaults(active=active)
+    p = leaf(users, "reset-password", cmd_user_reset_password, "set a new password ($PAKSA_NEW_PASSWORD or typed)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--keep", action="store_true", help="do not ask the user to change it at the next login")
+    p = leaf(users, "unlock", cmd_user_unlock, "lift the lock after too many failed logins")
+    p.add_argument("name", metavar="NAME")
+    p = leaf(users, "reset-mfa", cmd_user_reset_mfa, "remove a user's two-factor authentication (lost phone)")
+    p.add_argument("name", metavar="NAME")
+
+    roles = group("role", "roles: what each grants, and who holds them")
+    p = leaf(roles, "list", cmd_role_list, "list the roles")
+    p.add_argument("--permissions", action="store_true", help="also list each role's permissions")
+    for name, grant, help_text in (
+        ("grant", True, "give a user a role (segregation-of-duties rules are checked)"),
+        ("revoke", False, "take a role from a user"),
+    ):
+        p = leaf(roles, name, cmd_role_grant, help_text)
+        p.add_argument("role", metavar="ROLE")
+        p.add_argument("user_name", metavar="USER")
+        p.set_defaults(grant=grant)
+
+
 # ---------------------------------------------------------------------------------------------- parser
 
 
@@ -784,6 +945,12 @@ def _common() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="user to log in as (default: $PAKSA_USER, else admin)",
     )
+    common.add_argument(
+        "--otp",
+        metavar="CODE",
+        default=argparse.SUPPRESS,
+        help="one-time code of a user with two-factor authentication (default: $PAKSA_OTP)",
+    )
     return common
 
 
@@ -794,7 +961,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
         description="Paksa Desktop: double-entry accounting. Without a command, opens the desktop window.",
         epilog=(
-            "The password comes from $PAKSA_PASSWORD, else the OS keyring, else a prompt.\n"
+            "The password comes from $PAKSA_PASSWORD, else the OS keyring, else a prompt;\n"
+            "users with two-factor authentication add --otp CODE or $PAKSA_OTP.\n"
             "Exit status: 0 done, 1 failed (reason on stderr), 2 usage error, 130 interrupted.\n"
             "Reference: docs/cli.md"
         ),
@@ -802,6 +970,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--db", metavar="PATH_OR_URL", help="company file or database URL (default: $PAKSA_DB)")
     parser.add_argument("--user", metavar="NAME", help="user to log in as (default: $PAKSA_USER, else admin)")
+    parser.add_argument("--otp", metavar="CODE", help="one-time code for a user with MFA (default: $PAKSA_OTP)")
     parser.set_defaults(func=cmd_gui, parser=parser)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -948,6 +1117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memo", help="memo of the reversal (default: 'Reversal of NUMBER')")
     _add_admin_commands(group, leaf)  # credentials and encryption block
     _add_audit_commands(group, leaf)  # audit and documents block
+    _add_user_commands(group, leaf)  # users and roles block
     return parser
 
 

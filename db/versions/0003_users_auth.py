@@ -27,16 +27,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.add_column(sa.Column("locked_until", UtcDateTime(), nullable=True))
-        batch_op.add_column(sa.Column("password_changed_at", UtcDateTime(), nullable=True))
-        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("mfa_enabled", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("mfa_secret", sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column("mfa_last_step", sa.BigInteger(), nullable=True))
-    with op.batch_alter_table("roles", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("mfa_required", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ADD COLUMN, not a batch copy-and-move: on SQLite (foreign keys on) recreating users or roles
+    # would cascade-delete every user_roles and role_permissions row of an existing company.
+    for column in (
+        sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("locked_until", UtcDateTime(), nullable=True),
+        sa.Column("password_changed_at", UtcDateTime(), nullable=True),
+        sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("mfa_enabled", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("mfa_secret", sa.String(length=64), nullable=True),
+        sa.Column("mfa_last_step", sa.BigInteger(), nullable=True),
+    ):
+        op.add_column("users", column)
+    op.add_column("roles", sa.Column("mfa_required", sa.Boolean(), nullable=False, server_default=sa.false()))
 
     op.create_table(
         "recovery_codes",
@@ -141,16 +144,15 @@ def downgrade() -> None:
     with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_recovery_codes_user_id"))
     op.drop_table("recovery_codes")
-    with op.batch_alter_table("roles", schema=None) as batch_op:
-        batch_op.drop_column("mfa_required")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        for column in (
-            "mfa_last_step",
-            "mfa_secret",
-            "mfa_enabled",
-            "must_change_password",
-            "password_changed_at",
-            "locked_until",
-            "failed_logins",
-        ):
-            batch_op.drop_column(column)
+    # plain DROP COLUMN (SQLite >= 3.35), for the same reason as in upgrade: no table copy, no cascade
+    op.drop_column("roles", "mfa_required")
+    for column in (
+        "mfa_last_step",
+        "mfa_secret",
+        "mfa_enabled",
+        "must_change_password",
+        "password_changed_at",
+        "locked_until",
+        "failed_logins",
+    ):
+        op.drop_column("users", column)

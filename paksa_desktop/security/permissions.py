@@ -186,7 +186,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         "Read everything including the audit trail and user activity; change nothing",
         READ_ALL | _names(P.ACTIVITY_VIEW),
     ),
-    "Viewer": ("Read the books", READ_ALL - _names(P.PAYROLL_VIEW, P.AUDIT_VIEW)),
+    "Viewer": ("Read the books", READ_ALL - _names(P.PAYROLL_VIEW, P.AUDIT_VIEW, P.ACTIVITY_VIEW)),
 }
 
 # Incompatible permissions a company starts with (editable); the Administrator role is exempt, since

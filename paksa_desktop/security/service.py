@@ -774,8 +774,8 @@ class PolicyService(_Base):
     """Password, lockout, session and segregation-of-duties settings (permission security.policy.manage)."""
 
     def update_policy(self, values: PolicyValues) -> Changes:
-        values.validate()
         with self._unit(Permission.POLICY_MANAGE) as s:
+            values.validate()
             row = s.get(SecurityPolicy, 1)
             if row is None:
                 row = SecurityPolicy(id=1)
