@@ -23,7 +23,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from paksa_desktop.company import NewCompany, default_company_dir
+from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import is_currency
+from paksa_desktop.security.profiles import ConnectionProfile, ProfileStore, SslMode
 from ui.widgets.dialogs import button_box, form, inline_error, note, show_inline, stack
 
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "PHP", "JPY", "CHF", "CAD", "AUD", "SGD", "INR", "CNY", "KWD")
@@ -38,9 +40,27 @@ def slug(name: str) -> str:
 class PostgresDialog(QDialog):
     """Host, port, database, user and password → a URL; the password lives only in that URL."""
 
-    def __init__(self, parent: QWidget | None = None, url: str | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, url: str | None = None, profiles: ProfileStore | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("postgresDialog")
+        # saved connection profiles (security/profiles.py): never a password, only where to connect
+        self.profiles = profiles if profiles is not None else ProfileStore()
+        self.profile = QComboBox()
+        self.profile.addItem("(none)", "")
+        try:
+            for saved in self.profiles.list():
+                self.profile.addItem(saved.name, saved.name)
+        except ValidationError:
+            pass  # a damaged profiles file: the form still works; saving rewrites it
+        self.profile.currentIndexChanged.connect(self._load_profile)
+        self.ssl_mode = QComboBox()
+        for mode in SslMode:
+            self.ssl_mode.addItem(mode.value, mode.value)
+        self.ssl_mode.setCurrentIndex(self.ssl_mode.findData(SslMode.PREFER.value))
+        self.save_as = QLineEdit()
+        self.save_as.setPlaceholderText("profile name (the password is never saved)")
         self.setWindowTitle("Connect to PostgreSQL")
         self.setMinimumWidth(440)
         self.host = QLineEdit("localhost")
@@ -55,11 +75,14 @@ class PostgresDialog(QDialog):
         stack(
             self,
             form(
+                ("Pro&file", self.profile),
                 ("&Host", self.host),
                 ("P&ort", self.port),
                 ("&Database", self.database),
                 ("&User", self.user),
                 ("&Password", self.password),
+                ("&SSL mode", self.ssl_mode),
+                ("Sa&ve as", self.save_as),
             ),
             note(
                 "The database user logs in to the server; you then log in to the company as a Paksa user.", muted=True
@@ -81,7 +104,29 @@ class PostgresDialog(QDialog):
         self.user.setText(url.username or "")
         (self.password if url.username else self.database).setFocus()
 
+    def _load_profile(self, *_args: object) -> None:
+        saved = self.profiles.get(str(self.profile.currentData() or ""))
+        if saved is None:
+            return
+        self.host.setText(saved.host)
+        self.port.setValue(saved.port or 5432)
+        self.database.setText(saved.database)
+        self.user.setText(saved.user)
+        self.ssl_mode.setCurrentIndex(self.ssl_mode.findData(saved.ssl_mode.value))
+        self.password.setFocus()
+
+    def connection_profile(self, name: str) -> ConnectionProfile:
+        return ConnectionProfile(
+            name=name,
+            host=self.host.text().strip(),
+            port=self.port.value(),
+            database=self.database.text().strip(),
+            user=self.user.text().strip(),
+            ssl_mode=SslMode(self.ssl_mode.currentData()),
+        )
+
     def url(self) -> str:
+        ssl = str(self.ssl_mode.currentData())
         return URL.create(
             "postgresql+psycopg",
             username=self.user.text().strip() or None,
@@ -89,12 +134,19 @@ class PostgresDialog(QDialog):
             host=self.host.text().strip() or None,
             port=self.port.value(),
             database=self.database.text().strip() or None,
+            query={} if ssl == SslMode.PREFER.value else {"sslmode": ssl},
         ).render_as_string(hide_password=False)
 
     def accept(self) -> None:
         if not self.database.text().strip() or not self.host.text().strip():
             show_inline(self.message, "Enter at least the host and the database name.")
             return
+        if self.save_as.text().strip():
+            try:
+                self.profiles.save(self.connection_profile(self.save_as.text().strip()))
+            except (ValidationError, OSError) as exc:
+                show_inline(self.message, f"The profile was not saved: {exc}")
+                return
         super().accept()
 
 
