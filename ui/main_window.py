@@ -13,6 +13,7 @@ from paksa_desktop import __version__
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.ledger.models import PeriodState
 from paksa_desktop.security.permissions import Permission
+from ui.audit.hooks import add_audit_tab
 from ui.hub import Hub
 from ui.ledger import import_export
 from ui.ledger.ledger_tab import ACCOUNT_LEDGER, ENTRIES, RECURRING, TRIAL_BALANCE, LedgerTab
@@ -46,6 +47,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.ledger_tab = LedgerTab(self.hub)
         self.tabs.addTab(self.ledger_tab, icon("ledger"), "General Ledger")
+        self.audit_tab = add_audit_tab(self)  # ui/audit: users holding audit.view
         self.setCentralWidget(self.tabs)
 
         self._build_actions()

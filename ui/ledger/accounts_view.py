@@ -22,6 +22,7 @@ from paksa_desktop.core.changes import Kind
 from paksa_desktop.ledger.queries import AccountRow
 from paksa_desktop.reporting.model import Column, ColumnKind, Report, ReportRow
 from paksa_desktop.security.permissions import Permission
+from ui.audit.hooks import add_account_buttons, add_account_menu_actions, update_account_buttons
 from ui.errors import attempt
 from ui.hub import Hub
 from ui.ledger.account_dialog import AccountDialog
@@ -77,6 +78,7 @@ class AccountsView(LedgerView):
         for button in (self.new_button, self.edit_button, self.toggle_button, self.delete_button):
             button.setEnabled(can_manage)
             self.header.add(button)
+        add_account_buttons(self)  # History, Attachments (ui/audit)
         self.header.add(self.add_export_button())
         self.new_button.clicked.connect(lambda: self.new_account())
         self.edit_button.clicked.connect(self.edit_account)
@@ -147,6 +149,7 @@ class AccountsView(LedgerView):
         for button in (self.edit_button, self.toggle_button, self.delete_button):
             button.setEnabled(can_manage and account is not None)
         self.toggle_button.setText("Activate" if account is not None and not account.is_active else "Deactivate")
+        update_account_buttons(self)
 
     def _double_clicked(self, index: QModelIndex) -> None:
         account = self.model.account(self.proxy.mapToSource(index))
@@ -163,6 +166,7 @@ class AccountsView(LedgerView):
             menu.addAction("Edit…", self.edit_account)
             menu.addAction(self.toggle_button.text(), self.toggle_active)
             menu.addAction("Delete", self.delete_account)
+            add_account_menu_actions(self, menu)
         else:
             menu.addAction("New account…", self.new_account)
         menu.popup(self.tree.viewport().mapToGlobal(pos))

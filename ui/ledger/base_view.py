@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -58,8 +60,14 @@ class LedgerView(QWidget):
         raise NotImplementedError
 
     def add_export_button(self) -> ExportButton:
-        self.export_button = ExportButton(self.export_builder, self.file_stem, self)
+        self.export_button = ExportButton(self.export_builder, self.file_stem, self, audit=self.audit_export)
         return self.export_button
+
+    def audit_export(self, path: Path, count: int) -> None:
+        """Exports are audited like changes (called on the export's worker thread)."""
+        from paksa_desktop.audit.service import AuditService
+
+        AuditService(self.session.company.engine, self.session.ctx).record_export(self.file_stem(), path, count)
 
     def file_stem(self) -> str:
         return self.title.lower().replace(" ", "-")

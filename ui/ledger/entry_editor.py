@@ -31,6 +31,7 @@ from paksa_desktop.ledger.commands import EntryInput, EntryRef
 from paksa_desktop.ledger.models import EntryState
 from paksa_desktop.ledger.queries import EntryDetail
 from paksa_desktop.security.permissions import Permission
+from ui.audit.hooks import add_entry_buttons, update_entry_buttons
 from ui.errors import attempt, message_for, show_error
 from ui.hub import Hub
 from ui.models.entry_lines_model import EntryLinesModel
@@ -128,6 +129,7 @@ class EntryEditor(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.reverse_button)
+        add_entry_buttons(self, buttons)  # History, Attachments (ui/audit)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.save_button)
@@ -233,6 +235,7 @@ class EntryEditor(QDialog):
             and session.can(Permission.ENTRY_REVERSE)
         )
         self.reverse_button.setVisible(can_reverse)
+        update_entry_buttons(self)
 
     def load(self) -> None:
         """Read the entry afresh (after opening, posting, or a conflict)."""

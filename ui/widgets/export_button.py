@@ -18,6 +18,7 @@ from ui.workers import IsCancelled, Job, Progress, run_with_progress
 
 ReportBuilder = Callable[[Progress, IsCancelled], Report]  # runs on a worker thread
 Prepare = Callable[[], ReportBuilder]  # runs on the GUI thread: snapshots what the list shows
+Audit = Callable[[Path, int], None]  # records the export in the audit trail (worker thread)
 FILTERS = {"xlsx": "Excel workbook (*.xlsx)", "csv": "CSV file (*.csv)"}
 
 
@@ -25,14 +26,17 @@ def default_export_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
 
 
-def export_report_file(parent: QWidget | None, build: ReportBuilder, path: Path) -> Job:
+def export_report_file(parent: QWidget | None, build: ReportBuilder, path: Path, audit: Audit | None = None) -> Job:
     """Build the report and render it to `path` (.xlsx or .csv) off the GUI thread."""
 
     def work(progress: Progress, cancelled: IsCancelled) -> int:
         report = build(progress, cancelled)
         if cancelled():
             raise Cancelled()
-        return to_xlsx(report, path) if path.suffix.lower() == ".xlsx" else to_csv(report, path)
+        count = to_xlsx(report, path) if path.suffix.lower() == ".xlsx" else to_csv(report, path)
+        if audit is not None:
+            audit(path, count)
+        return count
 
     def done(count: int) -> None:
         notify(parent, f"Exported {count:,} rows to {path}")
@@ -43,8 +47,16 @@ def export_report_file(parent: QWidget | None, build: ReportBuilder, path: Path)
 class ExportButton(QPushButton):
     """'Export' with a menu: Excel workbook or CSV file; asks where, then writes in the background."""
 
-    def __init__(self, prepare: Prepare, file_stem: Callable[[], str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        prepare: Prepare,
+        file_stem: Callable[[], str],
+        parent: QWidget | None = None,
+        *,
+        audit: Audit | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.audit = audit
         self.prepare = prepare
         self.file_stem = file_stem
         self.setText("Export")
@@ -67,7 +79,7 @@ class ExportButton(QPushButton):
         path = Path(chosen)
         if path.suffix.lower() != f".{fmt}":
             path = path.with_name(path.name + f".{fmt}")
-        self.last_job = export_report_file(self, builder, path)
+        self.last_job = export_report_file(self, builder, path, self.audit)
         return self.last_job
 
     def export_to(self, path: Path) -> Job | None:
@@ -75,5 +87,5 @@ class ExportButton(QPushButton):
         builder = attempt(self, self.prepare, title="Export")
         if builder is None:
             return None
-        self.last_job = export_report_file(self, builder, path)
+        self.last_job = export_report_file(self, builder, path, self.audit)
         return self.last_job

@@ -1,0 +1,1 @@
+"""The Audit tab, per-record History and the Attachments dialog."""
