@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QWidget
 
 from paksa_desktop.company import Company
+from paksa_desktop.core.errors import MfaRequired
 from paksa_desktop.security.context import UserContext
 from ui.errors import message_for
 from ui.widgets.dialogs import button_box, form, inline_error, show_inline, stack
@@ -34,11 +35,14 @@ class LoginDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("password")
+        self.otp = QLineEdit()
+        self.otp.setObjectName("otpField")
+        self.otp.setPlaceholderText("6-digit code, or a recovery code")
+        self.fields = form(("&User", self.user), ("&Password", self.password), ("&One-time code", self.otp))
+        self.fields.setRowVisible(self.otp, False)  # the second step, shown when the account has MFA
         self.message = inline_error()
         self.buttons = button_box(self, "Log in", accept=self.try_login)
-        layout = stack(
-            self, title, where, form(("&User", self.user), ("&Password", self.password)), self.message, self.buttons
-        )
+        layout = stack(self, title, where, self.fields, self.message, self.buttons)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(10)
         (self.password if user else self.user).setFocus()
@@ -50,15 +54,23 @@ class LoginDialog(QDialog):
         if not username or not password:
             self.show_message("Enter your user name and password.")
             return
+        otp = self.otp.text().strip() or None if self.otp_step else None
+        if self.otp_step and not otp:
+            self.show_message("Enter the code from your authenticator app, or one of your recovery codes.")
+            return
         self._busy(True)
         company = self.company
-        self.job = Job(lambda _p, _c: company.login(username, password), self)
+        self.job = Job(lambda _p, _c: company.login(username, password, otp, client="gui"), self)
         self.job.succeeded.connect(self._logged_in)
         self.job.failed.connect(self._failed)
         self.job.start()
 
+    @property
+    def otp_step(self) -> bool:
+        return self.fields.isRowVisible(self.otp)
+
     def _busy(self, busy: bool) -> None:
-        for widget in (self.user, self.password, self.buttons):
+        for widget in (self.user, self.password, self.otp, self.buttons):
             widget.setEnabled(not busy)
         if busy:
             self.show_message("Checking…", state="muted")
@@ -71,7 +83,12 @@ class LoginDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self.job = None
         self._busy(False)
-        self.show_message(message_for(error))
+        self.show_message(message_for(error), "muted" if isinstance(error, MfaRequired) else "bad")
+        if isinstance(error, MfaRequired) or self.otp_step:
+            self.fields.setRowVisible(self.otp, True)
+            self.otp.selectAll()
+            self.otp.setFocus()
+            return
         self.password.selectAll()
         self.password.setFocus()
 

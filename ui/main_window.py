@@ -13,6 +13,7 @@ from paksa_desktop import __version__
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.ledger.models import PeriodState
 from paksa_desktop.security.permissions import Permission
+from ui.admin.hooks import install_security
 from ui.audit.hooks import add_audit_tab
 from ui.hub import Hub
 from ui.ledger import import_export
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self.update_status()
+        install_security(self)  # ui/admin: Administration tab, Account menu, idle lock
 
     # ---- actions, menus, toolbar
     def _action(
