@@ -216,11 +216,16 @@ class AuditService:
             renderers.to_csv(report, path)
         else:
             renderers.to_xlsx(report, path, sheet="Audit trail")
-        self.record_export("audit_log", path, len(rows), filters=_filter_values(f))
+        self.record_export("audit_log", path, len(rows), permission=Permission.AUDIT_EXPORT, filters=_filter_values(f))
         return len(rows)
 
-    def record_export(self, what: str, path: Path, count: int, **details: Any) -> None:
-        """Audit an export or print done outside a write unit (files are written first, then recorded)."""
+    def record_export(self, what: str, path: Path, count: int, *, permission: str, **details: Any) -> None:
+        """Audit an export or print done outside a write unit (files are written first, then recorded).
+
+        `permission` is the one the export itself needed (e.g. `ledger.export`): checked again here, so a
+        caller cannot write audit rows for exports its user may not make.
+        """
+        self.ctx.require(permission)
         with UnitOfWork(self.engine) as uow:
             trail.record(uow.session, self.ctx, "export", what, after={"file": path.name, "rows": count, **details})
             uow.commit()

@@ -93,6 +93,8 @@ class IpAllowlistService:
         self.ctx = ctx
 
     def ranges(self) -> list[str]:
+        """The allowed ranges: for administrators only (the list tells where logins may come from)."""
+        self.ctx.require(IP_ALLOWLIST_MANAGE)
         with UnitOfWork(self.engine, write=False) as uow:
             return list(uow.session.execute(select(IpAllowRule.cidr).order_by(IpAllowRule.id)).scalars())
 

@@ -138,12 +138,15 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
             P.ASSETS_DEPRECIATION_RUN,
             P.ASSETS_DISPOSE,
             P.ANALYTICS_MANAGE,
+            P.AUDIT_EXPORT,
+            P.DOCUMENT_ATTACH,
         ),
     ),
     "Accountant": (
         "Enter, post and reverse entries; import; fixed assets",
         _BOOKKEEPING
-        | _names(P.AR_VIEW, P.AP_VIEW, P.CASH_VIEW, P.ASSETS_VIEW, P.ASSETS_MANAGE, P.ANALYTICS_VIEW, P.CASH_RECONCILE),
+        | _names(P.AR_VIEW, P.AP_VIEW, P.CASH_VIEW, P.ASSETS_VIEW, P.ASSETS_MANAGE, P.ANALYTICS_VIEW, P.CASH_RECONCILE)
+        | _names(P.DOCUMENT_VIEW, P.DOCUMENT_ATTACH),
     ),
     "AR clerk": (
         "Customers, invoices, receipts and dunning",
@@ -164,7 +167,8 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
     ),
     "Payroll officer": (
         "Employees and pay runs",
-        _names(P.LEDGER_VIEW, P.PAYROLL_VIEW, P.PAYROLL_EMPLOYEE_MANAGE, P.PAYROLL_PAYRUN_CREATE),
+        # salaries and employees' bank details are encrypted fields: the payroll officer holds the data key
+        _names(P.LEDGER_VIEW, P.PAYROLL_VIEW, P.PAYROLL_EMPLOYEE_MANAGE, P.PAYROLL_PAYRUN_CREATE, P.SENSITIVE_READ),
     ),
     "Treasurer": (
         "Bank accounts, transfers, treasury deals; releases payment runs",
@@ -180,11 +184,12 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
             P.TREASURY_FORECAST_MANAGE,
             P.AP_VIEW,
             P.AP_PAYMENT_RUN_APPROVE,
+            P.SENSITIVE_READ,  # bank account numbers and IBANs are encrypted fields
         ),
     ),
     "Auditor": (
         "Read everything including the audit trail and user activity; change nothing",
-        READ_ALL | _names(P.ACTIVITY_VIEW),
+        READ_ALL | _names(P.ACTIVITY_VIEW, P.AUDIT_EXPORT),
     ),
     "Viewer": ("Read the books", READ_ALL - _names(P.PAYROLL_VIEW, P.AUDIT_VIEW, P.ACTIVITY_VIEW)),
 }

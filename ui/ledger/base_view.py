@@ -8,6 +8,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from paksa_desktop.core.changes import Changes, Kind
+from paksa_desktop.security.permissions import Permission
 from ui.hub import Hub
 from ui.session import AppSession
 from ui.widgets.export_button import ExportButton, ReportBuilder
@@ -67,7 +68,9 @@ class LedgerView(QWidget):
         """Exports are audited like changes (called on the export's worker thread)."""
         from paksa_desktop.audit.service import AuditService
 
-        AuditService(self.session.company.engine, self.session.ctx).record_export(self.file_stem(), path, count)
+        AuditService(self.session.company.engine, self.session.ctx).record_export(
+            self.file_stem(), path, count, permission=Permission.LEDGER_EXPORT
+        )
 
     def file_stem(self) -> str:
         return self.title.lower().replace(" ", "-")
