@@ -316,6 +316,13 @@ def cmd_import_journal(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _audit_export(books: Books, what: str, path: Path, count: int) -> None:
+    from paksa_desktop.audit.service import AuditService
+    from paksa_desktop.security.permissions import Permission
+
+    AuditService(books.company.engine, books.ctx).record_export(what, path, count, permission=Permission.LEDGER_EXPORT)
+
+
 def cmd_report_trial_balance(args: argparse.Namespace) -> int:
     from paksa_desktop.ledger.reports import TRIAL_BALANCE_CSV, trial_balance_report
     from paksa_desktop.reporting import renderers
@@ -334,27 +341,27 @@ def cmd_report_trial_balance(args: argparse.Namespace) -> int:
         q = books.queries
         info = q.company()
         tb = q.trial_balance(as_of=as_of, start=start, end=end, department=args.department, project=args.project)
-    report = trial_balance_report(tb, info.name, info.exponent)
-    if args.format == "table":
-        text = renderers.to_text(report)
-        if args.output is None:
-            sys.stdout.write(text)
+        report = trial_balance_report(tb, info.name, info.exponent)
+        if args.format == "table":
+            text = renderers.to_text(report)
+            if args.output is None:
+                sys.stdout.write(text)
+            else:
+                args.output.write_text(text, encoding="utf-8")
+        elif args.format == "csv":
+            machine = report.select(TRIAL_BALANCE_CSV)
+            if args.output is None:
+                with tempfile.TemporaryDirectory(prefix="paksa-") as tmp:
+                    path = Path(tmp) / "trial-balance.csv"
+                    renderers.to_csv(machine, path)
+                    sys.stdout.write(path.read_text(encoding="utf-8"))
+            else:
+                renderers.to_csv(machine, args.output)
         else:
-            args.output.write_text(text, encoding="utf-8")
+            renderers.to_xlsx(report, args.output)
+        if args.output is not None:  # a report leaving the system is an export: audited
+            _audit_export(books, "trial_balance", args.output, len(report.rows))
             _say(f"Wrote the trial balance ({len(report.rows)} accounts) to {args.output}")
-    elif args.format == "csv":
-        machine = report.select(TRIAL_BALANCE_CSV)
-        if args.output is None:
-            with tempfile.TemporaryDirectory(prefix="paksa-") as tmp:
-                path = Path(tmp) / "trial-balance.csv"
-                renderers.to_csv(machine, path)
-                sys.stdout.write(path.read_text(encoding="utf-8"))
-        else:
-            renderers.to_csv(machine, args.output)
-            _say(f"Wrote the trial balance ({len(report.rows)} accounts) to {args.output}")
-    else:
-        renderers.to_xlsx(report, args.output)
-        _say(f"Wrote the trial balance ({len(report.rows)} accounts) to {args.output}")
     return EXIT_OK
 
 
@@ -394,7 +401,8 @@ def cmd_export_accounts(args: argparse.Namespace) -> int:
             ]
             for a in q.accounts()
         ]
-    count = write_table(args.output, ACCOUNT_COLUMNS, rows, fmt=args.format, sheet="Accounts")
+        count = write_table(args.output, ACCOUNT_COLUMNS, rows, fmt=args.format, sheet="Accounts")
+        _audit_export(books, "accounts", args.output, count)
     _say(f"Exported {count} accounts to {args.output}")
     return EXIT_OK
 
