@@ -7,13 +7,11 @@ audit row and commits, or leaves no trace. It returns plain values and a `Change
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, exists, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from paksa_desktop.audit import trail
 from paksa_desktop.core.changes import Changes, Kind
@@ -48,8 +46,7 @@ from paksa_desktop.ledger.models import (
     RecurringTemplate,
 )
 from paksa_desktop.ledger.posting import Poster, PreparedEntry, PreparedLine, ensure_fiscal_year
-from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from paksa_desktop.security.context import UserContext
+from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.models import User
 from paksa_desktop.security.permissions import Permission
 from paksa_desktop.security.service import check_creator_may_approve
@@ -68,24 +65,7 @@ def _account_values(account: Account) -> dict[str, Any]:
     }
 
 
-class LedgerService:
-    def __init__(self, engine: Engine, ctx: UserContext) -> None:
-        self.engine = engine
-        self.ctx = ctx
-
-    @contextmanager
-    def _unit(self, permission: Permission) -> Iterator[Session]:
-        """Check the permission, open a write transaction; commit only if the block finishes."""
-        self.ctx.require(permission)
-        with UnitOfWork(self.engine) as uow:
-            try:
-                yield uow.session
-                uow.commit()
-            except StaleDataError:
-                raise ConflictError(
-                    "the record was changed by another user since you opened it; reload it and try again"
-                ) from None
-
+class LedgerService(GuardedService):
     # ------------------------------------------------------------------ accounts
     def create_account(self, data: AccountInput) -> Changes:
         with self._unit(Permission.ACCOUNT_MANAGE) as s:

@@ -37,6 +37,7 @@ from paksa_desktop.core.errors import (
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security import field_crypto, totp
 from paksa_desktop.security.context import UserContext
+from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.models import (
     RecoveryCode,
     Role,
@@ -221,29 +222,6 @@ def _set_password(user: User, password: str, policy: PolicyValues, now: datetime
     user.password_changed_at = now
 
 
-class _Base:
-    def __init__(self, engine: Engine, ctx: UserContext) -> None:
-        self.engine = engine
-        self.ctx = ctx
-
-    @contextmanager
-    def _unit(self, permission: Permission) -> Iterator[Session]:
-        """Check the permission, open a write transaction; commit only if the block finishes."""
-        self.ctx.require(permission)
-        with UnitOfWork(self.engine) as uow:
-            try:
-                yield uow.session
-                uow.commit()
-            except StaleDataError:
-                raise ConflictError("the record was changed by another user; reload it and try again") from None
-
-    @contextmanager
-    def _read(self, permission: Permission) -> Iterator[Session]:
-        self.ctx.require(permission)
-        with UnitOfWork(self.engine, write=False) as uow:
-            yield uow.session
-
-
 # ---------------------------------------------------------------------------------------------- login
 
 
@@ -369,7 +347,7 @@ class Authenticator:
 # ---------------------------------------------------------------------------------------------- own account
 
 
-class OwnAccount(_Base):
+class OwnAccount(GuardedService):
     """What a logged-in user does to their own account; no permission needed, only being that user."""
 
     @contextmanager
@@ -527,7 +505,7 @@ def _clear_mfa(s: Session, user: User) -> None:
 # ---------------------------------------------------------------------------------------------- users
 
 
-class UserService(_Base):
+class UserService(GuardedService):
     """Administer the company's users (permission security.user.manage)."""
 
     def add_user(self, data: NewUser) -> Changes:
@@ -670,7 +648,7 @@ class UserService(_Base):
 # ---------------------------------------------------------------------------------------------- roles
 
 
-class RoleService(_Base):
+class RoleService(GuardedService):
     """Custom roles and what every role grants (permission security.role.manage)."""
 
     def create_role(
@@ -770,7 +748,7 @@ def _known(permissions: Iterable[str]) -> set[str]:
 # ---------------------------------------------------------------------------------------------- policy
 
 
-class PolicyService(_Base):
+class PolicyService(GuardedService):
     """Password, lockout, session and segregation-of-duties settings (permission security.policy.manage)."""
 
     def update_policy(self, values: PolicyValues) -> Changes:
@@ -825,7 +803,7 @@ class PolicyService(_Base):
 # ---------------------------------------------------------------------------------------------- queries
 
 
-class SecurityQueries(_Base):
+class SecurityQueries(GuardedService):
     """Read models for the Administration tab and the CLI."""
 
     def users(self) -> list[UserRow]:
