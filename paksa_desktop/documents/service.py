@@ -11,6 +11,7 @@ import mimetypes
 import os
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -32,16 +33,16 @@ def configured_max_bytes() -> int:
     """The upload limit: $PAKSA_DOCUMENT_MAX_MB megabytes (MiB), else 25."""
     text = os.environ.get(MAX_MB_VARIABLE, "").strip()
     try:
-        mb = float(text) if text else DEFAULT_MAX_MB
-    except ValueError:
+        mb = Decimal(text) if text else Decimal(DEFAULT_MAX_MB)
+    except InvalidOperation:
         raise ValidationError(f"{MAX_MB_VARIABLE} must be a number of megabytes, not '{text}'") from None
-    if mb <= 0:
+    if not mb.is_finite() or mb <= 0:
         raise ValidationError(f"{MAX_MB_VARIABLE} must be more than 0")
     return int(mb * 1024 * 1024)
 
 
 def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    return f"{Decimal(size) / (1024 * 1024):.1f} MB"
 
 
 @dataclass(frozen=True, slots=True)

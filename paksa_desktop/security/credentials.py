@@ -71,16 +71,16 @@ def is_insecure_backend(backend: Any) -> bool:
     return (
         "plaintext" in name
         or module.startswith(("keyring.backends.fail", "keyring.backends.null", "keyrings.alt"))
-        or _priority(backend) <= 0
+        or not _viable(backend)
     )
 
 
-def _priority(backend: Any) -> float:
+def _viable(backend: Any) -> bool:
     """keyring computes some priorities on access and raises when the backend cannot work here."""
     try:
-        return float(getattr(backend, "priority", 1))
+        return bool(getattr(backend, "priority", 1) > 0)
     except Exception:
-        return 0.0
+        return False
 
 
 def usable_backends(backend: Any) -> list[Any]:
