@@ -22,10 +22,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paksa_desktop import __version__
 from paksa_desktop.core.errors import ImportFileError, NotFoundError, PaksaError
+
+if TYPE_CHECKING:
+    from paksa_desktop.reporting.pdf import PdfOptions
 
 PROG = "paksa"
 EXIT_OK = 0
@@ -323,6 +326,13 @@ def _audit_export(books: Books, what: str, path: Path, count: int) -> None:
     AuditService(books.company.engine, books.ctx).record_export(what, path, count, permission=Permission.LEDGER_EXPORT)
 
 
+def _printed(books: Any) -> PdfOptions:
+    """Who printed a PDF and when, for its footer."""
+    from paksa_desktop.reporting.pdf import PdfOptions
+
+    return PdfOptions(printed_at=books.ctx.clock.now(), printed_by=books.ctx.username)
+
+
 def cmd_report_trial_balance(args: argparse.Namespace) -> int:
     from paksa_desktop.ledger.reports import TRIAL_BALANCE_CSV, trial_balance_report
     from paksa_desktop.reporting import renderers
@@ -331,9 +341,9 @@ def cmd_report_trial_balance(args: argparse.Namespace) -> int:
         args.parser.error("give either --as-of or --from/--to, not both")
     if args.format is None:  # from the output file's extension, else the terminal table
         suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
-        args.format = suffix if suffix in ("csv", "xlsx") else "table"
-    if args.format == "xlsx" and args.output is None:
-        args.parser.error("--format xlsx needs --output FILE")
+        args.format = suffix if suffix in ("csv", "xlsx", "pdf") else "table"
+    if args.format in ("xlsx", "pdf") and args.output is None:
+        args.parser.error(f"--format {args.format} needs --output FILE")
     as_of, start, end = args.as_of, args.start, args.end
     if start is None and end is not None:
         as_of, end = end, None  # --to alone is the balance as of that day
@@ -358,7 +368,7 @@ def cmd_report_trial_balance(args: argparse.Namespace) -> int:
             else:
                 renderers.to_csv(machine, args.output)
         else:
-            renderers.to_xlsx(report, args.output)
+            renderers.render_file(report, args.output, args.format, pdf=_printed(books))
         if args.output is not None:  # a report leaving the system is an export: audited
             _audit_export(books, "trial_balance", args.output, len(report.rows))
             _say(f"Wrote the trial balance ({len(report.rows)} accounts) to {args.output}")
@@ -647,9 +657,9 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
 
     if args.format is None:
         suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
-        args.format = suffix if suffix in ("csv", "xlsx") else "csv"
-    if args.format == "xlsx" and args.output is None:
-        args.parser.error("--format xlsx needs --output FILE")
+        args.format = suffix if suffix in ("csv", "xlsx", "pdf") else "csv"
+    if args.format in ("xlsx", "pdf") and args.output is None:
+        args.parser.error(f"--format {args.format} needs --output FILE")
     if args.start and args.end and args.start > args.end:
         args.parser.error("--from is after --to")
     rows_filter = AuditFilter(
@@ -741,10 +751,10 @@ def cmd_document_restore(args: argparse.Namespace) -> int:
 def _add_audit_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
     audit = group("audit", "check and export the hash-chained audit trail")
     leaf(audit, "verify", cmd_audit_verify, "recompute the hash chain; exit 1 naming the first broken or missing row")
-    p = leaf(audit, "export", cmd_audit_export, "write audit rows to CSV or Excel (the export is audited too)")
+    p = leaf(audit, "export", cmd_audit_export, "write audit rows to CSV, Excel or PDF (the export is audited too)")
     p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day (UTC), inclusive")
     p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day (UTC), inclusive")
-    p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from --output, else csv)")
+    p.add_argument("--format", choices=("csv", "xlsx", "pdf"), help="file format (default: from --output, else csv)")
     p.add_argument("--output", type=Path, metavar="FILE", help="file to write (default: CSV on standard output)")
     p.add_argument("--by", dest="user_name", metavar="NAME", help="only rows of this user")
     p.add_argument("--entity", metavar="KIND", help="only rows about this kind of record (account, journal_entry, ...)")
@@ -1052,7 +1062,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project", metavar="CODE", help="only lines of this project")
     p.add_argument(
         "--format",
-        choices=("table", "csv", "xlsx"),
+        choices=("table", "csv", "xlsx", "pdf"),
         help="output format (default: from the --output file's extension, else table)",
     )
     p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")

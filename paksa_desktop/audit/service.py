@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,13 +13,10 @@ from sqlalchemy import Engine, Select, func, select
 from paksa_desktop.audit import trail
 from paksa_desktop.audit.chain import Progress, VerifyResult, verify
 from paksa_desktop.audit.models import AuditRecord
-from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.reporting.model import Column, ColumnKind, Report, ReportRow
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.permissions import Permission
-
-EXPORT_FORMATS = ("csv", "xlsx")
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,22 +199,25 @@ class AuditService:
             return verify(uow.session, progress=progress)
 
     def export(self, path: Path, f: AuditFilter = AuditFilter(), *, fmt: str | None = None) -> int:
-        """Write the rows to CSV or Excel; the export itself is audited. Returns the row count."""
-        from paksa_desktop.reporting import renderers
+        """Write the rows to CSV, Excel or PDF; the export itself is audited. Returns the row count."""
+        from paksa_desktop.reporting.pdf import PdfOptions
+        from paksa_desktop.reporting.renderers import file_format, render_file
 
         self.ctx.require(Permission.AUDIT_EXPORT)
-        kind = (fmt or path.suffix.lower().lstrip(".")).lower()
-        if kind not in EXPORT_FORMATS:
-            raise ValidationError(f"cannot export the audit trail as '{kind or path.name}' (choose csv or xlsx)")
+        kind = file_format(path, fmt)
         rows = self.rows(f)[::-1]  # files read oldest first
         span = " to ".join(d.isoformat() for d in (f.start, f.end) if d is not None)
-        report = audit_report(rows, subtitle=span)
-        if kind == "csv":
-            renderers.to_csv(report, path)
-        else:
-            renderers.to_xlsx(report, path, sheet="Audit trail")
+        report = replace(audit_report(rows, subtitle=span or "all dates"), company=self._company_name())
+        printed = PdfOptions(printed_at=self.ctx.clock.now(), printed_by=self.ctx.username)
+        render_file(report, path, kind, pdf=printed)
         self.record_export("audit_log", path, len(rows), permission=Permission.AUDIT_EXPORT, filters=_filter_values(f))
         return len(rows)
+
+    def _company_name(self) -> str:
+        from paksa_desktop.ledger.models import CompanySettings
+
+        with UnitOfWork(self.engine, write=False) as uow:
+            return uow.session.execute(select(CompanySettings.name)).scalar_one_or_none() or ""
 
     def record_export(self, what: str, path: Path, count: int, *, permission: str, **details: Any) -> None:
         """Audit an export or print done outside a write unit (files are written first, then recorded).

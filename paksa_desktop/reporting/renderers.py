@@ -1,13 +1,15 @@
-"""Render a Report to CSV (plain decimals, for machines), Excel (numbers with formats) or a text table."""
+"""Render a Report to CSV (plain decimals, for machines), Excel (numbers with formats), PDF or a text table."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
 
+from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.integration.tabular import write_table
 from paksa_desktop.reporting.formatting import cell_text
 from paksa_desktop.reporting.model import ColumnKind, Report, ReportRow
+from paksa_desktop.reporting.pdf import PdfOptions, to_pdf
 
 
 def _plain(value: object, exponent: int) -> object:
@@ -93,3 +95,25 @@ def to_text(report: Report) -> str:
     if totals:
         lines += [rule, *(fmt(r) for r in totals)]
     return "\n".join(lines) + "\n"
+
+
+FILE_FORMATS = ("csv", "xlsx", "pdf")
+
+
+def file_format(path: Path, fmt: str | None = None) -> str:
+    """The format asked for, else the file's extension; a clear error for anything else."""
+    kind = (fmt or path.suffix.lstrip(".")).lower()
+    if kind not in FILE_FORMATS:
+        raise ValidationError(f"cannot write '{path.name}' as '{kind}': choose {', '.join(FILE_FORMATS)}")
+    return kind
+
+
+def render_file(report: Report, path: Path, fmt: str | None = None, *, pdf: PdfOptions | None = None) -> int:
+    """Write the report as CSV, Excel or PDF (by `fmt` or the extension); returns the number of rows."""
+    kind = file_format(path, fmt)
+    if kind == "csv":
+        return to_csv(report, path)
+    if kind == "xlsx":
+        return to_xlsx(report, path)
+    to_pdf(report, path, pdf)
+    return len(report.rows)

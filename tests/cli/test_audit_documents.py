@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import openpyxl
+from pypdf import PdfReader
 from sqlalchemy import text
 
 from tests.cli.conftest import Paksa
@@ -53,6 +54,20 @@ def test_export_xlsx(any_company: Books, paksa: Paksa, tmp_path: Path) -> None:
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0][0] == "Audit trail" and values[3][:5] == ["Seq", "Time (UTC)", "User", "Host", "Action"]
     assert paksa("audit", "export", "--format", "xlsx").code == 2
+
+
+def test_export_pdf_reads_back_with_every_row(any_company: Books, paksa: Paksa, tmp_path: Path) -> None:
+    any_company.ledger.update_account("6100", name="Office rent")
+    out = tmp_path / "audit.pdf"
+    run = paksa("audit", "export", "--entity", "account", "--output", out)
+    assert run.code == 0, run.err
+    count = int(run.out.split()[1])
+    pages = [page.extract_text() for page in PdfReader(out).pages]
+    lines = [line for text in pages for line in text.splitlines()]
+    assert "Audit trail" in pages[0] and f"Page 1 of {len(pages)}" in pages[0]
+    assert sum(1 for line in lines if line == "account") == count > 0  # the Entity cell of every row
+    assert '{"name": "Office rent"}' in "".join(lines)
+    assert paksa("audit", "export", "--format", "pdf").code == 2  # a PDF needs a file
 
 
 def test_documents_from_the_command_line(any_company: Books, paksa: Paksa, tmp_path: Path) -> None:

@@ -24,6 +24,8 @@ def test_file_exports_write_an_audit_row(paksa: Paksa, company: Books, tmp_path:
     assert paksa("export", "accounts", "--output", tmp_path / "chart.csv").code == 0
     assert paksa("report", "trial-balance", "--output", tmp_path / "tb.xlsx").code == 0
     assert paksa("report", "trial-balance", "--format", "csv").code == 0  # to the terminal: not an export
+    assert paksa("report", "trial-balance", "--output", tmp_path / "tb.pdf").code == 0
     found = exports(company)
-    assert [entity for entity, _ in found] == ["accounts", "trial_balance"]
+    assert [entity for entity, _ in found] == ["accounts", "trial_balance", "trial_balance"]
+    assert '"file": "tb.pdf"' in found[2][1]
     assert '"file": "chart.csv"' in found[0][1] and '"file": "tb.xlsx"' in found[1][1]

@@ -8,8 +8,10 @@ from typing import Any
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import text
 
 from tests.conftest import Books
@@ -115,6 +117,21 @@ def test_export_excel_and_csv_through_the_audited_service(
     with csv_path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["action"] for r in rows] == ["export"] and "audit.xlsx" in rows[0]["after"]  # the first export
+
+
+def test_export_pdf_from_the_menu(
+    qtbot: Any, window: MainWindow, busy: Books, tmp_path: Path, monkeypatch: Any
+) -> None:
+    tab = audit_tab(qtbot, window)
+    tab.entity_box.setCurrentText("account")
+    path = tmp_path / "chosen"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    action = tab.export_button.menu().findChild(QAction, "export-pdf")
+    action.trigger()
+    qtbot.waitUntil(lambda: tab.last_job is not None and tab.last_job.done, timeout=10_000)
+    pages = [page.extract_text() for page in PdfReader(tmp_path / "chosen.pdf").pages]
+    assert "Audit trail" in pages[0] and f"Page {len(pages)} of {len(pages)}" in pages[-1]
+    assert "by admin" in pages[0]
 
 
 def test_verify_reports_intact_then_broken(qtbot: Any, window: MainWindow, busy: Books) -> None:

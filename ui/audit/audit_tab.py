@@ -1,5 +1,5 @@
 """The Audit tab: filter the trail by user, record kind, action and date; see each row's field diff;
-verify the hash chain; export to Excel or CSV (through the service, so the export is audited too)."""
+verify the hash chain; export to Excel, CSV or PDF (through the service, so the export is audited too)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -33,7 +31,7 @@ from ui.models.rows_model import RowsTableModel
 from ui.session import AppSession
 from ui.style import icon
 from ui.widgets.date_edit import OptionalDateEdit
-from ui.widgets.export_button import FILTERS, default_export_dir
+from ui.widgets.export_button import ask_export_path, format_menu
 from ui.widgets.notify import notify
 from ui.workers import Job, Loader, run_with_progress
 
@@ -116,10 +114,7 @@ class AuditTab(QWidget):
         self.export_button = QPushButton("Export")
         self.export_button.setIcon(icon("export"))
         self.export_button.setEnabled(session.can(Permission.AUDIT_EXPORT))
-        menu = QMenu(self.export_button)
-        menu.addAction("Excel workbook (.xlsx)…", lambda: self.choose_and_export("xlsx"))
-        menu.addAction("CSV file (.csv)…", lambda: self.choose_and_export("csv"))
-        self.export_button.setMenu(menu)
+        self.export_button.setMenu(format_menu(self.export_button, self.choose_and_export))
 
         bar = QHBoxLayout()
         for label, widget in (
@@ -252,14 +247,8 @@ class AuditTab(QWidget):
         return self.last_job
 
     def choose_and_export(self, fmt: str) -> Job | None:
-        suggested = default_export_dir() / f"audit-trail.{fmt}"
-        chosen, _ = QFileDialog.getSaveFileName(self, "Export the audit trail", str(suggested), FILTERS[fmt])
-        if not chosen:
-            return None
-        path = Path(chosen)
-        if path.suffix.lower() != f".{fmt}":
-            path = path.with_name(path.name + f".{fmt}")
-        return self.export_to(path)
+        path = ask_export_path(self, "audit-trail", fmt)
+        return None if path is None else self.export_to(path)
 
     def export_to(self, path: Path) -> Job:
         """Export the filtered rows (all of them, not only the page shown); the service audits it."""

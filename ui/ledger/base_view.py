@@ -61,7 +61,9 @@ class LedgerView(QWidget):
         raise NotImplementedError
 
     def add_export_button(self) -> ExportButton:
-        self.export_button = ExportButton(self.export_builder, self.file_stem, self, audit=self.audit_export)
+        self.export_button = ExportButton(
+            self.export_builder, self.file_stem, self, audit=self.audit_export, printed_by=self.session.ctx.username
+        )
         return self.export_button
 
     def audit_export(self, path: Path, count: int) -> None:
