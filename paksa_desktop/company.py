@@ -26,7 +26,7 @@ from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.persistence import migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from paksa_desktop.security import field_crypto, ip_allowlist
+from paksa_desktop.security import field_crypto
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import Role, User, UserRole
 from paksa_desktop.security.passwords import hash_password
@@ -233,7 +233,6 @@ class Company:
         Raises AuthenticationError (wrong password, disabled user, wrong or replayed code), AccountLocked
         or MfaRequired (right password, now ask for the code). Every failure is logged and counted.
         """
-        ip_allowlist.check_login_engine(self.engine, username)  # PostgreSQL: the client address must be listed
         ctx = Authenticator(self.engine, self.clock).login(username, password, otp, client=client)
         return field_crypto.unwrap_in_transaction(self.engine, ctx, password)  # the data key, for its holders
 

@@ -11,12 +11,18 @@ from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.security.context import UserContext
 
 
-@dataclass(frozen=True)
+@dataclass
 class AppSession:
     """A company and a user; hands out fresh services so no database session ever reaches Qt."""
 
     company: Company
     ctx: UserContext
+
+    def use_context(self, ctx: UserContext) -> None:
+        """The same user with a new context (after a data key rotation): every later call uses it."""
+        if ctx.user_id != self.ctx.user_id:
+            raise ValueError("a session's user does not change")
+        self.ctx = ctx
 
     @property
     def ledger(self) -> LedgerService:

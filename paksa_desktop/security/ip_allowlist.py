@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
 from paksa_desktop.core.changes import Changes, Kind
-from paksa_desktop.core.errors import AuthenticationError, ValidationError
+from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.crypto_models import IpAllowRule
@@ -54,26 +54,18 @@ def client_address(s: Session) -> str | None:
     return None if found is None else str(found)
 
 
-def check_login(s: Session, username: str) -> None:
-    """Called by login on PostgreSQL before anything else: refuse (and log) a client outside the list."""
-    bind = s.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
+def refusal(s: Session, username: str) -> str | None:
+    """Login checks this first on PostgreSQL: why a client outside the list is refused (None: allowed)."""
+    if s.get_bind().dialect.name != "postgresql":
+        return None
     ranges = list(s.execute(select(IpAllowRule.cidr).order_by(IpAllowRule.cidr)).scalars())
     if not ranges:
-        return
+        return None
     address = client_address(s)
-    if not allowed(address, ranges):
-        log.warning("login of '%s' refused: client address %s is not in the IP allowlist", username, address)
-        raise AuthenticationError(f"logins from {address or 'a local socket'} are not allowed for this company")
-
-
-def check_login_engine(engine: Engine, username: str) -> None:
-    """The same in a read-only transaction of its own (login runs elsewhere)."""
-    if engine.dialect.name != "postgresql":
-        return
-    with UnitOfWork(engine, write=False) as uow:
-        check_login(uow.session, username)
+    if allowed(address, ranges):
+        return None
+    log.warning("login of '%s' refused: client address %s is not in the IP allowlist", username, address)
+    return f"logins from {address or 'a local socket'} are not allowed for this company"
 
 
 def pg_hba_lines(ranges: Sequence[str], database: str, method: str = "scram-sha-256") -> list[str]:

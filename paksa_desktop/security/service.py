@@ -35,7 +35,7 @@ from paksa_desktop.core.errors import (
     ValidationError,
 )
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from paksa_desktop.security import field_crypto, totp
+from paksa_desktop.security import field_crypto, ip_allowlist, totp
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.models import (
@@ -238,6 +238,15 @@ class Authenticator:
             s = uow.session
             policy = load_policy(s)
             user = s.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+            refused = ip_allowlist.refusal(s, username)  # PostgreSQL: the client address must be listed
+            if refused:
+                who = (
+                    anonymous_context(username.strip(), self.clock)
+                    if user is None
+                    else user_context(s, user, self.clock)
+                )
+                self._fail(uow, who, refused, action="login_refused")
+                raise AuthenticationError(refused)
             if user is None:
                 self._fail(uow, anonymous_context(username.strip(), self.clock), "unknown user")
                 raise AuthenticationError(WRONG_CREDENTIALS)
@@ -311,8 +320,8 @@ class Authenticator:
         )
 
     @staticmethod
-    def _fail(uow: UnitOfWork, ctx: UserContext, reason: str) -> None:
-        trail.record(uow.session, ctx, "login_failed", "user", ctx.username, after={"reason": reason})
+    def _fail(uow: UnitOfWork, ctx: UserContext, reason: str, *, action: str = "login_failed") -> None:
+        trail.record(uow.session, ctx, action, "user", ctx.username, after={"reason": reason})
         uow.commit()
 
     @staticmethod

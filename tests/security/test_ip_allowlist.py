@@ -55,6 +55,12 @@ def test_postgres_login_must_come_from_a_listed_address(books: Books, caplog: py
     with caplog.at_level(logging.WARNING), pytest.raises(AuthenticationError, match=r"127\.0\.0\.1 are not allowed"):
         books.company.login("admin", ADMIN_PASSWORD)
     assert "login of 'admin' refused: client address 127.0.0.1" in caplog.text
+    with UnitOfWork(books.company.engine, write=False) as uow:
+        refusals = uow.session.execute(
+            text("SELECT username, entity_id, after FROM audit_log WHERE action = 'login_refused'")
+        ).all()
+    assert [(r.username, r.entity_id) for r in refusals] == [("admin", "admin")]
+    assert "127.0.0.1 are not allowed" in refusals[0].after
     _set_raw(books, [])
     assert books.company.login("admin", ADMIN_PASSWORD).username == "admin"
     with UnitOfWork(books.company.engine, write=False) as uow:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from paksa_desktop.core.errors import AuthenticationError
 from paksa_desktop.security import totp
@@ -233,6 +233,41 @@ def test_administration_tab(qtbot: Any, window: MainWindow, sqlite_books: Books,
     assert tab.activity.model.row_at(0).username == "admin"
     shot(window, "security-11-activity.png")
     assert not messages.shown
+
+
+def test_user_history_and_data_key_rotation(qtbot: Any, window: MainWindow, sqlite_books: Books, messages: Any) -> None:
+    tab = window.admin_tab
+    assert tab is not None and tab.users is not None and tab.data_key is not None
+    window.tabs.setCurrentWidget(tab)
+    users = sqlite_books.company.users(sqlite_books.ctx)
+    users.add_user(NewUser("ana", CLERK, "Ana Lopez", roles=("AR clerk",)))
+    users.update_user("ana", email="ana@example.com")
+    tab.users.reload()
+    assert not tab.users.history_button.isEnabled()
+    tab.users.view.selectRow([r.username for r in tab.users.model.rows].index("ana"))
+    dialog = tab.users.history()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    rows = [dialog.model.row_at(i) for i in range(dialog.model.rowCount())]
+    assert [(r.action, r.entity_id) for r in rows] == [("create", "ana"), ("update", "ana")]
+    assert [c.field for c in rows[1].changes()] == ["email"]
+    shot(dialog, "security-13-user-history.png")
+    dialog.close()
+
+    page = tab.data_key
+    tab.pages.setCurrentWidget(page)
+    first = window.session.ctx.data_key
+    assert first is not None and page.status.text() == f"Current data key: number {first.key_id}."
+    messages.answer = QMessageBox.StandardButton.No
+    page.rotate()
+    assert window.session.ctx.data_key == first  # asked, declined: nothing changed
+    messages.answer = QMessageBox.StandardButton.Yes
+    page.rotate()
+    key = window.session.ctx.data_key
+    assert key is not None and key.key_id == first.key_id + 1
+    assert page.status.text() == f"Current data key: number {key.key_id}."
+    assert [m[0] for m in messages.shown] == ["question", "question"]
+    shot(window, "security-14-data-key.png")
 
 
 def test_models_pass_the_model_tester(qtmodeltester: Any, sqlite_books: Books) -> None:

@@ -65,3 +65,31 @@ def test_drill_from_trial_balance_to_ledger_to_entry(qtbot, window, books):
     double_click(qtbot, ledger.table, ledger.model.index(1, 2))
     editor = tab.editors[ledger.model.row_at(1).entry_id]
     assert editor.memo.text() == "March rent" and editor.model.read_only
+
+
+def test_ip_allowlist_page(qtbot, window, books, messages, monkeypatch):
+    """Editable on PostgreSQL, with the pg_hba.conf lines; shown but not applicable on a SQLite file."""
+    tab = window.admin_tab
+    page = tab.allowlist
+    window.tabs.setCurrentWidget(tab)
+    tab.pages.setCurrentWidget(page)
+    page.reload()
+    if books.company.is_sqlite:
+        assert not page.editor.isEnabled() and not page.save_button.isEnabled()
+        return
+    page.editor.setPlainText("10.0.0.300")
+    assert "'10.0.0.300' is not an IP address" in page.message.text()
+    page.save()
+    assert messages.shown and "10.0.0.300" in messages.shown[-1][2]
+    page.editor.setPlainText("# office and loopback\n192.168.10.0/24\n127.0.0.1")
+    assert not page.message.isVisible()
+    assert "hostssl" in page.hba.toPlainText() and "192.168.10.0/24" in page.hba.toPlainText()
+    page.save()
+    from paksa_desktop.security.ip_allowlist import IpAllowlistService
+
+    assert IpAllowlistService(books.company.engine, books.ctx).ranges() == ["192.168.10.0/24", "127.0.0.1/32"]
+    assert page.editor.toPlainText() == "192.168.10.0/24\n127.0.0.1/32"
+    window.resize(1280, 800)
+    from tests.ui.test_admin import shot
+
+    shot(window, "security-12-ip-allowlist.png")

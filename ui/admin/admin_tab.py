@@ -1,4 +1,5 @@
-"""The Administration tab: users, roles and the permission matrix, SoD rules, policy, activity.
+"""The Administration tab: users, roles and the permission matrix, SoD rules, policy, IP allowlist,
+data key, activity.
 
 Each page shows only to administrators holding its permission; every change goes through the
 security services, which check the permission again and audit it.
@@ -32,6 +33,8 @@ from paksa_desktop.security.permissions import ALL_PERMISSIONS, Permission
 from paksa_desktop.security.policy import PolicyValues
 from paksa_desktop.security.service import NewUser, UserRow
 from ui.admin.models import PermissionMatrixModel, SessionsModel, UsersModel
+from ui.admin.protection_pages import DataKeyPage, IpAllowlistPage
+from ui.audit.history import HistoryDialog, can_see_history, show_history
 from ui.errors import attempt
 from ui.session import AppSession
 from ui.widgets.dialogs import button_box, form, inline_error, note, show_inline, stack
@@ -132,11 +135,15 @@ class UsersPage(QWidget):
         self.mfa_button = _button("Reset MFA", self.reset_mfa, "resetMfa")
         self.grant_button = _button("Grant role…", self.grant, "grantRole")
         self.revoke_button = _button("Revoke role…", self.revoke, "revokeRole")
+        self.history_button = _button("History", self.history, "userHistory")
+        self.history_button.setToolTip("Every change to the selected user, and their logins, from the audit trail")
+        self.history_button.setVisible(can_see_history(session))
         buttons = QHBoxLayout()
         for b in (self.add_button, self.active_button, self.reset_button, self.unlock_button, self.mfa_button,
                   self.grant_button, self.revoke_button):  # fmt: skip
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(self.history_button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.view)
@@ -156,7 +163,7 @@ class UsersPage(QWidget):
     def _update_buttons(self) -> None:
         user = self.current()
         for b in (self.active_button, self.reset_button, self.unlock_button, self.mfa_button, self.grant_button,
-                  self.revoke_button):  # fmt: skip
+                  self.revoke_button, self.history_button):  # fmt: skip
             b.setEnabled(user is not None)
         if user is not None:
             self.active_button.setText("Disable" if user.is_active else "Enable")
@@ -209,6 +216,12 @@ class UsersPage(QWidget):
         role, ok = QInputDialog.getItem(self, "Grant role", f"Role for {user.username}:", choices, 0, False)
         if ok and role and attempt(self, lambda: self._users().grant_role(user.username, role)):
             self.reload()
+
+    def history(self) -> HistoryDialog | None:
+        user = self.current()
+        if user is None:
+            return None
+        return show_history(self.session, "user", user.username, f"User {user.username} ({user.full_name})", self)
 
     def revoke(self) -> None:
         user = self.current()
@@ -454,7 +467,7 @@ class AdminTab(QWidget):
         self.setObjectName("adminTab")
         self.session = session
         self.pages = QTabWidget()
-        self.users = self.roles = self.sod = self.policy = self.activity = None
+        self.users = self.roles = self.sod = self.policy = self.activity = self.allowlist = self.data_key = None
         can = session.can
         if can(Permission.USER_MANAGE):
             self.users = UsersPage(session)
@@ -466,6 +479,12 @@ class AdminTab(QWidget):
             self.pages.addTab(self.sod, "Segregation of duties")
             self.policy = PolicyPage(session)
             self.pages.addTab(self.policy, "Password and session policy")
+        if can(Permission.IP_ALLOWLIST_MANAGE):
+            self.allowlist = IpAllowlistPage(session)
+            self.pages.addTab(self.allowlist, "IP allowlist")
+        if can(Permission.KEY_ROTATE):
+            self.data_key = DataKeyPage(session)
+            self.pages.addTab(self.data_key, "Data key")
         if can(Permission.ACTIVITY_VIEW):
             self.activity = ActivityPage(session)
             self.pages.addTab(self.activity, "Activity")

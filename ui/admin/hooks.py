@@ -13,7 +13,13 @@ from PySide6.QtGui import QKeySequence
 from paksa_desktop.security.permissions import Permission
 from ui.admin.lock_screen import IdleLock, LockScreen
 
-ADMIN_PERMISSIONS = (Permission.USER_MANAGE, Permission.POLICY_MANAGE, Permission.ACTIVITY_VIEW)
+ADMIN_PERMISSIONS = (
+    Permission.USER_MANAGE,
+    Permission.POLICY_MANAGE,
+    Permission.ACTIVITY_VIEW,
+    Permission.IP_ALLOWLIST_MANAGE,
+    Permission.KEY_ROTATE,
+)
 
 
 def install_security(window: Any) -> None:
