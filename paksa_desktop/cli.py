@@ -82,8 +82,8 @@ def _user(args: argparse.Namespace) -> str:
     return str(getattr(args, "user", None) or os.environ.get("PAKSA_USER") or "admin")
 
 
-def _credential_store() -> Any | None:
-    """The secure OS keyring, else the encrypted credentials file if one exists, else None.
+def _credential_store(*, create: bool = False) -> Any | None:
+    """The secure OS keyring, else the encrypted credentials file if one exists (or `create`), else None.
 
     The composition root's explicit choice (see paksa_desktop/security/credentials.py): plaintext and
     placeholder keyrings are refused; the file needs its master password ($PAKSA_MASTER_PASSWORD or
@@ -95,11 +95,13 @@ def _credential_store() -> Any | None:
     if backend is not None:
         return credentials.KeyringStore(backend)
     path = credentials.default_credentials_file()
-    if not path.exists():
+    if not path.exists() and not create:
         return None
     master = os.environ.get("PAKSA_MASTER_PASSWORD")
     if not master and sys.stdin.isatty():
         master = _prompt(f"Master password of {path}: ")
+        if not path.exists() and _prompt("Repeat the master password: ") != master:
+            raise CliError("the two master passwords differ; nothing was saved")
     if not master:
         return None
     return credentials.EncryptedFileStore(path, master)
@@ -140,6 +142,49 @@ def _password(user: str, location: str) -> str:
         f"no password for user '{user}': set PAKSA_PASSWORD, store it in the OS keyring, "
         "or run the command in a terminal to be asked"
     )
+
+
+def cmd_credential_save(args: argparse.Namespace) -> int:
+    from paksa_desktop.company import Company
+    from paksa_desktop.security.credentials import CredentialError, secret_name
+
+    user = _user(args)
+    with contextlib.closing(Company.open(_db(args))) as company:
+        given = os.environ.get("PAKSA_PASSWORD") or (
+            _prompt(f"Password for {user} on {company.location}: ") if sys.stdin.isatty() else ""
+        )
+        if not given:
+            raise CliError(f"no password to save for user '{user}': set PAKSA_PASSWORD or run this in a terminal")
+        ctx = _login(company, args, user, given)  # only a password that works is kept
+        company.own_account(ctx).logout()
+        location = company.location
+    try:
+        store = _credential_store(create=True)
+        if store is None:
+            raise CliError("no secure keyring, and no master password for the encrypted credentials file")
+        store.set(secret_name(user, location), given)
+    except CredentialError as exc:
+        raise CliError(str(exc)) from None
+    _say(f"Saved the password of {user} for {location} in {store.description}")
+    return EXIT_OK
+
+
+def cmd_credential_forget(args: argparse.Namespace) -> int:
+    from paksa_desktop.company import Company
+    from paksa_desktop.security.credentials import CredentialError, secret_name
+
+    user = _user(args)
+    with contextlib.closing(Company.open(_db(args), migrate=False)) as company:
+        location = company.location
+    try:
+        store = _credential_store()
+        if store is None or store.get(secret_name(user, location)) is None:
+            raise CliError(f"no saved password for {user} on {location}")
+        store.delete(secret_name(user, location))
+    except CredentialError as exc:
+        raise CliError(str(exc)) from None
+    _say(f"Forgot the password of {user} for {location} ({store.description})")
+    return EXIT_OK
 
 
 def _new_password(user: str) -> str:
@@ -630,6 +675,9 @@ def _add_admin_commands(group: Callable[[str, str], Any], leaf: Callable[..., An
     p.add_argument("--set", nargs="*", metavar="CIDR", help="replace the list (no ranges: remove it)")
     p = leaf(admin, "pg-hba", cmd_admin_pg_hba, "print the pg_hba.conf lines matching the IP allowlist")
     p.add_argument("--method", default="scram-sha-256", help="authentication method (default: scram-sha-256)")
+    credential = group("credential", "keep a password in the OS keyring (or the encrypted file) for later commands")
+    leaf(credential, "save", cmd_credential_save, "check the password by logging in, then keep it for this company")
+    leaf(credential, "forget", cmd_credential_forget, "remove the kept password of the user for this company")
 
 
 # ---------------------------------------------------------------------------------------------- audit and documents

@@ -1,16 +1,30 @@
-"""Log in to an open company: user name and password, with a clear message when they are wrong."""
+"""Log in to an open company: user name and password, with a clear message when they are wrong.
+
+"Remember my password" keeps it in the OS keyring (only a secure one: plaintext backends are refused),
+under the same name the `paksa` command looks up, so the GUI and the CLI share it.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QLineEdit, QWidget
 
 from paksa_desktop.company import Company
 from paksa_desktop.core.errors import MfaRequired
+from paksa_desktop.security import credentials
 from paksa_desktop.security.context import UserContext
 from ui.errors import message_for
 from ui.widgets.dialogs import button_box, form, inline_error, show_inline, stack
 from ui.workers import Job
+
+log = logging.getLogger(__name__)
+
+
+def secure_keyring() -> credentials.KeyringStore | None:
+    backend = credentials.detect_keyring()
+    return credentials.KeyringStore(backend) if backend is not None else None
 
 
 class LoginDialog(QDialog):
@@ -40,12 +54,49 @@ class LoginDialog(QDialog):
         self.otp.setPlaceholderText("6-digit code, or a recovery code")
         self.fields = form(("&User", self.user), ("&Password", self.password), ("&One-time code", self.otp))
         self.fields.setRowVisible(self.otp, False)  # the second step, shown when the account has MFA
+        self.remember = QCheckBox("&Remember my password on this computer")
+        self.remember.setObjectName("rememberPassword")
+        self.keyring = secure_keyring()
+        if self.keyring is None:
+            self.remember.setEnabled(False)
+            self.remember.setToolTip("No secure password store (OS keyring) is available on this computer")
+        else:
+            self.remember.setToolTip(f"Kept in the {self.keyring.description}, never in a file of Paksa's")
+        self.user.editingFinished.connect(self._fill_saved_password)
         self.message = inline_error()
         self.buttons = button_box(self, "Log in", accept=self.try_login)
-        layout = stack(self, title, where, self.fields, self.message, self.buttons)
+        layout = stack(self, title, where, self.fields, self.remember, self.message, self.buttons)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(10)
+        self._fill_saved_password()
         (self.password if user else self.user).setFocus()
+
+    def _secret_name(self) -> str:
+        return credentials.secret_name(self.user.text().strip(), self.company.location)
+
+    def _fill_saved_password(self) -> None:
+        if self.keyring is None or not self.user.text().strip() or self.password.text():
+            return
+        try:
+            saved = self.keyring.get(self._secret_name())
+        except credentials.CredentialError as exc:
+            self.show_message(str(exc), "muted")
+            return
+        if saved:
+            self.password.setText(saved)
+            self.remember.setChecked(True)
+
+    def _keep_or_forget_password(self, password: str) -> None:
+        """After a successful login only: a wrong password is never kept."""
+        if self.keyring is None:
+            return
+        try:
+            if self.remember.isChecked():
+                self.keyring.set(self._secret_name(), password)
+            elif self.keyring.get(self._secret_name()) is not None:
+                self.keyring.delete(self._secret_name())
+        except credentials.CredentialError as exc:  # logged by the store; the login itself stands
+            log.warning("could not update the saved password: %s", type(exc).__name__)
 
     def try_login(self) -> None:
         if self.job is not None:
@@ -70,7 +121,7 @@ class LoginDialog(QDialog):
         return self.fields.isRowVisible(self.otp)
 
     def _busy(self, busy: bool) -> None:
-        for widget in (self.user, self.password, self.otp, self.buttons):
+        for widget in (self.user, self.password, self.otp, self.remember, self.buttons):
             widget.setEnabled(not busy)
         if busy:
             self.show_message("Checking…", state="muted")
@@ -78,6 +129,7 @@ class LoginDialog(QDialog):
     def _logged_in(self, ctx: UserContext) -> None:
         self.job = None
         self.ctx = ctx
+        self._keep_or_forget_password(self.password.text())
         self.accept()
 
     def _failed(self, error: BaseException) -> None:

@@ -8,37 +8,10 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from paksa_desktop.cli import main
 from tests.conftest import ADMIN_PASSWORD, Books
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring, so no test touches (or depends on) the machine's real one."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
-
-
-def unregister(backend: type[KeyringBackend]) -> None:
-    """keyring registers every backend class for auto-detection; test doubles must not be picked."""
-    KeyringBackend._classes.discard(backend)  # type: ignore[attr-defined]
-
-
-unregister(MemoryKeyring)
+from tests.keyrings import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,9 @@ from paksa_desktop.company import Company
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.ledger.models import EntryState, PeriodState
 from paksa_desktop.ledger.queries import EntryFilter
-from tests.cli.conftest import MemoryKeyring, Paksa, unregister, with_dimensions, write
+from tests.cli.conftest import Paksa, with_dimensions, write
 from tests.conftest import ADMIN_PASSWORD, Books
+from tests.keyrings import MemoryKeyring, unregister
 from tests.ledger.helpers import entry
 
 JOURNAL = """\
@@ -347,6 +348,48 @@ def test_password_from_the_keyring(
     assert run.code == 1 and "no password for user 'admin'" in run.err
     clean_env.set_password("paksa", f"admin@{company.company.location}", ADMIN_PASSWORD)
     assert paksa("company", "info").code == 0
+
+
+def test_credential_save_checks_the_password_then_keeps_it(
+    paksa: Paksa, company: Books, clean_env: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = f"admin@{company.company.location}"
+    monkeypatch.setenv("PAKSA_PASSWORD", "not-the-password")
+    run = paksa("credential", "save")
+    assert run.code == 1 and "wrong user name or password" in run.err.lower()
+    assert clean_env.get_password("paksa", key) is None  # a wrong password is never kept
+    monkeypatch.setenv("PAKSA_PASSWORD", ADMIN_PASSWORD)
+    run = paksa("credential", "save")
+    assert run.code == 0, run.err
+    assert run.out.startswith(f"Saved the password of admin for {company.company.location} in OS keyring")
+    assert clean_env.get_password("paksa", key) == ADMIN_PASSWORD
+    monkeypatch.delenv("PAKSA_PASSWORD")
+    assert paksa("company", "info").code == 0  # later commands find it
+    assert paksa("credential", "forget").code == 0
+    assert clean_env.get_password("paksa", key) is None
+    run = paksa("credential", "forget")
+    assert run.code == 1 and "no saved password for admin" in run.err
+
+
+def test_credential_save_without_a_keyring_uses_the_encrypted_file(
+    paksa: Paksa, company: Books, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paksa_desktop.security import credentials
+
+    monkeypatch.setattr(credentials, "detect_keyring", lambda: None)
+    monkeypatch.setattr(credentials, "default_credentials_file", lambda: tmp_path / "credentials.enc")
+    monkeypatch.setenv("PAKSA_PASSWORD", ADMIN_PASSWORD)
+    run = paksa("credential", "save")
+    assert run.code == 1 and "no master password" in run.err
+    monkeypatch.setenv("PAKSA_MASTER_PASSWORD", "master-of-the-file")
+    run = paksa("credential", "save")
+    assert run.code == 0 and "encrypted file" in run.out
+    assert ADMIN_PASSWORD.encode() not in (tmp_path / "credentials.enc").read_bytes()
+    monkeypatch.delenv("PAKSA_PASSWORD")
+    assert paksa("company", "info").code == 0
+    monkeypatch.setenv("PAKSA_MASTER_PASSWORD", "wrong-master")
+    run = paksa("company", "info")
+    assert run.code == 1 and "wrong master password" in run.err
 
 
 def test_plaintext_and_broken_keyrings_count_as_absent(

@@ -24,8 +24,8 @@ from paksa_desktop.security.credentials import (
     token_name,
 )
 from paksa_desktop.security.profiles import ConnectionProfile, ProfileStore, SslMode
-from tests.cli.conftest import MemoryKeyring, unregister
 from tests.conftest import ADMIN_PASSWORD, Books
+from tests.keyrings import MemoryKeyring, unregister
 
 MASTER = "master-of-the-keys-42"
 DB_SECRET = "s3cr3t-db-password-xyz"

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
 from PySide6.QtCore import QSettings, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from tests.conftest import Books
+from tests.keyrings import MemoryKeyring
 from ui.hub import Hub
 from ui.main_window import MainWindow
 from ui.session import AppSession
@@ -30,6 +32,16 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp: QAp
     apply_style(qapp)
     yield
     QThreadPool.globalInstance().waitForDone()
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The login dialog's saved passwords go to an empty in-memory keyring, never the machine's."""
+    previous = keyring.core._keyring_backend
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    yield memory
+    keyring.core._keyring_backend = previous
 
 
 @dataclass

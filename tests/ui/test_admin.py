@@ -63,6 +63,30 @@ def test_login_dialog_asks_for_the_code_of_a_user_with_mfa(qtbot: Any, sqlite_bo
     assert dialog.ctx is not None and dialog.ctx.username == "clerk"
 
 
+def test_login_dialog_remembers_a_password_that_worked(qtbot: Any, sqlite_books: Books, memory_keyring: Any) -> None:
+    location = sqlite_books.company.location
+    dialog = LoginDialog(sqlite_books.company, "Test Company Ltd", "admin")
+    qtbot.addWidget(dialog)
+    assert dialog.remember.isEnabled() and not dialog.remember.isChecked() and not dialog.password.text()
+    dialog.password.setText("a-wrong-password")
+    dialog.remember.setChecked(True)
+    dialog.try_login()
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=20_000)
+    assert memory_keyring.get_password("paksa", f"admin@{location}") is None  # a wrong one is never kept
+    dialog.password.setText(ADMIN_PASSWORD)
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        dialog.try_login()
+    assert memory_keyring.get_password("paksa", f"admin@{location}") == ADMIN_PASSWORD
+
+    again = LoginDialog(sqlite_books.company, "Test Company Ltd", "admin")
+    qtbot.addWidget(again)
+    assert again.password.text() == ADMIN_PASSWORD and again.remember.isChecked()
+    again.remember.setChecked(False)  # unticked: forgotten at the next successful login
+    with qtbot.waitSignal(again.accepted, timeout=20_000):
+        again.try_login()
+    assert memory_keyring.get_password("paksa", f"admin@{location}") is None
+
+
 def test_change_password_dialog(qtbot: Any, sqlite_books: Books) -> None:
     session = AppSession(sqlite_books.company, sqlite_books.ctx)
     dialog = ChangePasswordDialog(session)
