@@ -28,6 +28,7 @@ from paksa_desktop.security.field_crypto import (
     decrypt,
     encrypt,
 )
+from paksa_desktop.security.permissions import Permission
 from tests.conftest import ADMIN_PASSWORD, Books
 
 IBAN = "DE89370400440532013000"
@@ -250,3 +251,23 @@ def test_role_changes_grant_and_drop_the_wrapped_key(books: Books) -> None:
     company.users(books.ctx).revoke_role("temp", "Administrator")
     assert holders() == {"admin"}
     assert company.login("temp", "temp-pass-12345").data_key is None
+
+
+def test_permission_matrix_changes_grant_and_drop_the_wrapped_key(books: Books) -> None:
+    """Ticking 'read sensitive fields' for a role wraps the key for its holders; unticking drops it."""
+    company = books.company
+    company.add_user(books.ctx, "ana", "ana-password-123", roles=("Accountant",))
+    roles = company.roles(books.ctx)
+    granted = {r.name: r for r in company.security_queries(books.ctx).roles()}["Accountant"].permissions
+
+    def holders() -> set[str]:
+        with UnitOfWork(company.engine, write=False) as uow:
+            sql = "SELECT u.username FROM wrapped_data_keys w JOIN users u ON u.id = w.user_id"
+            return set(uow.session.execute(text(sql)).scalars())
+
+    roles.set_permissions("Accountant", [*granted, Permission.SENSITIVE_READ])
+    assert holders() == {"admin", "ana"}
+    assert isinstance(company.login("ana", "ana-password-123").data_key, FieldKey)
+    roles.set_permissions("Accountant", list(granted))
+    assert holders() == {"admin"}
+    assert company.login("ana", "ana-password-123").data_key is None
