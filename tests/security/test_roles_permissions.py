@@ -78,6 +78,7 @@ def test_builtin_roles_break_no_default_sod_rule() -> None:
 
 
 def test_a_company_has_every_builtin_role(books: Books) -> None:
+    """Migrations freeze the role catalogue: a change to BUILTIN_ROLES fails here until a migration ships it."""
     roles = {r.name: r for r in books.company.security_queries(books.ctx).roles()}
     assert set(roles) == set(BUILTIN_ROLES)
     for name, (_description, permissions) in BUILTIN_ROLES.items():
