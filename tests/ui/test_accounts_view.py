@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 
@@ -104,3 +105,40 @@ def test_filter_and_export_the_rows_shown(qtbot, window, sqlite_books, tmp_path)
         ("6000", "800.00"),
         ("6100", "800.00"),
     ]
+
+
+def test_bank_account_number_is_entered_checked_and_stored_encrypted(qtbot, window, sqlite_books, messages):
+    view = window.ledger_tab.show_view(ACCOUNTS)
+    wait_idle(qtbot, view)
+    iban = "DE89370400440532013000"
+    accounts = sqlite_books.queries.accounts()
+
+    rent = AccountDialog(window.session, accounts, sqlite_books.queries.account("6100"), parent=view)
+    qtbot.addWidget(rent)
+    assert not rent.fields.isRowVisible(rent.bank_number)  # not a bank account
+
+    dialog = AccountDialog(window.session, accounts, sqlite_books.queries.account("1100"), parent=view)
+    qtbot.addWidget(dialog)
+    assert dialog.fields.isRowVisible(dialog.bank_number) and dialog.bank_number.text() == ""
+    dialog.bank_number.setText("DE89 3704 0044 0532 0130 01")  # a typing mistake
+    dialog.accept()
+    assert dialog.result() == 0 and "check digits are wrong" in messages.shown[-1][2]
+    dialog.bank_number.setText("de89 3704 0044 0532 0130 00")
+    dialog.accept()
+    assert dialog.result() == 1
+    again = AccountDialog(window.session, accounts, sqlite_books.queries.account("1100"), parent=view)
+    qtbot.addWidget(again)
+    assert again.bank_number.text() == iban
+    sqlite_books.company.close()  # checkpoints the WAL into the file
+    raw = Path(sqlite_books.company.url.database).read_bytes()
+    assert iban.encode() not in raw and b"0532013000" not in raw
+
+
+def test_the_bank_number_is_hidden_from_users_without_the_data_key(qtbot, sqlite_books):
+    from ui.session import AppSession
+
+    sqlite_books.company.add_user(sqlite_books.ctx, "clerk", "clerk-password-1", roles=("Accountant",))
+    clerk = AppSession(sqlite_books.company, sqlite_books.company.login("clerk", "clerk-password-1"))
+    dialog = AccountDialog(clerk, sqlite_books.queries.accounts(), sqlite_books.queries.account("1100"))
+    qtbot.addWidget(dialog)
+    assert not dialog.fields.isRowVisible(dialog.bank_number)

@@ -1,4 +1,8 @@
-"""Create or edit an account. Code, type and parent are fixed once the account exists."""
+"""Create or edit an account. Code, type and parent are fixed once the account exists.
+
+A bank account also takes its account number or IBAN, an encrypted field: shown only to users who
+hold the company data key.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,16 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPlainTextEdit, QWidget
 
 from paksa_desktop.core.changes import Changes
+from paksa_desktop.core.errors import PaksaError
+from paksa_desktop.ledger.bank_details import BankDetailsService, normalise_account_number
 from paksa_desktop.ledger.commands import AccountInput
 from paksa_desktop.ledger.models import AccountSubtype, AccountType
 from paksa_desktop.ledger.queries import AccountRow
+from paksa_desktop.security.permissions import Permission
 from ui.errors import attempt
 from ui.models.accounts_tree_model import subtype_label
 from ui.session import AppSession
-from ui.widgets.dialogs import button_box, form, note, stack
+from ui.widgets.dialogs import button_box, form, inline_error, note, show_inline, stack
 
 
 class AccountDialog(QDialog):
@@ -48,17 +55,26 @@ class AccountDialog(QDialog):
             self.subtype.addItem(subtype_label(st.value) or "(none)", st.value)
         self.description = QPlainTextEdit()
         self.description.setFixedHeight(60)
+        self.bank_number = QLineEdit()
+        self.bank_number.setObjectName("bankAccountNumber")
+        self.bank_number.setPlaceholderText("account number or IBAN (stored encrypted)")
+        self.saved_bank_number: str | None = None
+        self.message = inline_error()
+        self.may_see_bank_number = session.can(Permission.SENSITIVE_READ) and session.ctx.data_key is not None
 
+        self.fields = form(
+            ("&Code", self.code),
+            ("&Name", self.name),
+            ("&Type", self.type),
+            ("&Parent", self.parent_combo),
+            ("&Subtype", self.subtype),
+            ("&Description", self.description),
+            ("&Bank account no.", self.bank_number),
+        )
         stack(
             self,
-            form(
-                ("&Code", self.code),
-                ("&Name", self.name),
-                ("&Type", self.type),
-                ("&Parent", self.parent_combo),
-                ("&Subtype", self.subtype),
-                ("&Description", self.description),
-            ),
+            self.fields,
+            self.message,
             note(
                 "A parent account groups sub-accounts and cannot take postings itself."
                 if account is None
@@ -69,6 +85,7 @@ class AccountDialog(QDialog):
         )
 
         self.type.currentIndexChanged.connect(self._fill_parents)
+        self.subtype.currentIndexChanged.connect(self._show_bank_number)
         if account is not None:
             self.code.setText(account.code)
             self.name.setText(account.name)
@@ -79,6 +96,7 @@ class AccountDialog(QDialog):
             self.description.setPlainText(account.description)
             for widget in (self.code, self.type, self.parent_combo):
                 widget.setEnabled(False)
+            self._load_bank_number(account.code)
             self.name.setFocus()
         else:
             if parent_code:
@@ -88,6 +106,33 @@ class AccountDialog(QDialog):
             self._fill_parents()
             if parent_code:
                 self.parent_combo.setCurrentIndex(max(0, self.parent_combo.findData(parent_code)))
+
+        self._show_bank_number()
+
+    def _show_bank_number(self) -> None:
+        is_bank = self.chosen_subtype() == AccountSubtype.BANK
+        self.fields.setRowVisible(self.bank_number, is_bank and self.may_see_bank_number)
+
+    def _load_bank_number(self, code: str) -> None:
+        if not self.may_see_bank_number or self.account is None or self.account.subtype != AccountSubtype.BANK:
+            return
+        try:
+            self.saved_bank_number = BankDetailsService(
+                self.session.company.engine, self.session.ctx
+            ).bank_account_number(code)
+        except PaksaError as exc:  # a damaged value: say so, never show garbage, and do not overwrite it
+            self.bank_number.setEnabled(False)
+            show_inline(self.message, f"The bank account number cannot be shown: {exc}")
+            return
+        self.bank_number.setText(self.saved_bank_number or "")
+
+    def _bank_number_change(self) -> tuple[bool, str | None]:
+        """(changed, new value); the number is checked before anything is written."""
+        if not self.bank_number.isEnabled() or not self.fields.isRowVisible(self.bank_number):
+            return False, None
+        text = self.bank_number.text().strip() or None
+        new = None if text is None else normalise_account_number(text)
+        return new != self.saved_bank_number, new
 
     def chosen_type(self) -> AccountType:
         return AccountType(self.type.currentData())
@@ -108,6 +153,9 @@ class AccountDialog(QDialog):
 
     def accept(self) -> None:
         ledger = self.session.ledger
+        bank = attempt(self, self._bank_number_change, title=self.windowTitle())
+        if bank is None:
+            return
         if self.account is None:
             data = AccountInput(
                 code=self.code.text().strip(),
@@ -131,6 +179,14 @@ class AccountDialog(QDialog):
                 ),
                 title=self.windowTitle(),
             )
-        if changes is not None:
-            self.changes = changes
-            super().accept()
+        if changes is None:
+            return
+        self.changes = changes
+        changed, number = bank
+        if changed:
+            code = self.code.text().strip()
+            service = BankDetailsService(self.session.company.engine, self.session.ctx)
+            more = attempt(self, lambda: service.set_bank_account_number(code, number), title=self.windowTitle())
+            if more is not None:  # else the account stands and the message said why the number did not
+                self.changes = self.changes | more
+        super().accept()
