@@ -27,6 +27,8 @@ class Permission(enum.StrEnum):
     RECURRING_MANAGE = "ledger.recurring.manage"
     LEDGER_IMPORT = "ledger.import"
     LEDGER_EXPORT = "ledger.export"
+    BUDGET_MANAGE = "ledger.budget.manage"  # enter, copy, import budgets
+    LAYOUT_MANAGE = "ledger.layout.manage"  # customise the lines of the financial statements
     # security
     USER_MANAGE = "security.user.manage"
     SENSITIVE_READ = "security.sensitive.read"  # hold the data key: read/set encrypted fields
@@ -128,6 +130,8 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
             P.ACCOUNT_MANAGE,
             P.DIMENSION_MANAGE,
             P.JOURNAL_MANAGE,
+            P.BUDGET_MANAGE,
+            P.LAYOUT_MANAGE,
             P.PERIOD_CLOSE,
             P.PERIOD_REOPEN,
             P.LOCK_DATE_SET,

@@ -706,7 +706,9 @@ class RoleService(GuardedService):
                 _check_sod(
                     s, username, s.execute(select(UserRole.role_id).where(UserRole.user_id == user_id)).scalars()
                 )
-                if Permission.SENSITIVE_READ in before ^ granted:  # the role now reads sensitive fields, or no longer does
+                if (
+                    Permission.SENSITIVE_READ in before ^ granted
+                ):  # the role now reads sensitive fields, or no longer does
                     field_crypto.sync_holder(s, self.ctx, user_id)
             trail.record(
                 s,
