@@ -19,6 +19,7 @@ from paksa_desktop.audit import trail
 from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import CompanyError, ValidationError
 from paksa_desktop.core.money import is_currency
+from paksa_desktop.ledger.budgets import BudgetQueries, BudgetService
 from paksa_desktop.ledger.import_accounts import read_accounts_file
 from paksa_desktop.ledger.models import CompanySettings, Journal
 from paksa_desktop.ledger.queries import LedgerQueries
@@ -255,6 +256,12 @@ class Company:
 
     def ledger_queries(self, ctx: UserContext) -> LedgerQueries:
         return LedgerQueries(self.engine, ctx)
+
+    def budgets(self, ctx: UserContext) -> BudgetService:
+        return BudgetService(self.engine, ctx)
+
+    def budget_queries(self, ctx: UserContext) -> BudgetQueries:
+        return BudgetQueries(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

@@ -15,6 +15,7 @@ class Kind(enum.StrEnum):
     RECURRING = "recurring"
     COMPANY = "company"
     USERS = "users"
+    BUDGETS = "budgets"
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,7 @@ from paksa_desktop.ledger.models import (
     RecurringTemplate,
 )
 from paksa_desktop.ledger.posting import Poster, PreparedEntry, PreparedLine, ensure_fiscal_year
+from paksa_desktop.ledger.statement_models import BudgetAmount
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.models import User
 from paksa_desktop.security.permissions import Permission
@@ -159,6 +160,8 @@ class LedgerService(GuardedService):
             )
             if used:
                 raise ValidationError(f"account {code} has postings or drafts; deactivate it instead")
+            if s.execute(select(exists().where(BudgetAmount.account_id == account.id))).scalar():
+                raise ValidationError(f"account {code} has budget amounts; deactivate it instead")
             if s.execute(select(exists().where(Account.parent_id == account.id))).scalar():
                 raise ValidationError(f"account {code} has sub-accounts; delete or move them first")
             trail.record(s, self.ctx, "delete", "account", code, before=_account_values(account))
