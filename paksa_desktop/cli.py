@@ -462,6 +462,54 @@ def cmd_export_accounts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------------------------- budgets
+# `paksa import budget`, `paksa export budget`, `paksa budget list`: thin shells over BudgetService.
+
+
+def cmd_import_budget(args: argparse.Namespace) -> int:
+    with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
+        result, _ = books.company.budgets(books.ctx).import_file(args.file, progress=progress)
+    created = set(result.created)
+
+    def named(name: str, rows: int | None = None) -> str:
+        count = "" if rows is None else f" {rows:,}"
+        return f"'{name}'{count}{' (new)' if name in created else ''}"
+
+    amounts = _plural(result.amounts, "budget amount")
+    if len(result.budgets) == 1:
+        _say(f"Imported {amounts} from {args.file.name} into budget {named(result.budgets[0][0])}")
+    else:
+        listed = ", ".join(named(name, rows) for name, rows in result.budgets)
+        _say(f"Imported {amounts} from {args.file.name} into {len(result.budgets)} budgets: {listed}")
+    return EXIT_OK
+
+
+def cmd_export_budget(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        count = books.company.budgets(books.ctx).export_file(args.output, args.budget, fmt=args.format)
+    _say(f"Exported {_plural(count, 'amount')} of budget '{args.budget}' to {args.output}")
+    return EXIT_OK
+
+
+def cmd_budget_list(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        rows = books.company.budget_queries(books.ctx).budgets()
+    if not rows:
+        _say("No budgets yet (import one with 'paksa import budget FILE').")
+        return EXIT_OK
+    width = max(len("Budget"), *(len(r.name) for r in rows))
+    _say(f"{'Budget':<{width}}  {'Amounts':>8}  {'Months':<16}  Description")
+    for r in rows:
+        months = f"{r.first_month:%Y-%m}..{r.last_month:%Y-%m}" if r.first_month and r.last_month else "none"
+        _say(f"{r.name:<{width}}  {r.amounts:>8,}  {months:<16}  {r.description}".rstrip())
+    return EXIT_OK
+
+
+def _add_budget_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
+    budgets = group("budget", "budgets: monthly amounts per account (import and export them with those commands)")
+    leaf(budgets, "list", cmd_budget_list, "list the budgets with how many amounts and which months they hold")
+
+
 def _period(books: Books, month: date) -> Any:
     for period in books.queries.periods():
         if period.start_date <= month <= period.end_date:
@@ -1091,7 +1139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo, parser=p)
 
     # import
-    imports = group("import", "import accounts or journal entries from CSV or Excel (all or nothing)")
+    imports = group("import", "import accounts, journal entries or budgets from CSV or Excel (all or nothing)")
     p = leaf(imports, "accounts", cmd_import_accounts, "import a chart of accounts (.csv or .xlsx)")
     p.add_argument("file", type=Path, metavar="FILE", help="columns code,name,type[,parent,subtype,currency]")
     p = leaf(imports, "journal", cmd_import_journal, "import and post journal entries (.csv or .xlsx)")
@@ -1099,6 +1147,8 @@ def build_parser() -> argparse.ArgumentParser:
         "file", type=Path, metavar="FILE", help="columns entry,date,account,debit,credit[,memo,department,project]"
     )
     p.add_argument("--journal", default="GEN", metavar="CODE", help="journal to post into (default: GEN)")
+    p = leaf(imports, "budget", cmd_import_budget, "import budget amounts (.csv or .xlsx); new budgets are created")
+    p.add_argument("file", type=Path, metavar="FILE", help="columns budget,account,month,department,project,amount")
 
     # report
     reports = group("report", "print or save reports")
@@ -1116,7 +1166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
 
     # export
-    exports = group("export", "export the journal or the chart of accounts to CSV or Excel")
+    exports = group("export", "export the journal, the chart of accounts or a budget to CSV or Excel")
     for name, func, help_text in (
         ("journal", cmd_export_journal, "every posted line, in the columns 'paksa import journal' reads"),
         ("accounts", cmd_export_accounts, "the chart of accounts, in the columns 'paksa import accounts' reads"),
@@ -1124,6 +1174,11 @@ def build_parser() -> argparse.ArgumentParser:
         p = leaf(exports, name, func, help_text)
         p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from the file name)")
         p.add_argument("--output", type=Path, required=True, metavar="FILE", help="file to write")
+    p = leaf(exports, "budget", cmd_export_budget, "a budget's amounts, in the columns 'paksa import budget' reads")
+    p.add_argument("--budget", required=True, metavar="NAME", help="the budget to export")
+    p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from the file name)")
+    p.add_argument("--output", type=Path, required=True, metavar="FILE", help="file to write")
+    _add_budget_commands(group, leaf)  # budgets block: `paksa budget list`
 
     # period
     periods = group("period", "list, close and reopen periods; set the lock date; close a fiscal year")

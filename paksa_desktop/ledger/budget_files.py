@@ -85,48 +85,46 @@ def read_budget_file(
             progress(table.position(), table.total)
             if cancelled and cancelled():
                 raise Cancelled()
-        bad = False
+        found: dict[str, str] = {}  # column -> problem; reported in the file's column order
         budget = _text(cells, i_budget).strip()
         known = names.get(budget.casefold())
         problem = name_problem(budget) if budget else "required"
         if problem is None and known is not None and known != budget:
             problem = f"'{budget}' differs from the budget '{known}' only in letter case"
         if problem:
-            problems.add(number, "budget", problem)
-            bad = True
+            found["budget"] = problem
         else:
             names.setdefault(budget.casefold(), budget)
         amount_text = _text(cells, i_amount)
         try:
             natural = parse_minor(amount_text, catalogue.exponent)
         except ValueError as exc:
-            problems.add(number, "amount", str(exc))
-            natural, bad = 0, True
+            found["amount"] = str(exc)
+            natural = 0
         else:
             too_large = catalogue.amount_problem(natural)
             if too_large:
-                problems.add(number, "amount", f"'{amount_text.strip()}' {too_large}")
-                bad = True
-        account = catalogue.account(_text(cells, i_account).strip(), clearing=natural == 0)
+                found["amount"] = f"'{amount_text.strip()}' {too_large}"
+        account = catalogue.account(_text(cells, i_account).strip(), clearing=natural == 0 and "amount" not in found)
         if isinstance(account, str):
-            problems.add(number, "account", account)
-            bad = True
+            found["account"] = account
         month = parse_month(_text(cells, i_month))
         if isinstance(month, str):
-            problems.add(number, "month", month)
-            bad = True
+            found["month"] = month
         dims: list[int | None] = []
         for label, index, look_up in (
             ("department", i_dept, catalogue.department),
             ("project", i_proj, catalogue.project),
         ):
             code = _text(cells, index).strip()
-            found: DimensionRef | str | None = look_up(code) if code else None
-            if isinstance(found, str):
-                problems.add(number, label, found)
-                bad = True
-            dims.append(found.id if isinstance(found, DimensionRef) else None)
-        if bad or isinstance(account, str) or isinstance(month, str):
+            dim: DimensionRef | str | None = look_up(code) if code else None
+            if isinstance(dim, str):
+                found[label] = dim
+            dims.append(dim.id if isinstance(dim, DimensionRef) else None)
+        if found or isinstance(account, str) or isinstance(month, str):
+            for column in COLUMNS:
+                if column in found:
+                    problems.add(number, column, found[column])
             continue
         key: CellKey = (account.id, month, dims[0], dims[1])
         earlier = first_row.setdefault((budget, key), number)

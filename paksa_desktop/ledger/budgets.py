@@ -260,7 +260,8 @@ class BudgetService(GuardedService):
     def create_budget(self, name: str, description: str = "") -> Changes:
         with self._unit(Permission.BUDGET_MANAGE) as s:
             budget = self._new_budget(s, name, description)
-            trail.record(s, self.ctx, "create", "budget", budget.name, after={"description": budget.description})
+            after = {"name": budget.name, "description": budget.description}
+            trail.record(s, self.ctx, "create", "budget", budget.id, after=after)
         return Changes.of(Kind.BUDGETS)
 
     def _new_budget(self, s: Session, name: str, description: str = "") -> Budget:
@@ -295,7 +296,7 @@ class BudgetService(GuardedService):
                 return Changes()
             self._check_name_free(s, new_name, but=budget.id)
             budget.name = new_name
-            trail.record(s, self.ctx, "update", "budget", name, before={"name": name}, after={"name": new_name})
+            trail.record(s, self.ctx, "update", "budget", budget.id, before={"name": name}, after={"name": new_name})
         return Changes.of(Kind.BUDGETS)
 
     def describe_budget(self, name: str, description: str) -> Changes:
@@ -305,8 +306,8 @@ class BudgetService(GuardedService):
             if before == description.strip():
                 return Changes()
             budget.description = description.strip()
-            after = {"description": budget.description}
-            trail.record(s, self.ctx, "update", "budget", name, before={"description": before}, after=after)
+            after = {"name": name, "description": budget.description}
+            trail.record(s, self.ctx, "update", "budget", budget.id, before={"description": before}, after=after)
         return Changes.of(Kind.BUDGETS)
 
     def delete_budget(self, name: str) -> Changes:
@@ -327,8 +328,8 @@ class BudgetService(GuardedService):
                 )
             ]
             before, _after = _audit_cells(catalogue, held)
-            before.update(description=budget.description, amounts=len(held))
-            trail.record(s, self.ctx, "delete", "budget", name, before=before)
+            before.update(name=name, description=budget.description, amounts=len(held))
+            trail.record(s, self.ctx, "delete", "budget", budget.id, before=before)
             s.execute(delete(BudgetAmount).where(BudgetAmount.budget_id == budget.id))
             s.delete(budget)
         return Changes.of(Kind.BUDGETS)
@@ -356,7 +357,8 @@ class BudgetService(GuardedService):
             if not changes:
                 return Changes()
             before, after = _audit_cells(catalogue, changes)
-            trail.record(s, self.ctx, "update", "budget", budget.name, before=before, after=after)
+            after["name"] = budget.name
+            trail.record(s, self.ctx, "update", "budget", budget.id, before=before, after=after)
         return Changes.of(Kind.BUDGETS)
 
     def copy_from_actuals(
@@ -422,7 +424,7 @@ class BudgetService(GuardedService):
                 project=project,
                 all_accounts=all_accounts,
             )
-            trail.record(s, self.ctx, "copy", "budget", budget.name, before=before, after=after)
+            trail.record(s, self.ctx, "copy", "budget", budget.id, before=before, after={"name": budget.name, **after})
             accounts = {key[0] for key, amount in values.items() if amount}
             result = CopyResult(
                 cells=sum(1 for amount in values.values() if amount),
@@ -453,11 +455,11 @@ class BudgetService(GuardedService):
                 else:
                     budget = self._new_budget(s, name)
                     created.append(name)
-                    trail.record(s, self.ctx, "create", "budget", name, after={"file": path.name})
+                    trail.record(s, self.ctx, "create", "budget", budget.id, after={"name": name, "file": path.name})
                 changes = _replace_cells(s, budget.id, cells)
                 before, after = _audit_cells(catalogue, changes)
-                after.update(file=path.name, rows=parsed.rows[name])
-                trail.record(s, self.ctx, "import", "budget", name, before=before, after=after)
+                after.update(name=name, file=path.name, rows=parsed.rows[name])
+                trail.record(s, self.ctx, "import", "budget", budget.id, before=before, after=after)
             result = BudgetImportResult(parsed.total_rows, tuple(parsed.rows.items()), tuple(created))
         return result, Changes.of(Kind.BUDGETS)
 
@@ -486,10 +488,11 @@ class BudgetService(GuardedService):
                     .order_by(BudgetAmount.month, Account.code, Department.code, Project.code)
                 )
             ]
-            name = budget.name
+            name, budget_id = budget.name, budget.id
         count = write_budget_file(path, name, rows, exponent, kind)
         with self._unit(Permission.LEDGER_EXPORT) as s:
-            trail.record(s, self.ctx, "export", "budget", name, after={"file": path.name, "rows": count})
+            after = {"name": name, "file": path.name, "rows": count}
+            trail.record(s, self.ctx, "export", "budget", budget_id, after=after)
         return count
 
 
