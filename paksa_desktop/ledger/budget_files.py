@@ -81,8 +81,9 @@ def read_budget_file(
     count = 0
     for number, cells in table.rows:
         count += 1
-        if progress and count % PROGRESS_EVERY == 0:
-            progress(table.position(), table.total)
+        if count % PROGRESS_EVERY == 0:
+            if progress:
+                progress(table.position(), table.total)
             if cancelled and cancelled():
                 raise Cancelled()
         found: dict[str, str] = {}  # column -> problem; reported in the file's column order
@@ -154,19 +155,18 @@ class ExportRow:
 
 
 def write_budget_file(path: Path, budget: str, rows: Sequence[ExportRow], exponent: int, fmt: str) -> int:
-    """The columns the importer reads: amounts as plain text in CSV and as numbers in Excel."""
-    as_text = fmt == "csv"
+    """The columns the importer reads. Amounts are Decimals with the currency's decimals: plain text in CSV
+    (a leading '-' is a sign, not text to neutralise), numbers in Excel."""
 
     def cells() -> Iterable[list[Any]]:
         for row in rows:
-            value = from_minor(row.amount, exponent)
             yield [
                 budget,
                 row.account,
                 f"{row.month:%Y-%m}",
                 row.department or "",
                 row.project or "",
-                str(value) if as_text else value,
+                from_minor(row.amount, exponent),
             ]
 
     return write_table(path, COLUMNS, cells(), fmt=fmt, sheet="Budget")

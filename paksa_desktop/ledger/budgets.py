@@ -485,7 +485,14 @@ class BudgetService(GuardedService):
                     .outerjoin(Department, Department.id == BudgetAmount.department_id)
                     .outerjoin(Project, Project.id == BudgetAmount.project_id)
                     .where(BudgetAmount.budget_id == budget.id)
-                    .order_by(BudgetAmount.month, Account.code, Department.code, Project.code)
+                    .order_by(  # cells without a dimension first, on both engines
+                        BudgetAmount.month,
+                        Account.code,
+                        Department.code.is_not(None),
+                        Department.code,
+                        Project.code.is_not(None),
+                        Project.code,
+                    )
                 )
             ]
             name, budget_id = budget.name, budget.id

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from paksa_desktop.audit.models import AuditRecord
 from paksa_desktop.ledger.budgets import BudgetCell, BudgetQueries, BudgetService
 from paksa_desktop.ledger.models import Account
-from paksa_desktop.ledger.statement_models import BudgetAmount
+from paksa_desktop.ledger.statement_models import Budget, BudgetAmount
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from tests.conftest import Books
 
@@ -32,9 +32,7 @@ def budget_queries(books: Books) -> BudgetQueries:
 
 
 def stored(books: Books, budget: str | None = None) -> list[tuple[str, date, int | None, int | None, int]]:
-    """Raw rows of budget_amounts (ledger sign, minor units), in a stable order."""
-    from paksa_desktop.ledger.statement_models import Budget
-
+    """Raw rows of budget_amounts (ledger sign, minor units), in the same order on both engines."""
     with UnitOfWork(books.company.engine, write=False) as uow:
         stmt = (
             select(
@@ -46,11 +44,11 @@ def stored(books: Books, budget: str | None = None) -> list[tuple[str, date, int
             )
             .join(Account, Account.id == BudgetAmount.account_id)
             .join(Budget, Budget.id == BudgetAmount.budget_id)
-            .order_by(Budget.name, BudgetAmount.month, Account.code, BudgetAmount.id)
         )
         if budget is not None:
             stmt = stmt.where(Budget.name == budget)
-        return [tuple(r) for r in uow.session.execute(stmt)]  # type: ignore[misc]
+        rows = [tuple(r) for r in uow.session.execute(stmt)]
+    return sorted(rows, key=lambda r: (r[0], r[1], r[2] or 0, r[3] or 0))  # type: ignore[return-value]
 
 
 def audit_rows(books: Books, entity: str = "budget") -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:

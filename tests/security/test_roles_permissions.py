@@ -260,7 +260,16 @@ def _counts(engine: Engine) -> dict[str, int]:
 
 def test_the_walk_finds_the_services() -> None:
     names = {cls.__name__ for cls in _service_classes()}
-    assert {"LedgerService", "LedgerQueries", "UserService", "RoleService", "PolicyService", "SecurityQueries"} <= names
+    assert {
+        "LedgerService",
+        "LedgerQueries",
+        "UserService",
+        "RoleService",
+        "PolicyService",
+        "SecurityQueries",
+        "BudgetService",
+        "BudgetQueries",
+    } <= names
     assert not names & set(SELF_SERVICE)
 
 
@@ -309,5 +318,9 @@ def test_every_public_operation_checks_a_permission_before_writing(books: Books)
         "LedgerQueries.trial_balance",
         "UserService.add_user",
         "RoleService.create_role",
+        "BudgetService.set_amounts",
+        "BudgetService.import_file",
+        "BudgetService.export_file",
+        "BudgetQueries.grid",
     ):
         assert expected in walked
