@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
                 ("&Periods", "periods"),
                 ("&Recurring entries", "recurring"),
                 ("D&imensions && journals", "dimensions"),
+                ("&Budgets", "budgets"),
             )
         ):
             action = self._action(
@@ -240,7 +241,9 @@ class MainWindow(QMainWindow):
 
     # ---- closing
     def close_editors(self) -> bool:
-        """Close every entry editor; False if one has unsaved work the user wants to keep."""
+        """Close every entry editor; False if one (or a view, such as an edited budget) has unsaved work to keep."""
+        if not self.ledger_tab.confirm_leave():
+            return False
         for editor in self.ledger_tab.open_editors():
             editor.reject()
             if editor.isVisible():

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from paksa_desktop.company import Company
+from paksa_desktop.ledger.budgets import BudgetQueries, BudgetService
 from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.security.context import UserContext
@@ -31,6 +32,14 @@ class AppSession:
     @property
     def queries(self) -> LedgerQueries:
         return self.company.ledger_queries(self.ctx)
+
+    @property
+    def budgets(self) -> BudgetService:
+        return self.company.budgets(self.ctx)
+
+    @property
+    def budget_queries(self) -> BudgetQueries:
+        return self.company.budget_queries(self.ctx)
 
     def today(self) -> date:
         return self.company.today()

@@ -55,6 +55,10 @@ class LedgerView(QWidget):
     def refresh(self) -> None:
         """Fetch what the view shows; subclasses override."""
 
+    def confirm_leave(self) -> bool:
+        """May the user leave the view? A view holding unsaved work asks (and may save) first."""
+        return True
+
     def export_builder(self) -> ReportBuilder:
         """Called on the GUI thread when Export is chosen: snapshot what the view shows and return
         the function that builds its Report on a worker thread."""

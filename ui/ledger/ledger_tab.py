@@ -14,6 +14,7 @@ from ui.hub import Hub
 from ui.ledger.account_ledger_view import AccountLedgerView
 from ui.ledger.accounts_view import AccountsView
 from ui.ledger.base_view import LedgerView
+from ui.ledger.budgets_view import BudgetsView
 from ui.ledger.dimensions_view import DimensionsView
 from ui.ledger.entries_view import EntriesView
 from ui.ledger.entry_editor import EntryEditor
@@ -22,7 +23,7 @@ from ui.ledger.recurring_view import RecurringView
 from ui.ledger.trial_balance_view import TrialBalanceView
 from ui.style import icon
 
-ACCOUNTS, ENTRIES, TRIAL_BALANCE, ACCOUNT_LEDGER, PERIODS, RECURRING, DIMENSIONS = range(7)
+ACCOUNTS, ENTRIES, TRIAL_BALANCE, ACCOUNT_LEDGER, PERIODS, RECURRING, DIMENSIONS, BUDGETS = range(8)
 
 
 class LedgerTab(QWidget):
@@ -37,6 +38,7 @@ class LedgerTab(QWidget):
         self.periods = PeriodsView(hub)
         self.recurring = RecurringView(hub)
         self.dimensions = DimensionsView(hub)
+        self.budgets = BudgetsView(hub)
         self.views: list[LedgerView] = [
             self.accounts,
             self.entries,
@@ -45,8 +47,9 @@ class LedgerTab(QWidget):
             self.periods,
             self.recurring,
             self.dimensions,
+            self.budgets,
         ]
-        icons = ("accounts", "journal", "trial-balance", "ledger", "periods", "recurring", "dimensions")
+        icons = ("accounts", "journal", "trial-balance", "ledger", "periods", "recurring", "dimensions", "budgets")
 
         self.nav = QListWidget()
         self.nav.setObjectName("moduleNav")
@@ -57,7 +60,7 @@ class LedgerTab(QWidget):
         for view, icon_name in zip(self.views, icons, strict=True):
             self.nav.addItem(QListWidgetItem(icon(icon_name), view.title))
             self.stack.addWidget(view)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._nav_changed)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -78,6 +81,19 @@ class LedgerTab(QWidget):
 
     def current_view(self) -> LedgerView:
         return self.views[self.stack.currentIndex()]
+
+    def _nav_changed(self, row: int) -> None:
+        """Switch views, unless the one being left holds unsaved work the user keeps (it asks)."""
+        if row != self.stack.currentIndex() and not self.current_view().confirm_leave():
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(self.stack.currentIndex())
+            self.nav.blockSignals(False)
+            return
+        self.stack.setCurrentIndex(row)
+
+    def confirm_leave(self) -> bool:
+        """Before the window closes: every view may keep its unsaved work."""
+        return all(view.confirm_leave() for view in self.views)
 
     # ---- drill-down routes
     def show_account_ledger(self, account_id: int, start: date | None = None, end: date | None = None) -> None:
