@@ -108,12 +108,8 @@ class BudgetsView(LedgerView):
         self.budget = QComboBox()
         self.budget.setMinimumWidth(220)
         self.year = QComboBox()
-        first = min((p.start_date for p in self.session.queries.periods()), default=today)
-        self.years = year_choices(info.fiscal_year_start_month, first, today, 2)
-        for span in self.years:
-            self.year.addItem(span.name, span.start.isoformat())  # ISO text: Qt would turn a date into a QDate
-        current = fiscal_year_containing(today, info.fiscal_year_start_month).start
-        self.year.setCurrentIndex(self.year.findData(current.isoformat()))
+        self.years: list[FiscalYearSpan] = []
+        self._fill_years(fiscal_year_containing(today, info.fiscal_year_start_month).start)
         self.department = QComboBox()
         self.project = QComboBox()
         self.balance_sheet = QCheckBox("Balance sheet accounts")
@@ -158,7 +154,20 @@ class BudgetsView(LedgerView):
     def year_span(self) -> FiscalYearSpan:
         return self.years[max(0, self.year.currentIndex())]
 
+    def _fill_years(self, chosen: date) -> None:
+        """From the first fiscal year with postings (actuals to copy) to two years ahead (budgets to make)."""
+        today = self.session.today()
+        first = min((p.start_date for p in self.session.queries.periods()), default=today)
+        self.years = year_choices(self.hub.info().fiscal_year_start_month, first, today, 2)
+        self.year.blockSignals(True)
+        self.year.clear()
+        for span in self.years:
+            self.year.addItem(span.name, span.start.isoformat())  # ISO text: Qt would turn a date into a QDate
+        self.year.setCurrentIndex(max(0, self.year.findData(chosen.isoformat())))
+        self.year.blockSignals(False)
+
     def _fill_choices(self) -> None:
+        self._fill_years(self.year_span().start)
         queries = self.session.queries
         rows = self.session.budget_queries.budgets()
         chosen = self.budget.currentData()

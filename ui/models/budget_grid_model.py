@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
+from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import from_minor, to_minor
 from paksa_desktop.ledger.budgets import BudgetCell, BudgetGrid, BudgetGridRow
 from paksa_desktop.ledger.models import AccountType
@@ -50,7 +51,10 @@ def parse_budget_amount(text: str, exponent: int) -> Decimal:
         raise ValueError(f"'{text}' is not an amount") from None
     if not value.is_finite():
         raise ValueError(f"'{text}' is not an amount")
-    to_minor(value, exponent)  # refuses excess decimals
+    try:
+        to_minor(value, exponent)  # refuses excess decimals
+    except ValidationError as exc:
+        raise ValueError(str(exc)) from None
     return (-value if negative else value).quantize(Decimal(1).scaleb(-exponent))
 
 
