@@ -12,7 +12,8 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -28,7 +29,7 @@ from paksa_desktop.ledger.models import EntryState
 from paksa_desktop.ledger.queries import EntryFilter
 from ui.app import configure_application
 from ui.company_dialogs import CreateCompanyDialog
-from ui.ledger.ledger_tab import ACCOUNTS, DIMENSIONS, ENTRIES, PERIODS, RECURRING, TRIAL_BALANCE
+from ui.ledger.ledger_tab import ACCOUNTS, BUDGETS, DIMENSIONS, ENTRIES, PERIODS, RECURRING, TRIAL_BALANCE
 from ui.login_dialog import LoginDialog
 from ui.main_window import MainWindow
 from ui.session import AppSession
@@ -163,6 +164,9 @@ def run(app: QApplication, out: Path, demo_path: Path, docs: Path | None) -> Non
     save(add, out / "18-add-journal.png")
     add.close()
 
+    # ---- budgets: last year's actuals plus 5%, one month retyped and not saved yet
+    budget_shot(window, out, docs)
+
     # ---- entry editor: a posted entry, then an out-of-balance draft
     queries = window.session.queries
     posted = queries.entries(EntryFilter(state=EntryState.POSTED, journal="SAL"), limit=1)[0]
@@ -215,6 +219,27 @@ def run(app: QApplication, out: Path, demo_path: Path, docs: Path | None) -> Non
     settle()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     company.close()
+
+
+def budget_shot(window: MainWindow, out: Path, docs: Path | None) -> None:
+    session = window.session
+    name = "Budget 2025"
+    if name not in [b.name for b in session.budget_queries.budgets()]:
+        session.budgets.create_budget(name, "Last year's actuals plus 5%")
+        session.budgets.copy_from_actuals(name, date(2024, 1, 1), date(2024, 12, 31), date(2025, 1, 1), Decimal("5"))
+    view = window.ledger_tab.budgets
+    window.ledger_tab.show_view(BUDGETS)
+    view.reload()
+    settle(300)
+    model = view.model
+    rent = model.row_of("6100")
+    model.setData(model.index(rent, 3), "9,500.00")
+    view.table.setCurrentIndex(model.index(rent + 1, 3))
+    view.table.scrollTo(model.index(0, 0))
+    save(window, out / "19-budgets.png")
+    if docs is not None:
+        save(window, docs / "budgets.png")
+    model.discard()
 
 
 def main(argv: list[str] | None = None) -> int:

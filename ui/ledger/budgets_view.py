@@ -113,7 +113,7 @@ class BudgetsView(LedgerView):
         self.department = QComboBox()
         self.project = QComboBox()
         self.balance_sheet = QCheckBox("Balance sheet accounts")
-        self.filters.add("&Budget", self.budget, 2)
+        self.filters.add("&Budget", self.budget, 1)
         self.filters.add("Fiscal &year", self.year)
         self.filters.add("&Department", self.department, 1)
         self.filters.add("Pro&ject", self.project, 1)
