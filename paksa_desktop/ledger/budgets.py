@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
 from paksa_desktop.core.changes import Changes, Kind
-from paksa_desktop.core.errors import NotFoundError, ValidationError
+from paksa_desktop.core.errors import ConflictError, NotFoundError, ValidationError
 from paksa_desktop.core.money import currency_exponent, from_minor, to_minor
 from paksa_desktop.core.periods import add_months, fiscal_year_containing, month_end
 from paksa_desktop.integration.tabular import file_format
@@ -60,6 +60,9 @@ class BudgetCell:
     amount: Decimal  # natural sign: positive revenue is a credit, positive expense a debit
     department: str | None = None
     project: str | None = None
+    # what the caller last read for this cell (natural sign, 0: none), so that saving over a change made
+    # meanwhile by another user is refused instead of silently undoing it; None: do not check
+    expected: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +178,22 @@ def _month_index(day: date) -> int:
 Change = tuple[CellKey, int | None, int | None]  # cell, amount before (None: no cell), after (None: removed)
 
 
-def _replace_cells(s: Session, budget_id: int, cells: Mapping[CellKey, int]) -> list[Change]:
-    """Set each cell to its ledger-sign amount (0 removes it), touching only rows that change."""
+class _StaleCells(Exception):
+    """Cells changed by someone else since the caller read them: (cell, amount now in ledger sign)."""
+
+    def __init__(self, cells: list[tuple[CellKey, int]]) -> None:
+        super().__init__(f"{len(cells)} stale cells")
+        self.cells = cells
+
+
+def _replace_cells(
+    s: Session, budget_id: int, cells: Mapping[CellKey, int], expected: Mapping[CellKey, int] | None = None
+) -> list[Change]:
+    """Set each cell to its ledger-sign amount (0 removes it), touching only rows that change.
+
+    `expected` holds what the caller read (0: no cell) for the cells it edited: if another user has
+    changed one since, nothing is written and `_StaleCells` names the cells and what they hold now.
+    """
     if not cells:
         return []
     months = [key[1] for key in cells]
@@ -193,6 +210,9 @@ def _replace_cells(s: Session, budget_id: int, cells: Mapping[CellKey, int]) -> 
             ).where(BudgetAmount.budget_id == budget_id, BudgetAmount.month.between(min(months), max(months)))
         )
     }
+    stale = [(key, now) for key, seen in (expected or {}).items() if (now := existing.get(key, (None, 0))[1]) != seen]
+    if stale:
+        raise _StaleCells(stale)
     changes: list[Change] = []
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -341,6 +361,8 @@ class BudgetService(GuardedService):
             budget = _find_budget(s, budget_name, lock=True)
             catalogue = load_catalogue(s)
             values: dict[CellKey, int] = {}
+            expected: dict[CellKey, int] = {}
+            labels: dict[CellKey, BudgetCell] = {}
             problems: list[str] = []
             for cell in cells:
                 checked = _check_cell(catalogue, cell)
@@ -350,10 +372,16 @@ class BudgetService(GuardedService):
                 key, amount = checked
                 if key in values:
                     problems.append(f"{_cell_label(cell)}: given twice")
-                values[key] = amount
+                values[key], labels[key] = amount, cell
+                if cell.expected is not None and cell.expected.is_finite():
+                    sign = catalogue.accounts[cell.account.strip()].sign
+                    expected[key] = to_minor(cell.expected, catalogue.exponent) * sign
             if problems:
                 raise ValidationError("\n".join(problems))
-            changes = _replace_cells(s, budget.id, values)
+            try:
+                changes = _replace_cells(s, budget.id, values, expected)
+            except _StaleCells as stale:
+                raise ConflictError(_stale_message(catalogue, labels, stale.cells)) from None
             if not changes:
                 return Changes()
             before, after = _audit_cells(catalogue, changes)
@@ -501,6 +529,19 @@ class BudgetService(GuardedService):
             after = {"name": name, "file": path.name, "rows": count}
             trail.record(s, self.ctx, "export", "budget", budget_id, after=after)
         return count
+
+
+def _stale_message(
+    catalogue: Catalogue, labels: Mapping[CellKey, BudgetCell], cells: Sequence[tuple[CellKey, int]]
+) -> str:
+    lines = ["another user changed these amounts since you opened the budget; nothing was saved:"]
+    for key, now in cells:
+        cell = labels[key]
+        sign = catalogue.accounts[cell.account.strip()].sign
+        now_shown = from_minor(now * sign, catalogue.exponent)
+        lines.append(f"{_cell_label(cell)}: {now_shown} now (you started from {cell.expected})")
+    lines.append("reload the budget to see their changes, then enter yours again")
+    return "\n".join(lines)
 
 
 def _cell_label(cell: BudgetCell) -> str:

@@ -11,7 +11,7 @@ import pytest
 from paksa_desktop.company import Company, NewCompany
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.clock import FixedClock
-from paksa_desktop.core.errors import NotFoundError, PermissionDenied, ValidationError
+from paksa_desktop.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from paksa_desktop.ledger.budgets import BudgetCell, CopyResult
 from paksa_desktop.ledger.commands import AccountInput
 from paksa_desktop.ledger.models import AccountType
@@ -149,6 +149,32 @@ def test_cells_are_replaced_and_zero_removes_them(books: Books) -> None:
         {"cells": {"6100 2025-05": "150.00"}},
         {"name": "B", "changed": 1, "cells": {"6100 2025-05": None}},
     )
+
+
+def test_saving_over_another_users_change_is_refused(books: Books) -> None:
+    service = budgets(books)
+    service.create_budget("B")
+    service.set_amounts("B", [cell("6100", "2025-03", "800"), cell("4010", "2025-03", "5000")])
+    # Ann and Bob both opened the grid; Bob saves first
+    service.set_amounts("B", [BudgetCell("6100", date(2025, 3, 1), D("900"), expected=D("800.00"))])
+    with pytest.raises(ConflictError) as caught:
+        service.set_amounts(
+            "B",
+            [
+                BudgetCell("4010", date(2025, 3, 1), D("5500"), expected=D("5000.00")),  # unchanged meanwhile
+                BudgetCell("6100", date(2025, 3, 1), D("850"), expected=D("800.00")),
+                BudgetCell("6110", date(2025, 3, 1), D("40"), expected=D("0")),
+            ],
+        )
+    assert str(caught.value).splitlines() == [
+        "another user changed these amounts since you opened the budget; nothing was saved:",
+        "account 6100, 2025-03: 900.00 now (you started from 800.00)",
+        "reload the budget to see their changes, then enter yours again",
+    ]
+    grid = budget_queries(books).grid("B", date(2025, 1, 1))
+    assert (grid.row("4010").amounts[2], grid.row("6100").amounts[2]) == (D("5000.00"), D("900.00"))
+    service.set_amounts("B", [BudgetCell("6100", date(2025, 3, 1), D("850"), expected=D("900"))])  # after reloading
+    assert budget_queries(books).grid("B", date(2025, 1, 1)).row("6100").amounts[2] == D("850.00")
 
 
 def test_every_bad_cell_is_named_and_nothing_is_written(books: Books) -> None:

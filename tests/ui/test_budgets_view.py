@@ -262,3 +262,21 @@ def test_a_viewer_sees_the_grid_read_only(
     assert view.export_button.isEnabled()
     assert view.banner.isVisible() and "needs the permission ledger.budget.manage" in view.banner.text()
     window.close()
+
+
+def test_a_change_by_another_user_is_not_overwritten(
+    qtbot: Any, window: MainWindow, sqlite_books: Books, messages: Messages
+) -> None:
+    with_budget(sqlite_books)
+    view = open_budgets(qtbot, window)
+    model = view.model
+    rent = model.row_of("6100")
+    model.setData(model.index(rent, 1), "850")
+    # meanwhile, on another computer
+    sqlite_books.company.budgets(sqlite_books.ctx).set_amounts("Plan 2024", [cell("6100", "2024-02", "900")])
+    assert not view.save()
+    assert messages.last().splitlines()[1] == "account 6100, 2024-02: 900.00 now (you started from 800.00)"
+    assert model.dirty  # the typed amount is still there to enter again after a reload
+    view.discard()
+    wait_idle(qtbot, view)
+    assert model.values(rent)[1] == D("900.00")

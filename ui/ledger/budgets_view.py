@@ -303,9 +303,12 @@ class BudgetsView(LedgerView):
         return False
 
     def discard(self) -> None:
+        """Drop the edits and read the budget again (someone else may have changed it meanwhile)."""
         self.model.discard()
-        if self.stale and self.isVisible():
+        if self.isVisible():
             self.reload()
+        else:
+            self.stale = True
 
     # ---- budgets
     def new_budget(self) -> str | None:

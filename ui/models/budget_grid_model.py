@@ -138,7 +138,14 @@ class BudgetGridModel(QAbstractTableModel):
         if grid is None:
             return []
         return [
-            BudgetCell(self._rows[index].code, grid.months[month], amount, grid.department, grid.project)
+            BudgetCell(
+                self._rows[index].code,
+                grid.months[month],
+                amount,
+                grid.department,
+                grid.project,
+                expected=self._rows[index].amounts[month],  # another user's change meanwhile is not overwritten
+            )
             for (index, month), amount in sorted(self._edits.items())
         ]
 
