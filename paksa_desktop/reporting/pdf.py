@@ -63,7 +63,7 @@ def _register_fonts() -> None:
 
 
 def _texts(report: Report, row: ReportRow) -> list[str]:
-    return [cell_text(v, report.exponent) for v in row.cells]
+    return [cell_text(v, report.exponent, kind=c.kind) for v, c in zip(row.cells, report.columns, strict=True)]
 
 
 def _natural_widths(report: Report, rows: list[list[str]]) -> list[float]:

@@ -1,0 +1,618 @@
+"""Financial statements computed into the neutral report model: balance sheet, income statement, cash flow
+(indirect method), changes in equity, budget versus actual.
+
+Each statement needs one grouped aggregation over the posted lines (a conditional sum per column),
+plus a small one over the year-end closing entries, which statements of a period leave out (they move
+a year's result into retained earnings; they are not income or expense). Everything after that is
+arithmetic on a few hundred account totals, so a statement costs about what its SQL costs.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from paksa_desktop.core.errors import NotFoundError, ValidationError
+from paksa_desktop.core.money import currency_exponent, from_minor
+from paksa_desktop.core.periods import add_months, fiscal_year_containing, month_end
+from paksa_desktop.ledger.models import (
+    Account,
+    AccountType,
+    CompanySettings,
+    Department,
+    JournalEntry,
+    JournalLine,
+    Project,
+)
+from paksa_desktop.ledger.statement_layout import (
+    BALANCE_SHEET,
+    CASH_FLOW,
+    CASH_GROUP,
+    CURRENT_EARNINGS,
+    INCOME_STATEMENT,
+    NET_INCOME,
+    RETAINED_EARNINGS,
+    AccountInfo,
+    GroupSpec,
+    Layout,
+    StatementKind,
+    StatementSpec,
+    TotalSpec,
+)
+from paksa_desktop.ledger.statement_models import Budget, BudgetAmount, StatementLine, StatementLineAccount
+from paksa_desktop.reporting.model import Column, ColumnKind, DrillKey, Report, ReportRow, RowStyle
+from paksa_desktop.security.guarded_service import GuardedService
+from paksa_desktop.security.permissions import Permission
+
+PL_TYPES = (AccountType.INCOME, AccountType.EXPENSE)
+
+
+class Compare(enum.StrEnum):
+    PREVIOUS_PERIOD = "previous-period"
+    PREVIOUS_YEAR = "previous-year"
+    BUDGET = "budget"
+
+
+class By(enum.StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
+class Detail(enum.StrEnum):
+    LINES = "lines"  # account groups collapsed: one row per statement line
+    ACCOUNTS = "accounts"  # each line followed by the accounts that feed it
+
+
+@dataclass(frozen=True, slots=True)
+class StatementOptions:
+    """What a user picks above a statement. A balance sheet takes `as_of` (or `end`); the others a range."""
+
+    as_of: date | None = None
+    start: date | None = None
+    end: date | None = None
+    compare: Compare | None = None
+    budget: str | None = None  # which budget `compare=budget` uses (default: the only one)
+    by: By | None = None
+    department: str | None = None
+    project: str | None = None
+    show_zero: bool = False
+    detail: Detail = Detail.ACCOUNTS
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One figure column: a range (start..end) or, with start None, everything up to end."""
+
+    title: str
+    end: date
+    start: date | None = None
+    budget: bool = False
+
+
+@dataclass(slots=True)
+class _Figures:
+    """Per account, one integer (minor units, ledger sign) per column."""
+
+    width: int
+    by_account: dict[int, list[int]] = field(default_factory=dict)
+    special: dict[str, list[int]] = field(default_factory=dict)  # figures of computed lines, by line key
+
+    def of(self, account_id: int) -> list[int]:
+        return self.by_account.get(account_id) or [0] * self.width
+
+    def total(self, ids: Iterable[int]) -> list[int]:
+        out = [0] * self.width
+        for account_id in ids:
+            for i, v in enumerate(self.of(account_id)):
+                out[i] += v
+        return out
+
+
+def _add(a: Sequence[int], b: Sequence[int], k: int = 1) -> list[int]:
+    return [x + k * y for x, y in zip(a, b, strict=True)]
+
+
+def _label(start: date, end: date) -> str:
+    """A column title: 'Mar 2025', 'Jan–Mar 2025', 'Jul 2024–Jun 2025', else the two dates."""
+    if start.day == 1 and end == month_end(end):
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start:%b %Y}"
+        if start.year == end.year:
+            return f"{start:%b}–{end:%b %Y}"
+        return f"{start:%b %Y}–{end:%b %Y}"
+    return f"{start:%d %b %Y}–{end:%d %b %Y}"
+
+
+def _months(start: date, end: date, step: int) -> list[tuple[date, date]]:
+    spans = []
+    first = start
+    while first <= end:
+        last = min(month_end(add_months(first.replace(day=1), step - 1)), end)
+        spans.append((first, last))
+        first = last + timedelta(days=1)
+    return spans
+
+
+class StatementQueries(GuardedService):
+    """Read-only: every statement needs `ledger.view`; drill-down keys lead to the account ledger."""
+
+    # ------------------------------------------------------------------ public statements
+    def balance_sheet(self, options: StatementOptions) -> Report:
+        with self._read(Permission.LEDGER_VIEW) as s:
+            ctx = _Context.load(s, options, self.ctx.clock.today())
+            spans = ctx.balance_spans()
+            layout = load_layout(s, BALANCE_SHEET)
+            columns = self._balance_columns(s, ctx, layout, spans)
+            title = f"as of {spans[0].end:%d %B %Y}" if options.by is None else f"month ends to {spans[-1].end}"
+            return ctx.report(BALANCE_SHEET, layout, spans, columns, title)
+
+    def income_statement(self, options: StatementOptions) -> Report:
+        with self._read(Permission.LEDGER_VIEW) as s:
+            ctx = _Context.load(s, options, self.ctx.clock.today())
+            spans = ctx.range_spans(allow_budget=True)
+            layout = load_layout(s, INCOME_STATEMENT)
+            figures = ctx.movements(spans, exclude_closing=True)
+            report = ctx.report(INCOME_STATEMENT, layout, spans, figures, ctx.range_title())
+            return report
+
+    def budget_vs_actual(self, options: StatementOptions) -> Report:
+        report = self.income_statement(replace(options, compare=Compare.BUDGET, by=None))
+        return replace(report, title="Budget versus actual")
+
+    def cash_flow(self, options: StatementOptions) -> Report:
+        with self._read(Permission.LEDGER_VIEW) as s:
+            ctx = _Context.load(s, options, self.ctx.clock.today())
+            spans = ctx.range_spans(allow_budget=False)
+            layout = load_layout(s, CASH_FLOW)
+            figures = ctx.movements(spans, exclude_closing=True)
+            # the net income line: every income and expense account's movement, as one line
+            net = [0] * len(spans)
+            for account in ctx.accounts.values():
+                if account.type in PL_TYPES:
+                    net = _add(net, figures.of(account.id))
+            opening = ctx.balances([Span(sp.title, sp.start - timedelta(days=1)) for sp in spans if sp.start])
+            return ctx.report(
+                CASH_FLOW, layout, spans, figures, ctx.range_title(), special={NET_INCOME: net}, opening=opening
+            )
+
+    def changes_in_equity(self, options: StatementOptions) -> Report:
+        """Opening balance, net income, other movements and closing balance of each equity line."""
+        with self._read(Permission.LEDGER_VIEW) as s:
+            ctx = _Context.load(s, options, self.ctx.clock.today())
+            if options.compare is not None or options.by is not None:
+                raise ValidationError("the statement of changes in equity has no comparison or period columns")
+            start, end = ctx.range()
+            layout = load_layout(s, BALANCE_SHEET)
+            spans = [Span("opening", start - timedelta(days=1)), Span("closing", end)]
+            balances = self._balance_columns(s, ctx, layout, spans)
+            income = ctx.movements([Span("period", end, start)], exclude_closing=True)
+            net_income = -sum(income.of(a.id)[0] for a in ctx.accounts.values() if a.type in PL_TYPES)
+            assigned = layout.assign(ctx.accounts.values())
+            group = BALANCE_SHEET.group("equity")
+            merged = {RETAINED_EARNINGS: (RETAINED_EARNINGS, CURRENT_EARNINGS)}
+            keys = [line.key for line in layout.lines["equity"] if line.key != CURRENT_EARNINGS]
+            titles = {line.key: line.title for line in layout.lines["equity"]}
+            columns = [Column("label", "")]
+            values: list[tuple[int, int]] = []
+            for key in keys:
+                parts = merged.get(key, (key,))
+                ledger = [0, 0]
+                for part in parts:
+                    ids = [a.id for a in assigned.get(part, [])]
+                    ledger = _add(ledger, balances.total(ids))
+                    ledger = _add(ledger, balances.special.get(part, [0, 0]))
+                values.append((group.sign * ledger[0], group.sign * ledger[1]))
+                columns.append(Column(key, titles[key], ColumnKind.MONEY))
+            columns.append(Column("total", "Total equity", ColumnKind.MONEY))
+            retained = keys.index(RETAINED_EARNINGS)
+            exp = ctx.exponent
+
+            def row(label: str, cells: list[int], style: RowStyle = RowStyle.NORMAL) -> ReportRow:
+                figures = [from_minor(v, exp) for v in cells]
+                return ReportRow((label, *figures, sum(figures, Decimal(0))), style)
+
+            opening = [v[0] for v in values]
+            closing = [v[1] for v in values]
+            income_row = [net_income if i == retained else 0 for i in range(len(keys))]
+            other = [closing[i] - opening[i] - income_row[i] for i in range(len(keys))]
+            rows = (
+                row(f"Balance at {start - timedelta(days=1):%d %B %Y}", opening, RowStyle.SUBTOTAL),
+                row("Net income for the period", income_row),
+                row("Capital issued, dividends and other movements", other),
+            )
+            totals = (row(f"Balance at {end:%d %B %Y}", closing, RowStyle.TOTAL),)
+            return Report(
+                "Statement of changes in equity",
+                tuple(columns),
+                rows,
+                subtitle=ctx.range_title(),
+                company=ctx.company,
+                currency=ctx.currency,
+                exponent=exp,
+                totals=totals,
+                meta={"statement": "equity", **ctx.meta()},
+            )
+
+    # ------------------------------------------------------------------ balance sheet figures
+    def _balance_columns(self, s: Session, ctx: _Context, layout: Layout, spans: list[Span]) -> _Figures:
+        """Balances as of each span's end, with this fiscal year's closing entry left out and the results
+        of earlier years not yet closed shown within retained earnings, so the sheet balances always."""
+        fiscal = [fiscal_year_containing(sp.end, ctx.fy_start_month).start for sp in spans]
+        balances = ctx.balances(spans)
+        in_year = ctx.movements([Span("", sp.end, fy) for sp, fy in zip(spans, fiscal, strict=True)])
+        closing = ctx.movements([Span("", sp.end, fy) for sp, fy in zip(spans, fiscal, strict=True)], only_closing=True)
+        width = len(spans)
+        adjusted = _Figures(width)
+        current = [0] * width
+        before = [0] * width
+        for account in ctx.accounts.values():
+            bal = _add(balances.of(account.id), closing.of(account.id), -1)
+            if account.type in PL_TYPES:
+                year = _add(in_year.of(account.id), closing.of(account.id), -1)
+                current = _add(current, year)
+                before = _add(before, _add(bal, year, -1))
+            elif any(bal):
+                adjusted.by_account[account.id] = bal
+        adjusted.special = {CURRENT_EARNINGS: current, RETAINED_EARNINGS: before}
+        return adjusted
+
+
+@dataclass
+class _Context:
+    """What one statement run knows: company facts, options, accounts, the filters of the SQL."""
+
+    s: Session
+    options: StatementOptions
+    company: str
+    currency: str
+    exponent: int
+    fy_start_month: int
+    accounts: dict[int, AccountInfo]
+    department_id: int | None
+    project_id: int | None
+    today: date
+    budget_id: int | None = None
+
+    @classmethod
+    def load(cls, s: Session, options: StatementOptions, today: date) -> _Context:
+        c = s.execute(select(CompanySettings)).scalar_one()
+        accounts = postable_accounts(s)
+        return cls(
+            s,
+            options,
+            c.name,
+            c.base_currency,
+            currency_exponent(c.base_currency),
+            c.fiscal_year_start_month,
+            accounts,
+            _dimension(s, Department, options.department),
+            _dimension(s, Project, options.project),
+            today,
+        )
+
+    # ---- periods and columns
+    def range(self) -> tuple[date, date]:
+        o = self.options
+        if o.as_of is not None:
+            raise ValidationError("this statement covers a period: give --from and --to, not --as-of")
+        if o.start is None and o.end is None:
+            fy = fiscal_year_containing(self.today, self.fy_start_month)
+            return fy.start, fy.end
+        end = o.end or fiscal_year_containing(o.start or self.today, self.fy_start_month).end
+        start = o.start or fiscal_year_containing(end, self.fy_start_month).start
+        if end < start:
+            raise ValidationError(f"the period ends ({end}) before it starts ({start})")
+        return start, end
+
+    def range_title(self) -> str:
+        start, end = self.range()
+        return f"{start:%d %B %Y} to {end:%d %B %Y}"
+
+    def range_spans(self, *, allow_budget: bool) -> list[Span]:
+        start, end = self.range()
+        o = self.options
+        if o.by is not None:
+            if o.compare is not None:
+                raise ValidationError("choose either columns by month or quarter, or a comparison, not both")
+            step = 1 if o.by is By.MONTH else 3
+            return [Span(_label(a, b), b, a) for a, b in _months(start, end, step)]
+        spans = [Span(_label(start, end) if o.compare else "Amount", end, start)]
+        if o.compare is Compare.BUDGET:
+            if not allow_budget:
+                raise ValidationError("budgets compare with the income statement; choose another comparison")
+            self.budget_id = _budget_id(self.s, o.budget)
+            spans[0] = replace(spans[0], title="Actual")
+            spans.append(Span("Budget", end, start, budget=True))
+        elif o.compare is Compare.PREVIOUS_YEAR:
+            spans.append(
+                Span(_label(add_months(start, -12), add_months(end, -12)), add_months(end, -12), add_months(start, -12))
+            )
+        elif o.compare is Compare.PREVIOUS_PERIOD:
+            length = (end - start).days + 1
+            if start.day == 1 and end == month_end(end):  # whole months: the same number of months before
+                months = (end.year * 12 + end.month) - (start.year * 12 + start.month) + 1
+                prev_start = add_months(start, -months)
+                prev_end = month_end(add_months(prev_start, months - 1))
+            else:
+                prev_end = start - timedelta(days=1)
+                prev_start = prev_end - timedelta(days=length - 1)
+            spans.append(Span(_label(prev_start, prev_end), prev_end, prev_start))
+        return spans
+
+    def balance_spans(self) -> list[Span]:
+        o = self.options
+        if o.start is not None:
+            raise ValidationError("a balance sheet is as of a date: give --as-of (or --to), not --from")
+        as_of = o.as_of or o.end or self.today
+        if o.by is not None:
+            if o.compare is not None:
+                raise ValidationError("choose either columns by month or quarter, or a comparison, not both")
+            fy = fiscal_year_containing(as_of, self.fy_start_month)
+            step = 1 if o.by is By.MONTH else 3
+            ends = [b for _a, b in _months(fy.start, as_of, step)]
+            return [Span(f"{e:%d %b %Y}", e) for e in ends]
+        spans = [Span(f"{as_of:%d %b %Y}", as_of)]
+        if o.compare is Compare.BUDGET:
+            raise ValidationError("budgets compare with the income statement; choose another comparison")
+        if o.compare is Compare.PREVIOUS_YEAR:
+            prior = add_months(as_of, -12)
+            spans.append(Span(f"{prior:%d %b %Y}", prior))
+        elif o.compare is Compare.PREVIOUS_PERIOD:
+            prior = (
+                month_end(add_months(as_of.replace(day=1), -1)) if as_of == month_end(as_of) else add_months(as_of, -1)
+            )
+            spans.append(Span(f"{prior:%d %b %Y}", prior))
+        return spans
+
+    def meta(self) -> dict[str, object]:
+        o = self.options
+        return {"department": o.department or "", "project": o.project or "", "compare": o.compare or ""}
+
+    # ---- the SQL
+    def _filters(self) -> list:  # type: ignore[type-arg]
+        line = JournalLine.__table__.c
+        found = []
+        if self.department_id is not None:
+            found.append(line.department_id == self.department_id)
+        if self.project_id is not None:
+            found.append(line.project_id == self.project_id)
+        return found
+
+    def _run(self, columns: list, where: list) -> _Figures:  # type: ignore[type-arg]
+        line = JournalLine.__table__.c
+        stmt = select(line.account_id, *columns).where(*where, *self._filters()).group_by(line.account_id)
+        figures = _Figures(len(columns))
+        for row in self.s.execute(stmt):
+            values = [int(v or 0) for v in row[1:]]
+            if any(values):
+                figures.by_account[row[0]] = values
+        return figures
+
+    def balances(self, spans: Sequence[Span]) -> _Figures:
+        """Everything posted up to each span's end."""
+        if not spans:
+            return _Figures(0)
+        line = JournalLine.__table__.c
+        columns = [func.sum(case((line.date <= sp.end, line.amount), else_=0)) for sp in spans]
+        return self._run(columns, [line.date <= max(sp.end for sp in spans)])
+
+    def movements(
+        self, spans: Sequence[Span], *, exclude_closing: bool = False, only_closing: bool = False
+    ) -> _Figures:
+        """What was posted within each span (budget spans read the budget instead)."""
+        line = JournalLine.__table__.c
+        actual = [sp for sp in spans if not sp.budget]
+        columns = [
+            func.sum(case((and_(line.date >= sp.start, line.date <= sp.end), line.amount), else_=0)) for sp in actual
+        ]
+        where = [line.date >= min(sp.start for sp in actual), line.date <= max(sp.end for sp in actual)]  # type: ignore[type-var]
+        closing_entries = select(JournalEntry.id).where(JournalEntry.source == "closing")
+        if only_closing:
+            figures = self._run(columns, [*where, line.entry_id.in_(closing_entries)])
+        else:
+            figures = self._run(columns, where)
+            if exclude_closing:
+                closing = self._run(columns, [*where, line.entry_id.in_(closing_entries)])
+                for account_id, values in closing.by_account.items():
+                    figures.by_account[account_id] = _add(figures.of(account_id), values, -1)
+        if len(actual) == len(spans):
+            return figures
+        # interleave the budget columns where they were asked for
+        budget = self._budget([sp for sp in spans if sp.budget])
+        merged = _Figures(len(spans))
+        for account_id in set(figures.by_account) | set(budget.by_account):
+            a, b = iter(figures.of(account_id)), iter(budget.of(account_id))
+            merged.by_account[account_id] = [next(b) if sp.budget else next(a) for sp in spans]
+        return merged
+
+    def _budget(self, spans: Sequence[Span]) -> _Figures:
+        b = BudgetAmount.__table__.c
+        columns = [
+            func.sum(case((and_(b.month >= sp.start.replace(day=1), b.month <= sp.end), b.amount), else_=0))  # type: ignore[union-attr]
+            for sp in spans
+        ]
+        where = [b.budget_id == self.budget_id]
+        if self.department_id is not None:
+            where.append(b.department_id == self.department_id)
+        if self.project_id is not None:
+            where.append(b.project_id == self.project_id)
+        figures = _Figures(len(spans))
+        for row in self.s.execute(select(b.account_id, *columns).where(*where).group_by(b.account_id)):
+            values = [int(v or 0) for v in row[1:]]
+            if any(values):
+                figures.by_account[row[0]] = values
+        return figures
+
+    # ---- the report
+    def report(
+        self,
+        spec: StatementSpec,
+        layout: Layout,
+        spans: list[Span],
+        figures: _Figures,
+        subtitle: str,
+        *,
+        special: dict[str, list[int]] | None = None,
+        opening: _Figures | None = None,
+    ) -> Report:
+        """Groups, lines and (in accounts detail) accounts, then the totals; variance columns last."""
+        special = {**figures.special, **(special or {})}
+        exp = self.exponent
+        o = self.options
+        compare = o.compare is not None
+        assigned = layout.assign(self.accounts.values())
+        display: dict[str, list[int]] = {}  # group and total key -> display figures
+        rows: list[ReportRow] = []
+
+        def money(values: Sequence[int]) -> tuple[Decimal, ...]:
+            cells = tuple(from_minor(v, exp) for v in values)
+            if not compare:
+                return cells
+            current, other = cells[0], cells[1]
+            variance = current - other
+            pct = None if not other else (variance * 100 / abs(other)).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+            return (*cells, variance, pct)  # type: ignore[return-value]
+
+        def shown(values: Sequence[int]) -> bool:
+            return o.show_zero or any(values)
+
+        cash_ids: list[int] = []
+        for block in spec.blocks:
+            if isinstance(block, TotalSpec):
+                total = [0] * len(spans)
+                for key, k in block.terms:
+                    total = _add(total, display[key], k)
+                display[block.key] = total
+                style = RowStyle.TOTAL if block.grand else RowStyle.SUBTOTAL
+                rows.append(ReportRow((block.title, *money(total)), style, level=0))
+                continue
+            group: GroupSpec = block
+            if group.key == CASH_GROUP:
+                cash_ids = [a.id for line in layout.lines[group.key] for a in assigned.get(line.key, [])]
+                continue
+            group_total = [0] * len(spans)
+            group_rows: list[ReportRow] = []
+            for line in layout.lines.get(group.key, []):
+                accounts = assigned.get(line.key, [])
+                ledger = figures.total(a.id for a in accounts)
+                extra = special.get(line.key)
+                if extra is not None:
+                    ledger = _add(ledger, extra)
+                values = [group.sign * v for v in ledger]
+                group_total = _add(group_total, values)
+                if not shown(values) and not any(any(figures.of(a.id)) for a in accounts):
+                    continue
+                group_rows.append(ReportRow((line.title, *money(values)), RowStyle.NORMAL, level=1))
+                if o.detail is Detail.ACCOUNTS:
+                    for account in accounts:
+                        account_values = [group.sign * v for v in figures.of(account.id)]
+                        if not shown(account_values):
+                            continue
+                        drill = DrillKey("account", account.id, spans[0].start, spans[0].end)
+                        label = f"{account.code} {account.name}"
+                        group_rows.append(ReportRow((label, *money(account_values)), RowStyle.NORMAL, drill, 2))
+                    if extra is not None and any(extra) and accounts:
+                        label = _special_label(line.key)
+                        group_rows.append(ReportRow((label, *money([group.sign * v for v in extra])), level=2))
+            display[group.key] = group_total
+            if not group_rows and not o.show_zero:
+                continue
+            rows.append(ReportRow((group.title, *(None for _ in money(group_total))), RowStyle.HEADING, level=0))
+            rows.extend(group_rows)
+            if group.total_title:
+                rows.append(ReportRow((group.total_title, *money(group_total)), RowStyle.SUBTOTAL, level=0))
+
+        if spec.kind is StatementKind.CASH_FLOW and opening is not None:
+            start_cash = opening.total(cash_ids)
+            change = display["net_change"]
+            end_cash = _add(start_cash, change)
+            rows.append(ReportRow(("Cash at the beginning of the period", *money(start_cash)), level=0))
+            rows.append(ReportRow(("Cash at the end of the period", *money(end_cash)), RowStyle.TOTAL, level=0))
+
+        columns = [Column("line", "")]
+        for i, sp in enumerate(spans):
+            columns.append(Column(f"c{i}", sp.title, ColumnKind.MONEY))
+        if compare:
+            columns.append(Column("variance", "Variance", ColumnKind.MONEY))
+            columns.append(Column("variance_pct", "Variance %", ColumnKind.PERCENT))
+        filters = [f"department {o.department}" if o.department else "", f"project {o.project}" if o.project else ""]
+        return Report(
+            spec.title,
+            tuple(columns),
+            tuple(rows),
+            subtitle=" · ".join(p for p in (subtitle, *filters) if p),
+            company=self.company,
+            currency=self.currency,
+            exponent=exp,
+            meta={"statement": spec.kind.value, "keys": dict(display), **self.meta()},
+        )
+
+
+def postable_accounts(s: Session) -> dict[int, AccountInfo]:
+    """Leaf accounts by id: postings go to them only, so parents would show as lines of zeros."""
+    parents = set(s.execute(select(Account.parent_id).where(Account.parent_id.is_not(None))).scalars())
+    return {
+        a.id: AccountInfo(a.id, a.code, a.name, a.type, a.subtype.value if a.subtype else "")
+        for a in s.execute(select(Account.id, Account.code, Account.name, Account.type, Account.subtype))
+        if a.id not in parents
+    }
+
+
+def _special_label(key: str) -> str:
+    return {
+        CURRENT_EARNINGS: "Result of the fiscal year to date",
+        RETAINED_EARNINGS: "Results of earlier years not yet closed",
+        NET_INCOME: "Net income for the period",
+    }.get(key, key)
+
+
+def _dimension(s: Session, model: type[Department] | type[Project], code: str | None) -> int | None:
+    if not code:
+        return None
+    found = s.execute(select(model.id).where(model.code == code)).scalar_one_or_none()
+    if found is None:
+        raise NotFoundError(f"unknown {model.__tablename__[:-1]} '{code}'")
+    return found
+
+
+def _budget_id(s: Session, name: str | None) -> int:
+    if name:
+        found = s.execute(select(Budget.id).where(Budget.name == name)).scalar_one_or_none()
+        if found is None:
+            raise NotFoundError(f"unknown budget '{name}'")
+        return found
+    budgets = s.execute(select(Budget.id, Budget.name).order_by(Budget.name)).all()
+    if not budgets:
+        raise ValidationError("the company has no budget yet: enter or import one first")
+    if len(budgets) > 1:
+        names = ", ".join(b.name for b in budgets)
+        raise ValidationError(f"choose the budget to compare with ({names})")
+    return budgets[0].id
+
+
+def load_layout(s: Session, spec: StatementSpec) -> Layout:
+    """The company's customised lines for the statement, else the default; plus hand-placed accounts."""
+    from paksa_desktop.ledger.statement_layout import LineSpec
+
+    stored = s.execute(
+        select(StatementLine).where(StatementLine.statement == spec.kind.value).order_by(StatementLine.position)
+    ).scalars()
+    layout = Layout.default(spec)
+    custom: dict[str, list[LineSpec]] = {}
+    for row in stored:
+        custom.setdefault(row.group_key, []).append(LineSpec(row.key, row.title, tuple(row.rules.split())))
+    if custom:
+        layout.lines = {g.key: custom.get(g.key, []) for g in spec.groups()}
+    placed = s.execute(
+        select(StatementLineAccount.account_id, StatementLineAccount.line_key).where(
+            StatementLineAccount.statement == spec.kind.value
+        )
+    ).all()
+    layout.placed = {account_id: key for account_id, key in placed}
+    return layout
