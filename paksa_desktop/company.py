@@ -19,6 +19,7 @@ from paksa_desktop.audit import trail
 from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import CompanyError, ValidationError
 from paksa_desktop.core.money import is_currency
+from paksa_desktop.ledger.detail_reports import DetailReports
 from paksa_desktop.ledger.import_accounts import read_accounts_file
 from paksa_desktop.ledger.layout_service import LayoutService
 from paksa_desktop.ledger.models import CompanySettings, Journal
@@ -260,6 +261,9 @@ class Company:
 
     def statements(self, ctx: UserContext) -> StatementQueries:
         return StatementQueries(self.engine, ctx)
+
+    def detail_reports(self, ctx: UserContext) -> DetailReports:
+        return DetailReports(self.engine, ctx)
 
     def statement_layouts(self, ctx: UserContext) -> LayoutService:
         return LayoutService(self.engine, ctx)

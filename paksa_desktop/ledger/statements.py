@@ -291,24 +291,14 @@ class _Context:
             currency_exponent(c.base_currency),
             c.fiscal_year_start_month,
             accounts,
-            _dimension(s, Department, options.department),
-            _dimension(s, Project, options.project),
+            dimension_id(s, Department, options.department),
+            dimension_id(s, Project, options.project),
             today,
         )
 
     # ---- periods and columns
     def range(self) -> tuple[date, date]:
-        o = self.options
-        if o.as_of is not None:
-            raise ValidationError("this statement covers a period: give --from and --to, not --as-of")
-        if o.start is None and o.end is None:
-            fy = fiscal_year_containing(self.today, self.fy_start_month)
-            return fy.start, fy.end
-        end = o.end or fiscal_year_containing(o.start or self.today, self.fy_start_month).end
-        start = o.start or fiscal_year_containing(end, self.fy_start_month).start
-        if end < start:
-            raise ValidationError(f"the period ends ({end}) before it starts ({start})")
-        return start, end
+        return period_of(self.options, self.fy_start_month, self.today)
 
     def range_title(self) -> str:
         start, end = self.range()
@@ -376,13 +366,7 @@ class _Context:
 
     # ---- the SQL
     def _filters(self) -> list:  # type: ignore[type-arg]
-        line = JournalLine.__table__.c
-        found = []
-        if self.department_id is not None:
-            found.append(line.department_id == self.department_id)
-        if self.project_id is not None:
-            found.append(line.project_id == self.project_id)
-        return found
+        return line_filters(self.department_id, self.project_id)
 
     def _run(self, columns: list, where: list) -> _Figures:  # type: ignore[type-arg]
         line = JournalLine.__table__.c
@@ -537,7 +521,7 @@ class _Context:
 
         columns = [Column("line", "")]
         for i, sp in enumerate(spans):
-            columns.append(Column(f"c{i}", sp.title, ColumnKind.MONEY))
+            columns.append(Column(_column_key(i, sp, o), sp.title, ColumnKind.MONEY))
         if compare:
             columns.append(Column("variance", "Variance", ColumnKind.MONEY))
             columns.append(Column("variance_pct", "Variance %", ColumnKind.PERCENT))
@@ -554,6 +538,28 @@ class _Context:
         )
 
 
+def period_of(options: StatementOptions, fy_start_month: int, today: date) -> tuple[date, date]:
+    """The period a report covers: the dates given, filled in from the fiscal year (default: this one)."""
+    if options.as_of is not None:
+        raise ValidationError("this report covers a period: give --from and --to, not --as-of")
+    end = options.end or fiscal_year_containing(options.start or today, fy_start_month).end
+    start = options.start or fiscal_year_containing(end, fy_start_month).start
+    if end < start:
+        raise ValidationError(f"the period ends ({end}) before it starts ({start})")
+    return start, end
+
+
+def line_filters(department_id: int | None, project_id: int | None) -> list:  # type: ignore[type-arg]
+    """WHERE conditions on journal lines for the department and project filters."""
+    line = JournalLine.__table__.c
+    found = []
+    if department_id is not None:
+        found.append(line.department_id == department_id)
+    if project_id is not None:
+        found.append(line.project_id == project_id)
+    return found
+
+
 def postable_accounts(s: Session) -> dict[int, AccountInfo]:
     """Leaf accounts by id: postings go to them only, so parents would show as lines of zeros."""
     parents = set(s.execute(select(Account.parent_id).where(Account.parent_id.is_not(None))).scalars())
@@ -564,6 +570,17 @@ def postable_accounts(s: Session) -> dict[int, AccountInfo]:
     }
 
 
+def _column_key(index: int, span: Span, options: StatementOptions) -> str:
+    """The CSV header of a figure column: amount; current/previous; actual/budget; or the period's end."""
+    if options.by is not None:
+        return span.end.isoformat()
+    if options.compare is Compare.BUDGET:
+        return "budget" if span.budget else "actual"
+    if options.compare is not None:
+        return "current" if index == 0 else "previous"
+    return "amount"
+
+
 def _special_label(key: str) -> str:
     return {
         CURRENT_EARNINGS: "Result of the fiscal year to date",
@@ -572,7 +589,7 @@ def _special_label(key: str) -> str:
     }.get(key, key)
 
 
-def _dimension(s: Session, model: type[Department] | type[Project], code: str | None) -> int | None:
+def dimension_id(s: Session, model: type[Department] | type[Project], code: str | None) -> int | None:
     if not code:
         return None
     found = s.execute(select(model.id).where(model.code == code)).scalar_one_or_none()
