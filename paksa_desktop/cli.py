@@ -19,7 +19,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -406,7 +406,9 @@ def _report_format(args: argparse.Namespace) -> str:
     return str(args.format)
 
 
-def _write_report(args: argparse.Namespace, books: Books, report: Any, what: str, *, csv_report: Any = None) -> None:
+def _write_report(
+    args: argparse.Namespace, books: Books, report: Any, what: str, *, csv_report: Any = None, chart: Any = None
+) -> None:
     """Print or save a report in the chosen format; a report leaving the system as a file is audited."""
     from paksa_desktop.reporting import renderers
 
@@ -423,7 +425,7 @@ def _write_report(args: argparse.Namespace, books: Books, report: Any, what: str
             renderers.to_csv(csv_report or report, path)
             sys.stdout.write(path.read_text(encoding="utf-8"))
     else:
-        options = _printed(books, page_size=getattr(args, "page_size", "A4"))
+        options = replace(_printed(books, page_size=getattr(args, "page_size", "A4")), chart=chart)
         renderers.render_file(csv_report if fmt == "csv" and csv_report else report, args.output, fmt, pdf=options)
     if args.output is not None:
         _audit_export(books, what, args.output, len(report.rows))
@@ -487,7 +489,8 @@ def cmd_report_statement(args: argparse.Namespace) -> int:
             report = service.journal(options, args.journal)
         else:
             report = getattr(service, method)(options)
-        _write_report(args, books, report, args.report.replace("-", "_"))
+        chart = service.monthly_chart(options) if getattr(args, "chart", False) else None
+        _write_report(args, books, report, args.report.replace("-", "_"), chart=chart)
     return EXIT_OK
 
 
@@ -1218,6 +1221,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--account", action="append", metavar="CODE", help="only this account (repeatable)")
         if name == "journal":
             p.add_argument("--journal", metavar="CODE", help="only entries of this journal")
+        if name == "income-statement":
+            p.add_argument("--chart", action="store_true", help="PDF: a chart of the months above the table")
 
     # export
     exports = group("export", "export the journal or the chart of accounts to CSV or Excel")

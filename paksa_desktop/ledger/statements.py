@@ -46,7 +46,7 @@ from paksa_desktop.ledger.statement_layout import (
     TotalSpec,
 )
 from paksa_desktop.ledger.statement_models import Budget, BudgetAmount, StatementLine, StatementLineAccount
-from paksa_desktop.reporting.model import Column, ColumnKind, DrillKey, Report, ReportRow, RowStyle
+from paksa_desktop.reporting.model import Chart, Column, ColumnKind, DrillKey, Report, ReportRow, RowStyle
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 
@@ -160,6 +160,18 @@ class StatementQueries(GuardedService):
             figures = ctx.movements(spans, exclude_closing=True)
             report = ctx.report(INCOME_STATEMENT, layout, spans, figures, ctx.range_title())
             return report
+
+    def monthly_chart(self, options: StatementOptions) -> Chart:
+        """Revenue, expenses and net income by month over the statement's period (for the printed form)."""
+        report = self.income_statement(replace(options, by=By.MONTH, compare=None))
+        keys = report.meta["keys"]
+        exp = report.exponent
+        revenue = [from_minor(v, exp) for v in keys["revenue"]]
+        net = [from_minor(v, exp) for v in keys["net_income"]]
+        expenses = [r - n for r, n in zip(revenue, net, strict=True)]
+        months = tuple(c.title for c in report.columns[1:])
+        series = (("Revenue", tuple(revenue)), ("Expenses", tuple(expenses)), ("Net income", tuple(net)))
+        return Chart("Revenue, expenses and net income by month", months, series)
 
     def budget_vs_actual(self, options: StatementOptions) -> Report:
         report = self.income_statement(replace(options, compare=Compare.BUDGET, by=None))

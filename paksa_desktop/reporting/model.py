@@ -49,6 +49,15 @@ Cell = str | Decimal | int | date | None
 
 
 @dataclass(frozen=True, slots=True)
+class Chart:
+    """Series of figures over categories (e.g. months), drawn above a report's table on paper."""
+
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[tuple[str, tuple[Decimal, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ReportRow:
     cells: tuple[Cell, ...]
     style: RowStyle = RowStyle.NORMAL

@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
+import openpyxl
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from paksa_desktop.core.errors import NotFoundError, PermissionDenied, ValidationError
@@ -16,7 +19,10 @@ from paksa_desktop.ledger.statement_layout import LineSpec, StatementKind
 from paksa_desktop.ledger.statement_models import Budget, BudgetAmount
 from paksa_desktop.ledger.statements import By, Compare, Detail, StatementOptions
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.reporting.formatting import cell_text
 from paksa_desktop.reporting.model import Report, RowStyle
+from paksa_desktop.reporting.pdf import to_pdf
+from paksa_desktop.reporting.renderers import to_xlsx
 from tests.conftest import Books
 from tests.ledger.helpers import entry, line
 
@@ -322,3 +328,32 @@ def test_general_ledger_and_journal_reports(traded: Books) -> None:
     journal = detail.journal(StatementOptions(start=date(2024, 6, 30), end=date(2024, 6, 30)))
     assert sum(1 for r in journal.rows if r.style is RowStyle.HEADING) == 3
     assert journal.totals[0].cells[4:] == (D("3000.00"), D("3000.00"))
+
+
+def test_pdf_and_excel_carry_the_model_figures(traded: Books, tmp_path: Path) -> None:
+    """The same numbers on paper and in Excel as in the model: every figure, in order."""
+    statements = traded.company.statements(traded.ctx)
+    report = statements.income_statement(
+        StatementOptions(start=date(2024, 1, 1), end=date(2024, 6, 30), compare=Compare.PREVIOUS_YEAR)
+    )
+    pdf = tmp_path / "income.pdf"
+    to_pdf(report, pdf)
+    words = [w for page in PdfReader(pdf).pages for w in page.extract_text().splitlines()]
+    kinds = [c.kind for c in report.columns]
+    expected = [
+        cell_text(v, report.exponent, kind=k)
+        for r in report.rows
+        for v, k in zip(r.cells, kinds, strict=True)
+        if v is not None
+    ]
+    found = iter(words)
+    assert all(any(w == text for w in found) for text in expected)  # each in order, as a whole cell
+
+    xlsx = tmp_path / "income.xlsx"
+    to_xlsx(report, xlsx)
+    sheet = openpyxl.load_workbook(xlsx).active
+    cells = [v for row in sheet.iter_rows(min_row=5, values_only=True) for v in row if v is not None]
+    model = [v for r in report.rows for v in r.cells if v is not None]
+    assert len(cells) == len(model)
+    for got, want in zip(cells, model, strict=True):
+        assert (Decimal(str(got)) == want) if isinstance(want, Decimal) else (got == want)
