@@ -188,7 +188,7 @@ class StatementQueries(GuardedService):
             for account in ctx.accounts.values():
                 if account.type in PL_TYPES:
                     net = _add(net, figures.of(account.id))
-            opening = ctx.balances([Span(sp.title, sp.start - timedelta(days=1)) for sp in spans if sp.start])
+            opening, _ = ctx.balances([Span(sp.title, sp.start - timedelta(days=1)) for sp in spans if sp.start])
             return ctx.report(
                 CASH_FLOW, layout, spans, figures, ctx.range_title(), special={NET_INCOME: net}, opening=opening
             )
@@ -255,10 +255,9 @@ class StatementQueries(GuardedService):
     def _balance_columns(self, s: Session, ctx: _Context, layout: Layout, spans: list[Span]) -> _Figures:
         """Balances as of each span's end, with this fiscal year's closing entry left out and the results
         of earlier years not yet closed shown within retained earnings, so the sheet balances always."""
-        fiscal = [fiscal_year_containing(sp.end, ctx.fy_start_month).start for sp in spans]
-        balances = ctx.balances(spans)
-        in_year = ctx.movements([Span("", sp.end, fy) for sp, fy in zip(spans, fiscal, strict=True)])
-        closing = ctx.movements([Span("", sp.end, fy) for sp, fy in zip(spans, fiscal, strict=True)], only_closing=True)
+        years = [Span("", sp.end, fiscal_year_containing(sp.end, ctx.fy_start_month).start) for sp in spans]
+        balances, in_year = ctx.balances(spans, years)
+        closing = ctx.movements(years, only_closing=True)
         width = len(spans)
         adjusted = _Figures(width)
         current = [0] * width
@@ -390,13 +389,22 @@ class _Context:
                 figures.by_account[row[0]] = values
         return figures
 
-    def balances(self, spans: Sequence[Span]) -> _Figures:
-        """Everything posted up to each span's end."""
+    def balances(self, spans: Sequence[Span], years: Sequence[Span] = ()) -> tuple[_Figures, _Figures]:
+        """Everything posted up to each span's end and, in the same pass, within each of `years`."""
+        width = len(spans)
         if not spans:
-            return _Figures(0)
+            return _Figures(0), _Figures(0)
         line = JournalLine.__table__.c
         columns = [func.sum(case((line.date <= sp.end, line.amount), else_=0)) for sp in spans]
-        return self._run(columns, [line.date <= max(sp.end for sp in spans)])
+        columns += [
+            func.sum(case((and_(line.date >= y.start, line.date <= y.end), line.amount), else_=0)) for y in years
+        ]
+        both = self._run(columns, [line.date <= max(sp.end for sp in spans)])
+        upto, within = _Figures(width), _Figures(len(years))
+        for account_id, values in both.by_account.items():
+            upto.by_account[account_id] = values[:width]
+            within.by_account[account_id] = values[width:]
+        return upto, within
 
     def movements(
         self, spans: Sequence[Span], *, exclude_closing: bool = False, only_closing: bool = False
