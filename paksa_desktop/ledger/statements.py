@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import Session
 
 from paksa_desktop.core.errors import NotFoundError, ValidationError
@@ -188,7 +188,7 @@ class StatementQueries(GuardedService):
             for account in ctx.accounts.values():
                 if account.type in PL_TYPES:
                     net = _add(net, figures.of(account.id))
-            opening, _ = ctx.balances([Span(sp.title, sp.start - timedelta(days=1)) for sp in spans if sp.start])
+            opening = ctx.cash_before(layout, spans)
             return ctx.report(
                 CASH_FLOW, layout, spans, figures, ctx.range_title(), special={NET_INCOME: net}, opening=opening
             )
@@ -289,6 +289,7 @@ class _Context:
     project_id: int | None
     today: date
     budget_id: int | None = None
+    _closing: list[int] | None = None
 
     @classmethod
     def load(cls, s: Session, options: StatementOptions, today: date) -> _Context:
@@ -379,31 +380,77 @@ class _Context:
     def _filters(self) -> list:  # type: ignore[type-arg]
         return line_filters(self.department_id, self.project_id)
 
-    def _run(self, columns: list, where: list) -> _Figures:  # type: ignore[type-arg]
+    def _sums(self, spans: Sequence[Span], where: Sequence[object] = ()) -> _Figures:
+        """Per account, the sum of the lines within each span (a span without start: everything up to its
+        end), in as cheap a pass as the spans allow: one span is a plain SUM; spans made of whole months
+        are added up from one SUM per account and month; anything else takes a conditional sum per span."""
+        width = len(spans)
+        if not spans:
+            return _Figures(0)
         line = JournalLine.__table__.c
-        stmt = select(line.account_id, *columns).where(*where, *self._filters()).group_by(line.account_id)
-        figures = _Figures(len(columns))
+        last = max(sp.end for sp in spans)
+        starts = [sp.start for sp in spans]
+        bounded = all(st is not None for st in starts)
+        limits = [line.date <= last]
+        if bounded:
+            limits.append(line.date >= min(st for st in starts if st is not None))
+        conditions = [*where, *limits, *self._filters()]
+        figures = _Figures(width)
+        if width == 1:
+            stmt = select(line.account_id, func.sum(line.amount)).where(*conditions).group_by(line.account_id)
+            for account_id, total in self.s.execute(stmt):
+                if total:
+                    figures.by_account[account_id] = [int(total)]
+            return figures
+        if all((sp.start is None or sp.start.day == 1) and sp.end == month_end(sp.end) for sp in spans):
+            month = self._month_key(line.date)
+            stmt = (
+                select(line.account_id, month, func.sum(line.amount))
+                .where(*conditions)
+                .group_by(line.account_id, month)
+            )
+            keys = [(None if sp.start is None else f"{sp.start:%Y-%m}", f"{sp.end:%Y-%m}") for sp in spans]
+            for account_id, key, total in self.s.execute(stmt):
+                if not total:
+                    continue
+                values = figures.by_account.setdefault(account_id, [0] * width)
+                for i, (first, final) in enumerate(keys):
+                    if (first is None or key >= first) and key <= final:
+                        values[i] += int(total)
+            return figures
+        columns = [
+            func.sum(
+                case(
+                    (
+                        line.date <= sp.end if sp.start is None else and_(line.date >= sp.start, line.date <= sp.end),
+                        line.amount,
+                    ),
+                    else_=0,
+                )
+            )
+            for sp in spans
+        ]
+        stmt = select(line.account_id, *columns).where(*conditions).group_by(line.account_id)
         for row in self.s.execute(stmt):
             values = [int(v or 0) for v in row[1:]]
             if any(values):
                 figures.by_account[row[0]] = values
         return figures
 
+    def _month_key(self, column: object) -> object:
+        """'YYYY-MM' of a date column on either engine (SQLite keeps dates as ISO text)."""
+        if self.s.get_bind().dialect.name == "sqlite":
+            return func.substr(column, 1, 7)
+        return func.to_char(column, "YYYY-MM")
+
     def balances(self, spans: Sequence[Span], years: Sequence[Span] = ()) -> tuple[_Figures, _Figures]:
-        """Everything posted up to each span's end and, in the same pass, within each of `years`."""
-        width = len(spans)
-        if not spans:
-            return _Figures(0), _Figures(0)
-        line = JournalLine.__table__.c
-        columns = [func.sum(case((line.date <= sp.end, line.amount), else_=0)) for sp in spans]
-        columns += [
-            func.sum(case((and_(line.date >= y.start, line.date <= y.end), line.amount), else_=0)) for y in years
-        ]
-        both = self._run(columns, [line.date <= max(sp.end for sp in spans)])
-        upto, within = _Figures(width), _Figures(len(years))
-        for account_id, values in both.by_account.items():
-            upto.by_account[account_id] = values[:width]
-            within.by_account[account_id] = values[width:]
+        """Everything posted up to each span's end; and the income and expense accounts' lines within each of
+        `years` (read through the account index, so only those lines are touched)."""
+        upto = self._sums([Span(sp.title, sp.end) for sp in spans])
+        if not years:
+            return upto, _Figures(0)
+        pl = [a.id for a in self.accounts.values() if a.type in PL_TYPES]
+        within = self._sums(years, [JournalLine.__table__.c.account_id.in_(pl)])
         return upto, within
 
     def movements(
@@ -412,17 +459,13 @@ class _Context:
         """What was posted within each span (budget spans read the budget instead)."""
         line = JournalLine.__table__.c
         actual = [sp for sp in spans if not sp.budget]
-        columns = [
-            func.sum(case((and_(line.date >= sp.start, line.date <= sp.end), line.amount), else_=0)) for sp in actual
-        ]
-        where = [line.date >= min(sp.start for sp in actual), line.date <= max(sp.end for sp in actual)]  # type: ignore[type-var]
-        closing_entries = select(JournalEntry.id).where(JournalEntry.source == "closing")
+        closing_ids = self.closing_entries()
         if only_closing:
-            figures = self._run(columns, [*where, line.entry_id.in_(closing_entries)])
+            figures = self._sums(actual, [line.entry_id.in_(closing_ids)]) if closing_ids else _Figures(len(actual))
         else:
-            figures = self._run(columns, where)
-            if exclude_closing:
-                closing = self._run(columns, [*where, line.entry_id.in_(closing_entries)])
+            figures = self._sums(actual)
+            if exclude_closing and closing_ids:
+                closing = self._sums(actual, [line.entry_id.in_(closing_ids)])
                 for account_id, values in closing.by_account.items():
                     figures.by_account[account_id] = _add(figures.of(account_id), values, -1)
         if len(actual) == len(spans):
@@ -434,6 +477,22 @@ class _Context:
             a, b = iter(figures.of(account_id)), iter(budget.of(account_id))
             merged.by_account[account_id] = [next(b) if sp.budget else next(a) for sp in spans]
         return merged
+
+    def cash_before(self, layout: Layout, spans: Sequence[Span]) -> _Figures:
+        """The cash accounts' balances the day before each span starts (read through the account index)."""
+        cash = [
+            a.id for line in layout.lines.get(CASH_GROUP, []) for a in layout.assign(self.accounts.values())[line.key]
+        ]
+        before = [Span(sp.title, sp.start - timedelta(days=1)) for sp in spans if sp.start is not None]
+        return self._sums(before, [JournalLine.__table__.c.account_id.in_(cash)])
+
+    def closing_entries(self) -> list[int]:
+        """The year-end closing entries (a handful; a partial index finds them)."""
+        if self._closing is None:
+            # a literal, not a parameter: only then can the partial index (WHERE source = 'closing') serve
+            found = self.s.execute(select(JournalEntry.id).where(text("journal_entries.source = 'closing'")))
+            self._closing = list(found.scalars())
+        return self._closing
 
     def _budget(self, spans: Sequence[Span]) -> _Figures:
         b = BudgetAmount.__table__.c
@@ -582,10 +641,13 @@ def line_filters(department_id: int | None, project_id: int | None) -> list:  # 
 
 def postable_accounts(s: Session) -> dict[int, AccountInfo]:
     """Leaf accounts by id: postings go to them only, so parents would show as lines of zeros."""
-    parents = set(s.execute(select(Account.parent_id).where(Account.parent_id.is_not(None))).scalars())
+    rows = s.execute(
+        select(Account.id, Account.code, Account.name, Account.type, Account.subtype, Account.parent_id)
+    ).all()
+    parents = {a.parent_id for a in rows}
     return {
         a.id: AccountInfo(a.id, a.code, a.name, a.type, a.subtype.value if a.subtype else "")
-        for a in s.execute(select(Account.id, Account.code, Account.name, Account.type, Account.subtype))
+        for a in rows
         if a.id not in parents
     }
 
