@@ -33,7 +33,7 @@ def to_csv(report: Report, path: Path, *, include_totals: bool = False) -> int:
 def to_xlsx(report: Report, path: Path, *, sheet: str | None = None) -> int:
     """Numbers stay numbers (money with the currency's decimals); a title block above the table."""
     import openpyxl
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Border, Font, Side
 
     from paksa_desktop.integration.tabular import escape_text
 
@@ -67,14 +67,27 @@ def to_xlsx(report: Report, path: Path, *, sheet: str | None = None) -> int:
                 cell.alignment = Alignment(horizontal="right")
             elif column.kind is ColumnKind.DATE:
                 cell.number_format = "yyyy-mm-dd"
+            elif row.level and column is report.columns[0]:
+                cell.alignment = Alignment(indent=row.level)  # statement lines and accounts under headings
             if row.style.value in ("total", "subtotal", "heading"):
                 cell.font = Font(bold=True)
+        if row.style.value in ("total", "subtotal"):
+            for cell in ws[ws.max_row]:
+                cell.border = Border(
+                    top=Side(style="thin"), bottom=Side(style="double" if row.style.value == "total" else None)
+                )
 
     for row in report.rows + report.totals:
         append(row)
     for index, column in enumerate(report.columns, start=1):
         letter = openpyxl.utils.get_column_letter(index)
-        ws.column_dimensions[letter].width = 16 if column.numeric else (40 if column.key in ("name", "memo") else 14)
+        if column.numeric:
+            width = 16.0
+        else:  # as wide as the longest text (sampled), within reason
+            sample = [r.cells[index - 1] for r in (report.rows + report.totals)[:2000]]
+            longest = max((len(str(v)) for v in sample if v is not None), default=0)
+            width = min(max(longest, len(column.title), 8) * 1.1 + 2, 60)
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     workbook.save(path)
     return len(report.rows)

@@ -357,3 +357,8 @@ def test_pdf_and_excel_carry_the_model_figures(traded: Books, tmp_path: Path) ->
     assert len(cells) == len(model)
     for got, want in zip(cells, model, strict=True):
         assert (Decimal(str(got)) == want) if isinstance(want, Decimal) else (got == want)
+    assert sheet.freeze_panes == "A5" and sheet.column_dimensions["A"].width > 30
+    net = next(row for row in sheet.iter_rows(min_row=5) if row[0].value == "Net income")
+    assert net[0].font.b and net[1].number_format.startswith("#,##0.00") and net[1].border.bottom.style == "double"
+    account = next(row for row in sheet.iter_rows(min_row=5) if row[0].value == "6100 Rent")
+    assert account[0].alignment.indent == 2 and account[4].number_format == '#,##0.0"%";(#,##0.0"%")'
