@@ -46,8 +46,8 @@ class LayoutService(GuardedService):
     """Reading a layout needs `ledger.view`; changing it `ledger.layout.manage` (audited)."""
 
     def layout(self, kind: StatementKind) -> LayoutView:
-        spec = STATEMENTS[kind]
         with self._read(Permission.LEDGER_VIEW) as s:
+            spec = STATEMENTS[StatementKind(kind)]
             layout = load_layout(s, spec)
             customised = s.execute(select(StatementLine.id).where(StatementLine.statement == kind.value)).first()
             accounts = postable_accounts(s)
@@ -71,7 +71,8 @@ class LayoutService(GuardedService):
         self, kind: StatementKind, lines: Mapping[str, Sequence[LineSpec]], placed: Mapping[str, str]
     ) -> Changes:
         """Replace the statement's lines (group key -> lines in order) and hand placements (code -> line)."""
-        spec = STATEMENTS[kind]
+        self.ctx.require(Permission.LAYOUT_MANAGE)
+        spec = STATEMENTS[StatementKind(kind)]
         problems = validate_lines(spec, {g: list(v) for g, v in lines.items()})
         keys = {line.key for group in lines.values() for line in group}
         problems += [

@@ -163,6 +163,7 @@ class StatementQueries(GuardedService):
 
     def monthly_chart(self, options: StatementOptions) -> Chart:
         """Revenue, expenses and net income by month over the statement's period (for the printed form)."""
+        self.ctx.require(Permission.LEDGER_VIEW)
         report = self.income_statement(replace(options, by=By.MONTH, compare=None))
         keys = report.meta["keys"]
         exp = report.exponent
@@ -174,6 +175,7 @@ class StatementQueries(GuardedService):
         return Chart("Revenue, expenses and net income by month", months, series)
 
     def budget_vs_actual(self, options: StatementOptions) -> Report:
+        self.ctx.require(Permission.LEDGER_VIEW)
         report = self.income_statement(replace(options, compare=Compare.BUDGET, by=None))
         return replace(report, title="Budget versus actual")
 
