@@ -396,11 +396,11 @@ def _printed(books: Any, page_size: str = "A4") -> PdfOptions:
     return PdfOptions(page_size, logo=logo, printed_at=books.ctx.clock.now(), printed_by=books.ctx.username)
 
 
-def _report_format(args: argparse.Namespace) -> str:
-    """--format, else the --output file's extension, else the terminal table."""
+def _report_format(args: argparse.Namespace, default: str = "table") -> str:
+    """--format, else the --output file's extension, else `default` (for standard output)."""
     if args.format is None:
         suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
-        args.format = suffix if suffix in ("csv", "xlsx", "pdf") else "table"
+        args.format = suffix if suffix in ("csv", "xlsx", "pdf") else default
     if args.format in ("xlsx", "pdf") and args.output is None:
         args.parser.error(f"--format {args.format} needs --output FILE")
     return str(args.format)
@@ -801,11 +801,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_export(args: argparse.Namespace) -> int:
     from paksa_desktop.audit.service import AuditFilter
 
-    if args.format is None:
-        suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
-        args.format = suffix if suffix in ("csv", "xlsx", "pdf") else "csv"
-    if args.format in ("xlsx", "pdf") and args.output is None:
-        args.parser.error(f"--format {args.format} needs --output FILE")
+    _report_format(args, default="csv")
     if args.start and args.end and args.start > args.end:
         args.parser.error("--from is after --to")
     rows_filter = AuditFilter(
