@@ -366,10 +366,13 @@ def validate_lines(spec: StatementSpec, lines: Mapping[str, list[LineSpec]]) -> 
                 if kind not in {t.value for t in spec.types} or "/" not in rule:
                     problems.append(f"line '{line.key}': rule '{rule}' is not 'type/subtype' of this statement")
     required = {
-        StatementKind.BALANCE_SHEET: {RETAINED_EARNINGS, CURRENT_EARNINGS},
-        StatementKind.CASH_FLOW: {NET_INCOME},
-        StatementKind.INCOME_STATEMENT: set(),
+        StatementKind.BALANCE_SHEET: {RETAINED_EARNINGS: "equity", CURRENT_EARNINGS: "equity"},
+        StatementKind.CASH_FLOW: {NET_INCOME: "operating"},
+        StatementKind.INCOME_STATEMENT: {},
     }[spec.kind]
-    for key in sorted(required - seen):
-        problems.append(f"the line '{key}' cannot be removed: the statement computes it")
+    for key, group_key in sorted(required.items()):
+        if key not in seen:
+            problems.append(f"the line '{key}' cannot be removed: the statement computes it")
+        elif key not in {line.key for line in lines.get(group_key, [])}:
+            problems.append(f"the line '{key}' must stay in the group '{group_key}'")
     return problems

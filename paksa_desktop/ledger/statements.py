@@ -148,7 +148,7 @@ class StatementQueries(GuardedService):
             ctx = _Context.load(s, options, self.ctx.clock.today())
             spans = ctx.balance_spans()
             layout = load_layout(s, BALANCE_SHEET)
-            columns = self._balance_columns(s, ctx, layout, spans)
+            columns = _balance_columns(ctx, spans)
             title = f"as of {spans[0].end:%d %B %Y}" if options.by is None else f"month ends to {spans[-1].end}"
             return ctx.report(BALANCE_SHEET, layout, spans, columns, title)
 
@@ -204,7 +204,7 @@ class StatementQueries(GuardedService):
             start, end = ctx.range()
             layout = load_layout(s, BALANCE_SHEET)
             spans = [Span("opening", start - timedelta(days=1)), Span("closing", end)]
-            balances = self._balance_columns(s, ctx, layout, spans)
+            balances = _balance_columns(ctx, spans)
             income = ctx.movements([Span("period", end, start)], exclude_closing=True)
             net_income = -sum(income.of(a.id)[0] for a in ctx.accounts.values() if a.type in PL_TYPES)
             assigned = layout.assign(ctx.accounts.values())
@@ -252,28 +252,6 @@ class StatementQueries(GuardedService):
                 totals=totals,
                 meta={"statement": "equity", **ctx.meta()},
             )
-
-    # ------------------------------------------------------------------ balance sheet figures
-    def _balance_columns(self, s: Session, ctx: _Context, layout: Layout, spans: list[Span]) -> _Figures:
-        """Balances as of each span's end, with this fiscal year's closing entry left out and the results
-        of earlier years not yet closed shown within retained earnings, so the sheet balances always."""
-        years = [Span("", sp.end, fiscal_year_containing(sp.end, ctx.fy_start_month).start) for sp in spans]
-        balances, in_year = ctx.balances(spans, years)
-        closing = ctx.movements(years, only_closing=True)
-        width = len(spans)
-        adjusted = _Figures(width)
-        current = [0] * width
-        before = [0] * width
-        for account in ctx.accounts.values():
-            bal = _add(balances.of(account.id), closing.of(account.id), -1)
-            if account.type in PL_TYPES:
-                year = _add(in_year.of(account.id), closing.of(account.id), -1)
-                current = _add(current, year)
-                before = _add(before, _add(bal, year, -1))
-            elif any(bal):
-                adjusted.by_account[account.id] = bal
-        adjusted.special = {CURRENT_EARNINGS: current, RETAINED_EARNINGS: before}
-        return adjusted
 
 
 @dataclass
@@ -617,6 +595,28 @@ class _Context:
             exponent=exp,
             meta={"statement": spec.kind.value, "keys": dict(display), **self.meta()},
         )
+
+
+def _balance_columns(ctx: _Context, spans: list[Span]) -> _Figures:
+    """Balances as of each span's end, with this fiscal year's closing entry left out and the results
+    of earlier years not yet closed shown within retained earnings, so the sheet balances always."""
+    years = [Span("", sp.end, fiscal_year_containing(sp.end, ctx.fy_start_month).start) for sp in spans]
+    balances, in_year = ctx.balances(spans, years)
+    closing = ctx.movements(years, only_closing=True)
+    width = len(spans)
+    adjusted = _Figures(width)
+    current = [0] * width
+    before = [0] * width
+    for account in ctx.accounts.values():
+        bal = _add(balances.of(account.id), closing.of(account.id), -1)
+        if account.type in PL_TYPES:
+            year = _add(in_year.of(account.id), closing.of(account.id), -1)
+            current = _add(current, year)
+            before = _add(before, _add(bal, year, -1))
+        elif any(bal):
+            adjusted.by_account[account.id] = bal
+    adjusted.special = {CURRENT_EARNINGS: current, RETAINED_EARNINGS: before}
+    return adjusted
 
 
 def period_of(options: StatementOptions, fy_start_month: int, today: date) -> tuple[date, date]:

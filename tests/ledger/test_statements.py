@@ -301,6 +301,10 @@ def test_custom_layout_moves_accounts_and_renames_lines(traded: Books) -> None:
     without = {g: [x for x in v if x.key != "retained_earnings"] for g, v in lines.items()}
     with pytest.raises(ValidationError, match="'retained_earnings' cannot be removed"):
         layouts.save_layout(StatementKind.BALANCE_SHEET, without, {})
+    moved = {**lines, "equity": [x for x in lines["equity"] if x.key != "current_earnings"]}
+    moved["current_assets"] = [*moved["current_assets"], LineSpec("current_earnings", "Earnings", ())]
+    with pytest.raises(ValidationError, match="'current_earnings' must stay in the group 'equity'"):
+        layouts.save_layout(StatementKind.BALANCE_SHEET, moved, {})
     with pytest.raises(ValidationError, match="no line 'nowhere'"):
         layouts.save_layout(StatementKind.BALANCE_SHEET, lines, {"1100": "nowhere"})
     layouts.reset_layout(StatementKind.BALANCE_SHEET)
