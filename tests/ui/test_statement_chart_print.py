@@ -155,3 +155,24 @@ def test_page_size_chosen_for_the_printer_becomes_the_pdfs(qtbot, window, sqlite
         document = pdfium.PdfDocument(str(tmp_path / f"{size.name}.pdf"))
         assert (round(document[0].get_width()), round(document[0].get_height())) == points
         document.close()
+
+
+def test_ctrl_p_opens_the_preview_and_a_preview_alone_is_not_a_print(qtbot, window, sqlite_books):
+    view = open_statements(qtbot, window, sqlite_books)
+    choose(qtbot, view, Statement.BALANCE_SHEET, as_of=date(2024, 6, 30))
+    seen: list[int] = []
+
+    def look(dialog: QPrintPreviewDialog) -> None:
+        preview = dialog.findChild(QPrintPreviewWidget)
+        qtbot.waitUntil(lambda: preview.pageCount() > 0)
+        seen.append(preview.pageCount())
+        assert dialog.printer.pageLayout().orientation() == QPageLayout.Orientation.Portrait
+        dialog.reject()
+
+    timer = handle_dialog(QPrintPreviewDialog, look)
+    view.tree.setFocus()
+    qtbot.keyClick(view.tree, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(seen), timeout=20_000)
+    timer.stop()
+    assert seen == [1]
+    assert not AuditService(sqlite_books.company.engine, sqlite_books.ctx).rows(AuditFilter(action="print"))

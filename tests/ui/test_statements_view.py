@@ -269,3 +269,21 @@ def test_a_viewer_does_not_see_the_layout_button(qtbot, sqlite_books, recent):
     assert not view.layout_button.isVisibleTo(view)
     assert view.print_button.isEnabled() and view.model.report is not None
     window.close()
+
+
+def test_the_tree_model_passes_qts_model_tester(qtmodeltester, sqlite_books):
+    from paksa_desktop.ledger.statements import StatementOptions
+    from ui.models.statement_tree_model import StatementTreeModel, nest
+
+    post_half_year(sqlite_books)
+    statements = sqlite_books.company.statements(sqlite_books.ctx)
+    model = StatementTreeModel()
+    for report in (
+        statements.balance_sheet(StatementOptions(as_of=date(2024, 6, 30))),
+        statements.income_statement(StatementOptions(start=date(2024, 1, 1), end=date(2024, 12, 31), by=By.MONTH)),
+        statements.changes_in_equity(StatementOptions(start=date(2024, 1, 1), end=date(2024, 12, 31))),
+    ):
+        model.set_report(report)
+        qtmodeltester.check(model)
+    nodes, top = nest(())
+    assert (nodes, top) == ([], [])

@@ -68,10 +68,13 @@ def load_layout_state(session: AppSession, kind: StatementKind) -> LayoutState:
     return LayoutState(view, accounts)
 
 
-def rule_text(rule: str) -> str:
-    """'asset/bank' → 'Asset: bank'; 'expense/' → 'Expense: any other'."""
-    kind, _, subtype = rule.partition("/")
-    return f"{kind.capitalize()}: {subtype.replace('_', ' ') if subtype else 'any other'}"
+def rule_text(rules: tuple[str, ...]) -> str:
+    """('asset/bank', 'asset/cash') → 'Asset: bank, cash'; ('income/sales', 'income/') → 'Income: sales, any other'."""
+    by_type: dict[str, list[str]] = {}
+    for rule in rules:
+        kind, _, subtype = rule.partition("/")
+        by_type.setdefault(kind, []).append(subtype.replace("_", " ") if subtype else "any other")
+    return "; ".join(f"{kind.capitalize()}: {', '.join(subtypes)}" for kind, subtypes in by_type.items())
 
 
 def new_key(title: str, taken: set[str]) -> str:
@@ -111,15 +114,15 @@ class LayoutEditor(QDialog):
         # ---- left: the lines of each group
         self.lines_tree = QTreeWidget()
         self.lines_tree.setObjectName("layoutLines")
-        self.lines_tree.setHeaderLabels(["Line", "Accounts", "Accounts by rule"])
+        self.lines_tree.setHeaderLabels(["Line", "Accounts", "Rule: accounts of type and subtype"])
         self.lines_tree.setRootIsDecorated(False)
         self.lines_tree.setItemsExpandable(False)
         self.lines_tree.setAlternatingRowColors(True)
         self.lines_tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.lines_tree.header()
         header.setStretchLastSection(True)
-        header.resizeSection(0, 300)
-        header.resizeSection(1, 80)
+        header.resizeSection(0, 250)
+        header.resizeSection(1, 76)
         self.lines_tree.currentItemChanged.connect(lambda *_: self._line_selected())
         self.lines_tree.itemDoubleClicked.connect(lambda *_: self.ask_rename())
         self.add_button = QPushButton(icon("add"), "Add line…")
@@ -261,7 +264,7 @@ class LayoutEditor(QDialog):
             heading.setData(0, KEY_ROLE, None)
             self.lines_tree.addTopLevelItem(heading)
             for line in self.lines[group.key]:
-                rules = ", ".join(rule_text(r) for r in line.rules) or "none: accounts moved here by hand"
+                rules = rule_text(line.rules) or "none: accounts moved here by hand"
                 item = QTreeWidgetItem(["    " + line.title, str(len(assigned.get(line.key, []))), rules])
                 item.setData(0, KEY_ROLE, line.key)
                 item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
