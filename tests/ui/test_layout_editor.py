@@ -58,7 +58,6 @@ def test_rename_add_move_save_and_reset(qtbot, window, sqlite_books, messages):
         editor.select_line(key)
         assert [editor.accounts_tree.topLevelItem(i).text(2) for i in range(1)] == ["placed by hand"]
         assert editor.dirty and "Unsaved changes" in editor.state_label.text()
-        editor.resize(1120, 680)
         shot(editor, "statement-layout-editor.png")
         editor.save()
         assert not editor.isVisible()

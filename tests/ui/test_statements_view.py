@@ -103,6 +103,12 @@ def test_the_tree_shows_the_engines_figures(qtbot, window, sqlite_books, stateme
 
 def test_balance_sheet_nests_headings_lines_accounts_and_balances(qtbot, window, sqlite_books):
     view = open_statements(qtbot, window, sqlite_books)
+    window.ledger_tab.show_view(0)
+    action = window.view_actions[STATEMENTS]
+    assert action.shortcut().toString() == "Ctrl+8" and action.text() == "Financial &statements"
+    action.trigger()
+    assert window.ledger_tab.current_view() is view
+    assert window.ledger_tab.nav.currentItem().text() == "Financial statements"
     choose(qtbot, view, Statement.BALANCE_SHEET, as_of=date(2024, 6, 30))
     model = view.model
     heading = model.find("Current assets")

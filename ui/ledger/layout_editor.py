@@ -93,7 +93,7 @@ class LayoutEditor(QDialog):
         super().__init__(parent)
         self.setObjectName("layoutEditor")
         self.setWindowTitle("Statement layout")
-        self.resize(1120, 680)
+        self.resize(1240, 720)
         self.hub = hub
         self.dirty = False
 
@@ -114,15 +114,15 @@ class LayoutEditor(QDialog):
         # ---- left: the lines of each group
         self.lines_tree = QTreeWidget()
         self.lines_tree.setObjectName("layoutLines")
-        self.lines_tree.setHeaderLabels(["Line", "Accounts", "Rule: accounts of type and subtype"])
+        self.lines_tree.setHeaderLabels(["Line", "Accounts", "Takes accounts of"])
         self.lines_tree.setRootIsDecorated(False)
         self.lines_tree.setItemsExpandable(False)
         self.lines_tree.setAlternatingRowColors(True)
         self.lines_tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.lines_tree.header()
         header.setStretchLastSection(True)
-        header.resizeSection(0, 250)
-        header.resizeSection(1, 76)
+        header.resizeSection(0, 290)
+        header.resizeSection(1, 86)
         self.lines_tree.currentItemChanged.connect(lambda *_: self._line_selected())
         self.lines_tree.itemDoubleClicked.connect(lambda *_: self.ask_rename())
         self.add_button = QPushButton(icon("add"), "Add line…")
@@ -152,8 +152,8 @@ class LayoutEditor(QDialog):
         self.accounts_tree.setRootIsDecorated(False)
         self.accounts_tree.setAlternatingRowColors(True)
         self.accounts_tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.accounts_tree.header().resizeSection(0, 70)
-        self.accounts_tree.header().resizeSection(1, 240)
+        self.accounts_tree.header().resizeSection(0, 64)
+        self.accounts_tree.header().resizeSection(1, 230)
         self.accounts_tree.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.accounts_tree.itemSelectionChanged.connect(self._update_buttons)
         self.target = QComboBox()
@@ -176,8 +176,8 @@ class LayoutEditor(QDialog):
 
         panes = QHBoxLayout()
         panes.setSpacing(16)
-        panes.addLayout(left, 11)
-        panes.addLayout(right, 9)
+        panes.addLayout(left, 3)
+        panes.addLayout(right, 2)
 
         self.error = inline_error()
         explanation = note(

@@ -96,7 +96,7 @@ class MoneyAxis(pg.AxisItem):
 
 def _plot(title: str) -> pg.PlotWidget:
     widget = pg.PlotWidget(background="w", axisItems={"left": MoneyAxis("left")})
-    widget.setMinimumHeight(220)
+    widget.setMinimumHeight(180)
     item = widget.getPlotItem()
     item.setTitle(f"<span style='color:#1d2733;font-size:10.5pt;font-weight:600'>{title}</span>")
     item.showGrid(x=False, y=True, alpha=0.25)
@@ -120,7 +120,8 @@ def _headroom(item: pg.PlotItem, values: Sequence[Decimal]) -> None:
     top = max((float(v) for v in values), default=0.0)
     bottom = min((float(v) for v in values), default=0.0)
     top = top if top > 0 else 1.0
-    item.setYRange(min(bottom * 1.1, 0.0) - top * 0.03, top * 1.28, padding=0)  # zero stays a labelled line
+    low = min(bottom * 1.1, 0.0)
+    item.setYRange(low - (top - low) * 0.08, top * 1.28, padding=0)  # room under zero for its label
 
 
 def _short(label: str) -> str:

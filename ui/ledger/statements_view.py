@@ -362,7 +362,8 @@ class StatementsView(LedgerView):
             title = report.columns[column].title
             widths.append(max(metrics.horizontalAdvance(t) for t in [*texts, title]) + 26)
         depth = max((r.level for r in report.rows), default=0) + 1
-        label = min(max(widths[0] + depth * self.tree.indentation(), LABEL_MIN), LABEL_MAX)
+        minimum = LABEL_MIN if len(widths) <= 5 else LABEL_MIN * 3 // 4  # by month: room for more months
+        label = min(max(widths[0] + depth * self.tree.indentation(), minimum), LABEL_MAX)
         figures = [max(w, FIGURE_MIN) for w in widths[1:]]
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in enumerate(figures, start=1):
@@ -417,6 +418,8 @@ class StatementsView(LedgerView):
     def show_chart(self, visible: bool) -> None:
         self.chart.setVisible(visible)
         if visible:
+            height = self.split.height()
+            self.split.setSizes([height * 11 // 20, height * 9 // 20])
             self.load_chart(self.shown or self.request())
 
     def load_chart(self, request: StatementRequest) -> None:
