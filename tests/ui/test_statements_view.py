@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
 from paksa_desktop.audit.service import AuditFilter, AuditService
+from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.ledger.statements import By, Compare, Detail
 from paksa_desktop.reporting.formatting import cell_text
 from paksa_desktop.reporting.model import Report
@@ -47,10 +48,10 @@ def open_statements(qtbot: Any, window: MainWindow, books: Books) -> StatementsV
 
 def choose(qtbot: Any, view: StatementsView, statement: Statement, **controls: Any) -> Report:
     """Set controls as a user would, then wait for the new figures."""
-    view.statement.setCurrentIndex(view.statement.findData(statement))
-    view._statement_chosen()
+    view.options.statement.setCurrentIndex(view.options.statement.findData(statement))
+    view.options.statement_chosen()
     for name, value in controls.items():
-        widget = getattr(view, name)
+        widget = getattr(view.options, name)
         if hasattr(widget, "set_value"):
             widget.blockSignals(True)
             widget.set_value(value)
@@ -59,7 +60,7 @@ def choose(qtbot: Any, view: StatementsView, statement: Statement, **controls: A
             widget.setChecked(value)
         else:
             widget.setCurrentIndex(0 if value is None else widget.findData(value))
-            {"compare": view._compare_chosen, "columns": view._columns_chosen}.get(name, lambda: None)()
+            {"compare": view.options.compare_chosen, "columns": view.options.columns_chosen}.get(name, lambda: None)()
     view.options.apply_now()
     wait_idle(qtbot, view)
     assert view.model.report is not None
@@ -150,7 +151,7 @@ def test_options_change_the_figures(qtbot, window, sqlite_books):
     assert view.model.index(revenue.row(), 4).data() == ""  # no percentage of nothing
 
     by_month = choose(qtbot, view, Statement.INCOME_STATEMENT, columns=By.MONTH)
-    assert view.compare.currentData() is None  # months replace the comparison
+    assert view.options.compare.currentData() is None  # months replace the comparison
     assert len(by_month.columns) == 13 and by_month.columns[1].title == "Jan 2024"
     net = view.model.find("Net income")
     assert [view.model.index(net.row(), c).data() for c in (1, 6, 7)] == ["50.00", "5,050.00", "0.00"]
@@ -174,26 +175,35 @@ def test_budget_comparison_offers_the_budget_when_there_are_several(qtbot, windo
     add_budget(sqlite_books, "Stretch 2024", {("4010", m): "-3000.00" for m in range(1, 13)})
     view.reload()
     wait_idle(qtbot, view)
-    assert not view.budget_field.isVisibleTo(view)
+    assert not view.options.budget_field.isVisibleTo(view)
     report = choose(qtbot, view, Statement.INCOME_STATEMENT, compare=Compare.BUDGET)
-    assert view.budget_field.isVisibleTo(view) and view.budget.currentText() == "Plan 2024"
+    assert view.options.budget_field.isVisibleTo(view) and view.options.budget.currentText() == "Plan 2024"
     assert [c.title for c in report.columns] == ["", "Actual", "Budget", "Variance", "Variance %"]
-    view.budget.setCurrentIndex(view.budget.findText("Stretch 2024"))
+    view.options.budget.setCurrentIndex(view.options.budget.findText("Stretch 2024"))
     view.options.apply_now()
     wait_idle(qtbot, view)
     revenue = view.model.find("Total revenue")
     assert view.model.index(revenue.row(), 2).data() == "36,000.00"
     assert view.model.index(revenue.row(), 4).data() == "(41.7%)"
-    view.statement.setCurrentIndex(view.statement.findData(Statement.BALANCE_SHEET))
-    view._statement_chosen()
-    assert view.compare.currentData() is None  # a balance sheet has no budget
-    assert not view.budget_field.isVisibleTo(view)
+    view.options.statement.setCurrentIndex(view.options.statement.findData(Statement.BALANCE_SHEET))
+    view.options.statement_chosen()
+    assert view.options.compare.currentData() is None  # a balance sheet has no budget
+    assert not view.options.budget_field.isVisibleTo(view)
 
 
 def test_a_refused_combination_shows_the_engines_message(qtbot, window, sqlite_books, messages):
     view = open_statements(qtbot, window, sqlite_books)
-    choose(qtbot, view, Statement.INCOME_STATEMENT, compare=Compare.BUDGET)
+    assert view.options.preset.currentText() == "This month"  # a balance sheet as of today (30 June)
+    view.options.statement.setCurrentIndex(view.options.statement.findData(Statement.INCOME_STATEMENT))
+    view.options.statement_chosen()
+    assert view.options.preset.currentText() == "This fiscal year"
+    view.options.compare.setCurrentIndex(view.options.compare.findData(Compare.BUDGET))
+    view.options.apply_now()
+    wait_idle(qtbot, view)
     assert messages.last() == "The company has no budget yet: enter or import one first"
+    assert view.model.report is None and view.status.property("state") == "bad"
+    with pytest.raises(ValidationError, match="no statement on screen"):
+        view.export_builder()
 
 
 def test_drill_down_opens_the_ledger_for_the_statements_dates(qtbot, window, sqlite_books):

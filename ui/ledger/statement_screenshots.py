@@ -24,15 +24,15 @@ def statement_shots(window: MainWindow, out: Path, docs: Path | None, save: Save
     settle()
 
     def show(statement: Statement, *, compare: Compare | None = None, by: By | None = None) -> None:
-        view.statement.setCurrentIndex(view.statement.findData(statement))
-        view._statement_chosen()
-        view.compare.setCurrentIndex(max(0, view.compare.findData(compare)) if compare else 0)
-        view.columns.setCurrentIndex(max(0, view.columns.findData(by)) if by else 0)
+        view.options.statement.setCurrentIndex(view.options.statement.findData(statement))
+        view.options.statement_chosen()
+        view.options.compare.setCurrentIndex(max(0, view.options.compare.findData(compare)) if compare else 0)
+        view.options.columns.setCurrentIndex(max(0, view.options.columns.findData(by)) if by else 0)
         view.refresh()
         settle()
 
-    preset = view.preset.findText("Last fiscal year")
-    view._preset_chosen(preset)
+    preset = view.options.preset.findText("Last fiscal year")
+    view.options.preset_chosen(preset)
     show(Statement.BALANCE_SHEET, compare=Compare.PREVIOUS_YEAR)
     view.collapse_all()
     for label in ("Current assets", "Cash and cash equivalents", "Current liabilities", "Equity"):

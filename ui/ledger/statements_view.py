@@ -11,11 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut, QStandardItemModel
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,9 +26,8 @@ from PySide6.QtWidgets import (
 from paksa_desktop.core.changes import Kind
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import from_minor
-from paksa_desktop.core.periods import fiscal_year_containing
 from paksa_desktop.ledger.budget_names import budget_names
-from paksa_desktop.ledger.statements import By, Compare, Detail, StatementQueries
+from paksa_desktop.ledger.statements import StatementQueries
 from paksa_desktop.reporting.formatting import money_text
 from paksa_desktop.reporting.model import Report
 from paksa_desktop.reporting.pdf import PdfOptions
@@ -39,13 +36,11 @@ from ui.errors import attempt
 from ui.hub import Hub
 from ui.ledger.base_view import LedgerView
 from ui.ledger.statement_chart import ChartData, StatementChart, chart_data
-from ui.ledger.statement_request import COLUMNS, COMPARISONS, DETAILS, Statement, StatementRequest, presets
+from ui.ledger.statement_options import StatementOptionsBar
+from ui.ledger.statement_request import StatementRequest
 from ui.models.statement_tree_model import StatementTreeModel
 from ui.style import icon, set_state
-from ui.widgets.choices import fill_codes
-from ui.widgets.date_edit import DateEdit
 from ui.widgets.export_button import ReportBuilder
-from ui.widgets.options_bar import OptionsBar
 from ui.widgets.report_printer import PdfPages, ReportPrinter, page_size_name, prepare_pages
 from ui.widgets.statement_delegate import StatementDelegate
 from ui.widgets.tables import on_enter
@@ -66,13 +61,11 @@ class StatementsView(LedgerView):
         self.loader = Loader(self)
         self.model = StatementTreeModel(self)
         self.shown: StatementRequest | None = None  # the request whose report is on screen
+        self.requested: StatementRequest | None = None  # the newest request sent to the engine
         self.collapsed: set[tuple[str, ...]] = set()  # rows the user folded, by their labels: kept over reloads
         self._restoring = False  # expandAll and collapseAll report every row; only the user's clicks count
-        self.budgets: list[str] = []
         self.printer: ReportPrinter | None = None
         today = self.session.today()
-        start_month = hub.info().fiscal_year_start_month
-        fy = fiscal_year_containing(today, start_month)
 
         refresh = QPushButton(icon("refresh"), "Refresh")
         refresh.clicked.connect(self.refresh)
@@ -94,56 +87,8 @@ class StatementsView(LedgerView):
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         # ---- options
-        self.options = OptionsBar()
-        self.statement = QComboBox()
-        for statement in Statement:
-            self.statement.addItem(statement.title, statement)
-        self.preset = QComboBox()
-        self.preset.addItem("Custom", None)
-        for name, first, last in presets(today, start_month):
-            self.preset.addItem(name, (first, last))
-        self.as_of = DateEdit(today)
-        self.start = DateEdit(fy.start)
-        self.end = DateEdit(fy.end)
-        self.compare = QComboBox()
-        for value, text in COMPARISONS:
-            self.compare.addItem(text, value)
-        self.budget = QComboBox()
-        self.budget.setMinimumWidth(140)
-        self.columns = QComboBox()
-        for value, text in COLUMNS:
-            self.columns.addItem(text, value)
-        self.department = QComboBox()
-        self.project = QComboBox()
-        for combo in (self.department, self.project):
-            combo.setMinimumWidth(190)
-        self.detail = QComboBox()
-        for value, text in DETAILS:
-            self.detail.addItem(text, value)
-        self.show_zero = QCheckBox("Show zero lines")
-        # the coupling runs before the bar's refresh: slots fire in the order they were connected
-        self.statement.activated.connect(self._statement_chosen)
-        self.preset.activated.connect(self._preset_chosen)
-        self.compare.activated.connect(self._compare_chosen)
-        self.columns.activated.connect(self._columns_chosen)
-        self.options.add("&Statement", self.statement)
-        self.options.add("&Period", self.preset)
-        self.as_of_field = self.options.add("&As of", self.as_of)
-        self.start_field = self.options.add("F&rom", self.start)
-        self.end_field = self.options.add("&To", self.end)
-        self.options.add("&Compare with", self.compare)
-        self.budget_field = self.options.add("&Budget", self.budget)
-        self.options.add("Co&lumns", self.columns)
-        self.options.new_line()
-        self.options.add("&Department", self.department)
-        self.options.add("Pro&ject", self.project)
-        self.options.add("D&etail", self.detail)
-        self.options.add(" ", self.show_zero)
-        self.options.finish()
+        self.options = StatementOptionsBar(today, hub.info().fiscal_year_start_month)
         self.options.changed.connect(self.refresh)
-        for edit in (self.as_of, self.start, self.end):
-            edit.dateChanged.connect(lambda *_: self.preset.setCurrentIndex(0))
-        self.preset.setCurrentIndex(self.preset.findText("This fiscal year"))
         self.body.addWidget(self.options)
 
         # ---- the statement: its title line, the tree, the chart under it
@@ -194,95 +139,14 @@ class StatementsView(LedgerView):
         self.status = QLabel()
         self.status.setObjectName("balanceIndicator")
         self.body.addWidget(self.status, 0, Qt.AlignmentFlag.AlignLeft)
-        self._statement_chosen()
 
-    # ---- controls (a combo hands its StrEnum data back as a plain str: turn it back into the enum)
-    def current_statement(self) -> Statement:
-        return Statement(self.statement.currentData())
-
-    def current_compare(self) -> Compare | None:
-        value = self.compare.currentData()
-        return Compare(value) if value else None
-
-    def current_by(self) -> By | None:
-        value = self.columns.currentData()
-        return By(value) if value else None
-
-    def choose(self, statement: Statement) -> None:
-        """Pick a statement as a user would (and recompute)."""
-        self.statement.setCurrentIndex(self.statement.findData(statement))
-        self._statement_chosen()
-        self.refresh()
-
-    def _statement_chosen(self, *_args: object) -> None:
-        statement = self.current_statement()
-        self.as_of_field.setVisible(statement.as_of)
-        self.start_field.setVisible(not statement.as_of)
-        self.end_field.setVisible(not statement.as_of)
-        self.compare.setEnabled(statement.takes_columns)
-        self.columns.setEnabled(statement.takes_columns)
-        fixed = "" if statement.takes_columns else f"The {statement.title.lower()} has fixed columns"
-        self.compare.setToolTip(fixed)
-        self.columns.setToolTip(fixed)
-        budget_item = self.compare.model()
-        if isinstance(budget_item, QStandardItemModel):
-            item = budget_item.item(self.compare.findData(Compare.BUDGET))
-            item.setEnabled(statement.takes_budget)
-            item.setToolTip("" if statement.takes_budget else "Budgets compare with the income statement")
-        if not statement.takes_budget and self.current_compare() is Compare.BUDGET:
-            self.compare.setCurrentIndex(0)
-        self._show_budget_choice()
-
-    def _compare_chosen(self, *_args: object) -> None:
-        if self.current_compare() is not None:
-            self.columns.setCurrentIndex(0)  # the engine takes a comparison or period columns, not both
-        self._show_budget_choice()
-
-    def _columns_chosen(self, *_args: object) -> None:
-        if self.current_by() is not None:
-            self.compare.setCurrentIndex(0)
-        self._show_budget_choice()
-
-    def _show_budget_choice(self) -> None:
-        wanted = self.current_statement() is Statement.BUDGET_VS_ACTUAL or self.current_compare() is Compare.BUDGET
-        self.budget_field.setVisible(wanted and len(self.budgets) > 1)
-
-    def _preset_chosen(self, index: int) -> None:
-        span = self.preset.itemData(index)
-        if span is None:
-            return
-        first, last = span
-        for edit, value in ((self.start, first), (self.end, last), (self.as_of, last)):
-            edit.blockSignals(True)
-            edit.set_value(value)
-            edit.blockSignals(False)
-        self.preset.setCurrentIndex(index)
+    def request(self) -> StatementRequest:
+        return self.options.request()
 
     def _fill_choices(self) -> None:
         queries = self.session.queries
-        fill_codes(self.department, queries.departments(), first="All departments")
-        fill_codes(self.project, queries.projects(), first="All projects")
-        self.budgets = budget_names(self.session.company.engine, self.session.ctx)
-        chosen = self.budget.currentText()
-        self.budget.clear()
-        self.budget.addItems(self.budgets)
-        self.budget.setCurrentIndex(max(0, self.budget.findText(chosen)))
-        self._show_budget_choice()
-
-    def request(self) -> StatementRequest:
-        return StatementRequest.build(
-            self.current_statement(),
-            as_of=self.as_of.value(),
-            start=self.start.value(),
-            end=self.end.value(),
-            compare=self.current_compare(),
-            budget=self.budget.currentText() if self.budget_field.isVisibleTo(self) else None,
-            by=self.current_by(),
-            department=self.department.currentData(),
-            project=self.project.currentData(),
-            show_zero=self.show_zero.isChecked(),
-            detail=Detail(self.detail.currentData()),
-        )
+        budgets = budget_names(self.session.company.engine, self.session.ctx)
+        self.options.fill(queries.departments(), queries.projects(), budgets)
 
     @property
     def statements(self) -> StatementQueries:
@@ -298,9 +162,22 @@ class StatementsView(LedgerView):
         statements = self.statements
         self.status.setText("Calculating…")
         set_state(self.status, "muted")
-        self.loader.load(lambda: request.fetch(statements), lambda report: self._apply(request, report))
+        self.requested = request
+        job = self.loader.load(lambda: request.fetch(statements), lambda report: self._apply(request, report))
+        job.failed.connect(lambda _error: self._failed(request))  # the Loader shows the message itself
         if self.chart.isVisible():
             self.load_chart(request)
+
+    def _failed(self, request: StatementRequest) -> None:
+        """Options the engine refused: clear the old figures rather than leave them under new options."""
+        if request is not self.requested:
+            return
+        self.shown = None
+        self.model.set_report(None)
+        self.caption.setText(request.statement.title)
+        self.period_label.setText("")
+        self.status.setText("Not calculated: change the options above")
+        set_state(self.status, "bad")
 
     def _apply(self, request: StatementRequest, report: Report) -> None:
         self.shown = request
@@ -436,8 +313,10 @@ class StatementsView(LedgerView):
     # ---- export and print: the report on screen, exactly
     def _report(self) -> Report:
         report = self.model.report
-        if report is None or self.loader.busy:
+        if self.loader.busy:
             raise ValidationError("the statement is still being calculated; try again in a moment")
+        if report is None:
+            raise ValidationError("there is no statement on screen: choose options the statement accepts")
         return report
 
     def export_builder(self) -> ReportBuilder:
@@ -497,7 +376,7 @@ class StatementsView(LedgerView):
     def open_layout_editor(self) -> None:
         from ui.ledger.layout_editor import LayoutEditor, load_layout_state
 
-        kind = self.current_statement().layout
+        kind = self.options.current_statement().layout
         session = self.session
 
         def done(state: Any) -> None:
