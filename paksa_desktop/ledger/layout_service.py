@@ -110,7 +110,7 @@ class LayoutService(GuardedService):
             trail.record(
                 s, self.ctx, "update", "statement_layout", kind.value, before=before, after=self._snapshot(s, kind)
             )
-        return Changes.of(Kind.ACCOUNTS)
+        return Changes.of(Kind.LAYOUTS)
 
     def reset_layout(self, kind: StatementKind) -> Changes:
         with self._unit(Permission.LAYOUT_MANAGE) as s:
@@ -118,7 +118,7 @@ class LayoutService(GuardedService):
             s.execute(delete(StatementLine).where(StatementLine.statement == kind.value))
             s.execute(delete(StatementLineAccount).where(StatementLineAccount.statement == kind.value))
             trail.record(s, self.ctx, "reset", "statement_layout", kind.value, before=before)
-        return Changes.of(Kind.ACCOUNTS)
+        return Changes.of(Kind.LAYOUTS)
 
     @staticmethod
     def _snapshot(s: Session, kind: StatementKind) -> dict[str, str]:

@@ -593,7 +593,12 @@ class _Context:
             company=self.company,
             currency=self.currency,
             exponent=exp,
-            meta={"statement": spec.kind.value, "keys": dict(display), **self.meta()},
+            meta={
+                "statement": spec.kind.value,
+                "keys": dict(display),  # group and total keys -> display figures (minor units) per column
+                "spans": [(sp.start, sp.end) for sp in spans],  # the dates behind each figure column
+                **self.meta(),
+            },
         )
 
 

@@ -251,7 +251,7 @@ def test_month_columns_cover_the_engines_periods(qtbot, window, sqlite_books):
         (Statement.BALANCE_SHEET, By.MONTH, 6),
     ):
         report = choose(qtbot, view, statement, columns=by)
-        periods = view.shown.column_periods(1)
+        periods = report.meta["spans"]
         assert len(periods) == len(report.columns) - 1 == count
         if statement is Statement.BALANCE_SHEET:
             assert [c.title for c in report.columns[1:]] == [f"{end:%d %b %Y}" for _s, end in periods]
@@ -303,3 +303,14 @@ def test_the_tree_model_passes_qts_model_tester(qtmodeltester, sqlite_books):
         qtmodeltester.check(model)
     nodes, top = nest(())
     assert (nodes, top) == ([], [])
+
+
+def test_pdf_export_carries_the_company_logo(qtbot, window, sqlite_books, tmp_path):
+    from tests.reporting.test_pdf import tiny_png
+
+    sqlite_books.ledger.set_company_logo(tiny_png())
+    view = open_statements(qtbot, window, sqlite_books)
+    choose(qtbot, view, Statement.BALANCE_SHEET, as_of=date(2024, 6, 30))
+    job = view.export_button.export_to(tmp_path / "bs.pdf")
+    qtbot.waitUntil(lambda: job.done, timeout=20_000)
+    assert job.error is None and len(PdfReader(tmp_path / "bs.pdf").pages[0].images) == 1

@@ -130,36 +130,10 @@ class StatementRequest:
     def fiscal_year(self, start_month: int) -> FiscalYearSpan:
         return fiscal_year_containing(self.end, start_month)
 
-    def column_periods(self, start_month: int) -> list[tuple[date | None, date]]:
-        """The dates behind each figure column of a by-month or by-quarter statement (else empty).
-
-        The same splitting as the engine: spans of one or three calendar months from the start, the
-        last one cut at the end; a balance sheet's columns are month ends from its fiscal year's start.
-        """
-        o = self.options
-        if o.by is None:
-            return []
-        step = 1 if o.by is By.MONTH else 3
-        if self.statement.as_of:
-            fy = self.fiscal_year(start_month)
-            return [(None, last) for _first, last in month_spans(fy.start, self.end, step)]
-        assert o.start is not None
-        return list(month_spans(o.start, self.end, step))
-
     def file_stem(self) -> str:
         name = self.statement.title.lower().replace(" ", "-")
         start, end = self.period()
         return f"{name}-{end}" if start is None else f"{name}-{start}-to-{end}"
-
-
-def month_spans(start: date, end: date, step: int) -> list[tuple[date, date]]:
-    spans = []
-    first = start
-    while first <= end:
-        last = min(month_end(add_months(first.replace(day=1), step - 1)), end)
-        spans.append((first, last))
-        first = last + timedelta(days=1)
-    return spans
 
 
 def presets(today: date, start_month: int) -> list[tuple[str, date, date]]:

@@ -8,6 +8,7 @@ statement's period (or the month of the column clicked), and from there any entr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -47,7 +48,7 @@ from ui.widgets.tables import on_enter
 from ui.workers import IsCancelled, Loader, Progress, run_with_progress
 
 # Kind.BUDGETS arrives with the budgets module; until then budgets are re-read with everything else
-_CONCERNS = {"entries", "accounts", "dimensions", "periods", "company", "budgets"}
+_CONCERNS = {"entries", "accounts", "dimensions", "periods", "company", "budgets", "layouts"}
 LABEL_MIN, LABEL_MAX, FIGURE_MIN = 360, 540, 110
 
 
@@ -282,11 +283,9 @@ class StatementsView(LedgerView):
         request = self.shown
         if row is None or row.drill is None or row.drill.kind != "account" or request is None:
             return
-        columns = request.column_periods(self.hub.info().fiscal_year_start_month)
-        if columns and 1 <= index.column() <= len(columns):
-            start, end = columns[index.column() - 1]  # the month or quarter of the figure clicked
-        elif columns:
-            start, end = request.period()
+        spans = self.model.report.meta.get("spans", []) if self.model.report is not None else []
+        if 1 <= index.column() <= len(spans):
+            start, end = spans[index.column() - 1]  # the period of the figure clicked (month, comparison...)
         else:
             start, end = row.drill.start, row.drill.end
         self.hub.open_account_ledger(row.drill.id, start, end)
@@ -331,10 +330,11 @@ class StatementsView(LedgerView):
         return self.shown.file_stem() if self.shown else "financial-statement"
 
     def pdf_options(self) -> PdfOptions:
-        """What Export → PDF uses (ExportButton), so the printout is that very PDF."""
+        """What Export → PDF uses (ExportButton), so the printout is that very PDF: the default printer's
+        paper size, the logo, who printed it."""
         from PySide6.QtPrintSupport import QPrinter
 
-        return PdfOptions(page_size=page_size_name(QPrinter()), printed_by=self.session.ctx.username)
+        return replace(super().pdf_options(), page_size=page_size_name(QPrinter()))
 
     def print_statement(self) -> None:
         if not self.print_button.isEnabled():
@@ -362,13 +362,13 @@ class StatementsView(LedgerView):
             dialog.deleteLater()
 
     def audit_print(self, pages: int, printer: str) -> None:
-        from paksa_desktop.audit.printing import record_print
+        from paksa_desktop.audit.service import AuditService
 
         stem = self.file_stem()
-        company, ctx = self.session.company, self.session.ctx
+        service = AuditService(self.session.company.engine, self.session.ctx)
 
         def record() -> None:
-            record_print(company.engine, ctx, stem, pages, permission=Permission.LEDGER_EXPORT, printer=printer)
+            service.record_print(stem, pages, permission=Permission.LEDGER_EXPORT, printer=printer)
 
         attempt(self, record, title="Print")
 
