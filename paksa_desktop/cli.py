@@ -19,7 +19,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -296,6 +296,23 @@ def cmd_company_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_company_logo(args: argparse.Namespace) -> int:
+    if args.remove == (args.file is not None):
+        args.parser.error("give an image FILE, or --remove")
+    image = None
+    if args.file is not None:
+        try:
+            image = args.file.read_bytes()
+        except OSError as exc:
+            raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+    with _books(args) as books:
+        books.ledger.set_company_logo(image)
+    _say(
+        "Removed the company logo" if image is None else f"Set the company logo from {args.file} ({len(image):,} bytes)"
+    )
+    return EXIT_OK
+
+
 def cmd_company_info(args: argparse.Namespace) -> int:
     from paksa_desktop.ledger.models import EntryState
     from paksa_desktop.ledger.queries import EntryFilter
@@ -371,24 +388,56 @@ def _audit_export(books: Books, what: str, path: Path, count: int) -> None:
     AuditService(books.company.engine, books.ctx).record_export(what, path, count, permission=Permission.LEDGER_EXPORT)
 
 
-def _printed(books: Any) -> PdfOptions:
-    """Who printed a PDF and when, for its footer."""
+def _printed(books: Any, page_size: str = "A4") -> PdfOptions:
+    """Who printed a PDF and when, for its footer; the company's logo for its header."""
     from paksa_desktop.reporting.pdf import PdfOptions
 
-    return PdfOptions(printed_at=books.ctx.clock.now(), printed_by=books.ctx.username)
+    logo = books.queries.company_logo()
+    return PdfOptions(page_size, logo=logo, printed_at=books.ctx.clock.now(), printed_by=books.ctx.username)
+
+
+def _report_format(args: argparse.Namespace, default: str = "table") -> str:
+    """--format, else the --output file's extension, else `default` (for standard output)."""
+    if args.format is None:
+        suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
+        args.format = suffix if suffix in ("csv", "xlsx", "pdf") else default
+    if args.format in ("xlsx", "pdf") and args.output is None:
+        args.parser.error(f"--format {args.format} needs --output FILE")
+    return str(args.format)
+
+
+def _write_report(
+    args: argparse.Namespace, books: Books, report: Any, what: str, *, csv_report: Any = None, chart: Any = None
+) -> None:
+    """Print or save a report in the chosen format; a report leaving the system as a file is audited."""
+    from paksa_desktop.reporting import renderers
+
+    fmt = args.format
+    if fmt == "table":
+        text = renderers.to_text(report)
+        if args.output is None:
+            sys.stdout.write(text)
+        else:
+            args.output.write_text(text, encoding="utf-8")
+    elif fmt == "csv" and args.output is None:
+        with tempfile.TemporaryDirectory(prefix="paksa-") as tmp:
+            path = Path(tmp) / "report.csv"
+            renderers.to_csv(csv_report or report, path)
+            sys.stdout.write(path.read_text(encoding="utf-8"))
+    else:
+        options = replace(_printed(books, page_size=getattr(args, "page_size", "A4")), chart=chart)
+        renderers.render_file(csv_report if fmt == "csv" and csv_report else report, args.output, fmt, pdf=options)
+    if args.output is not None:
+        _audit_export(books, what, args.output, len(report.rows))
+        _say(f"Wrote the {report.title.lower()} ({_plural(len(report.rows), 'row')}) to {args.output}")
 
 
 def cmd_report_trial_balance(args: argparse.Namespace) -> int:
     from paksa_desktop.ledger.reports import TRIAL_BALANCE_CSV, trial_balance_report
-    from paksa_desktop.reporting import renderers
 
     if args.as_of is not None and (args.start is not None or args.end is not None):
         args.parser.error("give either --as-of or --from/--to, not both")
-    if args.format is None:  # from the output file's extension, else the terminal table
-        suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
-        args.format = suffix if suffix in ("csv", "xlsx", "pdf") else "table"
-    if args.format in ("xlsx", "pdf") and args.output is None:
-        args.parser.error(f"--format {args.format} needs --output FILE")
+    _report_format(args)
     as_of, start, end = args.as_of, args.start, args.end
     if start is None and end is not None:
         as_of, end = end, None  # --to alone is the balance as of that day
@@ -397,27 +446,76 @@ def cmd_report_trial_balance(args: argparse.Namespace) -> int:
         info = q.company()
         tb = q.trial_balance(as_of=as_of, start=start, end=end, department=args.department, project=args.project)
         report = trial_balance_report(tb, info.name, info.exponent)
-        if args.format == "table":
-            text = renderers.to_text(report)
-            if args.output is None:
-                sys.stdout.write(text)
-            else:
-                args.output.write_text(text, encoding="utf-8")
-        elif args.format == "csv":
-            machine = report.select(TRIAL_BALANCE_CSV)
-            if args.output is None:
-                with tempfile.TemporaryDirectory(prefix="paksa-") as tmp:
-                    path = Path(tmp) / "trial-balance.csv"
-                    renderers.to_csv(machine, path)
-                    sys.stdout.write(path.read_text(encoding="utf-8"))
-            else:
-                renderers.to_csv(machine, args.output)
-        else:
-            renderers.render_file(report, args.output, args.format, pdf=_printed(books))
-        if args.output is not None:  # a report leaving the system is an export: audited
-            _audit_export(books, "trial_balance", args.output, len(report.rows))
-            _say(f"Wrote the trial balance ({len(report.rows)} accounts) to {args.output}")
+        _write_report(args, books, report, "trial_balance", csv_report=report.select(TRIAL_BALANCE_CSV))
     return EXIT_OK
+
+
+COMPARISONS = ("previous-period", "previous-year", "budget")  # = statements.Compare (not imported: fast --help)
+STATEMENT_REPORTS = {
+    "balance-sheet": ("statements", "balance_sheet"),
+    "income-statement": ("statements", "income_statement"),
+    "cash-flow": ("statements", "cash_flow"),
+    "equity": ("statements", "changes_in_equity"),
+    "budget-vs-actual": ("statements", "budget_vs_actual"),
+    "general-ledger": ("detail_reports", "general_ledger"),
+    "journal": ("detail_reports", "journal"),
+}
+
+
+def cmd_report_statement(args: argparse.Namespace) -> int:
+    from paksa_desktop.ledger.statements import By, Compare, Detail, StatementOptions
+
+    if args.as_of is not None and (args.start is not None or args.end is not None):
+        args.parser.error("give either --as-of or --from/--to, not both")
+    _report_format(args)
+    options = StatementOptions(
+        as_of=args.as_of,
+        start=args.start,
+        end=args.end,
+        compare=Compare(args.compare) if getattr(args, "compare", None) else None,
+        budget=getattr(args, "budget", None),
+        by=By(args.by) if getattr(args, "by", None) else None,
+        department=args.department,
+        project=args.project,
+        show_zero=getattr(args, "show_zero", False),
+        detail=Detail(getattr(args, "detail", None) or "accounts"),
+    )
+    service_name, method = STATEMENT_REPORTS[args.report]
+    with _books(args) as books:
+        service = getattr(books.company, service_name)(books.ctx)
+        if args.report == "general-ledger":
+            report = service.general_ledger(options, tuple(args.account or ()))
+        elif args.report == "journal":
+            report = service.journal(options, args.journal)
+        else:
+            report = getattr(service, method)(options)
+        chart = service.monthly_chart(options) if getattr(args, "chart", False) else None
+        _write_report(args, books, report, args.report.replace("-", "_"), chart=chart)
+    return EXIT_OK
+
+
+def _report_options(p: argparse.ArgumentParser, *, statement: bool) -> None:
+    """The options every report shares; statements add comparisons, columns and detail."""
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="balances at the end of this day")
+    p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day of a period")
+    p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day of a period")
+    if statement:
+        p.add_argument("--compare", choices=COMPARISONS, help="a comparison column, with variance and variance %%")
+        p.add_argument("--budget", metavar="NAME", help="the budget --compare budget uses (default: the only one)")
+        p.add_argument("--by", choices=("month", "quarter"), help="one column per month or quarter")
+        p.add_argument("--show-zero", action="store_true", help="also show lines whose figures are all zero")
+        p.add_argument(
+            "--detail", choices=("accounts", "lines"), help="accounts under each line (default) or lines only"
+        )
+    p.add_argument("--department", metavar="CODE", help="only lines of this department")
+    p.add_argument("--project", metavar="CODE", help="only lines of this project")
+    p.add_argument(
+        "--format",
+        choices=("table", "csv", "xlsx", "pdf"),
+        help="output format (default: from the --output file's extension, else table)",
+    )
+    p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size of a PDF (default: A4)")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
 
 
 def cmd_export_journal(args: argparse.Namespace) -> int:
@@ -751,11 +849,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_export(args: argparse.Namespace) -> int:
     from paksa_desktop.audit.service import AuditFilter
 
-    if args.format is None:
-        suffix = args.output.suffix.lower().lstrip(".") if args.output is not None else ""
-        args.format = suffix if suffix in ("csv", "xlsx", "pdf") else "csv"
-    if args.format in ("xlsx", "pdf") and args.output is None:
-        args.parser.error(f"--format {args.format} needs --output FILE")
+    _report_format(args, default="csv")
     if args.start and args.end and args.start > args.end:
         args.parser.error("--from is after --to")
     rows_filter = AuditFilter(
@@ -1121,6 +1215,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--admin", metavar="NAME", help="administrator's user name (default: --user, else admin)")
     leaf(company, "info", cmd_company_info, "show the company's settings and how much it holds")
+    p = leaf(company, "logo", cmd_company_logo, "set (or remove) the logo printed at the top of reports")
+    p.add_argument("file", nargs="?", type=Path, metavar="FILE", help="a PNG or JPEG image, up to 2 MB")
+    p.add_argument("--remove", action="store_true", help="remove the logo")
 
     # demo
     p = commands.add_parser(
@@ -1153,17 +1250,25 @@ def build_parser() -> argparse.ArgumentParser:
     # report
     reports = group("report", "print or save reports")
     p = leaf(reports, "trial-balance", cmd_report_trial_balance, "trial balance as of a date or for a date range")
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="balances at the end of this day (default: all dates)")
-    p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day of a range")
-    p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day of a range")
-    p.add_argument("--department", metavar="CODE", help="only lines of this department")
-    p.add_argument("--project", metavar="CODE", help="only lines of this project")
-    p.add_argument(
-        "--format",
-        choices=("table", "csv", "xlsx", "pdf"),
-        help="output format (default: from the --output file's extension, else table)",
-    )
-    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    _report_options(p, statement=False)
+    for name, help_text in (
+        ("balance-sheet", "assets, liabilities and equity as of a date"),
+        ("income-statement", "revenue, costs and net income for a period"),
+        ("cash-flow", "cash flow statement (indirect method) for a period"),
+        ("equity", "statement of changes in equity for a period"),
+        ("budget-vs-actual", "income statement against a budget, with variances"),
+        ("general-ledger", "every line of a period by account, with running balances"),
+        ("journal", "every posted entry of a period with its lines"),
+    ):
+        p = leaf(reports, name, cmd_report_statement, help_text)
+        p.set_defaults(report=name)
+        _report_options(p, statement=name not in ("general-ledger", "journal"))
+        if name == "general-ledger":
+            p.add_argument("--account", action="append", metavar="CODE", help="only this account (repeatable)")
+        if name == "journal":
+            p.add_argument("--journal", metavar="CODE", help="only entries of this journal")
+        if name == "income-statement":
+            p.add_argument("--chart", action="store_true", help="PDF: a chart of the months above the table")
 
     # export
     exports = group("export", "export the journal, the chart of accounts or a budget to CSV or Excel")

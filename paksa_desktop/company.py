@@ -20,10 +20,13 @@ from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import CompanyError, ValidationError
 from paksa_desktop.core.money import is_currency
 from paksa_desktop.ledger.budgets import BudgetQueries, BudgetService
+from paksa_desktop.ledger.detail_reports import DetailReports
 from paksa_desktop.ledger.import_accounts import read_accounts_file
+from paksa_desktop.ledger.layout_service import LayoutService
 from paksa_desktop.ledger.models import CompanySettings, Journal
 from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
+from paksa_desktop.ledger.statements import StatementQueries
 from paksa_desktop.persistence import migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
@@ -256,6 +259,15 @@ class Company:
 
     def ledger_queries(self, ctx: UserContext) -> LedgerQueries:
         return LedgerQueries(self.engine, ctx)
+
+    def statements(self, ctx: UserContext) -> StatementQueries:
+        return StatementQueries(self.engine, ctx)
+
+    def detail_reports(self, ctx: UserContext) -> DetailReports:
+        return DetailReports(self.engine, ctx)
+
+    def statement_layouts(self, ctx: UserContext) -> LayoutService:
+        return LayoutService(self.engine, ctx)
 
     def budgets(self, ctx: UserContext) -> BudgetService:
         return BudgetService(self.engine, ctx)

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
                 ("&Periods", "periods"),
                 ("&Recurring entries", "recurring"),
                 ("D&imensions && journals", "dimensions"),
+                ("Financial &statements", "statements"),
                 ("&Budgets", "budgets"),
             )
         ):

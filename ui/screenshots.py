@@ -143,6 +143,11 @@ def run(app: QApplication, out: Path, demo_path: Path, docs: Path | None) -> Non
     if docs is not None:
         save(window, docs / "account-ledger.png")
 
+    # ---- financial statements, their chart and the layout editor
+    from ui.ledger.statement_screenshots import statement_shots
+
+    statement_shots(window, out, docs, save, settle)
+
     # ---- a recurring entry's dialog
     recurring = tab.recurring
     tab.show_view(RECURRING)

@@ -5,7 +5,8 @@ Revises: 0004
 Create Date: 2026-11-28
 
 Customised statement lines and hand-placed accounts, budgets with monthly amounts per account and
-optional department/project, and the company logo printed on reports. The Administrator and
+optional department/project, the company logo printed on reports, and a partial index finding the
+year-end closing entries that statements of a period leave out. The Administrator and
 Controller roles gain the two new permissions (budgets, statement layouts).
 """
 
@@ -25,6 +26,13 @@ ROLES = ("Administrator", "Controller")
 
 def upgrade() -> None:
     op.add_column("company", sa.Column("logo", sa.LargeBinary(), nullable=True))
+    op.create_index(
+        "ix_journal_entries_closing",
+        "journal_entries",
+        ["id"],
+        sqlite_where=sa.text("source = 'closing'"),
+        postgresql_where=sa.text("source = 'closing'"),
+    )
     op.create_table(
         "statement_lines",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -107,4 +115,5 @@ def downgrade() -> None:
     op.drop_table("budgets")
     op.drop_table("statement_line_accounts")
     op.drop_table("statement_lines")
+    op.drop_index("ix_journal_entries_closing", table_name="journal_entries")
     op.drop_column("company", "logo")

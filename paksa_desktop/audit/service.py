@@ -219,6 +219,13 @@ class AuditService:
         with UnitOfWork(self.engine, write=False) as uow:
             return uow.session.execute(select(CompanySettings.name)).scalar_one_or_none() or ""
 
+    def record_print(self, what: str, pages: int, *, permission: str, printer: str = "") -> None:
+        """Audit a paper copy: a different act from an export, which an auditor asks about separately."""
+        self.ctx.require(permission)
+        with UnitOfWork(self.engine) as uow:
+            trail.record(uow.session, self.ctx, "print", what, after={"pages": pages, "printer": printer})
+            uow.commit()
+
     def record_export(self, what: str, path: Path, count: int, *, permission: str, **details: Any) -> None:
         """Audit an export or print done outside a write unit (files are written first, then recorded).
 

@@ -15,6 +15,7 @@ class Kind(enum.StrEnum):
     RECURRING = "recurring"
     COMPANY = "company"
     USERS = "users"
+    LAYOUTS = "layouts"  # statement layouts
     BUDGETS = "budgets"
 
 

@@ -236,6 +236,10 @@ class LedgerQueries:
         return self._exponent
 
     # ---------------------------------------------------------------- company and reference data
+    def company_logo(self) -> bytes | None:
+        with self._read() as uow:
+            return uow.session.execute(select(CompanySettings.logo)).scalar_one()
+
     def company(self) -> CompanyInfo:
         with self._read() as uow:
             c = uow.session.execute(select(CompanySettings)).scalar_one()

@@ -66,6 +66,9 @@ def _account_values(account: Account) -> dict[str, Any]:
     }
 
 
+LOGO_LIMIT = 2 * 1024 * 1024
+
+
 class LedgerService(GuardedService):
     # ------------------------------------------------------------------ accounts
     def create_account(self, data: AccountInput) -> Changes:
@@ -514,6 +517,23 @@ class LedgerService(GuardedService):
                 s, self.ctx, "update", "lock_date", "", before={"lock_date": before}, after={"lock_date": lock_date}
             )
         return Changes.of(Kind.PERIODS, Kind.COMPANY)
+
+    def set_company_logo(self, image: bytes | None) -> Changes:
+        """The logo printed at the top of reports: a PNG or JPEG up to 2 MB (None removes it)."""
+        if image is not None:
+            if not (image.startswith(b"\x89PNG\r\n\x1a\n") or image.startswith(b"\xff\xd8\xff")):
+                raise ValidationError("the logo must be a PNG or JPEG image")
+            if len(image) > LOGO_LIMIT:
+                raise ValidationError(f"the logo is {len(image):,} bytes; the limit is {LOGO_LIMIT:,}")
+        with self._unit(Permission.COMPANY_MANAGE) as s:
+            settings = s.execute(select(CompanySettings)).scalar_one()
+            had = settings.logo is not None
+            settings.logo = image
+            after = {"logo": f"{len(image):,} bytes" if image is not None else "removed"}
+            trail.record(
+                s, self.ctx, "update", "company", settings.name, before={"logo": "set" if had else ""}, after=after
+            )
+        return Changes.of(Kind.COMPANY)
 
     def close_year(self, fiscal_year_id: int, *, journal: str = "GEN") -> tuple[EntryRef | None, Changes]:
         """Post the closing entry moving the year's income and expense into retained earnings."""

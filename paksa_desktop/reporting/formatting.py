@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from paksa_desktop.reporting.model import Cell
+from paksa_desktop.reporting.model import Cell, ColumnKind
 
 
 def money_text(value: Decimal, exponent: int = 2, *, parentheses: bool = True, blank_zero: bool = False) -> str:
@@ -18,9 +18,16 @@ def money_text(value: Decimal, exponent: int = 2, *, parentheses: bool = True, b
     return text
 
 
-def cell_text(value: Cell, exponent: int = 2, *, parentheses: bool = True) -> str:
+def percent_text(value: Decimal) -> str:
+    text = f"{abs(value):,.1f}%"
+    return f"({text})" if value < 0 else text
+
+
+def cell_text(value: Cell, exponent: int = 2, *, parentheses: bool = True, kind: ColumnKind | None = None) -> str:
     if value is None:
         return ""
+    if kind is ColumnKind.PERCENT and isinstance(value, Decimal):
+        return percent_text(value)
     if isinstance(value, Decimal):
         return money_text(value, exponent, parentheses=parentheses)
     if isinstance(value, date):

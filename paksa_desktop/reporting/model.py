@@ -14,6 +14,7 @@ class ColumnKind(enum.StrEnum):
     MONEY = "money"
     DATE = "date"
     INTEGER = "integer"
+    PERCENT = "percent"  # a Decimal such as 12.5 for 12.5 %
 
 
 class RowStyle(enum.StrEnum):
@@ -31,7 +32,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.kind in (ColumnKind.MONEY, ColumnKind.INTEGER)
+        return self.kind in (ColumnKind.MONEY, ColumnKind.INTEGER, ColumnKind.PERCENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,15 @@ class DrillKey:
 
 
 Cell = str | Decimal | int | date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Series of figures over categories (e.g. months), drawn above a report's table on paper."""
+
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[tuple[str, tuple[Decimal, ...]], ...]
 
 
 @dataclass(frozen=True, slots=True)

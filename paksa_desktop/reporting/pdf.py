@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -23,11 +26,11 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.reporting.formatting import cell_text
-from paksa_desktop.reporting.model import Report, ReportRow, RowStyle
+from paksa_desktop.reporting.model import Chart, Report, ReportRow, RowStyle
 
 PAGE_SIZES = {"A4": A4, "Letter": LETTER}
 FONT, BOLD = "PaksaSans", "PaksaSans-Bold"
@@ -51,6 +54,7 @@ class PdfOptions:
     logo: bytes | None = None  # PNG or JPEG, printed top right
     printed_at: datetime | None = None
     printed_by: str = ""
+    chart: Chart | None = None  # drawn above the table on the first page
 
 
 def _register_fonts() -> None:
@@ -63,7 +67,7 @@ def _register_fonts() -> None:
 
 
 def _texts(report: Report, row: ReportRow) -> list[str]:
-    return [cell_text(v, report.exponent) for v in row.cells]
+    return [cell_text(v, report.exponent, kind=c.kind) for v, c in zip(row.cells, report.columns, strict=True)]
 
 
 def _natural_widths(report: Report, rows: list[list[str]]) -> list[float]:
@@ -212,9 +216,50 @@ def _table(report: Report, widths: list[float]) -> Table:
         elif row.style is RowStyle.TOTAL:
             commands.append(("LINEABOVE", (0, r), (-1, r), 0.6, _RULE))
             commands.append(("LINEBELOW", (0, r), (-1, r), 0.6, _RULE, None, None, None, 2, 1.2))
-    table = Table(data, colWidths=widths, repeatRows=1)
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(commands))
     return table
+
+
+_SERIES_COLOURS = (colors.HexColor("#2f6fdf"), colors.HexColor("#e0803a"), colors.HexColor("#2e9e5b"))
+
+
+def _chart(chart: Chart, width: float) -> Drawing:
+    """Grouped bars, one group per category; the axis in thousands when the figures are large."""
+    height = 62 * mm
+    drawing = Drawing(width, height)
+    values = [[float(v) for v in figures] for _name, figures in chart.series]  # drawing only, never stored
+    biggest = max((abs(v) for row in values for v in row), default=0.0)
+    scale, unit = (1000.0, " (thousands)") if biggest >= 10_000 else (1.0, "")
+    bars = VerticalBarChart()
+    bars.x, bars.y = 36, 30
+    bars.width, bars.height = width - 150, height - 50
+    bars.data = [[v / scale for v in row] for row in values]
+    bars.categoryAxis.categoryNames = list(chart.categories)
+    bars.categoryAxis.labels.fontName = FONT
+    bars.categoryAxis.labels.fontSize = 6.5
+    bars.categoryAxis.labels.angle = 30 if len(chart.categories) > 6 else 0
+    bars.categoryAxis.labels.boxAnchor = "ne" if len(chart.categories) > 6 else "n"
+    bars.valueAxis.labels.fontName = FONT
+    bars.valueAxis.labels.fontSize = 6.5
+    bars.valueAxis.labelTextFormat = lambda v: f"{v:,.0f}"
+    bars.valueAxis.gridStrokeColor = _HEAD_FILL
+    bars.valueAxis.visibleGrid = True
+    bars.barSpacing = 0.5
+    bars.groupSpacing = 6
+    for i, _series in enumerate(chart.series):
+        bars.bars[i].fillColor = _SERIES_COLOURS[i % len(_SERIES_COLOURS)]
+        bars.bars[i].strokeColor = None
+    drawing.add(bars)
+    legend = Legend()
+    legend.x, legend.y = width - 100, height - 22
+    legend.fontName, legend.fontSize = FONT, 7
+    legend.colorNamePairs = [
+        (_SERIES_COLOURS[i % len(_SERIES_COLOURS)], name) for i, (name, _f) in enumerate(chart.series)
+    ]
+    drawing.add(legend)
+    drawing.add(String(0, height - 8, chart.title + unit, fontName=BOLD, fontSize=8.5, fillColor=_INK))
+    return drawing
 
 
 def to_pdf(report: Report, path: Path, options: PdfOptions | None = None) -> int:
@@ -251,5 +296,8 @@ def to_pdf(report: Report, path: Path, options: PdfOptions | None = None) -> int
         creator="Paksa Desktop",
         pageTemplates=[PageTemplate("report", frames=[frame], onPage=layout.header)],
     )
-    doc.build([_table(report, widths)], canvasmaker=_canvas_class(layout))
+    story: list[Any] = [_table(report, widths)]
+    if options.chart is not None:
+        story = [_chart(options.chart, available), Spacer(1, 6 * mm), *story]
+    doc.build(story, canvasmaker=_canvas_class(layout))
     return doc.page

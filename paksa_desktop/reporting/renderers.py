@@ -12,8 +12,8 @@ from paksa_desktop.reporting.model import ColumnKind, Report, ReportRow
 from paksa_desktop.reporting.pdf import PdfOptions, to_pdf
 
 
-def _plain(value: object, exponent: int) -> object:
-    if isinstance(value, Decimal):
+def _plain(value: object, exponent: int, kind: ColumnKind) -> object:
+    if isinstance(value, Decimal) and kind is ColumnKind.MONEY:
         return value.quantize(Decimal(1).scaleb(-exponent))  # a number: never formula-escaped
     return value
 
@@ -21,15 +21,19 @@ def _plain(value: object, exponent: int) -> object:
 def to_csv(report: Report, path: Path, *, include_totals: bool = False) -> int:
     """Plain decimal strings with '.', no grouping, minus sign: the form other tools read."""
     rows = report.rows + (report.totals if include_totals else ())
+    kinds = [c.kind for c in report.columns]
     return write_table(
-        path, [c.key for c in report.columns], [[_plain(v, report.exponent) for v in r.cells] for r in rows], fmt="csv"
+        path,
+        [c.key for c in report.columns],
+        [[_plain(v, report.exponent, k) for v, k in zip(r.cells, kinds, strict=True)] for r in rows],
+        fmt="csv",
     )
 
 
 def to_xlsx(report: Report, path: Path, *, sheet: str | None = None) -> int:
     """Numbers stay numbers (money with the currency's decimals); a title block above the table."""
     import openpyxl
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Border, Font, Side
 
     from paksa_desktop.integration.tabular import escape_text
 
@@ -58,16 +62,32 @@ def to_xlsx(report: Report, path: Path, *, sheet: str | None = None) -> int:
             if column.kind is ColumnKind.MONEY:
                 cell.number_format = money_format
                 cell.alignment = Alignment(horizontal="right")
+            elif column.kind is ColumnKind.PERCENT:
+                cell.number_format = '#,##0.0"%";(#,##0.0"%")'
+                cell.alignment = Alignment(horizontal="right")
             elif column.kind is ColumnKind.DATE:
                 cell.number_format = "yyyy-mm-dd"
+            elif row.level and column is report.columns[0]:
+                cell.alignment = Alignment(indent=row.level)  # statement lines and accounts under headings
             if row.style.value in ("total", "subtotal", "heading"):
                 cell.font = Font(bold=True)
+        if row.style.value in ("total", "subtotal"):
+            for cell in ws[ws.max_row]:
+                cell.border = Border(
+                    top=Side(style="thin"), bottom=Side(style="double" if row.style.value == "total" else None)
+                )
 
     for row in report.rows + report.totals:
         append(row)
     for index, column in enumerate(report.columns, start=1):
         letter = openpyxl.utils.get_column_letter(index)
-        ws.column_dimensions[letter].width = 16 if column.numeric else (40 if column.key in ("name", "memo") else 14)
+        if column.numeric:
+            width = 16.0
+        else:  # as wide as the longest text (sampled), within reason
+            sample = [r.cells[index - 1] for r in (report.rows + report.totals)[:2000]]
+            longest = max((len(str(v)) for v in sample if v is not None), default=0)
+            width = min(max(longest, len(column.title), 8) * 1.1 + 2, 60)
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     workbook.save(path)
     return len(report.rows)
@@ -76,8 +96,16 @@ def to_xlsx(report: Report, path: Path, *, sheet: str | None = None) -> int:
 def to_text(report: Report) -> str:
     """A fixed-width table for the terminal: numbers right-aligned, negatives in parentheses."""
     header = [c.title for c in report.columns]
-    body = [[cell_text(v, report.exponent) for v in r.cells] for r in report.rows]
-    totals = [[cell_text(v, report.exponent) for v in r.cells] for r in report.totals]
+
+    def texts(row: ReportRow) -> list[str]:
+        indent = "  " * row.level
+        cells = [cell_text(v, report.exponent, kind=c.kind) for v, c in zip(row.cells, report.columns, strict=True)]
+        if cells and not report.columns[0].numeric:
+            cells[0] = indent + cells[0]
+        return cells
+
+    body = [texts(r) for r in report.rows]
+    totals = [texts(r) for r in report.totals]
     widths = [max(len(x) for x in column) for column in zip(header, *body, *totals, strict=False)]
 
     def fmt(cells: list[str]) -> str:

@@ -237,7 +237,7 @@ def test_login_and_database_problems(
 def test_usage_errors_exit_2(paksa: Paksa) -> None:
     for args in (
         ("frobnicate",),
-        ("report", "balance-sheet"),
+        ("report", "profit-and-loss"),
         ("import",),
         ("import", "journal"),
         ("export", "journal", "--format", "pdf", "--output", "x.pdf"),

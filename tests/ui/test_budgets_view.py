@@ -31,9 +31,9 @@ PASSWORD = "viewer-password-1"
 
 
 def open_budgets(qtbot: Any, window: MainWindow) -> BudgetsView:
-    """Through Ledger → Budgets (Ctrl+8), as a user would."""
+    """Through Ledger → Budgets (Ctrl+9), as a user would."""
     action = window.view_actions[BUDGETS]
-    assert action.shortcut().toString() == "Ctrl+8" and action.text() == "&Budgets"
+    assert action.shortcut().toString() == "Ctrl+9" and action.text() == "&Budgets"
     action.trigger()
     view = window.ledger_tab.current_view()
     assert isinstance(view, BudgetsView) and view.isVisible()

@@ -8,6 +8,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from paksa_desktop.core.changes import Changes, Kind
+from paksa_desktop.reporting.pdf import PdfOptions
 from paksa_desktop.security.permissions import Permission
 from ui.hub import Hub
 from ui.session import AppSession
@@ -66,9 +67,13 @@ class LedgerView(QWidget):
 
     def add_export_button(self) -> ExportButton:
         self.export_button = ExportButton(
-            self.export_builder, self.file_stem, self, audit=self.audit_export, printed_by=self.session.ctx.username
+            self.export_builder, self.file_stem, self, audit=self.audit_export, pdf_options=self.pdf_options
         )
         return self.export_button
+
+    def pdf_options(self) -> PdfOptions:
+        """A printed report carries the company's logo and who printed it."""
+        return PdfOptions(logo=self.session.queries.company_logo(), printed_by=self.session.ctx.username)
 
     def audit_export(self, path: Path, count: int) -> None:
         """Exports are audited like changes (called on the export's worker thread)."""

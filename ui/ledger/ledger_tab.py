@@ -20,10 +20,12 @@ from ui.ledger.entries_view import EntriesView
 from ui.ledger.entry_editor import EntryEditor
 from ui.ledger.periods_view import PeriodsView
 from ui.ledger.recurring_view import RecurringView
+from ui.ledger.statements_view import StatementsView
 from ui.ledger.trial_balance_view import TrialBalanceView
 from ui.style import icon
 
-ACCOUNTS, ENTRIES, TRIAL_BALANCE, ACCOUNT_LEDGER, PERIODS, RECURRING, DIMENSIONS, BUDGETS = range(8)
+# appended, not inserted after the trial balance: Ctrl+1…7 and code elsewhere rely on these numbers
+ACCOUNTS, ENTRIES, TRIAL_BALANCE, ACCOUNT_LEDGER, PERIODS, RECURRING, DIMENSIONS, STATEMENTS, BUDGETS = range(9)
 
 
 class LedgerTab(QWidget):
@@ -38,6 +40,7 @@ class LedgerTab(QWidget):
         self.periods = PeriodsView(hub)
         self.recurring = RecurringView(hub)
         self.dimensions = DimensionsView(hub)
+        self.statements = StatementsView(hub)
         self.budgets = BudgetsView(hub)
         self.views: list[LedgerView] = [
             self.accounts,
@@ -47,9 +50,20 @@ class LedgerTab(QWidget):
             self.periods,
             self.recurring,
             self.dimensions,
+            self.statements,
             self.budgets,
         ]
-        icons = ("accounts", "journal", "trial-balance", "ledger", "periods", "recurring", "dimensions", "budgets")
+        icons = (
+            "accounts",
+            "journal",
+            "trial-balance",
+            "ledger",
+            "periods",
+            "recurring",
+            "dimensions",
+            "statements",
+            "budgets",
+        )
 
         self.nav = QListWidget()
         self.nav.setObjectName("moduleNav")

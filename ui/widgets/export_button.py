@@ -29,7 +29,12 @@ def default_export_dir() -> Path:
 
 
 def export_report_file(
-    parent: QWidget | None, build: ReportBuilder, path: Path, audit: Audit | None = None, *, printed_by: str = ""
+    parent: QWidget | None,
+    build: ReportBuilder,
+    path: Path,
+    audit: Audit | None = None,
+    *,
+    pdf: PdfOptions | None = None,
 ) -> Job:
     """Build the report and render it to `path` (.xlsx, .csv or .pdf) off the GUI thread."""
 
@@ -37,7 +42,7 @@ def export_report_file(
         report = build(progress, cancelled)
         if cancelled():
             raise Cancelled()
-        count = render_file(report, path, pdf=PdfOptions(printed_by=printed_by))
+        count = render_file(report, path, pdf=pdf)
         if audit is not None:
             audit(path, count)
         return count
@@ -77,11 +82,11 @@ class ExportButton(QPushButton):
         parent: QWidget | None = None,
         *,
         audit: Audit | None = None,
-        printed_by: str = "",
+        pdf_options: Callable[[], PdfOptions] | None = None,
     ) -> None:
         super().__init__(parent)
         self.audit = audit
-        self.printed_by = printed_by
+        self.pdf_options = pdf_options  # called on the GUI thread when a PDF is asked for
         self.prepare = prepare
         self.file_stem = file_stem
         self.setText("Export")
@@ -104,5 +109,6 @@ class ExportButton(QPushButton):
         builder = builder or attempt(self, self.prepare, title="Export")
         if builder is None:
             return None
-        self.last_job = export_report_file(self, builder, path, self.audit, printed_by=self.printed_by)
+        pdf = self.pdf_options() if self.pdf_options is not None and path.suffix.lower() == ".pdf" else None
+        self.last_job = export_report_file(self, builder, path, self.audit, pdf=pdf)
         return self.last_job

@@ -1,0 +1,724 @@
+"""Financial statements computed into the neutral report model: balance sheet, income statement, cash flow
+(indirect method), changes in equity, budget versus actual.
+
+Each statement needs one grouped aggregation over the posted lines (a conditional sum per column),
+plus a small one over the year-end closing entries, which statements of a period leave out (they move
+a year's result into retained earnings; they are not income or expense). Everything after that is
+arithmetic on a few hundred account totals, so a statement costs about what its SQL costs.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sqlalchemy import and_, case, func, select, text
+from sqlalchemy.orm import Session
+
+from paksa_desktop.core.errors import NotFoundError, ValidationError
+from paksa_desktop.core.money import currency_exponent, from_minor
+from paksa_desktop.core.periods import add_months, fiscal_year_containing, month_end
+from paksa_desktop.ledger.models import (
+    Account,
+    AccountType,
+    CompanySettings,
+    Department,
+    JournalEntry,
+    JournalLine,
+    Project,
+)
+from paksa_desktop.ledger.statement_layout import (
+    BALANCE_SHEET,
+    CASH_FLOW,
+    CASH_GROUP,
+    CURRENT_EARNINGS,
+    INCOME_STATEMENT,
+    NET_INCOME,
+    RETAINED_EARNINGS,
+    AccountInfo,
+    GroupSpec,
+    Layout,
+    StatementKind,
+    StatementSpec,
+    TotalSpec,
+)
+from paksa_desktop.ledger.statement_models import Budget, BudgetAmount, StatementLine, StatementLineAccount
+from paksa_desktop.reporting.model import Chart, Column, ColumnKind, DrillKey, Report, ReportRow, RowStyle
+from paksa_desktop.security.guarded_service import GuardedService
+from paksa_desktop.security.permissions import Permission
+
+PL_TYPES = (AccountType.INCOME, AccountType.EXPENSE)
+
+
+class Compare(enum.StrEnum):
+    PREVIOUS_PERIOD = "previous-period"
+    PREVIOUS_YEAR = "previous-year"
+    BUDGET = "budget"
+
+
+class By(enum.StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
+class Detail(enum.StrEnum):
+    LINES = "lines"  # account groups collapsed: one row per statement line
+    ACCOUNTS = "accounts"  # each line followed by the accounts that feed it
+
+
+@dataclass(frozen=True, slots=True)
+class StatementOptions:
+    """What a user picks above a statement. A balance sheet takes `as_of` (or `end`); the others a range."""
+
+    as_of: date | None = None
+    start: date | None = None
+    end: date | None = None
+    compare: Compare | None = None
+    budget: str | None = None  # which budget `compare=budget` uses (default: the only one)
+    by: By | None = None
+    department: str | None = None
+    project: str | None = None
+    show_zero: bool = False
+    detail: Detail = Detail.ACCOUNTS
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One figure column: a range (start..end) or, with start None, everything up to end."""
+
+    title: str
+    end: date
+    start: date | None = None
+    budget: bool = False
+
+
+@dataclass(slots=True)
+class _Figures:
+    """Per account, one integer (minor units, ledger sign) per column."""
+
+    width: int
+    by_account: dict[int, list[int]] = field(default_factory=dict)
+    special: dict[str, list[int]] = field(default_factory=dict)  # figures of computed lines, by line key
+
+    def of(self, account_id: int) -> list[int]:
+        return self.by_account.get(account_id) or [0] * self.width
+
+    def total(self, ids: Iterable[int]) -> list[int]:
+        out = [0] * self.width
+        for account_id in ids:
+            for i, v in enumerate(self.of(account_id)):
+                out[i] += v
+        return out
+
+
+def _add(a: Sequence[int], b: Sequence[int], k: int = 1) -> list[int]:
+    return [x + k * y for x, y in zip(a, b, strict=True)]
+
+
+def _label(start: date, end: date) -> str:
+    """A column title: 'Mar 2025', 'Jan–Mar 2025', 'Jul 2024–Jun 2025', else the two dates."""
+    if start.day == 1 and end == month_end(end):
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start:%b %Y}"
+        if start.year == end.year:
+            return f"{start:%b}–{end:%b %Y}"
+        return f"{start:%b %Y}–{end:%b %Y}"
+    return f"{start:%d %b %Y}–{end:%d %b %Y}"
+
+
+def _months(start: date, end: date, step: int) -> list[tuple[date, date]]:
+    spans = []
+    first = start
+    while first <= end:
+        last = min(month_end(add_months(first.replace(day=1), step - 1)), end)
+        spans.append((first, last))
+        first = last + timedelta(days=1)
+    return spans
+
+
+class StatementQueries(GuardedService):
+    """Read-only: every statement needs `ledger.view`; drill-down keys lead to the account ledger."""
+
+    # ------------------------------------------------------------------ public statements
+    def balance_sheet(self, options: StatementOptions) -> Report:
+        with self._read(Permission.LEDGER_VIEW) as s:
+            ctx = _Context.load(s, options, self.ctx.clock.today())
+            spans = ctx.balance_spans()
+            layout = load_layout(s, BALANCE_SHEET)
+            columns = _balance_columns(ctx, spans)
+            title = f"as of {spans[0].end:%d %B %Y}" if options.by is None else f"month ends to {spans[-1].end}"
+            return ctx.report(BALANCE_SHEET, layout, spans, columns, title)
+
+    def income_statement(self, options: StatementOptions) -> Report:
+        with self._read(Permission.LEDGER_VIEW) as s:
+            ctx = _Context.load(s, options, self.ctx.clock.today())
+            spans = ctx.range_spans(allow_budget=True)
+            layout = load_layout(s, INCOME_STATEMENT)
+            figures = ctx.movements(spans, exclude_closing=True)
+            report = ctx.report(INCOME_STATEMENT, layout, spans, figures, ctx.range_title())
+            return report
+
+    def monthly_chart(self, options: StatementOptions) -> Chart:
+        """Revenue, expenses and net income by month over the statement's period (for the printed form)."""
+        self.ctx.require(Permission.LEDGER_VIEW)
+        report = self.income_statement(replace(options, by=By.MONTH, compare=None))
+        keys = report.meta["keys"]
+        exp = report.exponent
+        revenue = [from_minor(v, exp) for v in keys["revenue"]]
+        net = [from_minor(v, exp) for v in keys["net_income"]]
+        expenses = [r - n for r, n in zip(revenue, net, strict=True)]
+        months = tuple(c.title for c in report.columns[1:])
+        series = (("Revenue", tuple(revenue)), ("Expenses", tuple(expenses)), ("Net income", tuple(net)))
+        return Chart("Revenue, expenses and net income by month", months, series)
+
+    def budget_vs_actual(self, options: StatementOptions) -> Report:
+        self.ctx.require(Permission.LEDGER_VIEW)
+        report = self.income_statement(replace(options, compare=Compare.BUDGET, by=None))
+        return replace(report, title="Budget versus actual")
+
+    def cash_flow(self, options: StatementOptions) -> Report:
+        with self._read(Permission.LEDGER_VIEW) as s:
+            ctx = _Context.load(s, options, self.ctx.clock.today())
+            spans = ctx.range_spans(allow_budget=False)
+            layout = load_layout(s, CASH_FLOW)
+            figures = ctx.movements(spans, exclude_closing=True)
+            # the net income line: every income and expense account's movement, as one line
+            net = [0] * len(spans)
+            for account in ctx.accounts.values():
+                if account.type in PL_TYPES:
+                    net = _add(net, figures.of(account.id))
+            opening = ctx.cash_before(layout, spans)
+            return ctx.report(
+                CASH_FLOW, layout, spans, figures, ctx.range_title(), special={NET_INCOME: net}, opening=opening
+            )
+
+    def changes_in_equity(self, options: StatementOptions) -> Report:
+        """Opening balance, net income, other movements and closing balance of each equity line."""
+        with self._read(Permission.LEDGER_VIEW) as s:
+            ctx = _Context.load(s, options, self.ctx.clock.today())
+            if options.compare is not None or options.by is not None:
+                raise ValidationError("the statement of changes in equity has no comparison or period columns")
+            start, end = ctx.range()
+            layout = load_layout(s, BALANCE_SHEET)
+            spans = [Span("opening", start - timedelta(days=1)), Span("closing", end)]
+            balances = _balance_columns(ctx, spans)
+            income = ctx.movements([Span("period", end, start)], exclude_closing=True)
+            net_income = -sum(income.of(a.id)[0] for a in ctx.accounts.values() if a.type in PL_TYPES)
+            assigned = layout.assign(ctx.accounts.values())
+            group = BALANCE_SHEET.group("equity")
+            merged = {RETAINED_EARNINGS: (RETAINED_EARNINGS, CURRENT_EARNINGS)}
+            keys = [line.key for line in layout.lines["equity"] if line.key != CURRENT_EARNINGS]
+            titles = {line.key: line.title for line in layout.lines["equity"]}
+            columns = [Column("label", "")]
+            values: list[tuple[int, int]] = []
+            for key in keys:
+                parts = merged.get(key, (key,))
+                ledger = [0, 0]
+                for part in parts:
+                    ids = [a.id for a in assigned.get(part, [])]
+                    ledger = _add(ledger, balances.total(ids))
+                    ledger = _add(ledger, balances.special.get(part, [0, 0]))
+                values.append((group.sign * ledger[0], group.sign * ledger[1]))
+                columns.append(Column(key, titles[key], ColumnKind.MONEY))
+            columns.append(Column("total", "Total equity", ColumnKind.MONEY))
+            retained = keys.index(RETAINED_EARNINGS)
+            exp = ctx.exponent
+
+            def row(label: str, cells: list[int], style: RowStyle = RowStyle.NORMAL) -> ReportRow:
+                figures = [from_minor(v, exp) for v in cells]
+                return ReportRow((label, *figures, sum(figures, Decimal(0))), style)
+
+            opening = [v[0] for v in values]
+            closing = [v[1] for v in values]
+            income_row = [net_income if i == retained else 0 for i in range(len(keys))]
+            other = [closing[i] - opening[i] - income_row[i] for i in range(len(keys))]
+            rows = (
+                row(f"Balance at {start - timedelta(days=1):%d %B %Y}", opening, RowStyle.SUBTOTAL),
+                row("Net income for the period", income_row),
+                row("Capital issued, dividends and other movements", other),
+            )
+            totals = (row(f"Balance at {end:%d %B %Y}", closing, RowStyle.TOTAL),)
+            return Report(
+                "Statement of changes in equity",
+                tuple(columns),
+                rows,
+                subtitle=ctx.range_title(),
+                company=ctx.company,
+                currency=ctx.currency,
+                exponent=exp,
+                totals=totals,
+                meta={"statement": "equity", **ctx.meta()},
+            )
+
+
+@dataclass
+class _Context:
+    """What one statement run knows: company facts, options, accounts, the filters of the SQL."""
+
+    s: Session
+    options: StatementOptions
+    company: str
+    currency: str
+    exponent: int
+    fy_start_month: int
+    accounts: dict[int, AccountInfo]
+    department_id: int | None
+    project_id: int | None
+    today: date
+    budget_id: int | None = None
+    _closing: list[int] | None = None
+
+    @classmethod
+    def load(cls, s: Session, options: StatementOptions, today: date) -> _Context:
+        c = s.execute(select(CompanySettings)).scalar_one()
+        accounts = postable_accounts(s)
+        return cls(
+            s,
+            options,
+            c.name,
+            c.base_currency,
+            currency_exponent(c.base_currency),
+            c.fiscal_year_start_month,
+            accounts,
+            dimension_id(s, Department, options.department),
+            dimension_id(s, Project, options.project),
+            today,
+        )
+
+    # ---- periods and columns
+    def range(self) -> tuple[date, date]:
+        return period_of(self.options, self.fy_start_month, self.today)
+
+    def range_title(self) -> str:
+        start, end = self.range()
+        return f"{start:%d %B %Y} to {end:%d %B %Y}"
+
+    def range_spans(self, *, allow_budget: bool) -> list[Span]:
+        start, end = self.range()
+        o = self.options
+        if o.by is not None:
+            if o.compare is not None:
+                raise ValidationError("choose either columns by month or quarter, or a comparison, not both")
+            step = 1 if o.by is By.MONTH else 3
+            return [Span(_label(a, b), b, a) for a, b in _months(start, end, step)]
+        spans = [Span(_label(start, end) if o.compare else "Amount", end, start)]
+        if o.compare is Compare.BUDGET:
+            if not allow_budget:
+                raise ValidationError("budgets compare with the income statement; choose another comparison")
+            self.budget_id = _budget_id(self.s, o.budget)
+            spans[0] = replace(spans[0], title="Actual")
+            spans.append(Span("Budget", end, start, budget=True))
+        elif o.compare is Compare.PREVIOUS_YEAR:
+            spans.append(
+                Span(_label(add_months(start, -12), add_months(end, -12)), add_months(end, -12), add_months(start, -12))
+            )
+        elif o.compare is Compare.PREVIOUS_PERIOD:
+            length = (end - start).days + 1
+            if start.day == 1 and end == month_end(end):  # whole months: the same number of months before
+                months = (end.year * 12 + end.month) - (start.year * 12 + start.month) + 1
+                prev_start = add_months(start, -months)
+                prev_end = month_end(add_months(prev_start, months - 1))
+            else:
+                prev_end = start - timedelta(days=1)
+                prev_start = prev_end - timedelta(days=length - 1)
+            spans.append(Span(_label(prev_start, prev_end), prev_end, prev_start))
+        return spans
+
+    def balance_spans(self) -> list[Span]:
+        o = self.options
+        if o.start is not None:
+            raise ValidationError("a balance sheet is as of a date: give --as-of (or --to), not --from")
+        as_of = o.as_of or o.end or self.today
+        if o.by is not None:
+            if o.compare is not None:
+                raise ValidationError("choose either columns by month or quarter, or a comparison, not both")
+            fy = fiscal_year_containing(as_of, self.fy_start_month)
+            step = 1 if o.by is By.MONTH else 3
+            ends = [b for _a, b in _months(fy.start, as_of, step)]
+            return [Span(f"{e:%d %b %Y}", e) for e in ends]
+        spans = [Span(f"{as_of:%d %b %Y}", as_of)]
+        if o.compare is Compare.BUDGET:
+            raise ValidationError("budgets compare with the income statement; choose another comparison")
+        if o.compare is Compare.PREVIOUS_YEAR:
+            prior = add_months(as_of, -12)
+            spans.append(Span(f"{prior:%d %b %Y}", prior))
+        elif o.compare is Compare.PREVIOUS_PERIOD:
+            prior = (
+                month_end(add_months(as_of.replace(day=1), -1)) if as_of == month_end(as_of) else add_months(as_of, -1)
+            )
+            spans.append(Span(f"{prior:%d %b %Y}", prior))
+        return spans
+
+    def meta(self) -> dict[str, object]:
+        o = self.options
+        return {"department": o.department or "", "project": o.project or "", "compare": o.compare or ""}
+
+    # ---- the SQL
+    def _filters(self) -> list:  # type: ignore[type-arg]
+        return line_filters(self.department_id, self.project_id)
+
+    def _sums(self, spans: Sequence[Span], where: Sequence[object] = ()) -> _Figures:
+        """Per account, the sum of the lines within each span (a span without start: everything up to its
+        end), in as cheap a pass as the spans allow: one span is a plain SUM; spans made of whole months
+        are added up from one SUM per account and month; anything else takes a conditional sum per span."""
+        width = len(spans)
+        if not spans:
+            return _Figures(0)
+        line = JournalLine.__table__.c
+        last = max(sp.end for sp in spans)
+        starts = [sp.start for sp in spans]
+        bounded = all(st is not None for st in starts)
+        limits = [line.date <= last]
+        if bounded:
+            limits.append(line.date >= min(st for st in starts if st is not None))
+        conditions = [*where, *limits, *self._filters()]
+        figures = _Figures(width)
+        if width == 1:
+            stmt = select(line.account_id, func.sum(line.amount)).where(*conditions).group_by(line.account_id)
+            for account_id, total in self.s.execute(stmt):
+                if total:
+                    figures.by_account[account_id] = [int(total)]
+            return figures
+        if all((sp.start is None or sp.start.day == 1) and sp.end == month_end(sp.end) for sp in spans):
+            month = self._month_key(line.date)
+            stmt = (
+                select(line.account_id, month, func.sum(line.amount))
+                .where(*conditions)
+                .group_by(line.account_id, month)
+            )
+            keys = [(None if sp.start is None else f"{sp.start:%Y-%m}", f"{sp.end:%Y-%m}") for sp in spans]
+            for account_id, key, total in self.s.execute(stmt):
+                if not total:
+                    continue
+                values = figures.by_account.setdefault(account_id, [0] * width)
+                for i, (first, final) in enumerate(keys):
+                    if (first is None or key >= first) and key <= final:
+                        values[i] += int(total)
+            return figures
+        columns = [
+            func.sum(
+                case(
+                    (
+                        line.date <= sp.end if sp.start is None else and_(line.date >= sp.start, line.date <= sp.end),
+                        line.amount,
+                    ),
+                    else_=0,
+                )
+            )
+            for sp in spans
+        ]
+        stmt = select(line.account_id, *columns).where(*conditions).group_by(line.account_id)
+        for row in self.s.execute(stmt):
+            values = [int(v or 0) for v in row[1:]]
+            if any(values):
+                figures.by_account[row[0]] = values
+        return figures
+
+    def _month_key(self, column: object) -> object:
+        """'YYYY-MM' of a date column on either engine (SQLite keeps dates as ISO text)."""
+        if self.s.get_bind().dialect.name == "sqlite":
+            return func.substr(column, 1, 7)
+        return func.to_char(column, "YYYY-MM")
+
+    def balances(self, spans: Sequence[Span], years: Sequence[Span] = ()) -> tuple[_Figures, _Figures]:
+        """Everything posted up to each span's end; and the income and expense accounts' lines within each of
+        `years` (read through the account index, so only those lines are touched)."""
+        upto = self._sums([Span(sp.title, sp.end) for sp in spans])
+        if not years:
+            return upto, _Figures(0)
+        pl = [a.id for a in self.accounts.values() if a.type in PL_TYPES]
+        within = self._sums(years, [JournalLine.__table__.c.account_id.in_(pl)])
+        return upto, within
+
+    def movements(
+        self, spans: Sequence[Span], *, exclude_closing: bool = False, only_closing: bool = False
+    ) -> _Figures:
+        """What was posted within each span (budget spans read the budget instead)."""
+        line = JournalLine.__table__.c
+        actual = [sp for sp in spans if not sp.budget]
+        closing_ids = self.closing_entries()
+        if only_closing:
+            figures = self._sums(actual, [line.entry_id.in_(closing_ids)]) if closing_ids else _Figures(len(actual))
+        else:
+            figures = self._sums(actual)
+            if exclude_closing and closing_ids:
+                closing = self._sums(actual, [line.entry_id.in_(closing_ids)])
+                for account_id, values in closing.by_account.items():
+                    figures.by_account[account_id] = _add(figures.of(account_id), values, -1)
+        if len(actual) == len(spans):
+            return figures
+        # interleave the budget columns where they were asked for
+        budget = self._budget([sp for sp in spans if sp.budget])
+        merged = _Figures(len(spans))
+        for account_id in set(figures.by_account) | set(budget.by_account):
+            a, b = iter(figures.of(account_id)), iter(budget.of(account_id))
+            merged.by_account[account_id] = [next(b) if sp.budget else next(a) for sp in spans]
+        return merged
+
+    def cash_before(self, layout: Layout, spans: Sequence[Span]) -> _Figures:
+        """The cash accounts' balances the day before each span starts (read through the account index)."""
+        cash = [
+            a.id for line in layout.lines.get(CASH_GROUP, []) for a in layout.assign(self.accounts.values())[line.key]
+        ]
+        before = [Span(sp.title, sp.start - timedelta(days=1)) for sp in spans if sp.start is not None]
+        return self._sums(before, [JournalLine.__table__.c.account_id.in_(cash)])
+
+    def closing_entries(self) -> list[int]:
+        """The year-end closing entries (a handful; a partial index finds them)."""
+        if self._closing is None:
+            # a literal, not a parameter: only then can the partial index (WHERE source = 'closing') serve
+            found = self.s.execute(select(JournalEntry.id).where(text("journal_entries.source = 'closing'")))
+            self._closing = list(found.scalars())
+        return self._closing
+
+    def _budget(self, spans: Sequence[Span]) -> _Figures:
+        b = BudgetAmount.__table__.c
+        columns = [
+            func.sum(case((and_(b.month >= sp.start.replace(day=1), b.month <= sp.end), b.amount), else_=0))  # type: ignore[union-attr]
+            for sp in spans
+        ]
+        where = [b.budget_id == self.budget_id]
+        if self.department_id is not None:
+            where.append(b.department_id == self.department_id)
+        if self.project_id is not None:
+            where.append(b.project_id == self.project_id)
+        figures = _Figures(len(spans))
+        for row in self.s.execute(select(b.account_id, *columns).where(*where).group_by(b.account_id)):
+            values = [int(v or 0) for v in row[1:]]
+            if any(values):
+                figures.by_account[row[0]] = values
+        return figures
+
+    # ---- the report
+    def report(
+        self,
+        spec: StatementSpec,
+        layout: Layout,
+        spans: list[Span],
+        figures: _Figures,
+        subtitle: str,
+        *,
+        special: dict[str, list[int]] | None = None,
+        opening: _Figures | None = None,
+    ) -> Report:
+        """Groups, lines and (in accounts detail) accounts, then the totals; variance columns last."""
+        special = {**figures.special, **(special or {})}
+        exp = self.exponent
+        o = self.options
+        compare = o.compare is not None
+        assigned = layout.assign(self.accounts.values())
+        display: dict[str, list[int]] = {}  # group and total key -> display figures
+        rows: list[ReportRow] = []
+
+        def money(values: Sequence[int]) -> tuple[Decimal, ...]:
+            cells = tuple(from_minor(v, exp) for v in values)
+            if not compare:
+                return cells
+            current, other = cells[0], cells[1]
+            variance = current - other
+            pct = None if not other else (variance * 100 / abs(other)).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+            return (*cells, variance, pct)  # type: ignore[return-value]
+
+        def shown(values: Sequence[int]) -> bool:
+            return o.show_zero or any(values)
+
+        cash_ids: list[int] = []
+        for block in spec.blocks:
+            if isinstance(block, TotalSpec):
+                total = [0] * len(spans)
+                for key, k in block.terms:
+                    total = _add(total, display[key], k)
+                display[block.key] = total
+                style = RowStyle.TOTAL if block.grand else RowStyle.SUBTOTAL
+                rows.append(ReportRow((block.title, *money(total)), style, level=0))
+                continue
+            group: GroupSpec = block
+            if group.key == CASH_GROUP:
+                cash_ids = [a.id for line in layout.lines[group.key] for a in assigned.get(line.key, [])]
+                continue
+            group_total = [0] * len(spans)
+            group_rows: list[ReportRow] = []
+            for line in layout.lines.get(group.key, []):
+                accounts = assigned.get(line.key, [])
+                ledger = figures.total(a.id for a in accounts)
+                extra = special.get(line.key)
+                if extra is not None:
+                    ledger = _add(ledger, extra)
+                values = [group.sign * v for v in ledger]
+                group_total = _add(group_total, values)
+                if not shown(values) and not any(any(figures.of(a.id)) for a in accounts):
+                    continue
+                group_rows.append(ReportRow((line.title, *money(values)), RowStyle.NORMAL, level=1))
+                if o.detail is Detail.ACCOUNTS:
+                    for account in accounts:
+                        account_values = [group.sign * v for v in figures.of(account.id)]
+                        if not shown(account_values):
+                            continue
+                        drill = DrillKey("account", account.id, spans[0].start, spans[0].end)
+                        label = f"{account.code} {account.name}"
+                        group_rows.append(ReportRow((label, *money(account_values)), RowStyle.NORMAL, drill, 2))
+                    if extra is not None and any(extra) and accounts:
+                        label = _special_label(line.key)
+                        group_rows.append(ReportRow((label, *money([group.sign * v for v in extra])), level=2))
+            display[group.key] = group_total
+            if not group_rows and not o.show_zero:
+                continue
+            rows.append(ReportRow((group.title, *(None for _ in money(group_total))), RowStyle.HEADING, level=0))
+            rows.extend(group_rows)
+            if group.total_title:
+                rows.append(ReportRow((group.total_title, *money(group_total)), RowStyle.SUBTOTAL, level=0))
+
+        if spec.kind is StatementKind.CASH_FLOW and opening is not None:
+            start_cash = opening.total(cash_ids)
+            change = display["net_change"]
+            end_cash = _add(start_cash, change)
+            rows.append(ReportRow(("Cash at the beginning of the period", *money(start_cash)), level=0))
+            rows.append(ReportRow(("Cash at the end of the period", *money(end_cash)), RowStyle.TOTAL, level=0))
+
+        columns = [Column("line", "")]
+        for i, sp in enumerate(spans):
+            columns.append(Column(_column_key(i, sp, o), sp.title, ColumnKind.MONEY))
+        if compare:
+            columns.append(Column("variance", "Variance", ColumnKind.MONEY))
+            columns.append(Column("variance_pct", "Variance %", ColumnKind.PERCENT))
+        filters = [f"department {o.department}" if o.department else "", f"project {o.project}" if o.project else ""]
+        return Report(
+            spec.title,
+            tuple(columns),
+            tuple(rows),
+            subtitle=" · ".join(p for p in (subtitle, *filters) if p),
+            company=self.company,
+            currency=self.currency,
+            exponent=exp,
+            meta={
+                "statement": spec.kind.value,
+                "keys": dict(display),  # group and total keys -> display figures (minor units) per column
+                "spans": [(sp.start, sp.end) for sp in spans],  # the dates behind each figure column
+                **self.meta(),
+            },
+        )
+
+
+def _balance_columns(ctx: _Context, spans: list[Span]) -> _Figures:
+    """Balances as of each span's end, with this fiscal year's closing entry left out and the results
+    of earlier years not yet closed shown within retained earnings, so the sheet balances always."""
+    years = [Span("", sp.end, fiscal_year_containing(sp.end, ctx.fy_start_month).start) for sp in spans]
+    balances, in_year = ctx.balances(spans, years)
+    closing = ctx.movements(years, only_closing=True)
+    width = len(spans)
+    adjusted = _Figures(width)
+    current = [0] * width
+    before = [0] * width
+    for account in ctx.accounts.values():
+        bal = _add(balances.of(account.id), closing.of(account.id), -1)
+        if account.type in PL_TYPES:
+            year = _add(in_year.of(account.id), closing.of(account.id), -1)
+            current = _add(current, year)
+            before = _add(before, _add(bal, year, -1))
+        elif any(bal):
+            adjusted.by_account[account.id] = bal
+    adjusted.special = {CURRENT_EARNINGS: current, RETAINED_EARNINGS: before}
+    return adjusted
+
+
+def period_of(options: StatementOptions, fy_start_month: int, today: date) -> tuple[date, date]:
+    """The period a report covers: the dates given, filled in from the fiscal year (default: this one)."""
+    if options.as_of is not None:
+        raise ValidationError("this report covers a period: give --from and --to, not --as-of")
+    end = options.end or fiscal_year_containing(options.start or today, fy_start_month).end
+    start = options.start or fiscal_year_containing(end, fy_start_month).start
+    if end < start:
+        raise ValidationError(f"the period ends ({end}) before it starts ({start})")
+    return start, end
+
+
+def line_filters(department_id: int | None, project_id: int | None) -> list:  # type: ignore[type-arg]
+    """WHERE conditions on journal lines for the department and project filters."""
+    line = JournalLine.__table__.c
+    found = []
+    if department_id is not None:
+        found.append(line.department_id == department_id)
+    if project_id is not None:
+        found.append(line.project_id == project_id)
+    return found
+
+
+def postable_accounts(s: Session) -> dict[int, AccountInfo]:
+    """Leaf accounts by id: postings go to them only, so parents would show as lines of zeros."""
+    rows = s.execute(
+        select(Account.id, Account.code, Account.name, Account.type, Account.subtype, Account.parent_id)
+    ).all()
+    parents = {a.parent_id for a in rows}
+    return {
+        a.id: AccountInfo(a.id, a.code, a.name, a.type, a.subtype.value if a.subtype else "")
+        for a in rows
+        if a.id not in parents
+    }
+
+
+def _column_key(index: int, span: Span, options: StatementOptions) -> str:
+    """The CSV header of a figure column: amount; current/previous; actual/budget; or the period's end."""
+    if options.by is not None:
+        return span.end.isoformat()
+    if options.compare is Compare.BUDGET:
+        return "budget" if span.budget else "actual"
+    if options.compare is not None:
+        return "current" if index == 0 else "previous"
+    return "amount"
+
+
+def _special_label(key: str) -> str:
+    return {
+        CURRENT_EARNINGS: "Result of the fiscal year to date",
+        RETAINED_EARNINGS: "Results of earlier years not yet closed",
+        NET_INCOME: "Net income for the period",
+    }.get(key, key)
+
+
+def dimension_id(s: Session, model: type[Department] | type[Project], code: str | None) -> int | None:
+    if not code:
+        return None
+    found = s.execute(select(model.id).where(model.code == code)).scalar_one_or_none()
+    if found is None:
+        raise NotFoundError(f"unknown {model.__tablename__[:-1]} '{code}'")
+    return found
+
+
+def _budget_id(s: Session, name: str | None) -> int:
+    if name:
+        found = s.execute(select(Budget.id).where(Budget.name == name)).scalar_one_or_none()
+        if found is None:
+            raise NotFoundError(f"unknown budget '{name}'")
+        return found
+    budgets = s.execute(select(Budget.id, Budget.name).order_by(Budget.name)).all()
+    if not budgets:
+        raise ValidationError("the company has no budget yet: enter or import one first")
+    if len(budgets) > 1:
+        names = ", ".join(b.name for b in budgets)
+        raise ValidationError(f"choose the budget to compare with ({names})")
+    return budgets[0].id
+
+
+def load_layout(s: Session, spec: StatementSpec) -> Layout:
+    """The company's customised lines for the statement, else the default; plus hand-placed accounts."""
+    from paksa_desktop.ledger.statement_layout import LineSpec
+
+    stored = s.execute(
+        select(StatementLine).where(StatementLine.statement == spec.kind.value).order_by(StatementLine.position)
+    ).scalars()
+    layout = Layout.default(spec)
+    custom: dict[str, list[LineSpec]] = {}
+    for row in stored:
+        custom.setdefault(row.group_key, []).append(LineSpec(row.key, row.title, tuple(row.rules.split())))
+    if custom:
+        layout.lines = {g.key: custom.get(g.key, []) for g in spec.groups()}
+    placed = s.execute(
+        select(StatementLineAccount.account_id, StatementLineAccount.line_key).where(
+            StatementLineAccount.statement == spec.kind.value
+        )
+    ).all()
+    layout.placed = {account_id: key for account_id, key in placed}
+    return layout
