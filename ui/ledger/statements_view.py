@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from paksa_desktop.core.changes import Kind
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import from_minor
-from paksa_desktop.ledger.budget_names import budget_names
 from paksa_desktop.ledger.statements import StatementQueries
 from paksa_desktop.reporting.formatting import money_text
 from paksa_desktop.reporting.model import Report
@@ -146,7 +145,7 @@ class StatementsView(LedgerView):
 
     def _fill_choices(self) -> None:
         queries = self.session.queries
-        budgets = budget_names(self.session.company.engine, self.session.ctx)
+        budgets = [b.name for b in self.session.company.budget_queries(self.session.ctx).budgets()]
         self.options.fill(queries.departments(), queries.projects(), budgets)
 
     @property
