@@ -116,7 +116,8 @@ class CompanySettings(Base):
     lock_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    logo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # PNG or JPEG, on printed reports
+    # PNG or JPEG on printed reports; deferred: loading the company row must not drag the image along
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
 
     __table_args__ = (CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fy_start_month"),)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

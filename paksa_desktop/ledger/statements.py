@@ -273,7 +273,9 @@ class _Context:
 
     @classmethod
     def load(cls, s: Session, options: StatementOptions, today: date) -> _Context:
-        c = s.execute(select(CompanySettings)).scalar_one()
+        c = s.execute(
+            select(CompanySettings.name, CompanySettings.base_currency, CompanySettings.fiscal_year_start_month)
+        ).one()
         accounts = postable_accounts(s)
         return cls(
             s,
@@ -707,8 +709,10 @@ def load_layout(s: Session, spec: StatementSpec) -> Layout:
     from paksa_desktop.ledger.statement_layout import LineSpec
 
     stored = s.execute(
-        select(StatementLine).where(StatementLine.statement == spec.kind.value).order_by(StatementLine.position)
-    ).scalars()
+        select(StatementLine.group_key, StatementLine.key, StatementLine.title, StatementLine.rules)
+        .where(StatementLine.statement == spec.kind.value)
+        .order_by(StatementLine.position)
+    )
     layout = Layout.default(spec)
     custom: dict[str, list[LineSpec]] = {}
     for row in stored:
