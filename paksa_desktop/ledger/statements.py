@@ -392,9 +392,10 @@ class _Context:
                 .group_by(line.account_id, month)
             )
             keys = [(None if sp.start is None else f"{sp.start:%Y-%m}", f"{sp.end:%Y-%m}") for sp in spans]
-            for account_id, key, total in self.s.execute(stmt):
+            for account_id, month, total in self.s.execute(stmt):
                 if not total:
                     continue
+                key = month if isinstance(month, str) else f"{month:%Y-%m}"
                 values = figures.by_account.setdefault(account_id, [0] * width)
                 for i, (first, final) in enumerate(keys):
                     if (first is None or key >= first) and key <= final:
@@ -420,10 +421,11 @@ class _Context:
         return figures
 
     def _month_key(self, column: object) -> object:
-        """'YYYY-MM' of a date column on either engine (SQLite keeps dates as ISO text)."""
+        """The month of a date column: 'YYYY-MM' text on SQLite (it keeps dates as ISO text), the month's
+        first moment on PostgreSQL (date_trunc is its cheapest grouping key)."""
         if self.s.get_bind().dialect.name == "sqlite":
             return func.substr(column, 1, 7)
-        return func.to_char(column, "YYYY-MM")
+        return func.date_trunc("month", column)
 
     def balances(self, spans: Sequence[Span], years: Sequence[Span] = ()) -> tuple[_Figures, _Figures]:
         """Everything posted up to each span's end; and the income and expense accounts' lines within each of
