@@ -563,8 +563,11 @@ class LedgerService(GuardedService):
             ]
             if not lines:
                 return None, Changes()
-            # the balancing line: a profit (net credit on income/expense) is credited to retained earnings
-            lines.append(PreparedLine(retained.id, -sum(line.amount for line in lines), f"Net result {year.name}"))
+            # the balancing line: a profit (net credit on income/expense) is credited to retained earnings;
+            # none when income and expenses cancel out exactly (a zero line is not a line)
+            result = -sum(line.amount for line in lines)
+            if result:
+                lines.append(PreparedLine(retained.id, result, f"Net result {year.name}"))
             poster = Poster(s, self.ctx)
             journal_id, _ = poster.journal(journal)
             prepared = PreparedEntry(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,12 +50,24 @@ class KeyUnavailable(PaksaError):
     """The user holds no data key (role without access, or not yet granted by a key holder)."""
 
 
-@dataclass(frozen=True, slots=True)
 class FieldKey:
-    """An unwrapped data key in memory: its generation id and the 32 key bytes."""
+    """An unwrapped data key in memory: its generation id and the 32 key bytes.
 
-    key_id: int
-    key: bytes
+    A plain class, not a dataclass: pretty-printers (test reports among them) walk a dataclass's fields
+    and would print the key bytes; this one only ever shows its id.
+    """
+
+    __slots__ = ("key", "key_id")
+
+    def __init__(self, key_id: int, key: bytes) -> None:
+        self.key_id = key_id
+        self.key = key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldKey) and (self.key_id, self.key) == (other.key_id, other.key)
+
+    def __hash__(self) -> int:
+        return hash(self.key_id)
 
     def __repr__(self) -> str:  # never print key bytes in a traceback or a log
         return f"FieldKey(key_id={self.key_id})"

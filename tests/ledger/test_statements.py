@@ -366,3 +366,18 @@ def test_pdf_and_excel_carry_the_model_figures(traded: Books, tmp_path: Path) ->
     assert net[0].font.b and net[1].number_format.startswith("#,##0.00") and net[1].border.bottom.style == "double"
     account = next(row for row in sheet.iter_rows(min_row=5) if row[0].value == "6100 Rent")
     assert account[0].alignment.indent == 2 and account[4].number_format == '#,##0.0"%";(#,##0.0"%")'
+
+
+def test_closing_a_year_whose_result_is_exactly_zero(books: Books) -> None:
+    """Found by the property test: income and expenses cancelling out must not make a zero line."""
+    post(books, entry("2024-03-01", ("4010", "0.01"), ("4110", "-0.01")))
+    books.ledger.ensure_fiscal_year(date(2024, 1, 1))
+    with UnitOfWork(books.company.engine, write=False) as uow:
+        year_id = uow.session.execute(select(FiscalYear.id).where(FiscalYear.name == "2024")).scalar_one()
+    ref, _ = books.ledger.close_year(year_id)
+    assert ref is not None
+    lines = books.queries.entry(ref.id).lines
+    assert sorted((line.account_code, line.debit, line.credit) for line in lines) == [
+        ("4010", D("0"), D("0.01")),
+        ("4110", D("0.01"), D("0")),
+    ]
