@@ -380,11 +380,18 @@ class _Context:
         figures = _Figures(width)
         if width == 1:
             stmt = select(line.account_id, func.sum(line.amount)).where(*conditions).group_by(line.account_id)
-            for account_id, total in self.s.execute(stmt):
+            for account_id, total in self.s.execute(stmt).all():
                 if total:
                     figures.by_account[account_id] = [int(total)]
             return figures
-        if all((sp.start is None or sp.start.day == 1) and sp.end == month_end(sp.end) for sp in spans):
+        first_day = min((st for st in starts if st is not None), default=None) if bounded else None
+        # Month sums serve when every span starts and ends at a month's edge, or at the edge of the whole
+        # range read (the WHERE cuts the first and last month there, e.g. a year ending on the 1st).
+        if all(
+            (sp.start is None or sp.start.day == 1 or sp.start == first_day)
+            and (sp.end == month_end(sp.end) or sp.end == last)
+            for sp in spans
+        ):
             month = self._month_key(line.date)
             stmt = (
                 select(line.account_id, month, func.sum(line.amount))
@@ -392,14 +399,19 @@ class _Context:
                 .group_by(line.account_id, month)
             )
             keys = [(None if sp.start is None else f"{sp.start:%Y-%m}", f"{sp.end:%Y-%m}") for sp in spans]
-            for account_id, month, total in self.s.execute(stmt):
+            columns_of: dict[str, list[int]] = {}  # month -> the columns it adds to (many for 'up to' spans)
+            for account_id, month, total in self.s.execute(stmt).all():
                 if not total:
                     continue
                 key = month if isinstance(month, str) else f"{month:%Y-%m}"
+                indexes = columns_of.get(key)
+                if indexes is None:
+                    indexes = columns_of[key] = [
+                        i for i, (first, final) in enumerate(keys) if (first is None or key >= first) and key <= final
+                    ]
                 values = figures.by_account.setdefault(account_id, [0] * width)
-                for i, (first, final) in enumerate(keys):
-                    if (first is None or key >= first) and key <= final:
-                        values[i] += int(total)
+                for i in indexes:
+                    values[i] += int(total)
             return figures
         columns = [
             func.sum(
@@ -414,7 +426,7 @@ class _Context:
             for sp in spans
         ]
         stmt = select(line.account_id, *columns).where(*conditions).group_by(line.account_id)
-        for row in self.s.execute(stmt):
+        for row in self.s.execute(stmt).all():
             values = [int(v or 0) for v in row[1:]]
             if any(values):
                 figures.by_account[row[0]] = values

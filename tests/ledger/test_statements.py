@@ -381,3 +381,20 @@ def test_closing_a_year_whose_result_is_exactly_zero(books: Books) -> None:
         ("4010", D("0"), D("0.01")),
         ("4110", D("0.01"), D("0")),
     ]
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [(date(2024, 2, 10), date(2024, 4, 20)), (date(2024, 1, 1), date(2024, 6, 1))]
+)
+def test_month_columns_of_a_period_cut_mid_month(traded: Books, start: date, end: date) -> None:
+    """The first and last columns are partial months; each column equals the statement of its own dates."""
+    post(
+        traded,
+        entry("2024-02-05", ("1100", "1.00"), ("4020", "-1.00")),
+        entry("2024-04-25", ("1100", "2.00"), ("4020", "-2.00")),
+    )
+    statements = traded.company.statements(traded.ctx)
+    by_month = statements.income_statement(StatementOptions(start=start, end=end, by=By.MONTH))
+    for i, (first, last) in enumerate(by_month.meta["spans"], start=1):
+        alone = statements.income_statement(StatementOptions(start=first, end=last))
+        assert figure(by_month, "Net income", i) == figure(alone, "Net income"), (first, last)
