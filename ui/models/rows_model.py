@@ -20,6 +20,31 @@ RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
+class _Titled(Protocol):
+    title: str
+
+    @property
+    def numeric(self) -> bool: ...
+
+
+def column_header(columns: Sequence[_Titled], section: int, orientation: Qt.Orientation, role: int) -> Any:
+    """The horizontal header every read-only table shows: the title, aligned like the figures below."""
+    if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(columns):
+        return None
+    column = columns[section]
+    if role == Qt.ItemDataRole.DisplayRole:
+        return column.title
+    if role == Qt.ItemDataRole.TextAlignmentRole:
+        return int(RIGHT if column.numeric else LEFT)
+    return None
+
+
+def read_only_flags(index: Index) -> Qt.ItemFlag:
+    if not index.isValid():
+        return Qt.ItemFlag.NoItemFlags
+    return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
 class RowLook(Protocol):
     def __call__(self, row: Any) -> tuple[QColor | None, bool]: ...
 
@@ -92,19 +117,10 @@ class RowsTableModel(QAbstractTableModel):
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
-            return None
-        column = self.columns[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.title
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(RIGHT if column.numeric else LEFT)
-        return None
+        return column_header(self.columns, section, orientation, role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return read_only_flags(index)
 
 
 class Pager(Protocol):

@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from paksa_desktop.reporting.formatting import cell_text
 from paksa_desktop.reporting.model import Report, ReportRow, RowStyle
 from ui.models.report_model import DRILL_ROLE
-from ui.models.rows_model import LEFT, RIGHT, ROW_ROLE, Index
+from ui.models.rows_model import LEFT, RIGHT, ROW_ROLE, Index, column_header, read_only_flags
 
 STYLE_ROLE = Qt.ItemDataRole.UserRole + 11  # the row's RowStyle, for the delegate that rules totals
 TOTAL_BACKGROUND = QColor("#eef1f4")
@@ -144,18 +144,7 @@ class StatementTreeModel(QAbstractItemModel):
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or self.report is None:
-            return None
-        if not 0 <= section < len(self.report.columns):
-            return None
-        column = self.report.columns[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.title
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(RIGHT if column.numeric else LEFT)
-        return None
+        return column_header(self.report.columns if self.report is not None else (), section, orientation, role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return read_only_flags(index)
