@@ -20,6 +20,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from paksa_desktop.company import Company, NewCompany
@@ -851,6 +852,7 @@ class _Builder:
         self.drafts()
         self.step()
         self.close_years()
+        self.budget()
         self.step()
 
     def setup(self) -> None:
@@ -969,6 +971,18 @@ class _Builder:
             self.ledger.save_draft(entry.as_input())
         bonus = _Entry(self.end, "PAY", "Year-end bonus accrual: waiting for the figures from HR", ())
         self.ledger.save_draft(bonus.as_input((_dr("6010", 18_000_00, "SALES"),)))
+
+    def budget(self) -> None:
+        """This fiscal year's budget: last year's actuals plus 5 %, for budget versus actual."""
+        start_month = self.company.ledger_queries(self.ctx).company().fiscal_year_start_month
+        year = fiscal_year_containing(self.end, start_month)
+        last = fiscal_year_containing(year.start - timedelta(days=1), start_month)
+        if last.start < self.start:  # less than a year of history before this one
+            return
+        name = f"Budget {year.name}"
+        budgets = self.company.budgets(self.ctx)
+        budgets.create_budget(name, "Last year's actuals plus 5 %")
+        budgets.copy_from_actuals(name, last.start, last.end, year.start, Decimal(5))
 
     def close_years(self) -> None:
         """Every fiscal year that ended before the current one: closing entry, periods closed, lock date."""
