@@ -7,12 +7,15 @@ Updates accept the version the caller read; a stale one is a ConflictError, neve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from paksa_desktop.audit import trail
@@ -129,6 +132,56 @@ def _audit_change(
     return True
 
 
+def _json(values: Mapping[str, Any]) -> str:
+    return json.dumps(values, default=str, sort_keys=True, ensure_ascii=False)
+
+
+class _ImportAudit:
+    """The audit rows of one import (one per created or changed record), appended in one go at the end."""
+
+    def __init__(self, service: GuardedService, entity: str, filename: str) -> None:
+        self.ctx = service.ctx
+        self.entity = entity
+        self.filename = filename
+        self.events: list[trail.Event] = []
+        self.created_count = self.updated_count = 0
+
+    def _event(self, action: str, key: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> None:
+        ctx = self.ctx
+        self.events.append(
+            trail.Event(
+                ctx.clock.now(),
+                ctx.user_id,
+                ctx.username,
+                ctx.host,
+                action,
+                self.entity,
+                key,
+                None if before is None else _json(before),
+                _json({**after, "file": self.filename}),
+            )
+        )
+
+    def created(self, key: str, after: Mapping[str, Any]) -> None:
+        self.created_count += 1
+        self._event("create", key, None, after)
+
+    def updated(self, key: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+        old, new = trail.field_diff(before, after)
+        if not new:
+            return False
+        self.updated_count += 1
+        self._event("update", key, old, new)
+        return True
+
+    def write(self, s: Session) -> None:
+        if self.events:
+            trail.record_many(s, self.events)
+
+    def result(self, rows: int) -> ImportResult:
+        return ImportResult(self.created_count, self.updated_count, rows - self.created_count - self.updated_count)
+
+
 class ReceivablesService(GuardedService):
     """Tax codes (`ledger.taxcode.manage`), customers (`receivables.customer.manage`) and items
     (`receivables.item.manage`); exports need `receivables.view`."""
@@ -143,7 +196,8 @@ class ReceivablesService(GuardedService):
             row = TaxCodeRow(code=tax.code)
             self._apply_tax_code(cat, row, tax)
             s.add(row)
-            s.flush()
+            with _unique(f"tax code {tax.code}"):
+                s.flush()
             trail.record(s, self.ctx, "create", "tax_code", tax.code, after=tax_code_values(row, cat))
         return Changes.of(Kind.TAX_CODES)
 
@@ -223,12 +277,13 @@ class ReceivablesService(GuardedService):
     def create_customer(self, customer: CustomerInput) -> Changes:
         with self._unit(Permission.AR_CUSTOMER_MANAGE) as s:
             cat = load_catalogue(s)
-            if _customer_row(s, customer.code, missing_ok=True) is not None:
+            if _find_customer(s, customer.code) is not None:
                 raise ValidationError(f"customer {customer.code} already exists")
             row = Customer(code=customer.code, created_by=self.ctx.user_id, created_at=self.ctx.clock.now())
             self._apply_customer(cat, row, customer)
             s.add(row)
-            s.flush()
+            with _unique(f"customer {customer.code}"):
+                s.flush()
             trail.record(s, self.ctx, "create", "customer", customer.code, after=customer_values(row, cat))
         return Changes.of(Kind.CUSTOMERS)
 
@@ -238,7 +293,7 @@ class ReceivablesService(GuardedService):
             cat = load_catalogue(s)
             row = _customer_row(s, code)
             _check_version("customer", code, row.version, version)
-            if customer.code != code and _customer_row(s, customer.code, missing_ok=True) is not None:
+            if customer.code != code and _find_customer(s, customer.code) is not None:
                 raise ValidationError(f"customer {customer.code} already exists")
             before = customer_values(row, cat)
             self._apply_customer(cat, row, customer)
@@ -350,12 +405,13 @@ class ReceivablesService(GuardedService):
     def create_item(self, item: ItemInput) -> Changes:
         with self._unit(Permission.AR_ITEM_MANAGE) as s:
             cat = load_catalogue(s)
-            if _item_row(s, item.code, missing_ok=True) is not None:
+            if _find_item(s, item.code) is not None:
                 raise ValidationError(f"item {item.code} already exists")
             row = Item(code=item.code)
             self._apply_item(cat, row, item)
             s.add(row)
-            s.flush()
+            with _unique(f"item {item.code}"):
+                s.flush()
             trail.record(s, self.ctx, "create", "item", item.code, after=item_values(row, cat))
         return Changes.of(Kind.ITEMS)
 
@@ -364,7 +420,7 @@ class ReceivablesService(GuardedService):
             cat = load_catalogue(s)
             row = _item_row(s, code)
             _check_version("item", code, row.version, version)
-            if item.code != code and _item_row(s, item.code, missing_ok=True) is not None:
+            if item.code != code and _find_item(s, item.code) is not None:
                 raise ValidationError(f"item {item.code} already exists")
             before = item_values(row, cat)
             self._apply_item(cat, row, item)
@@ -415,51 +471,29 @@ class ReceivablesService(GuardedService):
         """Create or update customers from a file, all or nothing (ImportFileError lists every problem)."""
         with self._unit(Permission.AR_CUSTOMER_MANAGE) as s:
             cat = load_catalogue(s)
-            existing = {
-                c.code: c
-                for c in s.execute(
-                    select(Customer).options(selectinload(Customer.contacts), selectinload(Customer.addresses))
-                ).scalars()
-            }
+            query = select(Customer).options(selectinload(Customer.contacts), selectinload(Customer.addresses))
+            existing = {c.code: c for c in s.execute(query).scalars()}
             parsed = files.read_customers(Path(path), cat, progress=progress, cancelled=cancelled)
-            created = updated = 0
+            audit = _ImportAudit(self, "customer", Path(path).name)
             now = self.ctx.clock.now()
+            fresh = dict(credit_hold=False, phone="", notes="", is_active=True, email="", tax_number="")
             for record in parsed.rows:
                 row = existing.get(record.code)
                 if row is None:
-                    row = Customer(
-                        code=record.code,
-                        created_by=self.ctx.user_id,
-                        created_at=now,
-                        credit_hold=False,
-                        phone="",
-                        notes="",
-                        is_active=True,
-                        email="",
-                        tax_number="",
-                    )
+                    row = Customer(code=record.code, created_by=self.ctx.user_id, created_at=now, **fresh)
+                    row.contacts, row.addresses = [], []
                     files.apply_customer(row, record)
                     s.add(row)
-                    s.flush()
-                    trail.record(
-                        s,
-                        self.ctx,
-                        "create",
-                        "customer",
-                        record.code,
-                        after=customer_values(row, cat) | {"file": Path(path).name},
-                    )
-                    created += 1
+                    audit.created(record.code, customer_values(row, cat))
                     continue
                 before = customer_values(row, cat)
                 files.apply_customer(row, record)
-                after = customer_values(row, cat)
-                if after != before:
+                if audit.updated(record.code, before, customer_values(row, cat)):
                     row.updated_by, row.updated_at = self.ctx.user_id, now
-                    s.flush()
-                    _audit_change(s, self, "customer", record.code, before, after)
-                    updated += 1
-        return ImportResult(created, updated, len(parsed.rows) - created - updated), Changes.of(Kind.CUSTOMERS)
+            with _unique("a customer in the file"):
+                s.flush()
+            audit.write(s)
+        return audit.result(len(parsed.rows)), Changes.of(Kind.CUSTOMERS)
 
     def import_items(
         self, path: Path, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None
@@ -469,32 +503,22 @@ class ReceivablesService(GuardedService):
             cat = load_catalogue(s)
             existing = {i.code: i for i in s.execute(select(Item)).scalars()}
             parsed = files.read_items(Path(path), cat, set(existing), progress=progress, cancelled=cancelled)
-            created = updated = 0
+            audit = _ImportAudit(self, "item", Path(path).name)
             for record in parsed.rows:
                 row = existing.get(record.code)
                 if row is None:
-                    row = Item(code=record.code, is_active=True)
+                    row = Item(code=record.code, is_active=True, tax_code_id=None)
                     files.apply_item(row, record)
                     s.add(row)
-                    s.flush()
-                    trail.record(
-                        s,
-                        self.ctx,
-                        "create",
-                        "item",
-                        record.code,
-                        after=item_values(row, cat) | {"file": Path(path).name},
-                    )
-                    created += 1
+                    audit.created(record.code, item_values(row, cat))
                     continue
                 before = item_values(row, cat)
                 files.apply_item(row, record)
-                after = item_values(row, cat)
-                if after != before:
-                    s.flush()
-                    _audit_change(s, self, "item", record.code, before, after)
-                    updated += 1
-        return ImportResult(created, updated, len(parsed.rows) - created - updated), Changes.of(Kind.ITEMS)
+                audit.updated(record.code, before, item_values(row, cat))
+            with _unique("an item in the file"):
+                s.flush()
+            audit.write(s)
+        return audit.result(len(parsed.rows)), Changes.of(Kind.ITEMS)
 
     def export_customers(self, path: Path, fmt: str | None = None) -> int:
         """Every customer (inactive ones too) in the columns `import_customers` reads; returns the row count."""
@@ -519,18 +543,35 @@ def _tax_code_row(s: Session, code: str) -> TaxCodeRow:
     return row
 
 
-def _customer_row(s: Session, code: str, *, missing_ok: bool = False) -> Customer | None:
-    row = s.execute(select(Customer).where(Customer.code == code)).scalar_one_or_none()
-    if row is None and not missing_ok:
+def _find_customer(s: Session, code: str) -> Customer | None:
+    return s.execute(select(Customer).where(Customer.code == code)).scalar_one_or_none()
+
+
+def _customer_row(s: Session, code: str) -> Customer:
+    row = _find_customer(s, code)
+    if row is None:
         raise NotFoundError(f"customer '{code}' does not exist")
     return row
 
 
-def _item_row(s: Session, code: str, *, missing_ok: bool = False) -> Item | None:
-    row = s.execute(select(Item).where(Item.code == code)).scalar_one_or_none()
-    if row is None and not missing_ok:
+def _find_item(s: Session, code: str) -> Item | None:
+    return s.execute(select(Item).where(Item.code == code)).scalar_one_or_none()
+
+
+def _item_row(s: Session, code: str) -> Item:
+    row = _find_item(s, code)
+    if row is None:
         raise NotFoundError(f"item '{code}' does not exist")
     return row
+
+
+@contextmanager
+def _unique(what: str) -> Iterator[None]:
+    """Two users creating the same code at once (PostgreSQL): the second gets a message, not a traceback."""
+    try:
+        yield
+    except IntegrityError:
+        raise ConflictError(f"{what} was created by another user at the same time; nothing was written") from None
 
 
 def _contact_tuple(k: ContactInput) -> tuple[str, ...]:
