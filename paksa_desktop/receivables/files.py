@@ -141,7 +141,7 @@ def read_customers(
             found["name"] = "required"
         elif len(name) > 200:
             found["name"] = "longer than 200 characters"
-        currency = cell("currency") or cat.base_currency
+        currency = cell("currency").upper() or cat.base_currency
         if p := currency_problem(currency):
             found["currency"] = p
         terms = ""

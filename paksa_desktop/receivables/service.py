@@ -337,7 +337,7 @@ class ReceivablesService(GuardedService):
             problems.append(f"code: {p}")
         if not c.name.strip():
             problems.append("name: required")
-        currency = (c.currency or cat.base_currency).strip()
+        currency = (c.currency or cat.base_currency).strip().upper()
         if p := currency_problem(currency):
             problems.append(f"currency: {p}")
         terms = ""

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from paksa_desktop.core.errors import ImportFileError
+from paksa_desktop.core.errors import Cancelled, ImportFileError
 from paksa_desktop.receivables.service import ImportResult
 from tests.conftest import Books
 from tests.ledger.budget_helpers import audit_rows
@@ -52,6 +52,20 @@ def test_import_creates_and_updates_customers(books: Books, tmp_path: Path) -> N
     again, _ = ar(books).import_customers(path)
     assert again == ImportResult(0, 0, 3)
     assert len(audit_rows(books, "customer")) == 4  # nothing changed, nothing audited
+
+
+def test_a_cancelled_import_writes_nothing_and_progress_is_reported(sqlite_books: Books, tmp_path: Path) -> None:
+    rows = "".join(f"K{i:05d},Customer {i},usd,30,\n" for i in range(4500))
+    path = write(tmp_path / "many.csv", "code,name,currency,payment_terms_days,credit_limit\n" + rows)
+    seen: list[tuple[int, int]] = []
+    with pytest.raises(Cancelled):
+        ar(sqlite_books).import_customers(
+            path, progress=lambda d, t: seen.append((d, t)), cancelled=lambda: len(seen) > 1
+        )
+    assert len(seen) == 2 and 0 < seen[0][0] < seen[1][0] <= seen[1][1] == path.stat().st_size
+    assert arq(sqlite_books).customers() == []
+    assert ar(sqlite_books).import_customers(path)[0] == ImportResult(4500, 0, 0)
+    assert arq(sqlite_books).customer("K04499").currency == "USD"  # lower case is read as the ISO code
 
 
 def test_optional_columns_left_out_keep_their_fields(books: Books, tmp_path: Path) -> None:
