@@ -212,7 +212,8 @@ class ReceivablesService(GuardedService):
             before = tax_code_values(row, cat)
             self._apply_tax_code(cat, row, tax)
             row.code = tax.code
-            s.flush()
+            with _unique(f"tax code {tax.code}"):
+                s.flush()
             _audit_change(s, self, "tax_code", code, before, tax_code_values(row, cat))
         return Changes.of(Kind.TAX_CODES)
 
@@ -307,7 +308,8 @@ class ReceivablesService(GuardedService):
             after = customer_values(row, cat)
             if after != before:
                 row.updated_by, row.updated_at = self.ctx.user_id, self.ctx.clock.now()
-            s.flush()
+            with _unique(f"customer {customer.code}"):
+                s.flush()
             _audit_change(s, self, "customer", code, before, after)
         return Changes.of(Kind.CUSTOMERS)
 
@@ -425,7 +427,8 @@ class ReceivablesService(GuardedService):
             before = item_values(row, cat)
             self._apply_item(cat, row, item)
             row.code = item.code
-            s.flush()
+            with _unique(f"item {item.code}"):
+                s.flush()
             _audit_change(s, self, "item", code, before, item_values(row, cat))
         return Changes.of(Kind.ITEMS)
 
