@@ -608,6 +608,93 @@ def _add_budget_commands(group: Callable[[str, str], Any], leaf: Callable[..., A
     leaf(budgets, "list", cmd_budget_list, "list the budgets with how many amounts and which months they hold")
 
 
+# ---------------------------------------------------------------------------------------------- receivables
+# `paksa import|export customers|items`, `paksa tax-code list|add`: thin shells over ReceivablesService.
+
+
+def _import_summary(kind: str, file: Path, result: Any) -> str:
+    return (
+        f"Imported {_plural(result.rows, kind[:-1], kind)} from {file.name}: "
+        f"{result.created:,} created, {result.updated:,} updated, {result.unchanged:,} unchanged"
+    )
+
+
+def cmd_import_customers(args: argparse.Namespace) -> int:
+    with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
+        result, _ = books.company.receivables(books.ctx).import_customers(args.file, progress=progress)
+    _say(_import_summary("customers", args.file, result))
+    return EXIT_OK
+
+
+def cmd_import_items(args: argparse.Namespace) -> int:
+    with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
+        result, _ = books.company.receivables(books.ctx).import_items(args.file, progress=progress)
+    _say(_import_summary("items", args.file, result))
+    return EXIT_OK
+
+
+def cmd_export_customers(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        count = books.company.receivables(books.ctx).export_customers(args.output, fmt=args.format)
+    _say(f"Exported {_plural(count, 'customer')} to {args.output}")
+    return EXIT_OK
+
+
+def cmd_export_items(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        count = books.company.receivables(books.ctx).export_items(args.output, fmt=args.format)
+    _say(f"Exported {_plural(count, 'item')} to {args.output}")
+    return EXIT_OK
+
+
+def cmd_tax_code_list(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        queries = books.company.receivables_queries(books.ctx)
+        rows, rounding = queries.tax_codes(), queries.tax_rounding()
+    if not rows:
+        _say("No tax codes yet (add one with 'paksa tax-code add CODE --rate PERCENT --account CODE').")
+        return EXIT_OK
+    width = max(len("Code"), *(len(r.code) for r in rows))
+    _say(f"{'Code':<{width}}  {'Rate %':>8}  {'Prices':<9}  {'Account':<8}  {'Active':<6}  Name")
+    for r in rows:
+        prices = "inclusive" if r.inclusive else "exclusive"
+        _say(
+            f"{r.code:<{width}}  {r.rate:>8}  {prices:<9}  {r.account:<8}  "
+            f"{'yes' if r.is_active else 'no':<6}  {r.name}"
+        )
+    _say(f"Tax is rounded per {rounding.value}.")
+    return EXIT_OK
+
+
+def cmd_tax_code_add(args: argparse.Namespace) -> int:
+    from paksa_desktop.receivables.commands import TaxCodeInput
+    from paksa_desktop.receivables.rules import parse_rate
+
+    rate = parse_rate(args.rate)
+    with _books(args) as books:
+        books.company.receivables(books.ctx).create_tax_code(
+            TaxCodeInput(args.code, args.name or args.code, rate, args.account, inclusive=args.inclusive)
+        )
+    _say(
+        f"Added tax code {args.code} ({rate} %, {'inclusive' if args.inclusive else 'exclusive'}, "
+        f"account {args.account})"
+    )
+    return EXIT_OK
+
+
+def _add_receivables_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
+    taxes = group("tax-code", "sales tax codes: rate, inclusive or exclusive prices, the account the tax posts to")
+    leaf(taxes, "list", cmd_tax_code_list, "list the tax codes and how tax is rounded")
+    p = leaf(taxes, "add", cmd_tax_code_add, "add a tax code")
+    p.add_argument("code", metavar="CODE", help="short code printed on invoices, e.g. VAT20")
+    p.add_argument(
+        "--rate", required=True, metavar="PERCENT", help="rate in percent, up to 4 decimals (e.g. 20 or 7.5)"
+    )
+    p.add_argument("--account", required=True, metavar="CODE", help="the liability account the tax posts to")
+    p.add_argument("--name", metavar="TEXT", help="description (default: the code)")
+    p.add_argument("--inclusive", action="store_true", help="prices with this code include the tax")
+
+
 def _period(books: Books, month: date) -> Any:
     for period in books.queries.periods():
         if period.start_date <= month <= period.end_date:
@@ -1236,7 +1323,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo, parser=p)
 
     # import
-    imports = group("import", "import accounts, journal entries or budgets from CSV or Excel (all or nothing)")
+    imports = group(
+        "import", "import accounts, journal entries, budgets, customers or items from CSV or Excel (all or nothing)"
+    )
     p = leaf(imports, "accounts", cmd_import_accounts, "import a chart of accounts (.csv or .xlsx)")
     p.add_argument("file", type=Path, metavar="FILE", help="columns code,name,type[,parent,subtype,currency]")
     p = leaf(imports, "journal", cmd_import_journal, "import and post journal entries (.csv or .xlsx)")
@@ -1246,6 +1335,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--journal", default="GEN", metavar="CODE", help="journal to post into (default: GEN)")
     p = leaf(imports, "budget", cmd_import_budget, "import budget amounts (.csv or .xlsx); new budgets are created")
     p.add_argument("file", type=Path, metavar="FILE", help="columns budget,account,month,department,project,amount")
+    p = leaf(imports, "customers", cmd_import_customers, "create or update customers (.csv or .xlsx)")
+    p.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="columns code,name,currency,payment_terms_days,credit_limit[,email,tax_number,income_account]",
+    )
+    p = leaf(imports, "items", cmd_import_items, "create or update items and services (.csv or .xlsx)")
+    p.add_argument(
+        "file", type=Path, metavar="FILE", help="columns code,description,unit_price[,income_account,tax_code]"
+    )
 
     # report
     reports = group("report", "print or save reports")
@@ -1271,7 +1371,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--chart", action="store_true", help="PDF: a chart of the months above the table")
 
     # export
-    exports = group("export", "export the journal, the chart of accounts or a budget to CSV or Excel")
+    exports = group("export", "export the journal, the chart of accounts, a budget, customers or items to CSV or Excel")
     for name, func, help_text in (
         ("journal", cmd_export_journal, "every posted line, in the columns 'paksa import journal' reads"),
         ("accounts", cmd_export_accounts, "the chart of accounts, in the columns 'paksa import accounts' reads"),
@@ -1283,7 +1383,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", required=True, metavar="NAME", help="the budget to export")
     p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from the file name)")
     p.add_argument("--output", type=Path, required=True, metavar="FILE", help="file to write")
+    for name, func, help_text in (
+        ("customers", cmd_export_customers, "every customer, in the columns 'paksa import customers' reads"),
+        ("items", cmd_export_items, "every item, in the columns 'paksa import items' reads"),
+    ):
+        p = leaf(exports, name, func, help_text)
+        p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from the file name)")
+        p.add_argument("--output", type=Path, required=True, metavar="FILE", help="file to write")
     _add_budget_commands(group, leaf)  # budgets block: `paksa budget list`
+    _add_receivables_commands(group, leaf)  # receivables block: `paksa tax-code list|add`
 
     # period
     periods = group("period", "list, close and reopen periods; set the lock date; close a fiscal year")

@@ -30,6 +30,8 @@ from paksa_desktop.ledger.statements import StatementQueries
 from paksa_desktop.persistence import migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.receivables.queries import ReceivablesQueries
+from paksa_desktop.receivables.service import ReceivablesService
 from paksa_desktop.security import field_crypto
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import Role, User, UserRole
@@ -274,6 +276,12 @@ class Company:
 
     def budget_queries(self, ctx: UserContext) -> BudgetQueries:
         return BudgetQueries(self.engine, ctx)
+
+    def receivables(self, ctx: UserContext) -> ReceivablesService:
+        return ReceivablesService(self.engine, ctx)
+
+    def receivables_queries(self, ctx: UserContext) -> ReceivablesQueries:
+        return ReceivablesQueries(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

@@ -17,6 +17,9 @@ class Kind(enum.StrEnum):
     USERS = "users"
     LAYOUTS = "layouts"  # statement layouts
     BUDGETS = "budgets"
+    TAX_CODES = "tax_codes"
+    CUSTOMERS = "customers"
+    ITEMS = "items"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ class OwnerKind(enum.StrEnum):
 
     JOURNAL_ENTRY = "journal_entry"  # entry id
     ACCOUNT = "account"  # account code
+    CUSTOMER = "customer"  # customer code
     INVOICE = "invoice"
     BILL = "bill"
     ASSET = "asset"

@@ -22,6 +22,7 @@ from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.documents.models import Document, DocumentVersion, OwnerKind
 from paksa_desktop.ledger.models import Account, JournalEntry
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.receivables.models import Customer
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.permissions import Permission
 
@@ -272,6 +273,9 @@ class DocumentService:
         elif kind is OwnerKind.ACCOUNT:
             if s.execute(select(Account.id).where(Account.code == key)).first() is None:
                 raise NotFoundError(f"unknown account '{key}'")
+        elif kind is OwnerKind.CUSTOMER:
+            if s.execute(select(Customer.id).where(Customer.code == key)).first() is None:
+                raise NotFoundError(f"unknown customer '{key}'")
         elif not key:
             raise ValidationError("a document needs the record it belongs to")
         return key

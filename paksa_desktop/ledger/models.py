@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from paksa_desktop.core.tax import TaxRounding
 from paksa_desktop.persistence.base import Base
 from paksa_desktop.persistence.types import UtcDateTime
 from paksa_desktop.security.field_crypto import SealedText
@@ -118,6 +119,10 @@ class CompanySettings(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # PNG or JPEG on printed reports; deferred: loading the company row must not drag the image along
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    # sales tax on invoices and bills: rounded per line or once per code on the document's total
+    tax_rounding: Mapped[TaxRounding] = mapped_column(
+        _enum(TaxRounding, "tax_rounding"), default=TaxRounding.LINE, server_default=TaxRounding.LINE.value
+    )
 
     __table_args__ = (CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fy_start_month"),)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

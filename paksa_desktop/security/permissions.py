@@ -29,6 +29,7 @@ class Permission(enum.StrEnum):
     LEDGER_EXPORT = "ledger.export"
     BUDGET_MANAGE = "ledger.budget.manage"  # enter, copy, import budgets
     LAYOUT_MANAGE = "ledger.layout.manage"  # customise the lines of the financial statements
+    TAX_CODE_MANAGE = "ledger.taxcode.manage"  # sales tax codes: rates and the accounts they post to
     # security
     USER_MANAGE = "security.user.manage"
     SENSITIVE_READ = "security.sensitive.read"  # hold the data key: read/set encrypted fields
@@ -45,6 +46,7 @@ class Permission(enum.StrEnum):
     # receivables
     AR_VIEW = "receivables.view"
     AR_CUSTOMER_MANAGE = "receivables.customer.manage"
+    AR_ITEM_MANAGE = "receivables.item.manage"  # items and services sold: prices, income accounts
     AR_INVOICE_CREATE = "receivables.invoice.create"
     AR_INVOICE_APPROVE = "receivables.invoice.approve"
     AR_RECEIPT_RECORD = "receivables.receipt.record"
@@ -132,6 +134,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
             P.JOURNAL_MANAGE,
             P.BUDGET_MANAGE,
             P.LAYOUT_MANAGE,
+            P.TAX_CODE_MANAGE,
             P.PERIOD_CLOSE,
             P.PERIOD_REOPEN,
             P.LOCK_DATE_SET,
@@ -158,6 +161,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         | _names(
             P.AR_VIEW,
             P.AR_CUSTOMER_MANAGE,
+            P.AR_ITEM_MANAGE,
             P.AR_INVOICE_CREATE,
             P.AR_RECEIPT_RECORD,
             P.AR_CREDIT_NOTE_CREATE,

@@ -269,6 +269,8 @@ def test_the_walk_finds_the_services() -> None:
         "SecurityQueries",
         "BudgetService",
         "BudgetQueries",
+        "ReceivablesService",
+        "ReceivablesQueries",
     } <= names
     assert not names & set(SELF_SERVICE)
 
@@ -322,5 +324,15 @@ def test_every_public_operation_checks_a_permission_before_writing(books: Books)
         "BudgetService.import_file",
         "BudgetService.export_file",
         "BudgetQueries.grid",
+        "ReceivablesService.create_tax_code",
+        "ReceivablesService.set_tax_rounding",
+        "ReceivablesService.update_customer",
+        "ReceivablesService.import_customers",
+        "ReceivablesService.export_customers",
+        "ReceivablesService.create_item",
+        "ReceivablesService.import_items",
+        "ReceivablesService.export_items",
+        "ReceivablesQueries.customers",
+        "ReceivablesQueries.tax_codes",
     ):
         assert expected in walked

@@ -1,0 +1,1 @@
+"""Accounts receivable: tax codes, customers and items (master data); invoices and receipts follow."""
