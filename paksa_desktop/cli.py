@@ -959,7 +959,7 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
 
 
 _DOCUMENT_KINDS = {"entry": "journal_entry", "account": "account", "invoice": "invoice", "bill": "bill"}
-_DOCUMENT_KINDS |= {"asset": "asset", "employee": "employee"}
+_DOCUMENT_KINDS |= {"asset": "asset", "employee": "employee", "customer": "customer"}
 
 
 def _documents(books: Books) -> Any:

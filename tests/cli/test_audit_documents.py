@@ -99,3 +99,16 @@ def test_the_size_limit_is_a_clear_error(company: Books, paksa: Paksa, tmp_path:
     run = paksa("document", "attach", "account", "1100", big)
     assert run.code == 1
     assert run.err_lines[0].startswith("paksa: error: scan.png is 0.0 MB; documents may be at most 0.0 MB")
+
+
+def test_documents_attach_to_a_customer(company: Books, paksa: Paksa, tmp_path: Path) -> None:
+    from tests.receivables.helpers import ar, customer
+
+    ar(company).create_customer(customer("C001"))
+    contract = tmp_path / "contract.pdf"
+    contract.write_bytes(b"%PDF contract")
+    run = paksa("document", "attach", "customer", "C001", contract)
+    assert run.code == 0, run.err
+    listing = paksa("document", "list", "customer", "C001")
+    assert listing.code == 0 and "contract.pdf" in listing.out
+    assert paksa("document", "attach", "customer", "NOPE", contract).code == 1
