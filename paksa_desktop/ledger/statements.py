@@ -269,7 +269,7 @@ class _Context:
     project_id: int | None
     today: date
     budget_id: int | None = None
-    _closing: list[int] | None = None
+    _closing: list[tuple[int, date]] | None = None
 
     @classmethod
     def load(cls, s: Session, options: StatementOptions, today: date) -> _Context:
@@ -455,7 +455,7 @@ class _Context:
         """What was posted within each span (budget spans read the budget instead)."""
         line = JournalLine.__table__.c
         actual = [sp for sp in spans if not sp.budget]
-        closing_ids = self.closing_entries()
+        closing_ids = self.closing_entries(actual)
         if only_closing:
             figures = self._sums(actual, [line.entry_id.in_(closing_ids)]) if closing_ids else _Figures(len(actual))
         else:
@@ -482,13 +482,20 @@ class _Context:
         before = [Span(sp.title, sp.start - timedelta(days=1)) for sp in spans if sp.start is not None]
         return self._sums(before, [JournalLine.__table__.c.account_id.in_(cash)])
 
-    def closing_entries(self) -> list[int]:
-        """The year-end closing entries (a handful; a partial index finds them)."""
+    def closing_entries(self, spans: Sequence[Span]) -> list[int]:
+        """The year-end closing entries dated within the spans (a handful; a partial index finds them all),
+        so a period without a year end reads no closing lines at all."""
         if self._closing is None:
             # a literal, not a parameter: only then can the partial index (WHERE source = 'closing') serve
-            found = self.s.execute(select(JournalEntry.id).where(text("journal_entries.source = 'closing'")))
-            self._closing = list(found.scalars())
-        return self._closing
+            found = self.s.execute(
+                select(JournalEntry.id, JournalEntry.date).where(text("journal_entries.source = 'closing'"))
+            )
+            self._closing = [(entry_id, day) for entry_id, day in found]
+        return [
+            entry_id
+            for entry_id, day in self._closing
+            if any((sp.start is None or sp.start <= day) and day <= sp.end for sp in spans)
+        ]
 
     def _budget(self, spans: Sequence[Span]) -> _Figures:
         b = BudgetAmount.__table__.c
