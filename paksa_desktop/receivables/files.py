@@ -114,6 +114,25 @@ def _rows(
         yield number, cells
 
 
+def _check_code(code: str, number: int, first: dict[str, int], found: dict[str, str]) -> None:
+    """A valid code, not seen on an earlier row of the file."""
+    if p := code_problem(code):
+        found["code"] = p
+    elif code in first:
+        found["code"] = f"duplicate of row {first[code]}"
+    else:
+        first[code] = number
+
+
+def _required_text(cell: Callable[[str], str], column: str, found: dict[str, str], limit: int = 200) -> str:
+    value = cell(column)
+    if not value:
+        found[column] = "required"
+    elif len(value) > limit:
+        found[column] = f"longer than {limit} characters"
+    return value
+
+
 def read_customers(
     path: Path,
     cat: Catalogue,
@@ -130,17 +149,8 @@ def read_customers(
         cell = _reader(cells, table.columns)
         found: dict[str, str] = {}
         code = cell("code")
-        if p := code_problem(code):
-            found["code"] = p
-        elif code in first:
-            found["code"] = f"duplicate of row {first[code]}"
-        else:
-            first[code] = number
-        name = cell("name")
-        if not name:
-            found["name"] = "required"
-        elif len(name) > 200:
-            found["name"] = "longer than 200 characters"
+        _check_code(code, number, first, found)
+        name = _required_text(cell, "name", found)
         currency = cell("currency").upper() or cat.base_currency
         if p := currency_problem(currency):
             found["currency"] = p
@@ -204,17 +214,8 @@ def read_items(
         cell = _reader(cells, table.columns)
         found: dict[str, str] = {}
         code = cell("code")
-        if p := code_problem(code):
-            found["code"] = p
-        elif code in first:
-            found["code"] = f"duplicate of row {first[code]}"
-        else:
-            first[code] = number
-        description = cell("description")
-        if not description:
-            found["description"] = "required"
-        elif len(description) > 200:
-            found["description"] = "longer than 200 characters"
+        _check_code(code, number, first, found)
+        description = _required_text(cell, "description", found)
         price = 0
         try:
             price = amount_minor(cell("unit_price"), cat.base_currency, what="unit price")
