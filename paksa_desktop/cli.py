@@ -222,11 +222,20 @@ class Books:
 @contextmanager
 def _books(args: argparse.Namespace) -> Iterator[Books]:
     from paksa_desktop.company import Company
+    from paksa_desktop.persistence.engine import database_url, is_sqlite
 
-    company = Company.open(_db(args))
+    target = _db(args)
+    user = _user(args)
+    url = database_url(target)
+    if not is_sqlite(url) and not url.username:
+        # No database user in the URL: connect as the Paksa user's own login (init-server companies).
+        password = _password(user, url.render_as_string(hide_password=True))
+        company = Company.open(target, login=(user, password))
+    else:
+        company = Company.open(target)
+        password = _password(user, company.location)
     try:
-        user = _user(args)
-        ctx = _login(company, args, user, _password(user, company.location))
+        ctx = _login(company, args, user, password)
         yield Books(company, ctx)
     finally:
         company.close()
@@ -901,11 +910,57 @@ def cmd_admin_pg_hba(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_admin_init_server(args: argparse.Namespace) -> int:
+    """Prepare a PostgreSQL database (schema, owner, roles, grants); give the Paksa admin a login there."""
+    from paksa_desktop.company import Company
+    from paksa_desktop.persistence import migrations
+    from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine
+    from paksa_desktop.security import database_roles
+
+    url = database_url(_db(args))
+    if is_sqlite(url):
+        raise CliError("init-server prepares a PostgreSQL database; a SQLite company file needs no preparing")
+    engine = make_engine(url)
+    try:
+        if not migrations.is_empty(engine) and migrations.current_revision(engine) is None:
+            raise CliError(f"{url.database} holds tables that are not a Paksa company; use an empty database")
+        migrations.upgrade(engine, backup=False)
+        with engine.begin() as conn:
+            database_roles.secure(conn)
+            db = database_roles.database_name(conn)
+            users = conn.exec_driver_sql("SELECT username, db_login FROM users ORDER BY username").all()
+    finally:
+        engine.dispose()
+    _say(f"Prepared {db}: owner role {database_roles.owner_role(db)}, one role per Paksa role and permission, grants")
+    if not users:
+        _say(f"No company yet: create it with 'paksa company create --db {url.render_as_string()}'")
+        return EXIT_OK
+    user = _user(args)
+    with Company.open(url) as company:
+        password = _password(user, company.location)
+        _login(company, args, user, password)
+        company.give_database_login(user, password)
+    _say(f"User '{user}' logs in to the database as {database_roles.login_role(db, user)}")
+    waiting = [name for name, login in users if login is None and name != user]
+    if waiting:
+        _say(
+            f"Without a database login yet: {', '.join(waiting)} "
+            "(reset their password with 'paksa user reset-password NAME' to create one)"
+        )
+    return EXIT_OK
+
+
 def _add_admin_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
     admin = group("admin", "administration: data key rotation, IP allowlist, pg_hba.conf lines")
     leaf(admin, "rotate-key", cmd_admin_rotate_key, "new data key; re-encrypt every sensitive value in one transaction")
     p = leaf(admin, "ip-allowlist", cmd_admin_ip_allowlist, "show or replace the CIDR ranges logins may come from")
     p.add_argument("--set", nargs="*", metavar="CIDR", help="replace the list (no ranges: remove it)")
+    leaf(
+        admin,
+        "init-server",
+        cmd_admin_init_server,
+        "prepare a PostgreSQL database: schema, owner and group roles, grants, triggers (safe to repeat)",
+    )
     p = leaf(admin, "pg-hba", cmd_admin_pg_hba, "print the pg_hba.conf lines matching the IP allowlist")
     p.add_argument("--method", default="scram-sha-256", help="authentication method (default: scram-sha-256)")
     credential = group("credential", "keep a password in the OS keyring (or the encrypted file) for later commands")

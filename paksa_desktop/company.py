@@ -32,7 +32,7 @@ from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engin
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.queries import ReceivablesQueries
 from paksa_desktop.receivables.service import ReceivablesService
-from paksa_desktop.security import field_crypto
+from paksa_desktop.security import database_roles, field_crypto
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import Role, User, UserRole
 from paksa_desktop.security.passwords import hash_password
@@ -82,6 +82,15 @@ class NewCompany:
     admin_full_name: str = "Administrator"
 
 
+def _prepared_for_a_company(engine: Engine) -> bool:
+    """A database `paksa admin init-server` prepared: the schema and roles are there, no company yet."""
+    with engine.connect() as conn:
+        if not database_roles.is_secured(conn):
+            return False
+    with UnitOfWork(engine, write=False) as uow:
+        return uow.session.execute(select(CompanySettings.id)).first() is None
+
+
 def _connect_error(url: URL, exc: Exception) -> CompanyError:
     reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
     return CompanyError(f"cannot open {url.render_as_string(hide_password=True)}: {reason}")
@@ -111,8 +120,19 @@ class Company:
 
     # ------------------------------------------------------------------ open / create
     @classmethod
-    def open(cls, target: str | Path, *, clock: Clock | None = None, migrate: bool = True) -> Company:
+    def open(
+        cls,
+        target: str | Path,
+        *,
+        clock: Clock | None = None,
+        migrate: bool = True,
+        login: tuple[str, str] | None = None,
+    ) -> Company:
+        """Open a company. `login` (user name, password): on a PostgreSQL URL that names no database user,
+        connect as that user's own login role (a company prepared with `paksa admin init-server`)."""
         url = database_url(target)
+        if login is not None and not is_sqlite(url) and not url.username and url.database:
+            url = url.set(username=database_roles.login_role(url.database, login[0]), password=login[1])
         path = sqlite_path(url)
         if path is not None and not path.exists():
             raise CompanyError(f"no company file at {path}")
@@ -125,7 +145,7 @@ class Company:
                 )
             company = cls(engine, clock)
             if migrate:
-                company.backup_path = migrations.upgrade(engine)
+                company.backup_path = company._upgrade()
             with UnitOfWork(engine, write=False) as uow:
                 if uow.session.execute(select(CompanySettings.id)).first() is None:
                     raise CompanyError("the database has the Paksa schema but no company in it")
@@ -158,7 +178,7 @@ class Company:
             raise CompanyError(f"{path} already exists; choose another file name")
         engine = make_engine(url)
         try:
-            if not migrations.is_empty(engine):
+            if not migrations.is_empty(engine) and not _prepared_for_a_company(engine):
                 raise CompanyError(
                     f"{url.render_as_string(hide_password=True)} is not empty; a company needs an empty database"
                 )
@@ -172,6 +192,7 @@ class Company:
         company = cls(engine, clock)
         try:
             company._seed(spec)
+            company.give_database_login(spec.admin, spec.admin_password)
             ctx = company.login(spec.admin, spec.admin_password)
             rows = read_accounts_file(chart)
             if rows:
@@ -183,6 +204,40 @@ class Company:
                     leftover.unlink(missing_ok=True)
             raise
         return company
+
+    def _upgrade(self) -> Path | None:
+        """Migrate to this version's schema; on a secured server, then re-apply the grants (new tables)."""
+        before = migrations.current_revision(self.engine)
+        if before == migrations.head_revision():
+            return None
+        try:
+            saved = migrations.upgrade(self.engine)
+        except SQLAlchemyError as exc:
+            if "permission denied" in str(exc) or "must be owner" in str(exc):
+                raise CompanyError(
+                    "this company database must be upgraded to this Paksa version by its administrator: "
+                    "paksa admin init-server --db URL (connected as the server administrator)"
+                ) from None
+            raise
+        self.secure_server()
+        return saved
+
+    def secure_server(self) -> bool:
+        """Re-apply roles and grants on a PostgreSQL database prepared by init-server; False elsewhere."""
+        with self.engine.begin() as conn:
+            if not database_roles.is_secured(conn):
+                return False
+            database_roles.secure(conn)
+        return True
+
+    def give_database_login(self, username: str, password: str) -> bool:
+        """On a secured server, the user's own login role with this password (the user's Paksa password)."""
+        with self.engine.begin() as conn:
+            if not database_roles.is_secured(conn):
+                return False
+            database_roles.create_login(conn, username, password)
+            database_roles.sync_logins(conn, username)
+        return True
 
     def _seed(self, spec: NewCompany) -> None:
         now = self.clock.now()

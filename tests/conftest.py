@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from paksa_desktop.company import Company, NewCompany
@@ -169,3 +170,15 @@ def sqlite_books(
     b = open_books("sqlite", databases, tmp_path_factory, request)
     yield b
     b.company.close()
+
+
+def tamper(engine: Engine, statement: str, **params: object) -> None:
+    """Change the database as someone with direct access would: plain SQL, outside every service.
+
+    On PostgreSQL the append-only triggers refuse that, so the tamperer is a superuser who switches them
+    off on purpose (session_replication_role): what the tests then check must still catch it.
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text(statement), params)

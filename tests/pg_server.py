@@ -66,6 +66,11 @@ class TempPostgres:
             "--no-sync",
             "--locale=C",
         )
+        # The test superuser connects without a password; every other login (the per-user roles of a
+        # company prepared with init-server) must give its own, as on a real server.
+        (self.data / "pg_hba.conf").write_text(
+            f"local all all trust\nhost all {self.user} 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
+        )
         options = (
             f"-k {self.root} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"

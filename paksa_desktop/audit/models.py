@@ -30,6 +30,9 @@ class AuditRecord(Base):
     after: Mapped[str | None] = mapped_column(Text, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
+    # Stamped by PostgreSQL itself (session_user, inet_client_addr): not part of the hash; NULL on SQLite.
+    db_user: Mapped[str | None] = mapped_column(String(63), nullable=True)
+    client_addr: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (
         Index("ix_audit_log_entity", "entity", "entity_id"),

@@ -33,6 +33,8 @@ class User(Base):
     mfa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     mfa_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)  # base32; None until enrolled
     mfa_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # last accepted TOTP step
+    # The user's own PostgreSQL login role on a company prepared with `paksa admin init-server`.
+    db_login: Mapped[str | None] = mapped_column(String(63), unique=True, nullable=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

@@ -35,7 +35,7 @@ from paksa_desktop.core.errors import (
     ValidationError,
 )
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from paksa_desktop.security import field_crypto, ip_allowlist, totp
+from paksa_desktop.security import database_roles, field_crypto, ip_allowlist, totp
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.models import (
@@ -385,6 +385,8 @@ class OwnAccount(GuardedService):
                 raise ValidationError("the new password must differ from the current one")
             _set_password(user, new, load_policy(s), self.ctx.clock.now())
             user.must_change_password = False
+            if user.db_login and _on_secured_server(s):  # one password: the database login's changes with it
+                database_roles.set_password(s.connection(), user.db_login, new)
             trail.record(s, self.ctx, "change_password", "user", user.username)
         return Changes.of(Kind.USERS)
 
@@ -546,6 +548,9 @@ class UserService(GuardedService):
             s.add_all(UserRole(user_id=user.id, role_id=r.id) for r in roles)
             s.flush()
             field_crypto.provision_user(s, self.ctx, user.id, data.password)  # data key if the role reads
+            if _on_secured_server(s):
+                database_roles.create_login(s.connection(), username, data.password)
+                database_roles.sync_logins(s.connection(), username)
             trail.record(
                 s,
                 self.ctx,
@@ -581,6 +586,7 @@ class UserService(GuardedService):
             if user.is_active != active:
                 user.is_active = active
                 trail.record(s, self.ctx, "enable" if active else "disable", "user", user.username)
+                _sync_login(s, user)
         return Changes.of(Kind.USERS)
 
     def reset_password(self, username: str, new_password: str, *, must_change: bool = True) -> Changes:
@@ -590,6 +596,10 @@ class UserService(GuardedService):
             _set_password(user, new_password, load_policy(s), self.ctx.clock.now())
             user.must_change_password = must_change
             field_crypto.provision_user(s, self.ctx, user.id, new_password)  # new key pair, key re-granted
+            if _on_secured_server(s):  # also how a user from before init-server gets a database login
+                database_roles.create_login(s.connection(), user.username, new_password)
+                s.expire(user, ["db_login"])
+                _sync_login(s, user)
             user.failed_logins = 0
             user.locked_until = None
             trail.record(s, self.ctx, "reset_password", "user", user.username, after={"must_change": must_change})
@@ -624,6 +634,7 @@ class UserService(GuardedService):
             s.flush()
             field_crypto.sync_holder(s, self.ctx, user.id)  # a reading role: wrap the data key
             trail.record(s, self.ctx, "grant_role", "user", user.username, after={"role": role.name})
+            _sync_login(s, user)
         return Changes.of(Kind.USERS)
 
     def revoke_role(self, username: str, role_name: str) -> Changes:
@@ -639,6 +650,7 @@ class UserService(GuardedService):
             s.flush()
             field_crypto.sync_holder(s, self.ctx, user.id)  # no reading role left: drop the data key
             trail.record(s, self.ctx, "revoke_role", "user", user.username, before={"role": role.name})
+            _sync_login(s, user)
         return Changes.of(Kind.USERS)
 
     @staticmethod
@@ -674,6 +686,8 @@ class RoleService(GuardedService):
             s.add(role)
             s.flush()
             s.add_all(RolePermission(role_id=role.id, permission=p) for p in sorted(granted))
+            if _on_secured_server(s):
+                database_roles.sync_role(s.connection(), name, granted)
             trail.record(
                 s,
                 self.ctx,
@@ -710,6 +724,10 @@ class RoleService(GuardedService):
                     Permission.SENSITIVE_READ in before ^ granted
                 ):  # the role now reads sensitive fields, or no longer does
                     field_crypto.sync_holder(s, self.ctx, user_id)
+            if _on_secured_server(s):
+                database_roles.sync_role(s.connection(), role.name, granted)
+                if (before ^ granted) & {Permission.USER_MANAGE, Permission.ROLE_MANAGE}:
+                    database_roles.sync_logins(s.connection())  # CREATEROLE follows user/role management
             trail.record(
                 s,
                 self.ctx,
@@ -747,7 +765,20 @@ class RoleService(GuardedService):
             trail.record(s, self.ctx, "delete", "role", role.name)
             s.execute(delete(RolePermission).where(RolePermission.role_id == role.id))
             s.delete(role)
+            if _on_secured_server(s):
+                database_roles.drop_role(s.connection(), role.name)
         return Changes.of(Kind.USERS)
+
+
+def _on_secured_server(s: Session) -> bool:
+    """A PostgreSQL company prepared with `paksa admin init-server`: users and roles exist there too."""
+    return database_roles.is_secured(s.connection())
+
+
+def _sync_login(s: Session, user: User) -> None:
+    s.flush()
+    if user.db_login and _on_secured_server(s):
+        database_roles.sync_logins(s.connection(), user.username)
 
 
 def _known(permissions: Iterable[str]) -> set[str]:

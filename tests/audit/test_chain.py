@@ -15,7 +15,7 @@ from paksa_desktop.audit.chain import GENESIS, verify_rows
 from paksa_desktop.audit.service import AuditService
 from paksa_desktop.ledger.commands import AccountInput
 from paksa_desktop.ledger.models import AccountType
-from tests.conftest import ADMIN_PASSWORD, Books
+from tests.conftest import ADMIN_PASSWORD, Books, tamper
 from tests.ledger.helpers import entry
 
 
@@ -37,9 +37,7 @@ def busy_books(books: Books) -> int:
 
 
 def sql(books: Books, statement: str, **params: object) -> None:
-    """Tamper as someone with direct database access would: plain SQL, outside every service."""
-    with books.company.engine.begin() as conn:
-        conn.execute(text(statement), params)
+    tamper(books.company.engine, statement, **params)
 
 
 def row(books: Books, seq: int) -> dict:

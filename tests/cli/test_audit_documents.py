@@ -7,10 +7,9 @@ from pathlib import Path
 
 import openpyxl
 from pypdf import PdfReader
-from sqlalchemy import text
 
 from tests.cli.conftest import Paksa
-from tests.conftest import Books
+from tests.conftest import Books, tamper
 from tests.ledger.helpers import entry
 
 
@@ -18,8 +17,7 @@ def test_verify_passes_then_names_the_tampered_row(any_company: Books, paksa: Pa
     run = paksa("audit", "verify")
     assert run.code == 0, run.err
     assert run.out.startswith("Audit trail intact:") and "rows" in run.out
-    with any_company.company.engine.begin() as conn:
-        conn.execute(text("UPDATE audit_log SET username = 'mallory' WHERE seq = 3"))
+    tamper(any_company.company.engine, "UPDATE audit_log SET username = 'mallory' WHERE seq = 3")
     run = paksa("audit", "verify")
     assert run.code == 1 and run.out == ""
     assert run.err_lines == [

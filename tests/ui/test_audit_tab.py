@@ -12,9 +12,8 @@ from pypdf import PdfReader
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QFileDialog
-from sqlalchemy import text
 
-from tests.conftest import Books
+from tests.conftest import Books, tamper
 from tests.ledger.helpers import entry
 from tests.ui.conftest import wait_idle
 from ui.audit.attachments import AttachmentsDialog
@@ -140,8 +139,7 @@ def test_verify_reports_intact_then_broken(qtbot: Any, window: MainWindow, busy:
     qtbot.waitUntil(lambda: job.done, timeout=10_000)
     assert tab.last_verify is not None and tab.last_verify.ok
     assert tab.status.text().startswith("Audit trail intact")
-    with busy.company.engine.begin() as conn:
-        conn.execute(text("DELETE FROM audit_log WHERE seq = 2"))
+    tamper(busy.company.engine, "DELETE FROM audit_log WHERE seq = 2")
     job = tab.verify()
     qtbot.waitUntil(lambda: job.done, timeout=10_000)
     assert tab.status.text() == "Audit trail BROKEN at seq 3, id 3: row(s) missing before it (seq 2: deleted)"

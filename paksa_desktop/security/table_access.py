@@ -1,0 +1,137 @@
+"""Which permission lets a user read or change each table, when PostgreSQL enforces it.
+
+This is the one table every module extends when it adds tables: the database grants are generated
+from it (see database_roles.py), and a test fails while any table of the schema is missing here.
+"Every user" means any logged-in Paksa user: things every screen or every write needs (company
+settings, the chart, appending audit rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from paksa_desktop.security.permissions import Permission as P
+
+EVERY_USER = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class TableAccess:
+    """Permission names (or EVERY_USER) per privilege; nobody else gets that privilege on the table."""
+
+    select: tuple[str, ...] = ()
+    insert: tuple[str, ...] = ()
+    update: tuple[str, ...] = ()
+    delete: tuple[str, ...] = ()
+
+
+def _p(*perms: str) -> tuple[str, ...]:
+    return tuple(str(p) for p in perms)
+
+
+_ALL = (EVERY_USER,)
+# Posting writes entries, lines, series and (the first time a date is used) a fiscal year and periods.
+_POSTERS = _p(P.ENTRY_CREATE, P.ENTRY_POST, P.ENTRY_REVERSE, P.LEDGER_IMPORT, P.RECURRING_MANAGE, P.PERIOD_CLOSE)
+_LINE_WRITERS = _p(P.ENTRY_POST, P.ENTRY_REVERSE, P.LEDGER_IMPORT, P.RECURRING_MANAGE, P.PERIOD_CLOSE)
+_KEY_KEEPERS = _p(P.KEY_ROTATE, P.USER_MANAGE, P.ROLE_MANAGE)
+
+TABLE_ACCESS: dict[str, TableAccess] = {
+    "alembic_version": TableAccess(select=_ALL),
+    # company and ledger
+    "company": TableAccess(select=_ALL, update=_p(P.COMPANY_MANAGE, P.LOCK_DATE_SET)),
+    "accounts": TableAccess(
+        select=_ALL, insert=_p(P.ACCOUNT_MANAGE), update=_p(P.ACCOUNT_MANAGE), delete=_p(P.ACCOUNT_MANAGE)
+    ),
+    "departments": TableAccess(select=_ALL, insert=_p(P.DIMENSION_MANAGE), update=_p(P.DIMENSION_MANAGE)),
+    "projects": TableAccess(select=_ALL, insert=_p(P.DIMENSION_MANAGE), update=_p(P.DIMENSION_MANAGE)),
+    "journals": TableAccess(select=_ALL, insert=_p(P.JOURNAL_MANAGE), update=_p(P.JOURNAL_MANAGE)),
+    "fiscal_years": TableAccess(select=_ALL, insert=_POSTERS),
+    # posting holds its period FOR SHARE, which needs UPDATE: a trigger keeps state changes to their permissions
+    "periods": TableAccess(select=_ALL, insert=_POSTERS, update=(*_POSTERS, str(P.PERIOD_REOPEN))),
+    "number_sequences": TableAccess(select=_LINE_WRITERS, insert=_LINE_WRITERS, update=_LINE_WRITERS),
+    "journal_entries": TableAccess(
+        select=_p(P.LEDGER_VIEW),
+        insert=_POSTERS,
+        update=_p(P.ENTRY_CREATE, P.ENTRY_POST, P.ENTRY_REVERSE),
+        delete=_p(P.ENTRY_CREATE),  # drafts only: a trigger refuses the rest
+    ),
+    "draft_lines": TableAccess(
+        select=_p(P.LEDGER_VIEW),
+        insert=_p(P.ENTRY_CREATE, P.RECURRING_MANAGE),
+        update=_p(P.ENTRY_CREATE),
+        delete=_p(P.ENTRY_CREATE, P.ENTRY_POST),
+    ),
+    "journal_lines": TableAccess(select=_p(P.LEDGER_VIEW), insert=_LINE_WRITERS),  # never updated or deleted
+    "recurring_templates": TableAccess(
+        select=_p(P.LEDGER_VIEW),
+        insert=_p(P.RECURRING_MANAGE),
+        update=_p(P.RECURRING_MANAGE),
+        delete=_p(P.RECURRING_MANAGE),
+    ),
+    "recurring_lines": TableAccess(
+        select=_p(P.LEDGER_VIEW),
+        insert=_p(P.RECURRING_MANAGE),
+        update=_p(P.RECURRING_MANAGE),
+        delete=_p(P.RECURRING_MANAGE),
+    ),
+    "statement_lines": TableAccess(
+        select=_ALL, insert=_p(P.LAYOUT_MANAGE), update=_p(P.LAYOUT_MANAGE), delete=_p(P.LAYOUT_MANAGE)
+    ),
+    "statement_line_accounts": TableAccess(
+        select=_ALL, insert=_p(P.LAYOUT_MANAGE), update=_p(P.LAYOUT_MANAGE), delete=_p(P.LAYOUT_MANAGE)
+    ),
+    "budgets": TableAccess(
+        select=_p(P.LEDGER_VIEW), insert=_p(P.BUDGET_MANAGE), update=_p(P.BUDGET_MANAGE), delete=_p(P.BUDGET_MANAGE)
+    ),
+    "budget_amounts": TableAccess(
+        select=_p(P.LEDGER_VIEW), insert=_p(P.BUDGET_MANAGE), update=_p(P.BUDGET_MANAGE), delete=_p(P.BUDGET_MANAGE)
+    ),
+    "tax_codes": TableAccess(select=_ALL, insert=_p(P.TAX_CODE_MANAGE), update=_p(P.TAX_CODE_MANAGE)),
+    # receivables
+    "customers": TableAccess(select=_p(P.AR_VIEW), insert=_p(P.AR_CUSTOMER_MANAGE), update=_p(P.AR_CUSTOMER_MANAGE)),
+    "customer_contacts": TableAccess(
+        select=_p(P.AR_VIEW),
+        insert=_p(P.AR_CUSTOMER_MANAGE),
+        update=_p(P.AR_CUSTOMER_MANAGE),
+        delete=_p(P.AR_CUSTOMER_MANAGE),
+    ),
+    "customer_addresses": TableAccess(
+        select=_p(P.AR_VIEW),
+        insert=_p(P.AR_CUSTOMER_MANAGE),
+        update=_p(P.AR_CUSTOMER_MANAGE),
+        delete=_p(P.AR_CUSTOMER_MANAGE),
+    ),
+    "items": TableAccess(select=_p(P.AR_VIEW), insert=_p(P.AR_ITEM_MANAGE), update=_p(P.AR_ITEM_MANAGE)),
+    # documents and audit: every write appends an audit row and moves the chain's head
+    "documents": TableAccess(select=_p(P.DOCUMENT_VIEW), insert=_p(P.DOCUMENT_ATTACH), update=_p(P.DOCUMENT_ATTACH)),
+    "document_versions": TableAccess(select=_p(P.DOCUMENT_VIEW), insert=_p(P.DOCUMENT_ATTACH)),
+    "audit_log": TableAccess(select=_p(P.AUDIT_VIEW, P.ACTIVITY_VIEW), insert=_ALL),
+    "audit_head": TableAccess(select=_ALL, update=_ALL),
+    # security: users and their keys; row-level security narrows `users` updates to one's own row
+    "users": TableAccess(select=_ALL, insert=_p(P.USER_MANAGE), update=_ALL),
+    "user_roles": TableAccess(select=_ALL, insert=_p(P.USER_MANAGE), delete=_p(P.USER_MANAGE, P.ROLE_MANAGE)),
+    "roles": TableAccess(select=_ALL, insert=_p(P.ROLE_MANAGE), update=_p(P.ROLE_MANAGE), delete=_p(P.ROLE_MANAGE)),
+    "role_permissions": TableAccess(
+        select=_ALL, insert=_p(P.ROLE_MANAGE), update=_p(P.ROLE_MANAGE), delete=_p(P.ROLE_MANAGE)
+    ),
+    "sod_rules": TableAccess(select=_ALL, insert=_p(P.POLICY_MANAGE), delete=_p(P.POLICY_MANAGE)),
+    "security_policy": TableAccess(select=_ALL, update=_p(P.POLICY_MANAGE)),
+    "user_sessions": TableAccess(select=_ALL, insert=_ALL, update=_ALL),
+    "recovery_codes": TableAccess(select=_ALL, insert=_ALL, update=_ALL, delete=_ALL),
+    "ip_allowlist": TableAccess(
+        select=_ALL,
+        insert=_p(P.IP_ALLOWLIST_MANAGE),
+        update=_p(P.IP_ALLOWLIST_MANAGE),
+        delete=_p(P.IP_ALLOWLIST_MANAGE),
+    ),
+    "data_keys": TableAccess(select=_ALL, insert=_p(P.KEY_ROTATE), update=_p(P.KEY_ROTATE)),
+    "user_key_pairs": TableAccess(select=_ALL, insert=_ALL, update=_ALL, delete=_KEY_KEEPERS),
+    "wrapped_data_keys": TableAccess(select=_ALL, insert=_KEY_KEEPERS, update=_KEY_KEEPERS, delete=_KEY_KEEPERS),
+}
+
+# Rows a user may change only when they are their own (row-level security, forced even on the owner).
+OWN_ROWS: dict[str, str] = {
+    "users": "db_login = session_user::text",
+    "recovery_codes": "user_id = public.paksa_current_user_id()",
+    "user_sessions": "user_id = public.paksa_current_user_id()",
+}
