@@ -49,8 +49,9 @@ class LiveRefresh(QObject):
         return self.state is LinkState.CONNECTED
 
     def stop(self) -> None:
+        """Called when the window closes; waits at most a second (a retry may be stuck on a dead network)."""
         if self.listener is not None:
-            self.listener.stop()
+            self.listener.stop(timeout=1.0)
             self.listener = None
 
     @Slot(object)

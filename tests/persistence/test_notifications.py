@@ -180,7 +180,7 @@ def test_changes_made_by_other_tools_are_heard(pg_books: Books) -> None:
 
 
 def test_a_burst_of_commits_arrives_as_one_refresh(pg_books: Books) -> None:
-    _listener, heard = _listening(pg_books.company, coalesce=0.5)
+    _listener, heard = _listening(pg_books.company, coalesce=2.0)  # wide: a busy machine still fits the burst in
     with psycopg.connect(_plain_url(pg_books), autocommit=True) as conn:
         for _ in range(5):
             conn.execute("UPDATE accounts SET name = name WHERE code = '1100'")
