@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from paksa_desktop.audit import trail
 from paksa_desktop.core.clock import Clock, SystemClock
-from paksa_desktop.core.errors import CompanyError, ValidationError
+from paksa_desktop.core.errors import CompanyError, ConnectionLost, ValidationError
 from paksa_desktop.core.money import is_currency
 from paksa_desktop.ledger.budgets import BudgetQueries, BudgetService
 from paksa_desktop.ledger.detail_reports import DetailReports
@@ -29,6 +29,7 @@ from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.ledger.statements import StatementQueries
 from paksa_desktop.persistence import migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
+from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, start_listener
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.queries import ReceivablesQueries
 from paksa_desktop.receivables.service import ReceivablesService
@@ -103,6 +104,7 @@ class Company:
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
         self.backup_path: Path | None = None
+        self._listeners: list[ChangeListener] = []
 
     @property
     def url(self) -> URL:
@@ -150,7 +152,7 @@ class Company:
                 if uow.session.execute(select(CompanySettings.id)).first() is None:
                     raise CompanyError("the database has the Paksa schema but no company in it")
             return company
-        except (OperationalError, SQLAlchemyError) as exc:
+        except (OperationalError, SQLAlchemyError, ConnectionLost) as exc:
             engine.dispose()
             raise _connect_error(url, exc) from None
         except CompanyError:
@@ -183,7 +185,7 @@ class Company:
                     f"{url.render_as_string(hide_password=True)} is not empty; a company needs an empty database"
                 )
             migrations.upgrade(engine, backup=False)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, ConnectionLost) as exc:
             engine.dispose()
             raise _connect_error(url, exc) from None
         except CompanyError:
@@ -353,10 +355,20 @@ class Company:
     def own_account(self, ctx: UserContext) -> OwnAccount:
         return OwnAccount(self.engine, ctx)
 
+    def listen(self, on_event: OnEvent, **options: object) -> ChangeListener | None:
+        """Hear other clients' changes (PostgreSQL; None for a SQLite file). Stopped by close()."""
+        listener = start_listener(self.engine, on_event, **options)
+        if listener is not None:
+            self._listeners.append(listener)
+        return listener
+
     def today(self) -> date:
         return self.clock.today()
 
     def close(self) -> None:
+        for listener in self._listeners:
+            listener.stop()
+        self._listeners.clear()
         self.engine.dispose()
 
     def __enter__(self) -> Company:

@@ -71,6 +71,9 @@ class TempPostgres:
         (self.data / "pg_hba.conf").write_text(
             f"local all all trust\nhost all {self.user} 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
         )
+        return self._start_server()
+
+    def _start_server(self) -> str:
         options = (
             f"-k {self.root} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -96,6 +99,14 @@ class TempPostgres:
             except psycopg.OperationalError:
                 time.sleep(0.1)
         raise RuntimeError("temporary PostgreSQL did not accept connections")
+
+    def kill(self) -> None:
+        """Stop the server as a crash or a pulled cable would look to clients (keeps the data)."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def restart(self) -> str:
+        """Start the killed server again on the same port and data (it recovers like after a crash)."""
+        return self._start_server()
 
     def stop(self) -> None:
         try:

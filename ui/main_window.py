@@ -18,6 +18,7 @@ from ui.audit.hooks import add_audit_tab
 from ui.hub import Hub
 from ui.ledger import import_export
 from ui.ledger.ledger_tab import ACCOUNT_LEDGER, ENTRIES, RECURRING, TRIAL_BALANCE, LedgerTab
+from ui.live_refresh import install_live_refresh
 from ui.session import AppSession
 from ui.settings import RecentCompanies
 from ui.style import APP_NAME, icon, set_state
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.update_status()
         install_security(self)  # ui/admin: Administration tab, Account menu, idle lock
+        self.live_refresh = install_live_refresh(self, self.hub)  # PostgreSQL: other users' changes, lost link
 
     # ---- actions, menus, toolbar
     def _action(
@@ -255,6 +257,8 @@ class MainWindow(QMainWindow):
         if not self.close_editors():
             event.ignore()
             return
+        if self.live_refresh is not None:
+            self.live_refresh.stop()
         QThreadPool.globalInstance().waitForDone()
         super().closeEvent(event)
         self.closed.emit()

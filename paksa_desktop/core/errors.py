@@ -39,6 +39,32 @@ class CompanyError(PaksaError):
     """The company database cannot be opened, created or migrated."""
 
 
+class ConnectionLost(PaksaError):
+    """The database server could not be reached, or the connection dropped mid-action.
+
+    The server rolls back a transaction whose connection dies, so nothing half-done stays behind;
+    only a drop during COMMIT itself leaves the outcome unknown, and the message says so.
+    """
+
+    def __init__(
+        self, reason: str, *, during_commit: bool = False, at_connect: bool = False, orig: BaseException | None = None
+    ) -> None:
+        if at_connect:
+            text = f"cannot reach the database server ({reason}); nothing was changed"
+        elif during_commit:
+            text = (
+                f"the connection to the database server was lost while saving ({reason}); "
+                "the change may or may not have been saved: check before trying again"
+            )
+        else:
+            text = f"the connection to the database server was lost ({reason}); nothing was changed"
+        super().__init__(text + "; try again once the connection is back")
+        self.reason = reason
+        self.orig = orig  # the driver's own error, for callers that word it themselves
+        self.during_commit = during_commit
+        self.at_connect = at_connect
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     """One problem in an input file, located as precisely as the file allows."""

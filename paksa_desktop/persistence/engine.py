@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from paksa_desktop.core.errors import CompanyError
+from paksa_desktop.core.errors import CompanyError, ConnectionLost
 
 WRITE_OPTION = "paksa_write"
 
@@ -65,6 +65,34 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# A dead network link is noticed within ~20 s instead of the kernel's ~15 minutes (libpq options).
+KEEPALIVE_OPTIONS = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 2}
+TCP_USER_TIMEOUT_MS = 20_000
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _translate_connection_errors(engine: Engine) -> None:
+    """A server that is down or a connection that dropped becomes ConnectionLost: one clear message
+    for the GUI and the CLI instead of a driver traceback. Pre-ping is left alone (the pool then
+    quietly replaces a dead pooled connection, e.g. after the server restarted)."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        if context.is_pre_ping:
+            return
+        error = context.original_exception
+        operational = isinstance(error, engine.dialect.loaded_dbapi.OperationalError)
+        if context.connection is None and operational:
+            raise ConnectionLost(_first_line(error), at_connect=True, orig=error)
+        if context.is_disconnect:
+            during_commit = context.statement is None and context.execution_context is None
+            raise ConnectionLost(_first_line(error), during_commit=during_commit, orig=error)
+
+
 def make_engine(target: str | Path | URL, **kwargs: Any) -> Engine:
     url = target if isinstance(target, URL) else database_url(target)
     if is_sqlite(url):
@@ -77,4 +105,9 @@ def make_engine(target: str | Path | URL, **kwargs: Any) -> Engine:
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("application_name", "paksa-desktop")
     connect_args.setdefault("connect_timeout", int(os.environ.get("PAKSA_CONNECT_TIMEOUT", "10")))
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    for name, value in {**KEEPALIVE_OPTIONS, "tcp_user_timeout": TCP_USER_TIMEOUT_MS}.items():
+        if name not in url.query:  # the URL may set its own
+            connect_args.setdefault(name, value)
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    _translate_connection_errors(engine)
+    return engine

@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
 from paksa_desktop.core.errors import CompanyError
+from paksa_desktop.persistence import notifications
 from paksa_desktop.persistence.engine import sqlite_path
 
 
@@ -67,6 +68,7 @@ def upgrade(engine: Engine, *, backup: bool = True) -> Path | None:
         if conn.dialect.name == "postgresql":  # one client migrates; the others wait, then find it done
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('paksa.migrations'))")
         command.upgrade(alembic_config(conn), "head")
+        notifications.install_change_triggers(conn)  # tables added since 0007 get theirs too (PostgreSQL)
     return saved
 
 
