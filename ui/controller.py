@@ -37,9 +37,9 @@ def _locked(company: Company) -> Company:
 
 
 def read_only_notice(company: Company) -> str:
-    """'Acme.paksa is opened by anna on pc-7 since 2025-01-31 09:12 — opening read-only.'"""
+    """'acme.paksa is opened by anna on pc-7 since 2025-01-31 09:12 — opening read-only.' (the file's own case)"""
     reason = company.read_only_reason
-    return f"{reason[:1].upper()}{reason[1:]} — opening read-only." if reason else ""
+    return f"{reason} — opening read-only." if reason else ""
 
 
 def remembered_location(company: Company) -> str:
