@@ -85,3 +85,18 @@ def test_second_program_is_told_who_and_opens_read_only(qtbot, holder, second, m
     first.close()
     qtbot.waitUntil(lambda: holder.window is None)
     assert not file_lock.lock_path(path).exists()  # released when the first program closed it
+
+
+def test_stale_lock_is_taken_over_and_said_so(qtbot, second, sqlite_books):
+    """A lock file left by a program that died (its process gone, its OS lock released) is no obstacle."""
+    sqlite_books.company.close()
+    path = Path(sqlite_books.url)
+    gone = file_lock.LockHolder.me("anna")
+    stale = file_lock.LockHolder(gone.host, gone.os_user, 2**22 + 7, gone.since, "anna")  # beyond pid_max
+    file_lock.lock_path(path).write_bytes(stale.to_json())
+    second.env = {"PAKSA_USER": "admin", "PAKSA_PASSWORD": ADMIN_PASSWORD}
+    second.open_target(sqlite_books.url)
+    qtbot.waitUntil(lambda: second.window is not None, timeout=20_000)
+    window = second.window
+    assert "(read-only)" not in window.windowTitle() and window.new_entry_action.isEnabled()
+    assert window.statusBar().currentMessage().startswith("Took over a lock left by a program that stopped (opened by")
