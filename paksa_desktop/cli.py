@@ -1507,7 +1507,44 @@ def build_parser() -> argparse.ArgumentParser:
     _add_admin_commands(group, leaf)  # credentials and encryption block
     _add_audit_commands(group, leaf)  # audit and documents block
     _add_user_commands(group, leaf)  # users and roles block
+    _add_backup_commands(commands, common)  # backup and restore block
     return parser
+
+
+# ---------------------------------------------------------------------------------------------- backup and restore
+# `paksa backup --output FILE` and `paksa restore FILE --db DB` (docs/administration.md#backup-and-restore).
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from paksa_desktop.backups import backup_company
+
+    with _books(args) as books:
+        name, made = backup_company(books.company, books.ctx, args.output)
+    _say(f"Backed up '{name}' to {args.output} ({made.kind.title}, {_size(made.size)}, sha256 {made.sha256})")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from paksa_desktop.backups import restore_company
+
+    user = _user(args)
+    company, _ctx, found = restore_company(
+        args.file, _db(args), lambda c: _login(c, args, user, _password(user, c.location))
+    )
+    with contextlib.closing(company):
+        _say(f"Restored {args.file} ({found.kind.title}, {_size(found.size)}) into {company.location}")
+    return EXIT_OK
+
+
+def _add_backup_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    text = "write a consistent backup of the company (also while it is in use) to a new file"
+    p = commands.add_parser("backup", parents=[common], help=text, description=text, formatter_class=_Formatter)
+    p.add_argument("--output", type=Path, required=True, metavar="FILE", help="the backup file to create")
+    p.set_defaults(func=cmd_backup, parser=p)
+    text = "restore a backup into a new SQLite file or an empty PostgreSQL database (--db)"
+    p = commands.add_parser("restore", parents=[common], help=text, description=text, formatter_class=_Formatter)
+    p.add_argument("file", type=Path, metavar="FILE", help="a file written by 'paksa backup'")
+    p.set_defaults(func=cmd_restore, parser=p)
 
 
 # ---------------------------------------------------------------------------------------------- main

@@ -27,9 +27,10 @@ from paksa_desktop.ledger.models import CompanySettings, Journal
 from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.ledger.statements import StatementQueries
-from paksa_desktop.persistence import migrations
+from paksa_desktop.persistence import file_lock, migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
 from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, start_listener
+from paksa_desktop.persistence.read_only import make_read_only
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.queries import ReceivablesQueries
 from paksa_desktop.receivables.service import ReceivablesService
@@ -105,6 +106,20 @@ class Company:
         self.clock: Clock = clock or SystemClock()
         self.backup_path: Path | None = None
         self._listeners: list[ChangeListener] = []
+        self.lock: file_lock.CompanyLock | None = None  # a SQLite file this program holds for writing
+        self.opened_by: file_lock.LockHolder | None = None  # who else has it, when this one is read-only
+
+    @property
+    def read_only(self) -> bool:
+        """Another desktop program has this company file: the books can be read, not changed, here."""
+        return self.opened_by is not None
+
+    @property
+    def read_only_reason(self) -> str:
+        """'acme.paksa is opened by anna on pc-7 since 2025-01-31 09:12' (empty when not read-only)."""
+        if self.opened_by is None:
+            return ""
+        return f"{Path(self.location).name} is {self.opened_by.describe()}"
 
     @property
     def url(self) -> URL:
@@ -128,24 +143,50 @@ class Company:
         *,
         clock: Clock | None = None,
         migrate: bool = True,
+        lock: bool = False,
         login: tuple[str, str] | None = None,
     ) -> Company:
-        """Open a company. `login` (user name, password): on a PostgreSQL URL that names no database user,
-        connect as that user's own login role (a company prepared with `paksa admin init-server`)."""
+        """Open a company. A SQLite file that another desktop program holds opens read-only.
+
+        `lock`: take the file's single-writer lock (the desktop program does; commands do not, they
+        only respect it), released by `close()`. `login` (user name, password): on a PostgreSQL URL that
+        names no database user, connect as that user's own login role (`paksa admin init-server`).
+        """
         url = database_url(target)
         if login is not None and not is_sqlite(url) and not url.username and url.database:
             url = url.set(username=database_roles.login_role(url.database, login[0]), password=login[1])
         path = sqlite_path(url)
         if path is not None and not path.exists():
             raise CompanyError(f"no company file at {path}")
+        held: file_lock.CompanyLock | None = None
+        holder: file_lock.LockHolder | None = None
+        if path is not None:
+            try:
+                if lock:
+                    result = file_lock.acquire(path)
+                    held, holder = result.lock, result.holder
+                else:
+                    holder = file_lock.current_holder(path)
+            except OSError as exc:
+                raise CompanyError(f"cannot lock {path}: {exc.strerror or exc}") from None
         engine = make_engine(url)
+        company = cls(engine, clock)
+        company.lock, company.opened_by = held, holder
+        if holder is not None:
+            make_read_only(
+                engine, f"{company.read_only_reason}, so it is read-only here: close it there to make changes"
+            )
         try:
-            if migrations.current_revision(engine) is None:
+            revision = migrations.current_revision(engine)
+            if revision is None:
                 raise CompanyError(
                     f"{path or url.render_as_string(hide_password=True)} is not a Paksa company "
                     "(create one with 'paksa company create')"
                 )
-            company = cls(engine, clock)
+            if holder is not None and revision != migrations.head_revision():
+                raise CompanyError(
+                    f"{company.read_only_reason} with another version of Paksa; close it there, then open it here"
+                )
             if migrate:
                 company.backup_path = company._upgrade()
             with UnitOfWork(engine, write=False) as uow:
@@ -153,11 +194,21 @@ class Company:
                     raise CompanyError("the database has the Paksa schema but no company in it")
             return company
         except (OperationalError, SQLAlchemyError, ConnectionLost) as exc:
-            engine.dispose()
+            company.close()
             raise _connect_error(url, exc) from None
         except CompanyError:
-            engine.dispose()
+            company.close()
             raise
+
+    def take_lock(self) -> None:
+        """Hold the single-writer lock of a SQLite company created by this program (nobody else has it)."""
+        path = sqlite_path(self.engine.url)
+        if path is None or self.lock is not None or self.read_only:
+            return
+        try:
+            self.lock = file_lock.acquire(path).lock
+        except OSError:  # a file system that refuses lock files: carry on without one
+            self.lock = None
 
     @classmethod
     def create(cls, target: str | Path, spec: NewCompany, *, clock: Clock | None = None) -> Company:
@@ -297,6 +348,8 @@ class Company:
         or MfaRequired (right password, now ask for the code). Every failure is logged and counted.
         """
         ctx = Authenticator(self.engine, self.clock).login(username, password, otp, client=client)
+        if self.lock is not None:
+            self.lock.set_user(ctx.username)  # the lock file now says who, for the next program
         return field_crypto.unwrap_in_transaction(self.engine, ctx, password)  # the data key, for its holders
 
     def add_user(
@@ -370,6 +423,8 @@ class Company:
             listener.stop()
         self._listeners.clear()
         self.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
     def __enter__(self) -> Company:
         return self

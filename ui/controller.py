@@ -30,6 +30,18 @@ def company_label(company: Company) -> str:
     return company.url.database or company.location
 
 
+def _locked(company: Company) -> Company:
+    """A company this program just created: it holds the file's single-writer lock from the start."""
+    company.take_lock()
+    return company
+
+
+def read_only_notice(company: Company) -> str:
+    """'acme.paksa is opened by anna on pc-7 since 2025-01-31 09:12 — opening read-only.' (the file's own case)"""
+    reason = company.read_only_reason
+    return f"{reason} — opening read-only." if reason else ""
+
+
 def remembered_location(company: Company) -> str:
     if company.is_sqlite:
         return company.location
@@ -88,7 +100,7 @@ class AppController(QObject):
             self.parent_widget(),
             "Create company",
             f"Creating {spec.name}: schema, journals, chart of accounts, administrator…",
-            lambda _p, _c: Company.create(target, spec),
+            lambda _p, _c: _locked(Company.create(target, spec)),
             lambda company: self.log_in_as(company, spec.admin, spec.admin_password),
             cancellable=False,
         )
@@ -137,7 +149,7 @@ class AppController(QObject):
             self.parent_widget(),
             "Open company",
             f"Opening {shown}…",
-            lambda _p, _c: Company.open(target),
+            lambda _p, _c: Company.open(target, lock=True),  # another program has it: read-only
             self.log_in,
             on_failure=failed,
             on_cancelled_result=lambda company: company.close(),
@@ -177,7 +189,7 @@ class AppController(QObject):
             self.parent_widget(),
             "Demo company",
             "Building the demo company: chart of accounts, two years of entries…",
-            lambda progress, cancelled: demo.build_demo(path, progress=progress, cancelled=cancelled),
+            lambda progress, cancelled: _locked(demo.build_demo(path, progress=progress, cancelled=cancelled)),
             lambda company: self.log_in_as(company, demo.DEMO_USER, demo.DEMO_PASSWORD),
             on_cancelled_result=discard,
         )
@@ -200,6 +212,8 @@ class AppController(QObject):
         dialog = LoginDialog(company, company_label(company), user, self.parent_widget())
         if message:
             dialog.show_message(message[:1].upper() + message[1:])
+        elif company.read_only:
+            dialog.show_message(read_only_notice(company), "muted")
         self.login_dialog = dialog
 
         def finished(result: int) -> None:

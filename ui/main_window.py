@@ -42,7 +42,8 @@ class MainWindow(QMainWindow):
         self.hub = Hub(session, self)
         self.hub.changed.connect(self._on_changes)
         info = self.hub.info()
-        self.setWindowTitle(f"{info.name} — {APP_NAME}")
+        read_only = " (read-only)" if session.company.read_only else ""
+        self.setWindowTitle(f"{info.name}{read_only} — {APP_NAME}")
         self.resize(1280, 800)  # the layouts set the minimum, so no field is ever squeezed under another
 
         self.tabs = QTabWidget()
@@ -179,7 +180,18 @@ class MainWindow(QMainWindow):
         self.period_label.setObjectName("statusPeriod")
         self.lock_label = QLabel()
         self.lock_label.setObjectName("statusLock")
-        for label in (self.company_label, self.user_label, self.period_label, self.lock_label):
+        self.read_only_label = QLabel()
+        self.read_only_label.setObjectName("statusReadOnly")
+        company = self.session.company
+        if company.read_only:  # another program has the file: say so for as long as the window is open
+            self.read_only_label.setText("<b>Read-only</b>")
+            self.read_only_label.setToolTip(f"{company.read_only_reason}; close it there to make changes here")
+            set_state(self.read_only_label, "bad")
+        elif company.lock is not None and company.lock.replaced is not None:
+            status.showMessage(f"Took over a lock left by a program that stopped ({company.lock.replaced.describe()})")
+        self.read_only_label.setVisible(company.read_only)
+        labels = (self.read_only_label, self.company_label, self.user_label, self.period_label, self.lock_label)
+        for label in labels:
             status.addPermanentWidget(label)
 
     def _fill_recent(self) -> None:

@@ -10,6 +10,14 @@ from paksa_desktop.ledger.budgets import BudgetQueries, BudgetService
 from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.security.context import UserContext
+from paksa_desktop.security.permissions import Permission
+
+# What a read-only company still allows: looking, exporting and printing (those only add audit rows).
+_READS = frozenset({Permission.LEDGER_EXPORT, Permission.AUDIT_EXPORT, Permission.SENSITIVE_READ})
+
+
+def reads_only(permission: str) -> bool:
+    return permission.endswith(".view") or permission in _READS
 
 
 @dataclass
@@ -45,4 +53,7 @@ class AppSession:
         return self.company.today()
 
     def can(self, permission: str) -> bool:
+        """The user's permission; on a company open read-only, only the permissions that read."""
+        if self.company.read_only and not reads_only(permission):
+            return False
         return self.ctx.can(permission)

@@ -104,3 +104,7 @@ class AccountLocked(AuthenticationError):
 
 class MfaRequired(AuthenticationError):
     """The password was right and the user has MFA: ask for the one-time code and log in again with it."""
+
+
+class ReadOnlyError(CompanyError):
+    """The company is open read-only here (another program has the file): changes are refused."""

@@ -74,7 +74,7 @@ def upgrade(engine: Engine, *, backup: bool = True) -> Path | None:
 
 def backup_sqlite(path: Path, target: Path) -> None:
     """A consistent copy of a live company file, WAL included (SQLite's online backup API)."""
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)  # as_uri: '?' or '#' in a name
     try:
         copy = sqlite3.connect(target)
         try:

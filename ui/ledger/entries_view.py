@@ -14,6 +14,7 @@ from paksa_desktop.core.errors import PaksaError
 from paksa_desktop.ledger.models import EntryState
 from paksa_desktop.ledger.queries import EntryFilter, EntryRow, LedgerQueries
 from paksa_desktop.reporting.model import ColumnKind, Report
+from paksa_desktop.security.permissions import Permission
 from ui.errors import message_for
 from ui.hub import Hub
 from ui.ledger.base_view import LedgerView
@@ -84,6 +85,7 @@ class EntriesView(LedgerView):
         self.header.add(self.open_button)
         self.header.add(self.add_export_button())
         self.new_button.clicked.connect(hub.newEntryRequested)
+        self.new_button.setEnabled(hub.session.can(Permission.ENTRY_CREATE))  # off on a read-only company too
         self.open_button.clicked.connect(self.open_current)
 
         self.filters = FilterBar()
