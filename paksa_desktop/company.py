@@ -26,6 +26,7 @@ from paksa_desktop.ledger.layout_service import LayoutService
 from paksa_desktop.ledger.models import CompanySettings, Journal
 from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
+from paksa_desktop.ledger.statement_structure import StructureCache
 from paksa_desktop.ledger.statements import StatementQueries
 from paksa_desktop.persistence import migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
@@ -94,6 +95,7 @@ class Company:
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
         self.backup_path: Path | None = None
+        self.structure = StructureCache()  # chart, layouts, closings: shared by this company's statements
 
     @property
     def url(self) -> URL:
@@ -263,7 +265,7 @@ class Company:
         return LedgerQueries(self.engine, ctx)
 
     def statements(self, ctx: UserContext) -> StatementQueries:
-        return StatementQueries(self.engine, ctx)
+        return StatementQueries(self.engine, ctx, self.structure)
 
     def detail_reports(self, ctx: UserContext) -> DetailReports:
         return DetailReports(self.engine, ctx)
