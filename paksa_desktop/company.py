@@ -262,7 +262,7 @@ class Company:
         return LedgerService(self.engine, ctx)
 
     def ledger_queries(self, ctx: UserContext) -> LedgerQueries:
-        return LedgerQueries(self.engine, ctx)
+        return LedgerQueries(self.engine, ctx, self.structure)
 
     def statements(self, ctx: UserContext) -> StatementQueries:
         return StatementQueries(self.engine, ctx, self.structure)

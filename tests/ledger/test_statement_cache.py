@@ -137,3 +137,12 @@ def test_a_second_run_reads_only_the_counter_and_the_figures(books: Books) -> No
     seen.clear()
     assert figure(statements.income_statement(YEAR), "Total revenue") == D("12010.00")
     assert not any("FROM accounts" in q for q in seen)
+
+
+def test_the_trial_balance_names_an_account_renamed_elsewhere(books: Books, other: Company) -> None:
+    trading_year(books)
+    queries = books.queries
+    assert {r.code: r.name for r in queries.trial_balance().rows}["6100"] == "Rent"
+    with other.engine.begin() as conn:
+        conn.execute(text("UPDATE accounts SET name = 'Office rent' WHERE code = '6100'"))
+    assert {r.code: r.name for r in queries.trial_balance().rows}["6100"] == "Office rent"
