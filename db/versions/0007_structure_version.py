@@ -1,14 +1,15 @@
-"""structure version: a counter that triggers bump when accounts, layouts, company or closings change
+"""structure version: a counter that triggers bump when accounts, layouts, company, budgets or closings change
 
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-28
 
-Statements keep the chart of accounts, their layouts, the company's settings and the list of
-year-end closing entries between runs, and reuse them only while this counter is unchanged. The
-counter is bumped by triggers on the tables themselves, so no writer (another client, the CLI, an
-import, plain SQL) can change them without the next statement noticing. Closing entries are matched
-by their source, so ordinary postings never touch the counter (no contention between users posting).
+Statements keep the chart of accounts, their layouts, the company's settings, the list of budgets
+(not their amounts) and the list of year-end closing entries between runs, and reuse them only while
+this counter is unchanged. The counter is bumped by triggers on the tables themselves, so no writer
+(another client, the CLI, an import, plain SQL) can change them without the next statement noticing.
+Closing entries are matched by their source, so ordinary postings never touch the counter (no
+contention between users posting).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ branch_labels = None
 depends_on = None
 
 # tables whose every change bumps the counter
-WATCHED = ("accounts", "statement_lines", "statement_line_accounts", "company")
+WATCHED = ("accounts", "statement_lines", "statement_line_accounts", "company", "budgets")
 # journal entries: only closing entries matter (statements of a period leave them out)
 CLOSING = {
     "INSERT": "NEW.source = 'closing'",

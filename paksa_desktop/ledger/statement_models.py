@@ -79,7 +79,8 @@ class BudgetAmount(Base):
 
 class StructureVersion(Base):
     """One row whose `version` goes up with every change to what statements keep between runs: accounts,
-    statement layouts, the company's settings and year-end closing entries.
+    statement layouts, the company's settings, budgets (their names, not amounts) and year-end closing
+    entries.
 
     Database triggers bump it (migration 0007), in the same transaction as the change, whoever makes
     it (any client, the CLI, plain SQL), so a cached chart or layout is reused only while its version

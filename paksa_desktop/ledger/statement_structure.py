@@ -1,5 +1,6 @@
 """What every statement reads besides the figures: the company's settings, the chart of accounts, the
-statement layouts and the year-end closing entries; read once, and reused while nothing changed.
+statement layouts, the budgets' names and the year-end closing entries; read once, and reused while
+nothing changed.
 
 On a small company this fixed part cost more than the statement's own aggregation (five queries and
 their rows turned into objects, each run). `StructureCache` keeps the last `Structure` read and checks
@@ -29,7 +30,7 @@ from paksa_desktop.ledger.statement_layout import (
     StatementKind,
     StatementSpec,
 )
-from paksa_desktop.ledger.statement_models import StatementLine, StatementLineAccount, StructureVersion
+from paksa_desktop.ledger.statement_models import Budget, StatementLine, StatementLineAccount, StructureVersion
 
 VERSION_TABLE = StructureVersion.__tablename__
 
@@ -58,6 +59,7 @@ class Structure:
     accounts: Mapping[int, AccountInfo]  # the postable (leaf) accounts by id
     closing: tuple[tuple[int, date], ...]  # year-end closing entries: (entry id, date)
     layouts: Mapping[StatementKind, Layout]
+    budgets: tuple[tuple[int, str], ...]  # (id, name) by name
     _assigned: dict[StatementKind, dict[str, list[AccountInfo]]] = field(default_factory=dict)
 
     def assigned(self, kind: StatementKind) -> dict[str, list[AccountInfo]]:
@@ -122,6 +124,7 @@ def load_structure(s: Session, version: int) -> Structure:
     placed = s.execute(
         select(StatementLineAccount.statement, StatementLineAccount.account_id, StatementLineAccount.line_key)
     ).all()
+    budgets = s.execute(select(Budget.id, Budget.name).order_by(Budget.name)).all()
     return Structure(
         version,
         c.name,
@@ -139,6 +142,7 @@ def load_structure(s: Session, version: int) -> Structure:
             )
             for kind, spec in STATEMENTS.items()
         },
+        tuple((budget_id, name) for budget_id, name in budgets),
     )
 
 

@@ -37,7 +37,7 @@ from paksa_desktop.ledger.statement_layout import (
     StatementSpec,
     TotalSpec,
 )
-from paksa_desktop.ledger.statement_models import Budget, BudgetAmount
+from paksa_desktop.ledger.statement_models import BudgetAmount
 from paksa_desktop.ledger.statement_structure import Structure, StructureCache
 from paksa_desktop.reporting.model import Chart, Column, ColumnKind, DrillKey, Report, ReportRow, RowStyle
 from paksa_desktop.security.context import UserContext
@@ -153,7 +153,7 @@ class StatementQueries(GuardedService):
             ctx = self._context(s, options)
             spans = ctx.balance_spans()
             layout = ctx.layout(BALANCE_SHEET)
-            columns = _balance_columns(ctx, spans)
+            columns, _upto = _balance_columns(ctx, spans)
             title = f"as of {spans[0].end:%d %B %Y}" if options.by is None else f"month ends to {spans[-1].end}"
             return ctx.report(BALANCE_SHEET, layout, spans, columns, title)
 
@@ -209,10 +209,16 @@ class StatementQueries(GuardedService):
             start, end = ctx.range()
             layout = ctx.layout(BALANCE_SHEET)
             spans = [Span("opening", start - timedelta(days=1)), Span("closing", end)]
-            balances = _balance_columns(ctx, spans)
-            pl = [a.id for a in ctx.accounts.values() if a.type in PL_TYPES]
-            income = ctx.movements([Span("period", end, start)], exclude_closing=True, accounts=pl)
-            net_income = -sum(income.of(account_id)[0] for account_id in pl)
+            # retained and current-year earnings share a column here: no need to split them
+            balances, upto = _balance_columns(ctx, spans, split_earnings=False)
+            # the period's income: what the income and expense accounts held at its end less what they held
+            # the day before it started (the same pass), closing entries within it left out
+            closed = ctx.movements([Span("period", end, start)], only_closing=True)
+            net_income = -sum(
+                upto.of(a.id)[1] - upto.of(a.id)[0] - closed.of(a.id)[0]
+                for a in ctx.accounts.values()
+                if a.type in PL_TYPES
+            )
             assigned = ctx.structure.assigned(BALANCE_SHEET.kind)
             group = BALANCE_SHEET.group("equity")
             merged = {RETAINED_EARNINGS: (RETAINED_EARNINGS, CURRENT_EARNINGS)}
@@ -316,7 +322,7 @@ class _Context:
         if o.compare is Compare.BUDGET:
             if not allow_budget:
                 raise ValidationError("budgets compare with the income statement; choose another comparison")
-            self.budget_id = _budget_id(self.s, o.budget)
+            self.budget_id = _budget_id(self.structure.budgets, o.budget)
             spans[0] = replace(spans[0], title="Actual")
             spans.append(Span("Budget", end, start, budget=True))
         elif o.compare is Compare.PREVIOUS_YEAR:
@@ -636,11 +642,14 @@ class _Context:
         )
 
 
-def _balance_columns(ctx: _Context, spans: list[Span]) -> _Figures:
+def _balance_columns(ctx: _Context, spans: list[Span], *, split_earnings: bool = True) -> tuple[_Figures, _Figures]:
     """Balances as of each span's end, with this fiscal year's closing entry left out and the results
-    of earlier years not yet closed shown within retained earnings, so the sheet balances always."""
+    of earlier years not yet closed shown within retained earnings, so the sheet balances always.
+
+    Without `split_earnings` every result shows as retained earnings (no read of the year's income).
+    Also returns the plain balances read (everything up to each span's end)."""
     years = [Span("", sp.end, fiscal_year_containing(sp.end, ctx.fy_start_month).start) for sp in spans]
-    balances, in_year = ctx.balances(spans, years)
+    balances, in_year = ctx.balances(spans, years if split_earnings else ())
     closing = ctx.movements(years, only_closing=True)
     width = len(spans)
     adjusted = _Figures(width)
@@ -648,14 +657,16 @@ def _balance_columns(ctx: _Context, spans: list[Span]) -> _Figures:
     before = [0] * width
     for account in ctx.accounts.values():
         bal = _add(balances.of(account.id), closing.of(account.id), -1)
-        if account.type in PL_TYPES:
+        if account.type in PL_TYPES and not split_earnings:
+            before = _add(before, bal)
+        elif account.type in PL_TYPES:
             year = _add(in_year.of(account.id), closing.of(account.id), -1)
             current = _add(current, year)
             before = _add(before, _add(bal, year, -1))
         elif any(bal):
             adjusted.by_account[account.id] = bal
     adjusted.special = {CURRENT_EARNINGS: current, RETAINED_EARNINGS: before}
-    return adjusted
+    return adjusted, balances
 
 
 def period_of(options: StatementOptions, fy_start_month: int, today: date) -> tuple[date, date]:
@@ -708,16 +719,16 @@ def dimension_id(s: Session, model: type[Department] | type[Project], code: str 
     return found
 
 
-def _budget_id(s: Session, name: str | None) -> int:
+def _budget_id(budgets: Sequence[tuple[int, str]], name: str | None) -> int:
+    """The budget named, else the only one; `budgets` are (id, name) in name order."""
     if name:
-        found = s.execute(select(Budget.id).where(Budget.name == name)).scalar_one_or_none()
+        found = next((budget_id for budget_id, budget_name in budgets if budget_name == name), None)
         if found is None:
             raise NotFoundError(f"unknown budget '{name}'")
         return found
-    budgets = s.execute(select(Budget.id, Budget.name).order_by(Budget.name)).all()
     if not budgets:
         raise ValidationError("the company has no budget yet: enter or import one first")
     if len(budgets) > 1:
-        names = ", ".join(b.name for b in budgets)
+        names = ", ".join(budget_name for _id, budget_name in budgets)
         raise ValidationError(f"choose the budget to compare with ({names})")
-    return budgets[0].id
+    return budgets[0][0]

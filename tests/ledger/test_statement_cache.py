@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 
 from paksa_desktop.company import Company
+from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.ledger.models import AccountSubtype, FiscalYear
 from paksa_desktop.ledger.statement_layout import LineSpec, StatementKind
 from paksa_desktop.ledger.statements import StatementOptions, StatementQueries
@@ -146,3 +147,16 @@ def test_the_trial_balance_names_an_account_renamed_elsewhere(books: Books, othe
     with other.engine.begin() as conn:
         conn.execute(text("UPDATE accounts SET name = 'Office rent' WHERE code = '6100'"))
     assert {r.code: r.name for r in queries.trial_balance().rows}["6100"] == "Office rent"
+
+
+def test_a_budget_created_elsewhere_is_found(books: Books, other: Company) -> None:
+    trading_year(books)
+    statements = books.company.statements(books.ctx)
+    with pytest.raises(ValidationError, match="no budget yet"):
+        statements.budget_vs_actual(YEAR)
+    other_ctx = other.login("admin", ADMIN_PASSWORD)
+    other.budgets(other_ctx).create_budget("Plan 2024")
+    assert statements.budget_vs_actual(YEAR).columns[2].title == "Budget"
+    other.budgets(other_ctx).rename_budget("Plan 2024", "Plan A")
+    with pytest.raises(NotFoundError, match="unknown budget 'Plan 2024'"):
+        statements.budget_vs_actual(StatementOptions(start=YEAR.start, end=YEAR.end, budget="Plan 2024"))
