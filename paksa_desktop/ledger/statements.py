@@ -401,7 +401,8 @@ class _Context:
         # Month sums serve when every span starts and ends at a month's edge, or at the edge of the whole
         # range read (the WHERE cuts the first and last month there, e.g. a year ending on the 1st); and
         # only for many columns: for two or three, a conditional sum each costs less than grouping every
-        # line by month as well (about half, on both engines: opening and closing balances, comparisons).
+        # line by month as well (opening and closing balances, comparisons: 2.8 ms against 6.2 ms for the
+        # demo company on SQLite).
         if width >= MONTH_SUMS_FROM and all(
             (sp.start is None or sp.start.day == 1 or sp.start == first_day)
             and (sp.end == month_end(sp.end) or sp.end == last)
