@@ -26,6 +26,7 @@ from paksa_desktop.ledger.layout_service import LayoutService
 from paksa_desktop.ledger.models import CompanySettings, Journal
 from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
+from paksa_desktop.ledger.statement_structure import StructureCache
 from paksa_desktop.ledger.statements import StatementQueries
 from paksa_desktop.persistence import file_lock, migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
@@ -108,6 +109,7 @@ class Company:
         self._listeners: list[ChangeListener] = []
         self.lock: file_lock.CompanyLock | None = None  # a SQLite file this program holds for writing
         self.opened_by: file_lock.LockHolder | None = None  # who else has it, when this one is read-only
+        self.structure = StructureCache()  # chart, layouts, closings: shared by this company's statements
 
     @property
     def read_only(self) -> bool:
@@ -370,10 +372,10 @@ class Company:
         return LedgerService(self.engine, ctx)
 
     def ledger_queries(self, ctx: UserContext) -> LedgerQueries:
-        return LedgerQueries(self.engine, ctx)
+        return LedgerQueries(self.engine, ctx, self.structure)
 
     def statements(self, ctx: UserContext) -> StatementQueries:
-        return StatementQueries(self.engine, ctx)
+        return StatementQueries(self.engine, ctx, self.structure)
 
     def detail_reports(self, ctx: UserContext) -> DetailReports:
         return DetailReports(self.engine, ctx)

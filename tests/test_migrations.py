@@ -116,6 +116,39 @@ def test_check_constraints_exist_on_both_engines(db_url: str) -> None:
         engine.dispose()
 
 
+STRUCTURE_TABLES = {"accounts", "statement_lines", "statement_line_accounts", "company", "budgets", "journal_entries"}
+
+
+def test_structure_triggers_exist_at_head(db_url: str) -> None:
+    """Statements trust the structure_version counter only because these triggers bump it. A later
+    migration that rebuilds one of the tables on SQLite (batch mode) drops its triggers: it fails here."""
+    engine = make_engine(db_url)
+    try:
+        migrations.upgrade(engine)
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                rows = conn.execute(text("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")).all()
+            else:
+                rows = conn.execute(
+                    text("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal")
+                ).all()
+        found = {(table, name) for table, name in rows if name.endswith("_structure")}
+        for table in STRUCTURE_TABLES:
+            operations = {name.split("_")[-2] for t, name in found if t == table}
+            assert {"insert", "update", "delete"} <= operations, f"{table}: structure triggers {sorted(operations)}"
+        with engine.begin() as conn:
+            start = conn.execute(text("SELECT version FROM structure_version")).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO statement_lines (statement, group_key, key, title, position, rules) "
+                    "VALUES ('income_statement', 'revenue', 'sales', 'Sales', 1, 'income/')"
+                )
+            )
+            assert conn.execute(text("SELECT version FROM structure_version")).scalar_one() == start + 1
+    finally:
+        engine.dispose()
+
+
 # ----------------------------------------------------------------------------- upgrading an older company
 
 

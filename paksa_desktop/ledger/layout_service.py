@@ -19,7 +19,7 @@ from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.ledger.models import Account
 from paksa_desktop.ledger.statement_layout import STATEMENTS, LineSpec, StatementKind, validate_lines
 from paksa_desktop.ledger.statement_models import StatementLine, StatementLineAccount
-from paksa_desktop.ledger.statements import load_layout, postable_accounts
+from paksa_desktop.ledger.statement_structure import load_layout, postable_accounts
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 

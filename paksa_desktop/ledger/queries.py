@@ -33,6 +33,7 @@ from paksa_desktop.ledger.models import (
     Project,
     RecurringTemplate,
 )
+from paksa_desktop.ledger.statement_structure import StructureCache
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import User
@@ -220,10 +221,12 @@ def _dec(units: int | None, exponent: int) -> Decimal:
 
 
 class LedgerQueries:
-    def __init__(self, engine: Engine, ctx: UserContext) -> None:
+    def __init__(self, engine: Engine, ctx: UserContext, structure: StructureCache | None = None) -> None:
         self.engine = engine
         self.ctx = ctx
         self._exponent: int | None = None
+        # the company's cache of chart and settings (see statement_structure.py), shared with statements
+        self.structure = structure if structure is not None else StructureCache()
 
     def _read(self) -> UnitOfWork:
         self.ctx.require(Permission.LEDGER_VIEW)
@@ -352,7 +355,8 @@ class LedgerQueries:
             raise ValidationError(f"the range ends ({end}) before it starts ({start})")
         with self._read() as uow:
             s = uow.session
-            exp = self._exp(s)
+            structure = self.structure.get(s)
+            exp = structure.exponent
             line = JournalLine.__table__.c
             filters = []
             if department:
@@ -373,7 +377,9 @@ class LedgerQueries:
                     func.sum(case((and_(in_range, line.amount < 0), -line.amount), else_=0)),
                 )
             sums = s.execute(stmt.where(*filters).group_by(line.account_id)).all()
-            accounts = {a.id: a for a in s.execute(select(Account.id, Account.code, Account.name, Account.type))}
+            accounts = structure.chart
+            if any(row[0] not in accounts for row in sums):
+                accounts = self.structure.refresh(s).chart
             rows = []
             for account_id, opening, debit, credit in sums:
                 opening, debit, credit = int(opening or 0), int(debit or 0), int(credit or 0)
@@ -398,8 +404,7 @@ class LedgerQueries:
                     )
                 )
             rows.sort(key=lambda r: r.code)
-            currency = s.execute(select(CompanySettings.base_currency)).scalar_one()
-            return TrialBalance(start, last, currency, tuple(rows))
+            return TrialBalance(start, last, structure.currency, tuple(rows))
 
     @staticmethod
     def _dimension_id(s: Session, model: type[Department] | type[Project], code: str) -> int:

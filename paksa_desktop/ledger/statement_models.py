@@ -75,3 +75,20 @@ class BudgetAmount(Base):
             "budget_id", "account_id", "month", "department_id", "project_id", name="uq_budget_amounts_cell"
         ),
     )
+
+
+class StructureVersion(Base):
+    """One row whose `version` goes up with every change to what statements keep between runs: accounts,
+    statement layouts, the company's settings, budgets (their names, not amounts) and year-end closing
+    entries.
+
+    Database triggers bump it (migration 0007), in the same transaction as the change, whoever makes
+    it (any client, the CLI, plain SQL), so a cached chart or layout is reused only while its version
+    is the one stored. A migration that rebuilds one of those tables on SQLite (batch mode) drops its
+    triggers and must create them again; tests/test_migrations.py checks they exist at head.
+    """
+
+    __tablename__ = "structure_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

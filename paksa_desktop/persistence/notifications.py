@@ -71,6 +71,7 @@ NOT_NOTIFIED: Mapping[str, str] = {
     "audit_log": "written with every change; the audit tab reloads when opened",
     "audit_head": "the audit chain's head, written with every change",
     "number_sequences": "only changes together with journal entries",
+    "structure_version": "a cache counter bumped with the tables it follows, which notify themselves",
     "documents": "attachments are listed when their dialog opens",
     "document_versions": "attachments are listed when their dialog opens",
     "user_sessions": "login bookkeeping, written at every login",

@@ -86,6 +86,8 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     "budget_amounts": TableAccess(
         select=_p(P.LEDGER_VIEW), insert=_p(P.BUDGET_MANAGE), update=_p(P.BUDGET_MANAGE), delete=_p(P.BUDGET_MANAGE)
     ),
+    # the statements' cache counter: read by every report, bumped only by a SECURITY DEFINER trigger
+    "structure_version": TableAccess(select=_ALL),
     "tax_codes": TableAccess(select=_ALL, insert=_p(P.TAX_CODE_MANAGE), update=_p(P.TAX_CODE_MANAGE)),
     # receivables
     "customers": TableAccess(select=_p(P.AR_VIEW), insert=_p(P.AR_CUSTOMER_MANAGE), update=_p(P.AR_CUSTOMER_MANAGE)),

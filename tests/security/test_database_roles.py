@@ -290,6 +290,7 @@ EXPECTED = {
     "sod_rules": "SID S S S S S S S S",
     "statement_line_accounts": "SIUD SIUD S S S S S S S",
     "statement_lines": "SIUD SIUD S S S S S S S",
+    "structure_version": "S S S S S S S S S",
     "tax_codes": "SIU SIU S S S S S S S",
     "user_key_pairs": "SIUD SIU SIU SIU SIU SIU SIU SIU SIU",
     "user_roles": "SID S S S S S S S S",
