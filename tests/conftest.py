@@ -25,6 +25,9 @@ from tests.pg_server import TempPostgres
 
 ENGINES = ["sqlite", "postgres"]
 ADMIN_PASSWORD = "correct-horse-battery"
+# Fixtures shared across folders: a PostgreSQL company prepared like `paksa admin init-server` does.
+pytest_plugins = ("tests.security.secured",)
+
 _counter = itertools.count()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -71,6 +72,9 @@ class PostgresDialog(QDialog):
         self.user = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        # A server prepared with `paksa admin init-server`: the user signs in as themselves (NAME@DATABASE),
+        # with their Paksa user name and password, once for the database and the company.
+        self.own_login = QCheckBox("Sign in with my &Paksa user (each user has their own database login)")
         self.message = inline_error()
         stack(
             self,
@@ -84,8 +88,12 @@ class PostgresDialog(QDialog):
                 ("&SSL mode", self.ssl_mode),
                 ("Sa&ve as", self.save_as),
             ),
+            self.own_login,
             note(
-                "The database user logs in to the server; you then log in to the company as a Paksa user.", muted=True
+                "The database user logs in to the server; you then log in to the company as a Paksa user. On a "
+                "server prepared with 'paksa admin init-server', tick the box: your Paksa user name and "
+                "password do both.",
+                muted=True,
             ),
             self.message,
             button_box(self, "Connect"),
@@ -102,6 +110,7 @@ class PostgresDialog(QDialog):
         self.port.setValue(url.port or 5432)
         self.database.setText(url.database or "")
         self.user.setText(url.username or "")
+        self.own_login.setChecked(bool(url.database) and not url.username)
         (self.password if url.username else self.database).setFocus()
 
     def _load_profile(self, *_args: object) -> None:
@@ -125,12 +134,19 @@ class PostgresDialog(QDialog):
             ssl_mode=SslMode(self.ssl_mode.currentData()),
         )
 
+    def login(self) -> tuple[str, str] | None:
+        """(Paksa user, password) when signing in with one's own database login; else None."""
+        if not self.own_login.isChecked():
+            return None
+        return self.user.text().strip(), self.password.text()
+
     def url(self) -> str:
         ssl = str(self.ssl_mode.currentData())
+        own = self.own_login.isChecked()  # the user and password go separately, as `login()`
         return URL.create(
             "postgresql+psycopg",
-            username=self.user.text().strip() or None,
-            password=self.password.text() or None,
+            username=None if own else self.user.text().strip() or None,
+            password=None if own else self.password.text() or None,
             host=self.host.text().strip() or None,
             port=self.port.value(),
             database=self.database.text().strip() or None,

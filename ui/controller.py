@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from sqlalchemy.engine import make_url
 
 from paksa_desktop.company import Company, NewCompany, default_company_dir
-from paksa_desktop.core.errors import AuthenticationError, CompanyError
+from paksa_desktop.core.errors import AuthenticationError, CompanyError, MfaRequired
 from paksa_desktop.security.context import UserContext
 from ui.company_dialogs import COMPANY_FILTER, CreateCompanyDialog, PostgresDialog
 from ui.errors import message_for, show_error
@@ -116,7 +116,7 @@ class AppController(QObject):
     def connect_postgres(self, url: str | None = None) -> None:
         dialog = PostgresDialog(self.parent_widget(), url)
         if dialog.exec():
-            self.open_target(dialog.url())
+            self.open_target(dialog.url(), login=dialog.login())
 
     def open_recent(self, location: str) -> None:
         if needs_password(location):
@@ -124,8 +124,12 @@ class AppController(QObject):
         else:
             self.open_target(location, from_recent=True)
 
-    def open_target(self, target: str, *, from_recent: bool = False) -> Job:
-        """Open (and migrate if needed) in the background; a cancelled open closes what it opened."""
+    def open_target(self, target: str, *, from_recent: bool = False, login: tuple[str, str] | None = None) -> Job:
+        """Open (and migrate if needed) in the background; a cancelled open closes what it opened.
+
+        `login`: the user's own database login on a prepared PostgreSQL server; the same user name and
+        password then log in to the company without asking again.
+        """
         shown = target if "://" not in target else make_url(target).render_as_string(hide_password=True)
 
         def failed(error: BaseException) -> bool:
@@ -149,8 +153,8 @@ class AppController(QObject):
             self.parent_widget(),
             "Open company",
             f"Opening {shown}…",
-            lambda _p, _c: Company.open(target, lock=True),  # another program has it: read-only
-            self.log_in,
+            lambda _p, _c: Company.open(target, lock=True, login=login),  # another program has it: read-only
+            self.log_in if login is None else (lambda company: self.log_in_as(company, *login)),
             on_failure=failed,
             on_cancelled_result=lambda company: company.close(),
         )
@@ -196,10 +200,10 @@ class AppController(QObject):
         return self.last_job
 
     # ---- logging in
-    def log_in(self, company: Company) -> LoginDialog | None:
-        """PAKSA_USER prefills the user; with PAKSA_PASSWORD too, log in without asking."""
-        user = self.env.get("PAKSA_USER", "")
-        password = self.env.get("PAKSA_PASSWORD", "")
+    def log_in(self, company: Company, known_user: str | None = None) -> LoginDialog | None:
+        """PAKSA_USER (or `known_user`) prefills the user; with PAKSA_PASSWORD too, log in without asking."""
+        user = known_user or self.env.get("PAKSA_USER", "")
+        password = "" if known_user else self.env.get("PAKSA_PASSWORD", "")
         message = ""
         if user and password:
             try:
@@ -230,9 +234,12 @@ class AppController(QObject):
         return dialog
 
     def log_in_as(self, company: Company, user: str, password: str) -> None:
-        """After creating a company or the demo: its administrator is known, no need to ask."""
+        """After creating a company or the demo, or signing in to the server as oneself: no need to ask."""
         try:
             ctx = company.login(user, password)
+        except MfaRequired:
+            self.log_in(company, user)  # the dialog asks for the code (and the password once more)
+            return
         except Exception as exc:
             company.close()
             show_error(self.parent_widget(), exc)

@@ -272,10 +272,6 @@ def set_password(conn: Connection, login: str, password: str) -> None:
     _exec(conn, f"ALTER ROLE {_ident(login)} PASSWORD '{encrypted_password(conn, login, password)}'")
 
 
-def drop_login(conn: Connection, login: str) -> None:
-    _exec(conn, f"DROP ROLE IF EXISTS {_ident(login)}")
-
-
 def sync_logins(conn: Connection, username: str | None = None) -> None:
     """Logins belong to exactly the groups of their users' roles; a disabled user cannot log in; whoever
     manages users or roles gets CREATEROLE (to create logins and move memberships). One user, or all."""

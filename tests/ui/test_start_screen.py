@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy.engine import make_url
 
 from tests.conftest import ADMIN_PASSWORD
+from tests.security.secured import PASSWORD
 from tests.ui.conftest import handle_dialog
 from ui.company_dialogs import CreateCompanyDialog, PostgresDialog
 from ui.controller import AppController
@@ -177,3 +178,23 @@ def test_recent_companies_never_store_a_password(qtbot, recent):
     stored = app_settings().value(RecentCompanies.KEY)
     assert "secret" not in str(stored)
     assert [r.location for r in recent.items()] == ["/home/ana/books.paksa", "postgresql://ana@db:5432/books"]
+
+
+def test_signing_in_to_a_prepared_server_with_ones_own_login(qtbot, controller, secured_server, tmp_path):
+    """Connect dialog with "Sign in with my Paksa user": the same name and password open the database
+    as NAME@DB and the company, without a second login dialog."""
+    url = make_url(secured_server.admin_url)
+    dialog = PostgresDialog(url=f"postgresql://{url.host}:{url.port}/{url.database}")
+    qtbot.addWidget(dialog)
+    assert dialog.own_login.isChecked()  # a URL naming no database user
+    dialog.user.setText("acct")
+    dialog.password.setText(PASSWORD)
+    assert make_url(dialog.url()).username is None
+    dialog.show()
+    dialog.grab().save(str(tmp_path / "connect-own-login.png"))
+    controller.open_target(dialog.url(), login=dialog.login())
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=20_000)
+    session = controller.window.session
+    assert session.ctx.username == "acct"
+    assert session.company.url.username == f"acct@{url.database}"
+    assert controller.login_dialog is None
