@@ -39,11 +39,20 @@ class ConflictError(PaksaError):
     tells it (None when unknown), so a screen can word its own dialog; the message stays readable.
     """
 
-    def __init__(self, message: str, *, what: str = "", who: str | None = None, when: datetime | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        what: str = "",
+        who: str | None = None,
+        when: datetime | None = None,
+        verb: str = "changed",
+    ) -> None:
         super().__init__(message)
         self.what = what
         self.who = who
         self.when = when
+        self.verb = verb  # changed, posted, deleted, ...
 
     @classmethod
     def changed(cls, what: str, who: str | None, when: datetime | None, *, verb: str = "changed") -> ConflictError:
@@ -55,6 +64,7 @@ class ConflictError(PaksaError):
             what=what,
             who=who,
             when=when,
+            verb=verb,
         )
 
 
