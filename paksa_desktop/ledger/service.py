@@ -398,6 +398,7 @@ class LedgerService(GuardedService):
 
     def _post_prepared(self, s: Session, poster: Poster, prepared: PreparedEntry) -> EntryRef:
         poster.check(prepared)
+        was_draft = prepared.id is not None
         poster.write([prepared])
         assert prepared.id is not None
         trail.record(
@@ -416,7 +417,9 @@ class LedgerService(GuardedService):
             reversal_id = self._write_reversal(
                 s, poster, prepared.id, period_end + timedelta(days=1), f"Auto-reversal of {prepared.number}"
             )
-        version = s.execute(select(JournalEntry.version).where(JournalEntry.id == prepared.id)).scalar_one()
+        version = 1  # a new entry is written with version 1 (posting.py); a posted draft moved on
+        if was_draft or reversal_id is not None:
+            version = s.execute(select(JournalEntry.version).where(JournalEntry.id == prepared.id)).scalar_one()
         return EntryRef(prepared.id, version, prepared.number, reversal_id)
 
     def reverse(self, entry_id: int, on: date | None = None, memo: str | None = None) -> tuple[EntryRef, Changes]:
