@@ -44,6 +44,17 @@ LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
           AND pg_catalog.pg_has_role(session_user, oid, 'USAGE'))
 $$;
 
+-- Who last changed one record, and when: what a user meeting an edit conflict is told, without the right
+-- to read the audit trail itself.
+CREATE FUNCTION paksa_last_change(entity_name text, record_id text)
+RETURNS TABLE (username text, full_name text, occurred_at timestamptz, action text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT a.username::text, u.full_name::text, a.occurred_at, a.action::text
+      FROM public.audit_log a LEFT JOIN public.users u ON u.id = a.user_id
+     WHERE a.entity = entity_name AND a.entity_id = record_id
+     ORDER BY a.seq DESC LIMIT 1
+$$;
+
 CREATE FUNCTION paksa_refuse() RETURNS trigger
 LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
@@ -150,24 +161,22 @@ $$;
 CREATE FUNCTION paksa_check_series() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
+    first_taken integer := 1;
     used integer;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        IF NEW.next_number <> 1 THEN
-            RAISE EXCEPTION 'a numbering series starts at 1';
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.journal_id <> OLD.journal_id OR NEW.fiscal_year_id <> OLD.fiscal_year_id
+           OR NEW.next_number < OLD.next_number THEN
+            RAISE EXCEPTION 'a numbering series only moves forward';
         END IF;
-        RETURN NULL;
-    END IF;
-    IF NEW.journal_id <> OLD.journal_id OR NEW.fiscal_year_id <> OLD.fiscal_year_id
-       OR NEW.next_number < OLD.next_number THEN
-        RAISE EXCEPTION 'a numbering series only moves forward';
+        first_taken := OLD.next_number;
     END IF;
     SELECT count(*) INTO used FROM public.journal_entries
      WHERE journal_id = NEW.journal_id AND fiscal_year_id = NEW.fiscal_year_id
-       AND sequence >= OLD.next_number AND sequence < NEW.next_number;
-    IF used <> NEW.next_number - OLD.next_number THEN
+       AND sequence >= first_taken AND sequence < NEW.next_number;
+    IF used <> NEW.next_number - first_taken THEN
         RAISE EXCEPTION 'numbers % to % of a series were reserved but not all used: numbering must stay gap-free',
-            OLD.next_number, NEW.next_number - 1;
+            first_taken, NEW.next_number - 1;
     END IF;
     RETURN NULL;
 END
@@ -291,6 +300,7 @@ CREATE CONSTRAINT TRIGGER audit_log_linked AFTER INSERT ON audit_log
 FUNCTION_NAMES = (
     "paksa_current_user_id()",
     "paksa_holds(text)",
+    "paksa_last_change(text,text)",
     "paksa_refuse()",
     "paksa_guard_entry()",
     "paksa_guard_period()",

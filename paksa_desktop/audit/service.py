@@ -13,6 +13,7 @@ from sqlalchemy import Engine, Select, func, select
 from paksa_desktop.audit import trail
 from paksa_desktop.audit.chain import Progress, VerifyResult, verify
 from paksa_desktop.audit.models import AuditRecord
+from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.reporting.model import Column, ColumnKind, Report, ReportRow
 from paksa_desktop.security.context import UserContext
@@ -155,6 +156,7 @@ def audit_report(rows: list[AuditRow], subtitle: str = "") -> Report:
     )
 
 
+@retry_writes
 class AuditService:
     """The audit trail for people holding `audit.view` (reading, verifying) and `audit.export`."""
 

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from paksa_desktop.audit.chain import GENESIS, row_hash
 from paksa_desktop.audit.models import AuditHead, AuditRecord
+from paksa_desktop.core.errors import ConflictError
 from paksa_desktop.persistence.bulk import append_rows, sqlite_value
 from paksa_desktop.security.context import UserContext
+from paksa_desktop.security.models import User
 
 
 def _json(values: Mapping[str, Any] | None) -> str | None:
@@ -127,3 +129,43 @@ def record_many(session: Session, events: Sequence[Event]) -> int:
     append_rows(session, "audit_log", COLUMNS, rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=last_seq, last_hash=last_hash))
     return last_seq
+
+
+@dataclass(frozen=True, slots=True)
+class LastChange:
+    """Who last touched a record and when, as the audit trail recorded it."""
+
+    who: str  # "Full Name (username)", or the user name alone
+    when: datetime
+    action: str
+
+
+def last_change(session: Session, entity: str, entity_id: object) -> LastChange | None:
+    """The newest audit row for one record (served by the (entity, entity_id) index).
+
+    The audit row is written in the same transaction as the change itself, so once a stale version is
+    visible, so is the row naming who made it: no extra columns to keep in step.
+    """
+    if session.get_bind().dialect.name == "postgresql":  # users who may not read the trail may ask this
+        row = session.execute(
+            text("SELECT * FROM paksa_last_change(:entity, :id)"), {"entity": entity, "id": str(entity_id)}
+        ).first()
+    else:
+        row = session.execute(
+            select(AuditRecord.username, User.full_name, AuditRecord.occurred_at, AuditRecord.action)
+            .outerjoin(User, User.id == AuditRecord.user_id)
+            .where(AuditRecord.entity == entity, AuditRecord.entity_id == str(entity_id))
+            .order_by(AuditRecord.seq.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    username, full_name, when, action = row
+    who = f"{full_name} ({username})" if full_name and full_name != username else username
+    return LastChange(who, when, action)
+
+
+def stale(session: Session, what: str, entity: str, entity_id: object, *, verb: str = "changed") -> ConflictError:
+    """The ConflictError for a record someone changed since the caller read it, naming who and when."""
+    last = last_change(session, entity, entity_id)
+    return ConflictError.changed(what, last.who if last else None, last.when if last else None, verb=verb)

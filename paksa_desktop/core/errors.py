@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 
 class PaksaError(Exception):
@@ -32,7 +33,48 @@ class AuthenticationError(PaksaError):
 
 
 class ConflictError(PaksaError):
-    """Someone else changed the record since it was read (optimistic locking)."""
+    """Someone else changed the record since it was read (optimistic locking).
+
+    `what` names the record ("account 1100"), `who` and `when` the last change to it as the audit trail
+    tells it (None when unknown), so a screen can word its own dialog; the message stays readable.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        what: str = "",
+        who: str | None = None,
+        when: datetime | None = None,
+        verb: str = "changed",
+    ) -> None:
+        super().__init__(message)
+        self.what = what
+        self.who = who
+        self.when = when
+        self.verb = verb  # changed, posted, deleted, ...
+
+    @classmethod
+    def changed(cls, what: str, who: str | None, when: datetime | None, *, verb: str = "changed") -> ConflictError:
+        """'WHAT was VERB by WHO at WHEN UTC since you opened it; ...' with the fields filled in."""
+        by = f" by {who}" if who else " by another user"
+        at = f" at {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if when is not None else ""
+        return cls(
+            f"{what} was {verb}{by}{at} since you opened it; reload it to see the changes",
+            what=what,
+            who=who,
+            when=when,
+            verb=verb,
+        )
+
+
+class BusyError(PaksaError):
+    """PostgreSQL kept aborting the action for concurrency reasons (deadlock, serialization) past the retries."""
+
+    def __init__(self, message: str, *, attempts: int, sqlstate: str | None) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.sqlstate = sqlstate
 
 
 class CompanyError(PaksaError):

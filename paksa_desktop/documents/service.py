@@ -21,6 +21,7 @@ from paksa_desktop.audit import trail
 from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.documents.models import Document, DocumentVersion, OwnerKind
 from paksa_desktop.ledger.models import Account, JournalEntry
+from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.models import Customer
 from paksa_desktop.security.context import UserContext
@@ -89,6 +90,7 @@ def _version_info(v: DocumentVersion, current: int) -> VersionInfo:
     )
 
 
+@retry_writes
 class DocumentService:
     """Documents of entries, accounts and (later) invoices, bills, assets and employees."""
 

@@ -12,6 +12,7 @@ from paksa_desktop.audit import trail
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.ledger.models import Account, AccountSubtype
+from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security import field_crypto
 from paksa_desktop.security.context import UserContext
@@ -32,6 +33,7 @@ def normalise_account_number(text: str) -> str:
     return value
 
 
+@retry_writes
 class BankDetailsService:
     def __init__(self, engine: Engine, ctx: UserContext) -> None:
         self.engine = engine

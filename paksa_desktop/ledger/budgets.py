@@ -44,6 +44,7 @@ from paksa_desktop.ledger.models import (
     Project,
 )
 from paksa_desktop.ledger.statement_models import Budget, BudgetAmount
+from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 
@@ -275,6 +276,7 @@ def _audit_cells(catalogue: Catalogue, changes: Sequence[Change]) -> tuple[dict[
 # ---------------------------------------------------------------------------------------------- the service
 
 
+@retry_writes
 class BudgetService(GuardedService):
     # ---- budgets
     def create_budget(self, name: str, description: str = "") -> Changes:

@@ -234,6 +234,10 @@ def import_journal_file(
     state: dict[str, _Reader] = {}
 
     def batches(poster: Poster) -> Iterator[list[PreparedEntry]]:
+        nonlocal table
+        if state:  # a retry after a deadlock (persistence/retry.py): read the file again from the top
+            table = open_table(path, REQUIRED, OPTIONAL)
+        counts["entries"] = 0
         reader = _Reader(poster, table.source, journal)
         state["reader"] = reader
         batch: list[PreparedEntry] = []

@@ -20,6 +20,7 @@ from paksa_desktop.ledger.models import Account
 from paksa_desktop.ledger.statement_layout import STATEMENTS, LineSpec, StatementKind, validate_lines
 from paksa_desktop.ledger.statement_models import StatementLine, StatementLineAccount
 from paksa_desktop.ledger.statement_structure import load_layout, postable_accounts
+from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 
@@ -42,6 +43,7 @@ class LayoutView:
     lines: tuple[LineView, ...]
 
 
+@retry_writes
 class LayoutService(GuardedService):
     """Reading a layout needs `ledger.view`; changing it `ledger.layout.manage` (audited)."""
 

@@ -248,19 +248,25 @@ class Poster:
     # ---- numbering
     def _take_numbers(self, journal_id: int, fiscal_year_id: int, count: int) -> int:
         """Reserve `count` consecutive numbers; the sequence row stays locked until commit."""
+        if not self._sqlite:
+            # One round trip: create the series if no client has yet, or advance it; either way its row
+            # stays locked until commit, so the next client's numbers follow ours without a gap.
+            advanced = self.session.execute(
+                pg_insert(NumberSequence)
+                .values(journal_id=journal_id, fiscal_year_id=fiscal_year_id, next_number=1 + count)
+                .on_conflict_do_update(
+                    index_elements=[NumberSequence.journal_id, NumberSequence.fiscal_year_id],
+                    set_={"next_number": NumberSequence.next_number + count},
+                )
+                .returning(NumberSequence.next_number)
+            ).scalar_one()
+            return int(advanced) - count
+        # SQLite: the write unit began with BEGIN IMMEDIATE, so no other writer is in until we commit.
         key = (journal_id, fiscal_year_id)
         if key not in self._sequences:
             stmt = select(NumberSequence.next_number).where(
                 NumberSequence.journal_id == journal_id, NumberSequence.fiscal_year_id == fiscal_year_id
             )
-            if is_postgres(self.session):
-                # Create the series row if another client has not, then hold it until commit.
-                self.session.execute(
-                    pg_insert(NumberSequence)
-                    .values(journal_id=journal_id, fiscal_year_id=fiscal_year_id, next_number=1)
-                    .on_conflict_do_nothing()
-                )
-                stmt = stmt.with_for_update()
             current = self.session.execute(stmt).scalar_one_or_none()
             if current is None:
                 self.session.add(NumberSequence(journal_id=journal_id, fiscal_year_id=fiscal_year_id, next_number=1))
@@ -297,23 +303,24 @@ class Poster:
         journal_codes = {jid: code for code, (jid, _c) in (self._journals or {}).items()}
         if len(journal_codes) == 0 or any(e.journal_id not in journal_codes for e in entries):
             journal_codes = dict(self.session.execute(select(Journal.id, Journal.code)).all())
-        # consecutive numbers per series, in the order given
         by_series: dict[tuple[int, int], list[PreparedEntry]] = {}
         for entry in entries:
             by_series.setdefault((entry.journal_id, entry.fiscal_year_id), []).append(entry)
+            if entry.fiscal_year_id not in fy_names:
+                fy_names[entry.fiscal_year_id] = self.session.get(FiscalYear, entry.fiscal_year_id).name  # type: ignore[union-attr]
+        drafts = [e for e in entries if e.id is not None]
+        new = [e for e in entries if e.id is None]
+        for entry, entry_id in zip(new, reserve_ids(self.session, "journal_entries", len(new)), strict=True):
+            entry.id = entry_id
+        # Consecutive numbers per series, in the order given. Taking a number locks its series until
+        # commit, so everything that does not need the number is done above, before it.
         sequences: dict[int, int] = {}
         for (journal_id, fy_id), group in by_series.items():
-            if fy_id not in fy_names:
-                fy_names[fy_id] = self.session.get(FiscalYear, fy_id).name  # type: ignore[union-attr]
             first = self._take_numbers(journal_id, fy_id, len(group))
             for offset, entry in enumerate(group):
                 sequences[id(entry)] = first + offset
                 entry.number = f"{journal_codes[journal_id]}-{fy_names[fy_id]}-{first + offset:06d}"
 
-        drafts = [e for e in entries if e.id is not None]
-        new = [e for e in entries if e.id is None]
-        for entry, entry_id in zip(new, reserve_ids(self.session, "journal_entries", len(new)), strict=True):
-            entry.id = entry_id
         append_rows(
             self.session,
             "journal_entries",

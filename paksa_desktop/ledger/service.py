@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
 from paksa_desktop.core.changes import Changes, Kind
-from paksa_desktop.core.errors import ConflictError, NotFoundError, ValidationError
+from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.core.money import is_currency, to_minor
 from paksa_desktop.core.periods import add_months, month_end
 from paksa_desktop.ledger.commands import (
@@ -47,8 +47,8 @@ from paksa_desktop.ledger.models import (
 )
 from paksa_desktop.ledger.posting import Poster, PreparedEntry, PreparedLine, ensure_fiscal_year
 from paksa_desktop.ledger.statement_models import BudgetAmount
+from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.security.guarded_service import GuardedService
-from paksa_desktop.security.models import User
 from paksa_desktop.security.permissions import Permission
 from paksa_desktop.security.service import check_creator_may_approve
 
@@ -69,6 +69,7 @@ def _account_values(account: Account) -> dict[str, Any]:
 LOGO_LIMIT = 2 * 1024 * 1024
 
 
+@retry_writes
 class LedgerService(GuardedService):
     # ------------------------------------------------------------------ accounts
     def create_account(self, data: AccountInput) -> Changes:
@@ -132,9 +133,9 @@ class LedgerService(GuardedService):
         expected_version: int | None = None,
     ) -> Changes:
         with self._unit(Permission.ACCOUNT_MANAGE) as s:
-            account = self._account(s, code)
+            account = self._account(s, code, lock=True)
             if expected_version is not None and account.version != expected_version:
-                raise ConflictError(f"account {code} was changed by another user; reload it and try again")
+                raise trail.stale(s, f"account {code}", "account", code)
             before = _account_values(account)
             if name is not None:
                 if not name.strip():
@@ -172,8 +173,11 @@ class LedgerService(GuardedService):
         return Changes.of(Kind.ACCOUNTS)
 
     @staticmethod
-    def _account(s: Session, code: str) -> Account:
-        account = s.execute(select(Account).where(Account.code == code)).scalar_one_or_none()
+    def _account(s: Session, code: str, *, lock: bool = False) -> Account:
+        query = select(Account).where(Account.code == code)
+        if lock:  # held until commit: a concurrent edit waits, then sees the new version
+            query = query.with_for_update().execution_options(populate_existing=True)
+        account = s.execute(query).scalar_one_or_none()
         if account is None:
             raise NotFoundError(f"unknown account '{code}'")
         return account
@@ -324,20 +328,25 @@ class LedgerService(GuardedService):
         return ref, Changes.of(Kind.ENTRIES)
 
     def _draft(self, s: Session, entry_id: int, expected_version: int | None) -> JournalEntry:
-        entry = s.get(JournalEntry, entry_id)
+        """The draft, row-locked until commit: a second save, post or delete of it waits, then sees ours.
+
+        With `expected_version` (what the caller read), a newer version, a posting or a deletion by
+        someone else meanwhile is a ConflictError naming who and when (from the audit trail).
+        """
+        entry = s.get(JournalEntry, entry_id, with_for_update=True, populate_existing=True)
         if entry is None:
+            if expected_version is not None:
+                raise trail.stale(s, f"draft entry {entry_id}", "journal_entry", entry_id, verb="deleted")
             raise NotFoundError(f"journal entry {entry_id} does not exist")
+        if expected_version is not None and entry.version != expected_version:
+            if entry.state is not EntryState.DRAFT:
+                what = f"draft entry of {entry.date} (now {entry.number or entry.state.value})"
+                raise trail.stale(s, what, "journal_entry", entry_id, verb=entry.state.value)
+            raise trail.stale(s, f"draft entry of {entry.date}", "journal_entry", entry_id)
         if entry.state is not EntryState.DRAFT:
             raise ValidationError(
                 f"entry {entry.number or entry_id} is {entry.state.value}; "
                 "posted entries cannot be changed, reverse them instead"
-            )
-        if expected_version is not None and entry.version != expected_version:
-            who = s.get(User, entry.updated_by or entry.created_by)
-            when = entry.updated_at or entry.created_at
-            raise ConflictError(
-                f"this draft was changed by {who.username if who else 'another user'} at "
-                f"{when:%Y-%m-%d %H:%M} UTC since you opened it; reload it to see the changes"
             )
         return entry
 
@@ -389,6 +398,7 @@ class LedgerService(GuardedService):
 
     def _post_prepared(self, s: Session, poster: Poster, prepared: PreparedEntry) -> EntryRef:
         poster.check(prepared)
+        was_draft = prepared.id is not None
         poster.write([prepared])
         assert prepared.id is not None
         trail.record(
@@ -407,13 +417,16 @@ class LedgerService(GuardedService):
             reversal_id = self._write_reversal(
                 s, poster, prepared.id, period_end + timedelta(days=1), f"Auto-reversal of {prepared.number}"
             )
-        version = s.execute(select(JournalEntry.version).where(JournalEntry.id == prepared.id)).scalar_one()
+        version = 1  # a new entry is written with version 1 (posting.py); a posted draft moved on
+        if was_draft or reversal_id is not None:
+            version = s.execute(select(JournalEntry.version).where(JournalEntry.id == prepared.id)).scalar_one()
         return EntryRef(prepared.id, version, prepared.number, reversal_id)
 
     def reverse(self, entry_id: int, on: date | None = None, memo: str | None = None) -> tuple[EntryRef, Changes]:
         """Post the mirror image of a posted entry and link the two; the original stays as it was."""
         with self._unit(Permission.ENTRY_REVERSE) as s:
-            original = s.get(JournalEntry, entry_id)
+            # Locked first: a second reversal of the same entry waits here, then finds it reversed.
+            original = s.get(JournalEntry, entry_id, with_for_update=True, populate_existing=True)
             if original is None:
                 raise NotFoundError(f"journal entry {entry_id} does not exist")
             if original.state is EntryState.DRAFT:

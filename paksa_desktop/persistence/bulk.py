@@ -25,6 +25,9 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+SMALL_BATCH = 20  # rows; more go by COPY on PostgreSQL
+
+
 def append_rows(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert `rows` (tuples in `columns` order) into `table`; ids must be given by the caller."""
     if not rows:
@@ -33,6 +36,14 @@ def append_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
     if conn.dialect.name == "postgresql":
         raw = conn.connection.dbapi_connection
         assert raw is not None
+        if len(rows) <= SMALL_BATCH:
+            # One entry typed by a user: one INSERT is one round trip, COPY takes two. Inside the posting's
+            # locked section every round trip counts when many clients post at once.
+            row_marks = "(" + ", ".join("%s" for _ in columns) + ")"
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join(row_marks for _ in rows)
+            with raw.cursor() as cursor:
+                cursor.execute(sql, [value for row in rows for value in row])
+            return
         with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

@@ -25,6 +25,7 @@ from paksa_desktop.core.money import currency_exponent, from_minor
 from paksa_desktop.core.tax import TaxRounding
 from paksa_desktop.documents.models import Document, OwnerKind
 from paksa_desktop.ledger.models import AccountType, CompanySettings
+from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.receivables import files
 from paksa_desktop.receivables.commands import AddressInput, ContactInput, CustomerInput, ItemInput, TaxCodeInput
 from paksa_desktop.receivables.models import (
@@ -71,9 +72,10 @@ def _fail(subject: str, problems: list[str]) -> None:
         raise ValidationError(f"{subject}: " + "; ".join(problems))
 
 
-def _check_version(kind: str, code: str, current: int, expected: int | None) -> None:
+def _check_version(s: Session, entity: str, code: str, current: int, expected: int | None) -> None:
+    """A stale `expected` version is a ConflictError naming who changed the record last, and when."""
     if expected is not None and expected != current:
-        raise ConflictError(f"{kind} {code} was changed by another user since you opened it; reload it and try again")
+        raise trail.stale(s, f"{entity.replace('_', ' ')} {code}", entity, code)
 
 
 # ----------------------------------------------------------------------------- audit values
@@ -182,6 +184,7 @@ class _ImportAudit:
         return ImportResult(self.created_count, self.updated_count, rows - self.created_count - self.updated_count)
 
 
+@retry_writes
 class ReceivablesService(GuardedService):
     """Tax codes (`ledger.taxcode.manage`), customers (`receivables.customer.manage`) and items
     (`receivables.item.manage`); exports need `receivables.view`."""
@@ -206,7 +209,7 @@ class ReceivablesService(GuardedService):
         with self._unit(Permission.TAX_CODE_MANAGE) as s:
             cat = load_catalogue(s)
             row = _tax_code_row(s, code)
-            _check_version("tax code", code, row.version, version)
+            _check_version(s, "tax_code", code, row.version, version)
             if tax.code != code and tax.code in cat.tax_codes:
                 raise ValidationError(f"tax code {tax.code} already exists")
             before = tax_code_values(row, cat)
@@ -293,7 +296,7 @@ class ReceivablesService(GuardedService):
         with self._unit(Permission.AR_CUSTOMER_MANAGE) as s:
             cat = load_catalogue(s)
             row = _customer_row(s, code)
-            _check_version("customer", code, row.version, version)
+            _check_version(s, "customer", code, row.version, version)
             if customer.code != code and _find_customer(s, customer.code) is not None:
                 raise ValidationError(f"customer {customer.code} already exists")
             before = customer_values(row, cat)
@@ -421,7 +424,7 @@ class ReceivablesService(GuardedService):
         with self._unit(Permission.AR_ITEM_MANAGE) as s:
             cat = load_catalogue(s)
             row = _item_row(s, code)
-            _check_version("item", code, row.version, version)
+            _check_version(s, "item", code, row.version, version)
             if item.code != code and _find_item(s, item.code) is not None:
                 raise ValidationError(f"item {item.code} already exists")
             before = item_values(row, cat)
@@ -539,8 +542,13 @@ class ReceivablesService(GuardedService):
         return count
 
 
+def _locked(model: Any, code: str) -> Any:
+    """The record by code, row-locked until commit: a concurrent edit waits, then sees the new version."""
+    return select(model).where(model.code == code).with_for_update().execution_options(populate_existing=True)
+
+
 def _tax_code_row(s: Session, code: str) -> TaxCodeRow:
-    row = s.execute(select(TaxCodeRow).where(TaxCodeRow.code == code)).scalar_one_or_none()
+    row = s.execute(_locked(TaxCodeRow, code)).scalar_one_or_none()
     if row is None:
         raise NotFoundError(f"tax code '{code}' does not exist")
     return row
@@ -551,7 +559,7 @@ def _find_customer(s: Session, code: str) -> Customer | None:
 
 
 def _customer_row(s: Session, code: str) -> Customer:
-    row = _find_customer(s, code)
+    row = s.execute(_locked(Customer, code)).scalar_one_or_none()
     if row is None:
         raise NotFoundError(f"customer '{code}' does not exist")
     return row
@@ -562,7 +570,7 @@ def _find_item(s: Session, code: str) -> Item | None:
 
 
 def _item_row(s: Session, code: str) -> Item:
-    row = _find_item(s, code)
+    row = s.execute(_locked(Item, code)).scalar_one_or_none()
     if row is None:
         raise NotFoundError(f"item '{code}' does not exist")
     return row

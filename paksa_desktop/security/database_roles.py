@@ -29,7 +29,7 @@ from paksa_desktop.security.table_access import EVERY_USER, OWN_ROWS, TABLE_ACCE
 
 PRIVILEGES = ("select", "insert", "update", "delete")
 # Functions a user's session may call itself; trigger functions need no EXECUTE grant to fire.
-CALLABLE_BY_USERS = ("paksa_current_user_id()", "paksa_holds(text)")
+CALLABLE_BY_USERS = ("paksa_current_user_id()", "paksa_holds(text)", "paksa_last_change(text, text)")
 MAX_NAME = 63  # PostgreSQL truncates longer identifiers
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from paksa_desktop.core.errors import PaksaError, ValidationError
+from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.crypto_models import DataKey, UserKeyPair, WrappedDataKey
@@ -374,6 +375,7 @@ def unwrap_in_transaction(engine: Engine, ctx: UserContext, password: str) -> Us
 KEY_ROTATE = "security.key.rotate"  # = Permission.KEY_ROTATE
 
 
+@retry_writes
 class DataKeyService:
     """Key holders' operations: grant the data key to a user, rotate it. Permission-checked, audited."""
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from paksa_desktop.audit import trail
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import ValidationError
+from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.crypto_models import IpAllowRule
@@ -77,6 +78,7 @@ def pg_hba_lines(ranges: Sequence[str], database: str, method: str = "scram-sha-
     return lines
 
 
+@retry_writes
 class IpAllowlistService:
     """Read and replace a company's allowlist: permission-checked and audited, one transaction."""
 

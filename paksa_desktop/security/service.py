@@ -34,6 +34,7 @@ from paksa_desktop.core.errors import (
     NotFoundError,
     ValidationError,
 )
+from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security import database_roles, field_crypto, ip_allowlist, totp
 from paksa_desktop.security.context import UserContext
@@ -225,6 +226,7 @@ def _set_password(user: User, password: str, policy: PolicyValues, now: datetime
 # ---------------------------------------------------------------------------------------------- login
 
 
+@retry_writes
 class Authenticator:
     """Logs users in: password, lockout, one-time code; used by `Company.login` (no permission: nobody yet)."""
 
@@ -356,6 +358,7 @@ class Authenticator:
 # ---------------------------------------------------------------------------------------------- own account
 
 
+@retry_writes
 class OwnAccount(GuardedService):
     """What a logged-in user does to their own account; no permission needed, only being that user."""
 
@@ -516,6 +519,7 @@ def _clear_mfa(s: Session, user: User) -> None:
 # ---------------------------------------------------------------------------------------------- users
 
 
+@retry_writes
 class UserService(GuardedService):
     """Administer the company's users (permission security.user.manage)."""
 
@@ -669,6 +673,7 @@ class UserService(GuardedService):
 # ---------------------------------------------------------------------------------------------- roles
 
 
+@retry_writes
 class RoleService(GuardedService):
     """Custom roles and what every role grants (permission security.role.manage)."""
 
@@ -792,6 +797,7 @@ def _known(permissions: Iterable[str]) -> set[str]:
 # ---------------------------------------------------------------------------------------------- policy
 
 
+@retry_writes
 class PolicyService(GuardedService):
     """Password, lockout, session and segregation-of-duties settings (permission security.policy.manage)."""
 
@@ -803,7 +809,7 @@ class PolicyService(GuardedService):
                 row = SecurityPolicy(id=1)
                 s.add(row)
             elif row.version != values.version:
-                raise ConflictError("the security policy was changed by another administrator; reload it")
+                raise trail.stale(s, "the security policy", "security_policy", 1)
             before = load_policy(s)
             row.min_password_length = values.min_password_length
             row.max_failed_logins = values.max_failed_logins

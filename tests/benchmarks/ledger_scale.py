@@ -241,7 +241,16 @@ def raw_rows(engine: Engine, n_lines: int, sqlite: bool) -> tuple[list[tuple[Any
 def raw_insert(engine: Engine, entries: list[tuple[Any, ...]], lines: list[tuple[Any, ...]]) -> tuple[float, float]:
     """Wall and CPU seconds of this process to insert the rows with the driver alone, in one transaction:
     the floor for any import. (CPU time matters on a busy machine: for SQLite it is nearly all the work.)"""
-    tables = (("journal_entries", ENTRY_COLUMNS, entries), ("journal_lines", LINE_COLUMNS, lines))
+    series: dict[tuple[int, int], int] = {}
+    for entry in entries:  # (journal, fiscal year) -> next number, as the import leaves it
+        key = (entry[1], entry[6])
+        series[key] = max(series.get(key, 1), entry[7] + 1)
+    series_rows = [(journal, year, following) for (journal, year), following in series.items()]
+    tables = (
+        ("journal_entries", ENTRY_COLUMNS, entries),
+        ("journal_lines", LINE_COLUMNS, lines),
+        ("number_sequences", ("journal_id", "fiscal_year_id", "next_number"), series_rows),
+    )
     raw = engine.raw_connection()
     try:
         conn: Any = raw.driver_connection

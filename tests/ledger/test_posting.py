@@ -112,7 +112,7 @@ def test_draft_lifecycle_and_optimistic_locking(books):
     saved, _ = books.ledger.save_draft(
         entry("2024-01-15", ("6100", "30.00"), ("1100", "-30.00")), draft.id, draft.version
     )
-    with pytest.raises(ConflictError, match="changed by admin"):
+    with pytest.raises(ConflictError, match=r"draft entry of 2024-01-15 was changed by Administrator \(admin\) at"):
         books.ledger.save_draft(entry("2024-01-15", ("6100", "1.00"), ("1100", "-1.00")), draft.id, draft.version)
     posted, _ = books.ledger.post_draft(draft.id, saved.version)
     assert posted.number == "GEN-2024-000001"

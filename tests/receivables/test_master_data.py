@@ -78,7 +78,9 @@ def test_tax_codes_update_deactivate_and_rounding(books: Books) -> None:
     assert ar(books).update_tax_code("VAT20", TaxCodeInput("VAT20", "Standard", D("21"), "2200"), version=version) == (
         Changes.of(Kind.TAX_CODES)
     )
-    with pytest.raises(ConflictError, match="changed by another user"):
+    with pytest.raises(
+        ConflictError, match=r"tax code VAT20 was changed by Administrator \(admin\) at 2024-06-30 12:00 UTC"
+    ):
         ar(books).update_tax_code("VAT20", TaxCodeInput("VAT20", "Std", D("21"), "2200"), version=version)
     with pytest.raises(ValidationError, match="tax code VAT5I already exists"):
         ar(books).update_tax_code("VAT20", TaxCodeInput("VAT5I", "Std", D("21"), "2200"))
@@ -205,7 +207,9 @@ def test_update_conflict_deactivate_hold_and_audit(books: Books) -> None:
     ar(books).update_customer("C001", customer(name="Acme Group", payment_terms="30 eom"), version=version)
     got = arq(books).customer("C001")
     assert (got.name, got.payment_terms, got.contacts) == ("Acme Group", "net 30 EOM", ())
-    with pytest.raises(ConflictError, match="customer C001 was changed by another user"):
+    with pytest.raises(
+        ConflictError, match=r"customer C001 was changed by Administrator \(admin\) at 2024-06-30 12:00 UTC"
+    ):
         ar(books).update_customer("C001", customer(name="Late"), version=version)
     ar(books).set_credit_hold("C001", True)
     ar(books).set_customer_active("C001", False)

@@ -9,6 +9,7 @@ from datetime import date
 import psycopg
 import pytest
 
+from paksa_desktop.core.errors import ConflictError
 from paksa_desktop.security import database_roles
 from tests.conftest import ADMIN_PASSWORD
 from tests.ledger.helpers import entry
@@ -245,7 +246,11 @@ EXPECTED = {
     "wrapped_data_keys": "SIUD S S S S S S S S",
 }
 
-CALLABLE = ("paksa_current_user_id()", "paksa_holds(text)")  # every user; the trigger functions by nobody
+CALLABLE = (
+    "paksa_current_user_id()",
+    "paksa_holds(text)",
+    "paksa_last_change(text,text)",
+)  # every user; the trigger functions by nobody
 
 
 def test_the_privilege_matrix_matches_the_reviewed_table(server: Server) -> None:
@@ -279,3 +284,18 @@ def test_the_privilege_matrix_matches_the_reviewed_table(server: Server) -> None
                 if has != (function in CALLABLE):
                     differences.append((function, role, "EXECUTE", has))
     assert differences == []
+
+
+def test_a_conflict_names_who_changed_the_draft_even_for_a_user_who_cannot_read_the_trail(server: Server) -> None:
+    company, acct = server.open_as("acct")  # an accountant: no audit.view
+    try:
+        ledger = company.ledger(acct)
+        ref, _ = ledger.save_draft(entry("2024-02-10", ("1100", "5.00"), ("4010", "-5.00")))
+        server.company.ledger(admin_ctx(server)).save_draft(
+            entry("2024-02-11", ("1100", "6.00"), ("4010", "-6.00")), ref.id, expected_version=ref.version
+        )
+        with pytest.raises(ConflictError) as caught:
+            ledger.save_draft(entry("2024-02-12", ("1100", "7.00"), ("4010", "-7.00")), ref.id, ref.version)
+    finally:
+        company.close()
+    assert "admin" in str(caught.value)

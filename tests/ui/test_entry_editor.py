@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from paksa_desktop.ledger.models import EntryState
 from tests.ledger.helpers import entry
@@ -151,24 +151,6 @@ def test_draft_saves_with_ctrl_s_reopens_and_posts(qtbot, window, sqlite_books):
     again.model.setData(again.model.index(1, CREDIT), "59.90")
     assert again.post()
     assert sqlite_books.queries.entry(entry_id).state is EntryState.POSTED
-
-
-def test_conflicting_save_offers_to_reload(qtbot, window, sqlite_books, messages):
-    ref, _ = sqlite_books.ledger.save_draft(entry("2024-05-03", ("6130", "10.00"), ("1100", "-10.00"), memo="Paper"))
-    editor = window.ledger_tab.open_entry(ref.id)
-    # someone else changes the draft meanwhile
-    sqlite_books.ledger.save_draft(
-        entry("2024-05-03", ("6130", "12.00"), ("1100", "-12.00"), memo="Paper (fixed)"), ref.id, ref.version
-    )
-    editor.memo.setText("My change")
-    editor.dirty = True
-    messages.answer = QMessageBox.StandardButton.Yes
-    assert not editor.save_draft()
-    kind, title, text = messages.shown[-1]
-    assert (kind, title) == ("question", "Changed by someone else")
-    assert "changed by admin" in text and "Reload the entry now?" in text
-    assert editor.memo.text() == "Paper (fixed)"  # reloaded
-    assert editor.model.total_debit == Decimal("12.00")
 
 
 def test_posted_entry_opens_read_only_and_reverses(qtbot, window, sqlite_books):

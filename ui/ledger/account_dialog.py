@@ -11,15 +11,17 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPlainTextEdit, QWidget
 
 from paksa_desktop.core.changes import Changes
-from paksa_desktop.core.errors import PaksaError
+from paksa_desktop.core.errors import ConflictError, PaksaError
 from paksa_desktop.ledger.bank_details import BankDetailsService, normalise_account_number
 from paksa_desktop.ledger.commands import AccountInput
 from paksa_desktop.ledger.models import AccountSubtype, AccountType
 from paksa_desktop.ledger.queries import AccountRow
+from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.security.permissions import Permission
-from ui.errors import attempt
+from ui.errors import attempt, show_error
 from ui.models.accounts_tree_model import subtype_label
 from ui.session import AppSession
+from ui.widgets.conflict_dialog import ConflictDialog
 from ui.widgets.dialogs import button_box, form, inline_error, note, show_inline, stack
 
 
@@ -87,13 +89,7 @@ class AccountDialog(QDialog):
         self.type.currentIndexChanged.connect(self._fill_parents)
         self.subtype.currentIndexChanged.connect(self._show_bank_number)
         if account is not None:
-            self.code.setText(account.code)
-            self.name.setText(account.name)
-            self.type.setCurrentIndex(self.type.findData(account.type.value))
-            self._fill_parents()
-            self.parent_combo.setCurrentIndex(max(0, self.parent_combo.findData(account.parent_code)))
-            self.subtype.setCurrentIndex(self.subtype.findData(account.subtype.value))
-            self.description.setPlainText(account.description)
+            self._show_account(account)
             for widget in (self.code, self.type, self.parent_combo):
                 widget.setEnabled(False)
             self._load_bank_number(account.code)
@@ -108,6 +104,36 @@ class AccountDialog(QDialog):
                 self.parent_combo.setCurrentIndex(max(0, self.parent_combo.findData(parent_code)))
 
         self._show_bank_number()
+
+    def _show_account(self, account: AccountRow) -> None:
+        self.account = account
+        self.code.setText(account.code)
+        self.name.setText(account.name)
+        self.type.setCurrentIndex(self.type.findData(account.type.value))
+        self._fill_parents()
+        self.parent_combo.setCurrentIndex(max(0, self.parent_combo.findData(account.parent_code)))
+        self.subtype.setCurrentIndex(self.subtype.findData(account.subtype.value))
+        self.description.setPlainText(account.description)
+
+    def _update(self, ledger: LedgerService, code: str, version: int) -> Changes | None:
+        """Save the edits; a conflict offers Reload (the account as it is now) or Keep editing."""
+        try:
+            return ledger.update_account(
+                code,
+                name=self.name.text(),
+                subtype=self.chosen_subtype(),
+                description=self.description.toPlainText(),
+                expected_version=version,
+            )
+        except ConflictError as exc:
+            if ConflictDialog(exc, self, fallback=f"Account {code}").wants_reload():
+                fresh = attempt(self, lambda: self.session.queries.account(code), title=self.windowTitle())
+                if fresh is not None:
+                    self._show_account(fresh)
+            return None
+        except Exception as exc:  # shown, never raised into Qt
+            show_error(self, exc, title=self.windowTitle())
+            return None
 
     def _show_bank_number(self) -> None:
         is_bank = self.chosen_subtype() == AccountSubtype.BANK
@@ -167,18 +193,7 @@ class AccountDialog(QDialog):
             )
             changes = attempt(self, lambda: ledger.create_account(data), title=self.windowTitle())
         else:
-            code, version = self.account.code, self.account.version
-            changes = attempt(
-                self,
-                lambda: ledger.update_account(
-                    code,
-                    name=self.name.text(),
-                    subtype=self.chosen_subtype(),
-                    description=self.description.toPlainText(),
-                    expected_version=version,
-                ),
-                title=self.windowTitle(),
-            )
+            changes = self._update(ledger, self.account.code, self.account.version)
         if changes is None:
             return
         self.changes = changes

@@ -32,11 +32,12 @@ from paksa_desktop.ledger.models import EntryState
 from paksa_desktop.ledger.queries import EntryDetail
 from paksa_desktop.security.permissions import Permission
 from ui.audit.hooks import add_entry_buttons, update_entry_buttons
-from ui.errors import attempt, message_for, show_error
+from ui.errors import attempt, show_error
 from ui.hub import Hub
 from ui.models.entry_lines_model import EntryLinesModel
 from ui.widgets.balance_bar import BalanceBar
 from ui.widgets.choices import fill_codes
+from ui.widgets.conflict_dialog import ConflictDialog
 from ui.widgets.date_edit import DateEdit
 from ui.widgets.dialogs import button_box, field_grid, form, note, stack
 from ui.widgets.entry_grid import EntryGrid
@@ -306,12 +307,9 @@ class EntryEditor(QDialog):
         try:
             return action()
         except ConflictError as exc:
-            answer = QMessageBox.question(
-                self,
-                "Changed by someone else",
-                f"{message_for(exc)}\n\nReload the entry now? Your unsaved changes here will be lost.",
-            )
-            if answer == QMessageBox.StandardButton.Yes and self.entry_id is not None:
+            if exc.verb == "deleted":  # nothing to reload: say so, keep the window and its text
+                show_error(self, exc, title="Deleted by someone else")
+            elif ConflictDialog(exc, self, fallback="This entry").wants_reload() and self.entry_id is not None:
                 self.load()
             return None
         except Exception as exc:  # shown, never raised into Qt
