@@ -151,9 +151,10 @@ run_tests() {
     else
         say "tests: the suite starts its own PostgreSQL server"
     fi
-    say "running: .venv/bin/python -m pytest -q"
+    # One worker per core (pytest-xdist): each worker starts its own PostgreSQL and uses its own databases.
+    say "running: .venv/bin/python -m pytest -q -n auto"
     local status=0
-    "$VENV/bin/python" -m pytest -q || status=$?
+    "$VENV/bin/python" -m pytest -q -n auto || status=$?
     say "pytest exited with status $status"
     exit "$status"
 }
