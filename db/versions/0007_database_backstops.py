@@ -103,41 +103,6 @@ BEGIN
 END
 $$;
 
--- At commit, once per entry that is posted: its lines balance, add up to its total and carry its date,
--- and its number was reserved from its series.
-CREATE FUNCTION paksa_check_posted_entry() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    e record;
-    lines record;
-    next_free integer;
-BEGIN
-    SELECT * INTO e FROM public.journal_entries WHERE id = NEW.id;
-    IF NOT FOUND OR e.state = 'draft' THEN
-        RETURN NULL;
-    END IF;
-    SELECT count(*) AS n, coalesce(sum(amount), 0) AS balance,
-           coalesce(sum(amount) FILTER (WHERE amount > 0), 0) AS debits,
-           count(*) FILTER (WHERE date <> e.date OR amount = 0) AS odd
-      INTO lines FROM public.journal_lines WHERE entry_id = e.id;
-    IF lines.n = 0 THEN
-        RAISE EXCEPTION 'entry % has no lines', e.number;
-    ELSIF lines.balance <> 0 THEN
-        RAISE EXCEPTION 'entry % is out of balance by % minor units', e.number, lines.balance;
-    ELSIF lines.debits <> e.total THEN
-        RAISE EXCEPTION 'entry %: its lines'' debits (%) differ from its total (%)', e.number, lines.debits, e.total;
-    ELSIF lines.odd > 0 THEN
-        RAISE EXCEPTION 'entry %: every line needs an amount and the entry''s date', e.number;
-    END IF;
-    SELECT next_number INTO next_free FROM public.number_sequences
-     WHERE journal_id = e.journal_id AND fiscal_year_id = e.fiscal_year_id;
-    IF e.sequence IS NULL OR next_free IS NULL OR e.sequence < 1 OR e.sequence >= next_free THEN
-        RAISE EXCEPTION 'entry % was not numbered from its series', coalesce(e.number, e.id::text);
-    END IF;
-    RETURN NULL;
-END
-$$;
-
 -- Lines join an entry only in the transaction that posts it: a committed entry takes no more lines.
 CREATE FUNCTION paksa_check_added_lines() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -157,12 +122,17 @@ BEGIN
 END
 $$;
 
--- A series only moves forward, and every number it hands out is used by an entry of that series by commit.
+-- At commit, once per numbering series a transaction advanced (one event per batch, not per entry): the
+-- series only moves forward, every number it handed out is used by an entry of that series, and each of
+-- those entries balances, adds up to its total and carries its date on every line. Every newly posted
+-- entry is among them: its number must lie below the series' next number (checked when it is written),
+-- and all lower numbers were used by earlier commits.
 CREATE FUNCTION paksa_check_series() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     first_taken integer := 1;
     used integer;
+    bad record;
 BEGIN
     IF TG_OP = 'UPDATE' THEN
         IF NEW.journal_id <> OLD.journal_id OR NEW.fiscal_year_id <> OLD.fiscal_year_id
@@ -171,12 +141,40 @@ BEGIN
         END IF;
         first_taken := OLD.next_number;
     END IF;
+    IF NEW.next_number = first_taken THEN
+        RETURN NULL;
+    END IF;
     SELECT count(*) INTO used FROM public.journal_entries
      WHERE journal_id = NEW.journal_id AND fiscal_year_id = NEW.fiscal_year_id
-       AND sequence >= first_taken AND sequence < NEW.next_number;
+       AND sequence >= first_taken AND sequence < NEW.next_number AND state <> 'draft';
     IF used <> NEW.next_number - first_taken THEN
         RAISE EXCEPTION 'numbers % to % of a series were reserved but not all used: numbering must stay gap-free',
             first_taken, NEW.next_number - 1;
+    END IF;
+    SELECT e.number, t.n, t.balance, t.debits, e.total, t.odd INTO bad
+      FROM public.journal_entries e
+      LEFT JOIN (
+            SELECT l.entry_id, count(*) AS n, sum(l.amount) AS balance,
+                   coalesce(sum(l.amount) FILTER (WHERE l.amount > 0), 0) AS debits,
+                   count(*) FILTER (WHERE l.amount = 0 OR l.date <> x.date) AS odd
+              FROM public.journal_lines l JOIN public.journal_entries x ON x.id = l.entry_id
+             WHERE x.journal_id = NEW.journal_id AND x.fiscal_year_id = NEW.fiscal_year_id
+               AND x.sequence >= first_taken AND x.sequence < NEW.next_number
+             GROUP BY l.entry_id) t ON t.entry_id = e.id
+     WHERE e.journal_id = NEW.journal_id AND e.fiscal_year_id = NEW.fiscal_year_id
+       AND e.sequence >= first_taken AND e.sequence < NEW.next_number
+       AND (t.n IS NULL OR t.balance <> 0 OR t.debits <> e.total OR t.odd > 0)
+     LIMIT 1;
+    IF FOUND THEN
+        IF bad.n IS NULL THEN
+            RAISE EXCEPTION 'entry % has no lines', bad.number;
+        ELSIF bad.balance <> 0 THEN
+            RAISE EXCEPTION 'entry % is out of balance by % minor units', bad.number, bad.balance;
+        ELSIF bad.debits <> bad.total THEN
+            RAISE EXCEPTION 'entry %: its lines'' debits (%) differ from its total (%)',
+                bad.number, bad.debits, bad.total;
+        END IF;
+        RAISE EXCEPTION 'entry %: every line needs an amount and the entry''s date', bad.number;
     END IF;
     RETURN NULL;
 END
@@ -227,6 +225,14 @@ BEGIN
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'entry % is dated % in a closed or missing period', bad.number, bad.date;
+    END IF;
+    SELECT e.id, e.number INTO bad FROM public.journal_entries e
+      LEFT JOIN public.number_sequences q ON q.journal_id = e.journal_id AND q.fiscal_year_id = e.fiscal_year_id
+     WHERE e.id = ANY(ids)
+       AND (e.sequence IS NULL OR e.sequence < 1 OR q.next_number IS NULL OR e.sequence >= q.next_number)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'entry % was not numbered from its series', coalesce(bad.number, bad.id::text);
     END IF;
     RETURN NULL;
 END
@@ -280,9 +286,6 @@ CREATE TRIGGER journal_entries_truncate BEFORE TRUNCATE ON journal_entries
 CREATE TRIGGER periods_guard BEFORE UPDATE ON periods FOR EACH ROW EXECUTE FUNCTION paksa_guard_period();
 CREATE TRIGGER journal_entries_guard BEFORE UPDATE OR DELETE ON journal_entries
     FOR EACH ROW EXECUTE FUNCTION paksa_guard_entry();
-CREATE CONSTRAINT TRIGGER journal_entries_balanced AFTER INSERT OR UPDATE ON journal_entries
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.state = 'posted')
-    EXECUTE FUNCTION paksa_check_posted_entry();
 CREATE TRIGGER journal_lines_added AFTER INSERT ON journal_lines
     REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION paksa_check_added_lines();
 CREATE CONSTRAINT TRIGGER number_sequences_gap_free AFTER INSERT OR UPDATE ON number_sequences
@@ -304,7 +307,6 @@ FUNCTION_NAMES = (
     "paksa_refuse()",
     "paksa_guard_entry()",
     "paksa_guard_period()",
-    "paksa_check_posted_entry()",
     "paksa_check_added_lines()",
     "paksa_check_series()",
     "paksa_check_posting()",
@@ -319,7 +321,6 @@ TRIGGER_TABLES = (
     ("journal_entries_truncate", "journal_entries"),
     ("periods_guard", "periods"),
     ("journal_entries_guard", "journal_entries"),
-    ("journal_entries_balanced", "journal_entries"),
     ("journal_lines_added", "journal_lines"),
     ("number_sequences_gap_free", "number_sequences"),
     ("journal_entries_posting_insert", "journal_entries"),

@@ -246,10 +246,10 @@ def raw_insert(engine: Engine, entries: list[tuple[Any, ...]], lines: list[tuple
         key = (entry[1], entry[6])
         series[key] = max(series.get(key, 1), entry[7] + 1)
     series_rows = [(journal, year, following) for (journal, year), following in series.items()]
-    tables = (
+    tables = (  # the series first: an entry is written with a number its series has already handed out
+        ("number_sequences", ("journal_id", "fiscal_year_id", "next_number"), series_rows),
         ("journal_entries", ENTRY_COLUMNS, entries),
         ("journal_lines", LINE_COLUMNS, lines),
-        ("number_sequences", ("journal_id", "fiscal_year_id", "next_number"), series_rows),
     )
     raw = engine.raw_connection()
     try:

@@ -299,3 +299,31 @@ def test_a_conflict_names_who_changed_the_draft_even_for_a_user_who_cannot_read_
     finally:
         company.close()
     assert "admin" in str(caught.value)
+
+
+def test_an_unbalanced_or_unnumbered_entry_is_refused_at_commit_even_for_the_server_administrator(
+    server: Server,
+) -> None:
+    entry_id = posted_entry(server)
+    with psycopg.connect(server.admin_url) as conn:
+        copy = (
+            "INSERT INTO journal_entries (journal_id, state, date, memo, reference, fiscal_year_id, sequence, number, "
+            "total, source, auto_reverse, created_by, created_at, posted_by, posted_at, version) "
+            "SELECT journal_id, 'posted', date, '', '', fiscal_year_id, {seq}, 'X', total, 'manual', false, "
+            "created_by, created_at, posted_by, posted_at, 1 FROM journal_entries WHERE id = %s RETURNING id"
+        )
+        assert "not numbered from its series" in refused(conn, copy.format(seq="sequence + 5"), entry_id)
+        # numbered properly (the series advanced first, as posting does), but one line only: refused at commit
+        conn.execute(
+            "UPDATE number_sequences SET next_number = next_number + 1 WHERE (journal_id, fiscal_year_id) = "
+            "(SELECT journal_id, fiscal_year_id FROM journal_entries WHERE id = %s)",
+            (entry_id,),
+        )
+        new_id = conn.execute(copy.format(seq="sequence + 1"), (entry_id,)).fetchone()[0]
+        conn.execute(
+            "INSERT INTO journal_lines (entry_id, line_no, account_id, date, amount, memo) "
+            "SELECT %s, 1, account_id, date, amount, '' FROM journal_lines WHERE entry_id = %s AND line_no = 1",
+            (new_id, entry_id),
+        )
+        with pytest.raises(psycopg.Error, match="out of balance"):
+            conn.commit()
