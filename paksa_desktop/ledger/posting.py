@@ -282,6 +282,13 @@ class Poster:
         )
         return first
 
+    def _fiscal_year_name(self, fiscal_year_id: int) -> str:
+        """The year's name as `check` read it with the period; the database only for an unchecked entry."""
+        for _start, _end, info in self._period_spans:
+            if info.fiscal_year_id == fiscal_year_id:
+                return info.fiscal_year_name
+        return str(self.session.execute(select(FiscalYear.name).where(FiscalYear.id == fiscal_year_id)).scalar_one())
+
     # ---- writing
     def _stored(self, value: Any) -> Any:
         """A date, timestamp or flag as the engine stores it; SQLite's text forms computed once per value."""
@@ -307,7 +314,7 @@ class Poster:
         for entry in entries:
             by_series.setdefault((entry.journal_id, entry.fiscal_year_id), []).append(entry)
             if entry.fiscal_year_id not in fy_names:
-                fy_names[entry.fiscal_year_id] = self.session.get(FiscalYear, entry.fiscal_year_id).name  # type: ignore[union-attr]
+                fy_names[entry.fiscal_year_id] = self._fiscal_year_name(entry.fiscal_year_id)
         drafts = [e for e in entries if e.id is not None]
         new = [e for e in entries if e.id is None]
         for entry, entry_id in zip(new, reserve_ids(self.session, "journal_entries", len(new)), strict=True):
