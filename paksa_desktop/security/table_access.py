@@ -29,6 +29,12 @@ def _p(*perms: str) -> tuple[str, ...]:
     return tuple(str(p) for p in perms)
 
 
+def _managed(read: tuple[str, ...], manage: str, *, delete: bool = True) -> TableAccess:
+    """Read by `read`; inserted, updated (and deleted) by holders of one managing permission."""
+    writers = _p(manage)
+    return TableAccess(select=read, insert=writers, update=writers, delete=writers if delete else ())
+
+
 _ALL = (EVERY_USER,)
 # Posting writes entries, lines, series and (the first time a date is used) a fiscal year and periods.
 _POSTERS = _p(P.ENTRY_CREATE, P.ENTRY_POST, P.ENTRY_REVERSE, P.LEDGER_IMPORT, P.RECURRING_MANAGE, P.PERIOD_CLOSE)
@@ -39,12 +45,10 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     "alembic_version": TableAccess(select=_ALL),
     # company and ledger
     "company": TableAccess(select=_ALL, update=_p(P.COMPANY_MANAGE, P.LOCK_DATE_SET)),
-    "accounts": TableAccess(
-        select=_ALL, insert=_p(P.ACCOUNT_MANAGE), update=_p(P.ACCOUNT_MANAGE), delete=_p(P.ACCOUNT_MANAGE)
-    ),
-    "departments": TableAccess(select=_ALL, insert=_p(P.DIMENSION_MANAGE), update=_p(P.DIMENSION_MANAGE)),
-    "projects": TableAccess(select=_ALL, insert=_p(P.DIMENSION_MANAGE), update=_p(P.DIMENSION_MANAGE)),
-    "journals": TableAccess(select=_ALL, insert=_p(P.JOURNAL_MANAGE), update=_p(P.JOURNAL_MANAGE)),
+    "accounts": _managed(_ALL, P.ACCOUNT_MANAGE),
+    "departments": _managed(_ALL, P.DIMENSION_MANAGE, delete=False),
+    "projects": _managed(_ALL, P.DIMENSION_MANAGE, delete=False),
+    "journals": _managed(_ALL, P.JOURNAL_MANAGE, delete=False),
     "fiscal_years": TableAccess(select=_ALL, insert=_POSTERS),
     # posting holds its period FOR SHARE, which needs UPDATE: a trigger keeps state changes to their permissions
     "periods": TableAccess(select=_ALL, insert=_POSTERS, update=(*_POSTERS, str(P.PERIOD_REOPEN))),
@@ -62,71 +66,36 @@ TABLE_ACCESS: dict[str, TableAccess] = {
         delete=_p(P.ENTRY_CREATE, P.ENTRY_POST),
     ),
     "journal_lines": TableAccess(select=_p(P.LEDGER_VIEW), insert=_LINE_WRITERS),  # never updated or deleted
-    "recurring_templates": TableAccess(
-        select=_p(P.LEDGER_VIEW),
-        insert=_p(P.RECURRING_MANAGE),
-        update=_p(P.RECURRING_MANAGE),
-        delete=_p(P.RECURRING_MANAGE),
-    ),
-    "recurring_lines": TableAccess(
-        select=_p(P.LEDGER_VIEW),
-        insert=_p(P.RECURRING_MANAGE),
-        update=_p(P.RECURRING_MANAGE),
-        delete=_p(P.RECURRING_MANAGE),
-    ),
-    "statement_lines": TableAccess(
-        select=_ALL, insert=_p(P.LAYOUT_MANAGE), update=_p(P.LAYOUT_MANAGE), delete=_p(P.LAYOUT_MANAGE)
-    ),
-    "statement_line_accounts": TableAccess(
-        select=_ALL, insert=_p(P.LAYOUT_MANAGE), update=_p(P.LAYOUT_MANAGE), delete=_p(P.LAYOUT_MANAGE)
-    ),
-    "budgets": TableAccess(
-        select=_p(P.LEDGER_VIEW), insert=_p(P.BUDGET_MANAGE), update=_p(P.BUDGET_MANAGE), delete=_p(P.BUDGET_MANAGE)
-    ),
-    "budget_amounts": TableAccess(
-        select=_p(P.LEDGER_VIEW), insert=_p(P.BUDGET_MANAGE), update=_p(P.BUDGET_MANAGE), delete=_p(P.BUDGET_MANAGE)
-    ),
+    "recurring_templates": _managed(_p(P.LEDGER_VIEW), P.RECURRING_MANAGE),
+    "recurring_lines": _managed(_p(P.LEDGER_VIEW), P.RECURRING_MANAGE),
+    "statement_lines": _managed(_ALL, P.LAYOUT_MANAGE),
+    "statement_line_accounts": _managed(_ALL, P.LAYOUT_MANAGE),
+    "budgets": _managed(_p(P.LEDGER_VIEW), P.BUDGET_MANAGE),
+    "budget_amounts": _managed(_p(P.LEDGER_VIEW), P.BUDGET_MANAGE),
     # the statements' cache counter: read by every report, bumped only by a SECURITY DEFINER trigger
     "structure_version": TableAccess(select=_ALL),
-    "tax_codes": TableAccess(select=_ALL, insert=_p(P.TAX_CODE_MANAGE), update=_p(P.TAX_CODE_MANAGE)),
+    "tax_codes": _managed(_ALL, P.TAX_CODE_MANAGE, delete=False),
     # receivables
-    "customers": TableAccess(select=_p(P.AR_VIEW), insert=_p(P.AR_CUSTOMER_MANAGE), update=_p(P.AR_CUSTOMER_MANAGE)),
-    "customer_contacts": TableAccess(
-        select=_p(P.AR_VIEW),
-        insert=_p(P.AR_CUSTOMER_MANAGE),
-        update=_p(P.AR_CUSTOMER_MANAGE),
-        delete=_p(P.AR_CUSTOMER_MANAGE),
-    ),
-    "customer_addresses": TableAccess(
-        select=_p(P.AR_VIEW),
-        insert=_p(P.AR_CUSTOMER_MANAGE),
-        update=_p(P.AR_CUSTOMER_MANAGE),
-        delete=_p(P.AR_CUSTOMER_MANAGE),
-    ),
-    "items": TableAccess(select=_p(P.AR_VIEW), insert=_p(P.AR_ITEM_MANAGE), update=_p(P.AR_ITEM_MANAGE)),
+    "customers": _managed(_p(P.AR_VIEW), P.AR_CUSTOMER_MANAGE, delete=False),
+    "customer_contacts": _managed(_p(P.AR_VIEW), P.AR_CUSTOMER_MANAGE),
+    "customer_addresses": _managed(_p(P.AR_VIEW), P.AR_CUSTOMER_MANAGE),
+    "items": _managed(_p(P.AR_VIEW), P.AR_ITEM_MANAGE, delete=False),
     # documents and audit: every write appends an audit row and moves the chain's head
-    "documents": TableAccess(select=_p(P.DOCUMENT_VIEW), insert=_p(P.DOCUMENT_ATTACH), update=_p(P.DOCUMENT_ATTACH)),
+    "documents": _managed(_p(P.DOCUMENT_VIEW), P.DOCUMENT_ATTACH, delete=False),
     "document_versions": TableAccess(select=_p(P.DOCUMENT_VIEW), insert=_p(P.DOCUMENT_ATTACH)),
     "audit_log": TableAccess(select=_p(P.AUDIT_VIEW, P.ACTIVITY_VIEW), insert=_ALL),
     "audit_head": TableAccess(select=_ALL, update=_ALL),
     # security: users and their keys; row-level security narrows `users` updates to one's own row
     "users": TableAccess(select=_ALL, insert=_p(P.USER_MANAGE), update=_ALL),
     "user_roles": TableAccess(select=_ALL, insert=_p(P.USER_MANAGE), delete=_p(P.USER_MANAGE, P.ROLE_MANAGE)),
-    "roles": TableAccess(select=_ALL, insert=_p(P.ROLE_MANAGE), update=_p(P.ROLE_MANAGE), delete=_p(P.ROLE_MANAGE)),
-    "role_permissions": TableAccess(
-        select=_ALL, insert=_p(P.ROLE_MANAGE), update=_p(P.ROLE_MANAGE), delete=_p(P.ROLE_MANAGE)
-    ),
+    "roles": _managed(_ALL, P.ROLE_MANAGE),
+    "role_permissions": _managed(_ALL, P.ROLE_MANAGE),
     "sod_rules": TableAccess(select=_ALL, insert=_p(P.POLICY_MANAGE), delete=_p(P.POLICY_MANAGE)),
     "security_policy": TableAccess(select=_ALL, update=_p(P.POLICY_MANAGE)),
     "user_sessions": TableAccess(select=_ALL, insert=_ALL, update=_ALL),
     "recovery_codes": TableAccess(select=_ALL, insert=_ALL, update=_ALL, delete=_ALL),
-    "ip_allowlist": TableAccess(
-        select=_ALL,
-        insert=_p(P.IP_ALLOWLIST_MANAGE),
-        update=_p(P.IP_ALLOWLIST_MANAGE),
-        delete=_p(P.IP_ALLOWLIST_MANAGE),
-    ),
-    "data_keys": TableAccess(select=_ALL, insert=_p(P.KEY_ROTATE), update=_p(P.KEY_ROTATE)),
+    "ip_allowlist": _managed(_ALL, P.IP_ALLOWLIST_MANAGE),
+    "data_keys": _managed(_ALL, P.KEY_ROTATE, delete=False),
     "user_key_pairs": TableAccess(select=_ALL, insert=_ALL, update=_ALL, delete=_KEY_KEEPERS),
     "wrapped_data_keys": TableAccess(select=_ALL, insert=_KEY_KEEPERS, update=_KEY_KEEPERS, delete=_KEY_KEEPERS),
 }

@@ -65,6 +65,16 @@ def posted_entry(server: Server, day: str = "2024-02-01") -> int:
     return int(ref.id)
 
 
+def accountants_draft(server: Server) -> int:
+    """A draft saved by the accountant through the services, over their own login; its id."""
+    company, acct = server.open_as("acct")
+    try:
+        ref, _ = company.ledger(acct).save_draft(entry("2024-02-10", ("1100", "5.00"), ("4010", "-5.00")))
+    finally:
+        company.close()
+    return int(ref.id)
+
+
 def test_nobody_at_psql_changes_a_posted_line_or_the_audit_trail(server: Server) -> None:
     entry_id = posted_entry(server)
     with server.raw("arclerk") as conn:
@@ -106,12 +116,7 @@ def test_payroll_and_security_data_stay_with_their_roles(server: Server) -> None
 def test_a_clerk_cannot_post_and_nobody_posts_into_a_locked_or_closed_period(server: Server) -> None:
     ctx = admin_ctx(server)
     server.company.ledger(ctx).set_lock_date(date(2024, 1, 31))
-    company, acct = server.open_as("acct")
-    try:
-        draft = company.ledger(acct).save_draft(entry("2024-02-10", ("1100", "5.00"), ("4010", "-5.00")))
-    finally:
-        company.close()
-    draft_id = int(draft[0].id)
+    draft_id = accountants_draft(server)
     with server.raw("arclerk") as conn:  # holds no ledger.entry.post
         me = conn.execute("SELECT paksa_current_user_id()").fetchone()[0]
         message = refused(
@@ -136,12 +141,7 @@ def test_nobody_approves_their_own_draft_under_segregation_of_duties(server: Ser
     policy = server.company.security_policy(ctx)
     current = server.company.security_queries(ctx).policy()
     policy.update_policy(dataclasses.replace(current, creator_cannot_approve=True))
-    company, acct = server.open_as("acct")
-    try:
-        draft = company.ledger(acct).save_draft(entry("2024-02-10", ("1100", "5.00"), ("4010", "-5.00")))
-    finally:
-        company.close()
-    draft_id = int(draft[0].id)
+    draft_id = accountants_draft(server)
     with server.raw("acct") as conn:
         me = conn.execute("SELECT paksa_current_user_id()").fetchone()[0]
         message = refused(
