@@ -37,20 +37,30 @@ def _slug(text_: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text_.lower()).strip("_")
 
 
+def _fits(name: str, db: str) -> str:
+    """PostgreSQL would silently cut a longer name, and two roles could then become one."""
+    if len(name.encode()) > MAX_NAME:
+        raise ValidationError(
+            f"the database name '{db}' is too long for its role names ('{name}' has more than {MAX_NAME} "
+            "bytes); choose a shorter database name"
+        )
+    return name
+
+
 def owner_role(db: str) -> str:
-    return f"{db}_owner"
+    return _fits(f"{db}_owner", db)
 
 
 def user_role(db: str) -> str:
-    return f"{db}_user"
+    return _fits(f"{db}_user", db)
 
 
 def permission_role(db: str, permission: str) -> str:
-    return f"{db}_{permission.replace('.', '_')}"
+    return _fits(f"{db}_{permission.replace('.', '_')}", db)
 
 
 def group_role(db: str, paksa_role: str) -> str:
-    return f"{db}_role_{_slug(paksa_role)}"
+    return _fits(f"{db}_role_{_slug(paksa_role)}", db)
 
 
 def login_role(db: str, username: str) -> str:

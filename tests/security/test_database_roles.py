@@ -9,7 +9,7 @@ from datetime import date
 import psycopg
 import pytest
 
-from paksa_desktop.core.errors import ConflictError
+from paksa_desktop.core.errors import ConflictError, ValidationError
 from paksa_desktop.security import database_roles
 from tests.conftest import ADMIN_PASSWORD
 from tests.ledger.helpers import entry
@@ -327,3 +327,13 @@ def test_an_unbalanced_or_unnumbered_entry_is_refused_at_commit_even_for_the_ser
         )
         with pytest.raises(psycopg.Error, match="out of balance"):
             conn.commit()
+
+
+def test_role_names_are_per_database_and_never_cut_short() -> None:
+    assert database_roles.login_role("acme", "Anna") == "anna@acme"
+    assert database_roles.group_role("acme", "AR clerk") == "acme_role_ar_clerk"
+    assert database_roles.permission_role("acme", "ledger.entry.post") == "acme_ledger_entry_post"
+    with pytest.raises(ValidationError, match="too long"):
+        database_roles.permission_role("a" * 40, "receivables.creditnote.create")
+    with pytest.raises(ValidationError, match="too long"):
+        database_roles.login_role("acme", "x" * 60)
