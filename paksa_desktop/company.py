@@ -24,6 +24,7 @@ from paksa_desktop.ledger.detail_reports import DetailReports
 from paksa_desktop.ledger.import_accounts import read_accounts_file
 from paksa_desktop.ledger.layout_service import LayoutService
 from paksa_desktop.ledger.models import CompanySettings, Journal
+from paksa_desktop.ledger.posting import PostingFacts
 from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.ledger.statement_structure import StructureCache
@@ -110,6 +111,7 @@ class Company:
         self.lock: file_lock.CompanyLock | None = None  # a SQLite file this program holds for writing
         self.opened_by: file_lock.LockHolder | None = None  # who else has it, when this one is read-only
         self.structure = StructureCache()  # chart, layouts, closings: shared by this company's statements
+        self.posting_facts = PostingFacts()  # chart and journals between postings, checked by the same counter
 
     @property
     def read_only(self) -> bool:
@@ -369,7 +371,7 @@ class Company:
 
     # ------------------------------------------------------------------ services
     def ledger(self, ctx: UserContext) -> LedgerService:
-        return LedgerService(self.engine, ctx)
+        return LedgerService(self.engine, ctx, self.posting_facts)
 
     def ledger_queries(self, ctx: UserContext) -> LedgerQueries:
         return LedgerQueries(self.engine, ctx, self.structure)

@@ -116,7 +116,15 @@ def test_check_constraints_exist_on_both_engines(db_url: str) -> None:
         engine.dispose()
 
 
-STRUCTURE_TABLES = {"accounts", "statement_lines", "statement_line_accounts", "company", "budgets", "journal_entries"}
+STRUCTURE_TABLES = {
+    "accounts",
+    "journals",
+    "statement_lines",
+    "statement_line_accounts",
+    "company",
+    "budgets",
+    "journal_entries",
+}
 
 
 def test_structure_triggers_exist_at_head(db_url: str) -> None:

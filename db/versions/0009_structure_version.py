@@ -23,7 +23,7 @@ branch_labels = None
 depends_on = None
 
 # tables whose every change bumps the counter
-WATCHED = ("accounts", "statement_lines", "statement_line_accounts", "company", "budgets")
+WATCHED = ("accounts", "journals", "statement_lines", "statement_line_accounts", "company", "budgets")
 # journal entries: only closing entries matter (statements of a period leave them out)
 CLOSING = {
     "INSERT": "NEW.source = 'closing'",

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import Engine, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
@@ -45,9 +45,10 @@ from paksa_desktop.ledger.models import (
     RecurringLine,
     RecurringTemplate,
 )
-from paksa_desktop.ledger.posting import Poster, PreparedEntry, PreparedLine, ensure_fiscal_year
+from paksa_desktop.ledger.posting import Poster, PostingFacts, PreparedEntry, PreparedLine, ensure_fiscal_year
 from paksa_desktop.ledger.statement_models import BudgetAmount
 from paksa_desktop.persistence.retry import retry_writes
+from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 from paksa_desktop.security.service import check_creator_may_approve
@@ -71,6 +72,10 @@ LOGO_LIMIT = 2 * 1024 * 1024
 
 @retry_writes
 class LedgerService(GuardedService):
+    def __init__(self, engine: Engine, ctx: UserContext, facts: PostingFacts | None = None) -> None:
+        super().__init__(engine, ctx)
+        self.facts = facts  # the company's chart and journals between postings (see PostingFacts)
+
     # ------------------------------------------------------------------ accounts
     def create_account(self, data: AccountInput) -> Changes:
         with self._unit(Permission.ACCOUNT_MANAGE) as s:
@@ -290,7 +295,7 @@ class LedgerService(GuardedService):
     ) -> tuple[EntryRef, Changes]:
         """Create or replace a draft. Drafts may be unbalanced; lines must name real accounts."""
         with self._unit(Permission.ENTRY_CREATE) as s:
-            poster = Poster(s, self.ctx)
+            poster = Poster(s, self.ctx, self.facts)
             prepared = self._prepare(poster, data)
             now = self.ctx.clock.now()
             if entry_id is None:
@@ -364,7 +369,7 @@ class LedgerService(GuardedService):
         """Create and post an entry in one step."""
         with self._unit(Permission.ENTRY_POST) as s:
             check_creator_may_approve(s, self.ctx, self.ctx.user_id, "entry")  # creating it here
-            poster = Poster(s, self.ctx)
+            poster = Poster(s, self.ctx, self.facts)
             prepared = self._prepare(poster, data, source=source)
             ref = self._post_prepared(s, poster, prepared)
         return ref, Changes.of(Kind.ENTRIES)
@@ -378,7 +383,7 @@ class LedgerService(GuardedService):
                 .scalars()
                 .all()
             )
-            poster = Poster(s, self.ctx)
+            poster = Poster(s, self.ctx, self.facts)
             prepared = PreparedEntry(
                 journal_id=entry.journal_id,
                 date=entry.date,
@@ -436,7 +441,7 @@ class LedgerService(GuardedService):
             if original.reversal_of_id is not None:
                 raise ValidationError(f"entry {original.number} is itself a reversal; post a new entry instead")
             number = original.number
-            poster = Poster(s, self.ctx)
+            poster = Poster(s, self.ctx, self.facts)
             reversal_id = self._write_reversal(
                 s, poster, entry_id, on or original.date, memo or f"Reversal of {number}"
             )
@@ -581,7 +586,7 @@ class LedgerService(GuardedService):
             result = -sum(line.amount for line in lines)
             if result:
                 lines.append(PreparedLine(retained.id, result, f"Net result {year.name}"))
-            poster = Poster(s, self.ctx)
+            poster = Poster(s, self.ctx, self.facts)
             journal_id, _ = poster.journal(journal)
             prepared = PreparedEntry(
                 journal_id=journal_id,
@@ -600,7 +605,7 @@ class LedgerService(GuardedService):
                 raise ValidationError("a recurring entry needs a name")
             if not data.lines:
                 raise ValidationError("a recurring entry needs lines")
-            poster = Poster(s, self.ctx)
+            poster = Poster(s, self.ctx, self.facts)
             journal_id, _ = poster.journal(data.journal)
             lines = [self._prepare_line(poster, line) for line in data.lines]
             if data.post and sum(line.amount for line in lines):
@@ -660,7 +665,7 @@ class LedgerService(GuardedService):
         """Generate every occurrence due on or before `as_of`, as drafts or posted entries."""
         with self._unit(Permission.RECURRING_MANAGE) as s:
             self.ctx.require(Permission.ENTRY_CREATE)
-            poster = Poster(s, self.ctx)
+            poster = Poster(s, self.ctx, self.facts)
             created: list[int] = []
             posted = 0
             templates = (
@@ -742,7 +747,7 @@ class LedgerService(GuardedService):
         """
         with self._unit(Permission.LEDGER_IMPORT) as s:
             self.ctx.require(Permission.ENTRY_POST)
-            poster = Poster(s, self.ctx)
+            poster = Poster(s, self.ctx, self.facts)
             count = 0
             for batch in batches(poster):
                 poster.write(batch)
