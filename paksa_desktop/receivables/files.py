@@ -133,14 +133,18 @@ def _required_text(cell: Callable[[str], str], column: str, found: dict[str, str
     return value
 
 
-def read_customers(
+def _read_records(
     path: Path,
-    cat: Catalogue,
-    *,
-    progress: Callable[[int, int], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    columns: tuple[tuple[str, ...], tuple[str, ...]],
+    what: str,
+    parse: Callable[[str, Callable[[str], str], set[str], dict[str, str]], Any],
+    progress: Callable[[int, int], None] | None,
+    cancelled: Callable[[], bool] | None,
 ) -> Parsed:
-    table = open_table(path, CUSTOMER_REQUIRED, CUSTOMER_OPTIONAL)
+    """Every row checked, each problem named by row and column, all or nothing. `parse(code, cell, has,
+    found)` reads one row's other columns, notes problems in `found` and returns the record."""
+    required, optional = columns
+    table = open_table(path, required, optional)
     problems = _Problems(table.source)
     has = set(table.columns)
     parsed = Parsed()
@@ -150,6 +154,27 @@ def read_customers(
         found: dict[str, str] = {}
         code = cell("code")
         _check_code(code, number, first, found)
+        record = parse(code, cell, has, found)
+        if found:
+            for column in (*required, *optional):
+                if column in found:
+                    problems.add(number, column, found[column])
+            continue
+        parsed.rows.append(record)
+    if not problems.errors and not parsed.rows:
+        problems.add(0, "", f"the file has no {what}")
+    problems.raise_if_any()
+    return parsed
+
+
+def read_customers(
+    path: Path,
+    cat: Catalogue,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Parsed:
+    def parse(code: str, cell: Callable[[str], str], has: set[str], found: dict[str, str]) -> CustomerRecord:
         name = _required_text(cell, "name", found)
         currency = cell("currency").upper() or cat.base_currency
         if p := currency_problem(currency):
@@ -185,16 +210,9 @@ def read_customers(
                     found["income_account"] = p
                 else:
                     record["income_account_id"] = cat.accounts[account].id
-        if found:
-            for column in CUSTOMER_COLUMNS:
-                if column in found:
-                    problems.add(number, column, found[column])
-            continue
-        parsed.rows.append(CustomerRecord(code, name, currency, terms, limit, **record))
-    if not problems.errors and not parsed.rows:
-        problems.add(0, "", "the file has no customers")
-    problems.raise_if_any()
-    return parsed
+        return CustomerRecord(code, name, currency, terms, limit, **record)
+
+    return _read_records(path, (CUSTOMER_REQUIRED, CUSTOMER_OPTIONAL), "customers", parse, progress, cancelled)
 
 
 def read_items(
@@ -205,16 +223,7 @@ def read_items(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Parsed:
-    table = open_table(path, ITEM_REQUIRED, ITEM_OPTIONAL)
-    problems = _Problems(table.source)
-    has = set(table.columns)
-    parsed = Parsed()
-    first: dict[str, int] = {}
-    for number, cells in _rows(table, progress, cancelled):
-        cell = _reader(cells, table.columns)
-        found: dict[str, str] = {}
-        code = cell("code")
-        _check_code(code, number, first, found)
+    def parse(code: str, cell: Callable[[str], str], has: set[str], found: dict[str, str]) -> ItemRecord:
         description = _required_text(cell, "description", found)
         price = 0
         try:
@@ -240,16 +249,9 @@ def read_items(
                     found["tax_code"] = p
                 else:
                     record["tax_code_id"] = cat.tax_codes[tax].id
-        if found:
-            for column in ITEM_COLUMNS:
-                if column in found:
-                    problems.add(number, column, found[column])
-            continue
-        parsed.rows.append(ItemRecord(code, description, price, **record))
-    if not problems.errors and not parsed.rows:
-        problems.add(0, "", "the file has no items")
-    problems.raise_if_any()
-    return parsed
+        return ItemRecord(code, description, price, **record)
+
+    return _read_records(path, (ITEM_REQUIRED, ITEM_OPTIONAL), "items", parse, progress, cancelled)
 
 
 def apply_customer(row: Customer, r: CustomerRecord) -> None:
