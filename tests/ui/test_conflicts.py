@@ -46,17 +46,22 @@ class Answer:
         getattr(dialog, f"{self.button}_button").click()
 
 
-def test_second_save_of_a_draft_names_the_first_user_and_reload_shows_their_version(
-    qtbot: Any, window: Any, sqlite_books: Books, maria: UserContext
-) -> None:
-    ref, _ = sqlite_books.ledger.save_draft(entry("2024-05-03", ("6130", "10.00"), ("1100", "-10.00"), memo="Paper"))
+def edited_after_maria_saved(window: Any, books: Books, maria: UserContext) -> tuple[Any, Any]:
+    """A draft open in our editor with an unsaved change, which Maria (on her computer) saved first."""
+    ref, _ = books.ledger.save_draft(entry("2024-05-03", ("6130", "10.00"), ("1100", "-10.00"), memo="Paper"))
     editor = window.ledger_tab.open_entry(ref.id)
-    # Maria opens the same draft on her computer and saves first
-    sqlite_books.company.ledger(maria).save_draft(
+    books.company.ledger(maria).save_draft(
         entry("2024-05-03", ("6130", "12.00"), ("1100", "-12.00"), memo="Paper (fixed)"), ref.id, ref.version
     )
     editor.memo.setText("My change")
     editor.dirty = True
+    return ref, editor
+
+
+def test_second_save_of_a_draft_names_the_first_user_and_reload_shows_their_version(
+    qtbot: Any, window: Any, sqlite_books: Books, maria: UserContext
+) -> None:
+    ref, editor = edited_after_maria_saved(window, sqlite_books, maria)
     answer = Answer("reload", shot="conflict-dialog.png")
     assert not editor.save_draft()
     assert answer.text.startswith(
@@ -75,13 +80,7 @@ def test_second_save_of_a_draft_names_the_first_user_and_reload_shows_their_vers
 def test_keep_editing_leaves_the_edits_and_saves_nothing(
     qtbot: Any, window: Any, sqlite_books: Books, maria: UserContext
 ) -> None:
-    ref, _ = sqlite_books.ledger.save_draft(entry("2024-05-03", ("6130", "10.00"), ("1100", "-10.00"), memo="Paper"))
-    editor = window.ledger_tab.open_entry(ref.id)
-    sqlite_books.company.ledger(maria).save_draft(
-        entry("2024-05-03", ("6130", "12.00"), ("1100", "-12.00"), memo="Paper (fixed)"), ref.id, ref.version
-    )
-    editor.memo.setText("My change")
-    editor.dirty = True
+    ref, editor = edited_after_maria_saved(window, sqlite_books, maria)
     answer = Answer("keep")
     assert not editor.save_draft()
     assert "Maria Santos (maria)" in answer.text
