@@ -175,6 +175,16 @@ def sqlite_books(
     b.company.close()
 
 
+@pytest.fixture
+def pg_books(
+    databases: Databases, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Books]:
+    """PostgreSQL only: for what only a server has (notifications, connections, roles)."""
+    b = open_books("postgres", databases, tmp_path_factory, request)
+    yield b
+    b.company.close()
+
+
 def tamper(engine: Engine, statement: str, **params: object) -> None:
     """Change the database as someone with direct access would: plain SQL, outside every service.
 

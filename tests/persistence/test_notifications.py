@@ -32,19 +32,10 @@ from paksa_desktop.persistence.notifications import (
     ListenerEvent,
 )
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from tests.conftest import ADMIN_PASSWORD, Books, Databases, open_books
+from tests.conftest import ADMIN_PASSWORD, Books
 from tests.ledger.helpers import entry
 
 QUIET = 0.6  # seconds to wait for a notification that must not come
-
-
-@pytest.fixture
-def pg_books(
-    databases: Databases, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[Books]:
-    b = open_books("postgres", databases, tmp_path_factory, request)
-    yield b
-    b.company.close()
 
 
 @pytest.fixture

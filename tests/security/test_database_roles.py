@@ -11,6 +11,7 @@ import pytest
 
 from paksa_desktop.core.errors import ConflictError, ValidationError
 from paksa_desktop.security import database_roles
+from paksa_desktop.security.permissions import BUILTIN_ROLES
 from tests.conftest import ADMIN_PASSWORD
 from tests.ledger.helpers import entry
 from tests.security.secured import Server
@@ -192,17 +193,7 @@ def test_no_function_is_open_to_public_and_every_definer_pins_its_search_path(se
 # The privilege matrix, reviewed by hand: per table, what each built-in role's group may do, in the order
 # of ROLES (S select, I insert, U update, D delete, T truncate, - nothing). A grant that changes must
 # change here too, deliberately.
-ROLES = (
-    "Administrator",
-    "Controller",
-    "Accountant",
-    "AR clerk",
-    "AP clerk",
-    "Payroll officer",
-    "Treasurer",
-    "Auditor",
-    "Viewer",
-)
+ROLES = tuple(BUILTIN_ROLES)  # the columns of each row below
 EXPECTED = {
     "accounts": "SIUD SIUD S S S S S S S",
     "alembic_version": "S S S S S S S S S",

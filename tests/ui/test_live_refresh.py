@@ -27,7 +27,7 @@ from paksa_desktop.company import Company, NewCompany
 from paksa_desktop.core.changes import Kind
 from paksa_desktop.ledger.models import JournalEntry, JournalLine
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from tests.conftest import ADMIN_PASSWORD, Books, Databases, open_books
+from tests.conftest import ADMIN_PASSWORD
 from tests.ledger.helpers import entry
 from tests.pg_server import TempPostgres
 from tests.ui.conftest import Messages, wait_idle
@@ -57,15 +57,6 @@ def close_window(win: MainWindow) -> None:
         editor.dirty = False
     win.close()
     QThreadPool.globalInstance().waitForDone()
-
-
-@pytest.fixture
-def pg_books(
-    databases: Databases, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[Books]:
-    b = open_books("postgres", databases, tmp_path_factory, request)
-    yield b
-    b.company.close()
 
 
 def test_another_users_posting_shows_in_the_open_trial_balance(qtbot, pg_books, recent, messages):
