@@ -34,7 +34,10 @@ from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engin
 from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, start_listener
 from paksa_desktop.persistence.read_only import make_read_only
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.receivables.document_queries import DocumentQueries
+from paksa_desktop.receivables.invoicing import InvoicingService
 from paksa_desktop.receivables.queries import ReceivablesQueries
+from paksa_desktop.receivables.receipts import ReceiptService
 from paksa_desktop.receivables.service import ReceivablesService
 from paksa_desktop.security import database_roles, field_crypto
 from paksa_desktop.security.context import UserContext
@@ -254,6 +257,7 @@ class Company:
             rows = read_accounts_file(chart)
             if rows:
                 company.ledger(ctx).import_accounts(rows)
+            company.invoicing(ctx).use_standard_settings()
         except BaseException:
             engine.dispose()
             if path is not None:
@@ -396,6 +400,15 @@ class Company:
 
     def receivables_queries(self, ctx: UserContext) -> ReceivablesQueries:
         return ReceivablesQueries(self.engine, ctx)
+
+    def invoicing(self, ctx: UserContext) -> InvoicingService:
+        return InvoicingService(self.engine, ctx, self.posting_facts)
+
+    def receipts(self, ctx: UserContext) -> ReceiptService:
+        return ReceiptService(self.engine, ctx, self.posting_facts)
+
+    def documents_queries(self, ctx: UserContext) -> DocumentQueries:
+        return DocumentQueries(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

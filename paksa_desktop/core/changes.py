@@ -20,6 +20,10 @@ class Kind(enum.StrEnum):
     TAX_CODES = "tax_codes"
     CUSTOMERS = "customers"
     ITEMS = "items"
+    RATES = "rates"  # exchange rates
+    INVOICES = "invoices"  # invoices, credit notes and what settled them
+    RECEIPTS = "receipts"
+    COLLECTIONS = "collections"  # dunning procedures and letters, collection notes
 
 
 @dataclass(frozen=True, slots=True)

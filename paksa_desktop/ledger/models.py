@@ -326,3 +326,13 @@ class RecurringLine(Base):
     memo: Mapped[str] = mapped_column(Text, default="")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), nullable=True)
+
+
+class ExchangeRate(Base):
+    """Units of the base currency one unit of `currency` buys on and after `day` (exact decimal text)."""
+
+    __tablename__ = "exchange_rates"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[str] = mapped_column(String(32))

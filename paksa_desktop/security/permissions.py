@@ -30,6 +30,7 @@ class Permission(enum.StrEnum):
     BUDGET_MANAGE = "ledger.budget.manage"  # enter, copy, import budgets
     LAYOUT_MANAGE = "ledger.layout.manage"  # customise the lines of the financial statements
     TAX_CODE_MANAGE = "ledger.taxcode.manage"  # sales tax codes: rates and the accounts they post to
+    RATE_MANAGE = "ledger.rate.manage"  # exchange rates of foreign currencies against the base currency
     # security
     USER_MANAGE = "security.user.manage"
     SENSITIVE_READ = "security.sensitive.read"  # hold the data key: read/set encrypted fields
@@ -135,6 +136,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
             P.BUDGET_MANAGE,
             P.LAYOUT_MANAGE,
             P.TAX_CODE_MANAGE,
+            P.RATE_MANAGE,
             P.PERIOD_CLOSE,
             P.PERIOD_REOPEN,
             P.LOCK_DATE_SET,
@@ -152,6 +154,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
     "Accountant": (
         "Enter, post and reverse entries; import; fixed assets",
         _BOOKKEEPING
+        | _names(P.RATE_MANAGE)
         | _names(P.AR_VIEW, P.AP_VIEW, P.CASH_VIEW, P.ASSETS_VIEW, P.ASSETS_MANAGE, P.ANALYTICS_VIEW, P.CASH_RECONCILE)
         | _names(P.DOCUMENT_VIEW, P.DOCUMENT_ATTACH),
     ),

@@ -37,8 +37,14 @@ def _managed(read: tuple[str, ...], manage: str, *, delete: bool = True) -> Tabl
 
 _ALL = (EVERY_USER,)
 # Posting writes entries, lines, series and (the first time a date is used) a fiscal year and periods.
-_POSTERS = _p(P.ENTRY_CREATE, P.ENTRY_POST, P.ENTRY_REVERSE, P.LEDGER_IMPORT, P.RECURRING_MANAGE, P.PERIOD_CLOSE)
-_LINE_WRITERS = _p(P.ENTRY_POST, P.ENTRY_REVERSE, P.LEDGER_IMPORT, P.RECURRING_MANAGE, P.PERIOD_CLOSE)
+# Subledgers post through their own permissions (paksa_posting_permission names which, per entry source).
+_AR_POSTERS = _p(P.AR_INVOICE_CREATE, P.AR_CREDIT_NOTE_CREATE, P.AR_RECEIPT_RECORD, P.AR_WRITE_OFF, P.AR_DUNNING_RUN)
+_POSTERS = (
+    *_p(P.ENTRY_CREATE, P.ENTRY_POST, P.ENTRY_REVERSE, P.LEDGER_IMPORT, P.RECURRING_MANAGE, P.PERIOD_CLOSE),
+    *_AR_POSTERS,
+)
+_LINE_WRITERS = (*_p(P.ENTRY_POST, P.ENTRY_REVERSE, P.LEDGER_IMPORT, P.RECURRING_MANAGE, P.PERIOD_CLOSE), *_AR_POSTERS)
+_AR_DOCUMENTS = _p(P.AR_INVOICE_CREATE, P.AR_CREDIT_NOTE_CREATE)
 _KEY_KEEPERS = _p(P.KEY_ROTATE, P.USER_MANAGE, P.ROLE_MANAGE)
 
 TABLE_ACCESS: dict[str, TableAccess] = {
@@ -80,6 +86,37 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     "customer_contacts": _managed(_p(P.AR_VIEW), P.AR_CUSTOMER_MANAGE),
     "customer_addresses": _managed(_p(P.AR_VIEW), P.AR_CUSTOMER_MANAGE),
     "items": _managed(_p(P.AR_VIEW), P.AR_ITEM_MANAGE, delete=False),
+    "receivables_settings": TableAccess(select=_ALL, insert=_p(P.COMPANY_MANAGE), update=_p(P.COMPANY_MANAGE)),
+    "exchange_rates": _managed(_ALL, P.RATE_MANAGE),
+    "document_sequences": TableAccess(select=_AR_POSTERS, insert=_AR_POSTERS, update=_AR_POSTERS),
+    # a trigger keeps posted documents as they were posted: settling moves only their open amount and state
+    "invoices": TableAccess(
+        select=_p(P.AR_VIEW),
+        insert=_AR_DOCUMENTS,
+        update=(*_AR_DOCUMENTS, *_p(P.AR_RECEIPT_RECORD, P.AR_WRITE_OFF, P.AR_DUNNING_RUN)),
+        delete=_AR_DOCUMENTS,  # drafts only
+    ),
+    "invoice_lines": TableAccess(
+        select=_p(P.AR_VIEW), insert=_AR_DOCUMENTS, update=_AR_DOCUMENTS, delete=_AR_DOCUMENTS
+    ),
+    "recurring_invoices": _managed(_p(P.AR_VIEW), P.AR_INVOICE_CREATE),
+    "receipts": TableAccess(
+        select=_p(P.AR_VIEW), insert=_p(P.AR_RECEIPT_RECORD), update=_p(P.AR_RECEIPT_RECORD, P.AR_CREDIT_NOTE_CREATE)
+    ),
+    "settlements": TableAccess(
+        select=_p(P.AR_VIEW),
+        insert=_p(P.AR_RECEIPT_RECORD, P.AR_CREDIT_NOTE_CREATE, P.AR_WRITE_OFF),
+        update=_p(P.AR_RECEIPT_RECORD, P.AR_CREDIT_NOTE_CREATE, P.AR_WRITE_OFF),
+    ),
+    "dunning_procedures": _managed(_p(P.AR_VIEW), P.AR_DUNNING_RUN),
+    "dunning_levels": _managed(_p(P.AR_VIEW), P.AR_DUNNING_RUN),
+    "dunning_letters": TableAccess(select=_p(P.AR_VIEW), insert=_p(P.AR_DUNNING_RUN)),
+    "dunning_letter_lines": TableAccess(select=_p(P.AR_VIEW), insert=_p(P.AR_DUNNING_RUN)),
+    "collection_notes": TableAccess(
+        select=_p(P.AR_VIEW),
+        insert=_p(P.AR_CUSTOMER_MANAGE, P.AR_RECEIPT_RECORD, P.AR_DUNNING_RUN),
+        update=_p(P.AR_CUSTOMER_MANAGE, P.AR_RECEIPT_RECORD, P.AR_DUNNING_RUN),
+    ),
     # documents and audit: every write appends an audit row and moves the chain's head
     "documents": _managed(_p(P.DOCUMENT_VIEW), P.DOCUMENT_ATTACH, delete=False),
     "document_versions": TableAccess(select=_p(P.DOCUMENT_VIEW), insert=_p(P.DOCUMENT_ATTACH)),

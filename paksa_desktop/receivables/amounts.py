@@ -1,0 +1,93 @@
+"""The arithmetic of receivables documents: line amounts, base-currency values, what a settlement relieves.
+
+Pure and exact: integer minor units in, integer minor units out, every rounding half-even and in one
+place. Shared by the services, the importers and the property tests.
+
+Base values of parts are always taken cumulatively: the first k units of a document are worth
+round(base x k / total). So however a document is settled, in whatever pieces, the pieces' base values
+add up to the document's base value exactly, and the subledger equals its GL control account to the
+cent in the base currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from paksa_desktop.core.errors import ValidationError
+from paksa_desktop.core.money import currency_exponent
+
+QUANTITY_SCALE = 10_000  # quantity_e4 = quantity x 10,000
+PERCENT_SCALE = 10_000  # discount_e4 = percent x 10,000
+ONE = Decimal(1)
+
+
+def round_units(value: Decimal) -> int:
+    return int(value.quantize(ONE, ROUND_HALF_EVEN))
+
+
+def scaled(value: Decimal, scale: int, what: str) -> int:
+    """`value` x `scale` as an integer; more decimals than the scale allows is an error, not a rounding."""
+    exact = value * scale
+    if exact != exact.to_integral_value():
+        raise ValidationError(f"{what}: {value} has more than {len(str(scale)) - 1} decimal places")
+    return int(exact)
+
+
+def line_amount(quantity_e4: int, unit_price: int, discount_e4: int = 0) -> int:
+    """Quantity x unit price less the line discount, in minor units (net or gross as the price is)."""
+    exact = Decimal(quantity_e4) * unit_price / QUANTITY_SCALE
+    if discount_e4:
+        exact = exact * (Decimal(100 * PERCENT_SCALE) - discount_e4) / (100 * PERCENT_SCALE)
+    return round_units(exact)
+
+
+def parse_rate(text: str | Decimal) -> Decimal:
+    """An exchange rate: base units per unit of the foreign currency, exact, positive."""
+    try:
+        rate = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise ValidationError(f"'{text}' is not an exchange rate (write e.g. 1.0825)") from None
+    if not rate.is_finite() or rate <= 0:
+        raise ValidationError(f"exchange rate {text}: must be a positive number")
+    if len(rate.normalize().as_tuple().digits) > 20:
+        raise ValidationError(f"exchange rate {text}: more than 20 significant digits")
+    return rate
+
+
+def rate_text(rate: Decimal) -> str:
+    return format(rate.normalize(), "f")
+
+
+def to_base(amount: int, rate: Decimal, currency: str, base_currency: str) -> int:
+    """Minor units of `currency` converted to minor units of the base currency, rounded half-even."""
+    if currency == base_currency:
+        return amount
+    shift = currency_exponent(base_currency) - currency_exponent(currency)
+    return round_units(Decimal(amount) * rate * Decimal(10) ** shift)
+
+
+def base_of_first(units: int, total: int, base_total: int) -> int:
+    """The base value of the first `units` of a document worth `base_total` for `total` units."""
+    if units == total:
+        return base_total
+    if total == 0:
+        return 0
+    return round_units(Decimal(base_total) * units / total)
+
+
+def spread(target: int, parts: Sequence[int]) -> list[int]:
+    """`parts` adjusted so they add up to `target`: the difference (a rounding) goes to the largest part."""
+    adjusted = list(parts)
+    difference = target - sum(adjusted)
+    if difference and adjusted:
+        largest = max(range(len(adjusted)), key=lambda k: abs(adjusted[k]))
+        adjusted[largest] += difference
+    return adjusted
+
+
+def relief(total: int, base_total: int, open_before: int, piece: int, relieved_before: int) -> int:
+    """Base units a piece of `piece` relieves on a document whose open amount is `open_before` and whose
+    active settlements have relieved `relieved_before` so far."""
+    settled_after = total - open_before + piece
+    return base_of_first(settled_after, total, base_total) - relieved_before
