@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QThreadPool
+from PySide6.QtWidgets import QApplication
 
 from paksa_desktop.receivables.commands import AddressInput, ContactInput
 from paksa_desktop.security.context import UserContext
@@ -67,3 +68,15 @@ def shot(widget: Any, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     widget.grab().save(str(path))
     return path
+
+
+def focus(qtbot: Any, widget: Any) -> None:
+    """Give `widget` the keyboard in its window, made active as after a real click (shortcuts need that;
+    offscreen, a modal dialog may open, or a closed one leave the main window, without an active window)."""
+    while (popup := QApplication.activePopupWidget()) is not None:  # a completer's list, say: as a click would
+        popup.hide()
+    window = widget.window()
+    qtbot.waitUntil(lambda: window.windowHandle() is not None and window.windowHandle().isExposed())
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(window.isActiveWindow)
+    widget.setFocus()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from paksa_desktop.core.errors import ConflictError
 from tests.conftest import Books
 from tests.receivables.helpers import D, ar, arq, customer, vat
-from tests.ui.ar_data import master_data, other_user, shot
+from tests.ui.ar_data import focus, master_data, other_user, shot
 from tests.ui.conftest import handle_dialog, wait_idle
 from tests.ui.data import refresh_all
 from ui.models.rows_model import RIGHT
@@ -87,11 +87,12 @@ def test_create_a_customer_from_the_keyboard(qtbot, window, books, engine_name):
         dialog.pages.setCurrentIndex(0)
         if engine_name == "sqlite":
             shot(dialog, "customer-dialog-new")
+        focus(qtbot, dialog.name)
         qtbot.keyClick(dialog, Qt.Key.Key_S, CTRL)  # Ctrl+S saves
         seen["closed"] = not dialog.isVisible()
 
     keep = handle_dialog(CustomerDialog, fill)
-    view.table.setFocus()
+    focus(qtbot, view.table)
     qtbot.keyClick(view.table, Qt.Key.Key_N, CTRL)  # Ctrl+N on the view: a new customer
     del keep
     assert seen == {
@@ -182,7 +183,7 @@ def test_enter_opens_a_customer_to_edit_then_hold_and_deactivate(qtbot, window, 
         dialog.save_button.click()
 
     keep = handle_dialog(CustomerDialog, edit)
-    view.table.setFocus()
+    focus(qtbot, view.table)
     qtbot.keyClick(view.table, Qt.Key.Key_Return)  # Enter opens the selected customer
     del keep
     assert seen["loaded"] == (

@@ -80,7 +80,7 @@ class AddressFields(QGroupBox):
         self.lines = QPlainTextEdit()
         self.lines.setTabChangesFocus(True)
         self.lines.setPlaceholderText("street and number, building, suite")
-        self.lines.setFixedHeight(64)
+        self.lines.setFixedHeight(58)
         self.city = QLineEdit()
         self.postal_code = QLineEdit()
         self.postal_code.setMaximumWidth(130)
@@ -126,7 +126,8 @@ class CustomerDialog(RecordDialog):
 
     def __init__(self, hub: Hub, record: CustomerView | None, *, editable: bool, parent: QWidget | None = None) -> None:
         super().__init__(hub, record, editable=editable, parent=parent)
-        self.resize(900, 640)
+        self.resize(900, 700)
+        self.setMinimumSize(760, 680)  # the addresses side by side, never squeezed
         base = hub.info().base_currency
         self.extra_addresses: tuple[AddressInput, ...] = ()
 
