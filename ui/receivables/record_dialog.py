@@ -143,7 +143,7 @@ class RecordDialog(QDialog):
         try:
             data = self.read_input()
         except FormProblem as exc:
-            show_inline(self.message, str(exc))
+            self.say(str(exc))
             return
         service = self.session.receivables
         try:
@@ -155,7 +155,7 @@ class RecordDialog(QDialog):
             self._conflict(exc)
             return
         except PaksaError as exc:  # a refusal: named here, the dialog stays open to fix it
-            show_inline(self.message, message_for(exc))
+            self.say(message_for(exc))
             return
         except Exception as exc:
             show_error(self, exc, title=self.windowTitle())
@@ -164,10 +164,17 @@ class RecordDialog(QDialog):
         self.saved_code = data.code
         super().accept()
 
+    def say(self, text: str) -> None:
+        """Name a problem in red above the buttons (or clear it); the dialog grows at once to show it."""
+        show_inline(self.message, text)
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+
     def _conflict(self, error: ConflictError) -> None:
         """Nothing was saved: Reload shows the record as it is now; Keep editing leaves the fields as typed."""
         code = self.record.code if self.record is not None else ""
-        show_inline(self.message, "")
+        self.say("")
         if ConflictDialog(error, self, fallback=f"{self.noun.capitalize()} {code}".strip()).wants_reload() and code:
             fresh = attempt(self, lambda: self.fetch(code), title=self.windowTitle())
             if fresh is not None:
