@@ -34,8 +34,7 @@ NO_TAX = "-"  # the tax code filter's data for items without one
 class ItemsView(RecordListView):
     title = "Items"
     subtitle = (
-        "Goods and services sold, priced in the company's currency; invoice lines take their income account and "
-        "tax code. Enter opens the selected item, Ctrl+N creates one."
+        "Goods and services sold, priced in the company's currency. Enter opens the selected item, Ctrl+N creates one."
     )
     concerns = frozenset({Kind.ITEMS, Kind.TAX_CODES, Kind.ACCOUNTS})
     noun = "item"
