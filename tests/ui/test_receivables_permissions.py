@@ -16,6 +16,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialogButtonBox
 
 from paksa_desktop.company import Company
+from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.tax import TaxRounding
 from tests.conftest import ADMIN_PASSWORD, Books
 from tests.receivables.helpers import ar, customer
@@ -151,6 +152,25 @@ def test_ctrl_n_belongs_to_the_current_tab_and_f5_reloads_its_view(qtbot, open_w
     window.receivables_tab.view_actions["tax-codes"].trigger()
     assert window.tabs.currentWidget() is window.receivables_tab
     assert window.receivables_tab.current_key() == "tax-codes"
+
+
+def test_each_view_reloads_only_for_the_kinds_of_change_it_shows(qtbot, open_window, sqlite_books: Books):
+    window = open_window(AppSession(sqlite_books.company, sqlite_books.ctx))
+    tab = window.receivables_tab
+    for key in ("items", "tax-codes", "customers"):  # each loaded once; the customers stay in front
+        show(qtbot, window, key)
+    customers, items, taxes = tab.views["customers"], tab.views["items"], tab.views["tax-codes"]
+    reloads: list[str] = []
+    for key, view in tab.views.items():
+        view.refresh = lambda key=key: reloads.append(key)  # type: ignore[method-assign]
+    window.hub.broadcast(Changes.of(Kind.ITEMS))
+    assert reloads == [] and items.stale and not customers.stale and not taxes.stale  # hidden: later
+    window.hub.broadcast(Changes.of(Kind.CUSTOMERS))
+    assert reloads == ["customers"]  # shown: at once
+    window.hub.broadcast(Changes.of(Kind.TAX_CODES))
+    assert reloads == ["customers"] and items.stale and taxes.stale
+    tab.show_view("items")
+    assert reloads == ["customers", "items"] and not items.stale
 
 
 @pytest.mark.postgres

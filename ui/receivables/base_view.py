@@ -260,7 +260,9 @@ class RecordListView(ReceivablesView):
     def _run(self, dialog: QDialog | None) -> None:
         if dialog is None:
             return
-        if dialog.exec():
+        saved = dialog.exec()
+        dialog.deleteLater()
+        if saved:
             code = getattr(dialog, "saved_code", "")
             self._select_after_load = code or None
             self.hub.broadcast(getattr(dialog, "changes", None))
