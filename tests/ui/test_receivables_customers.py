@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import openpyxl
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
@@ -300,17 +301,18 @@ def test_import_customers_lists_every_problem_then_imports_a_good_file(
     qtbot.waitUntil(lambda: view.last_import.done, timeout=30_000)
     assert arq(books).customers() == []  # all or nothing
 
-    good = tmp_path / "good.csv"
-    good.write_text(
-        "code,name,currency,payment_terms_days,credit_limit,email\n"
-        "C1,Acme,USD,30,1000,ap@acme.example\n"
-        "C2,Yen Co,JPY,2/10 net 30,250000,\n",
-        encoding="utf-8",
-    )
+    good = tmp_path / "good.xlsx"  # an Excel workbook this time
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Customers"
+    sheet.append(["code", "name", "currency", "payment_terms_days", "credit_limit", "email"])
+    sheet.append(["C1", "Acme", "USD", 30, 1000, "ap@acme.example"])
+    sheet.append(["C2", "Yen Co", "JPY", "2/10 net 30", 250000, None])
+    workbook.save(good)
     chosen[0] = good
     view.import_button.click()
     qtbot.waitUntil(lambda: bool(messages.shown), timeout=30_000)
-    assert messages.last() == "Imported 2 customers from good.csv: 2 new, 0 updated, 0 unchanged."
+    assert messages.last() == "Imported 2 customers from good.xlsx: 2 new, 0 updated, 0 unchanged."
     wait_idle(qtbot, view)
     assert codes(view) == ["C1", "C2"]
     assert view.model.index(1, 4).data() == "250,000"  # yen have no decimals
@@ -345,6 +347,12 @@ def test_filter_and_export_the_rows_shown(qtbot, window, books, tmp_path):
         ("BONAP", "USD", "net 45", "12500.50", "On hold", "yes"),
         ("TOKYO", "JPY", "net 30", "1500000.00", "", "yes"),
     ]
+    job = view.export_button.export_to(tmp_path / "customers.xlsx")
+    qtbot.waitUntil(lambda: job.done, timeout=20_000)
+    sheet = openpyxl.load_workbook(tmp_path / "customers.xlsx").active
+    table = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
+    assert table[0] == ["Code", "Name", "Currency", "Terms", "Credit limit", "Hold", "Active"]
+    assert [(r[0], r[4]) for r in table[1:]] == [("ALFKI", 25000), ("BONAP", 12500.5), ("TOKYO", 1500000)]
     pdf = Path(tmp_path / "customers.pdf")
     job = view.export_button.export_to(pdf)
     qtbot.waitUntil(lambda: job.done, timeout=20_000)
