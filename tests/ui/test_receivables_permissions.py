@@ -18,12 +18,16 @@ from PySide6.QtWidgets import QDialogButtonBox
 from paksa_desktop.company import Company
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.tax import TaxRounding
+from paksa_desktop.security.permissions import Permission
 from tests.conftest import ADMIN_PASSWORD, Books
 from tests.receivables.helpers import ar, customer
 from tests.ui.ar_data import focus, master_data, other_user, shot, user_session
 from tests.ui.conftest import handle_dialog, wait_idle
+from ui.hub import Hub
 from ui.main_window import MainWindow
+from ui.receivables.base_view import ReceivablesView
 from ui.receivables.customer_dialog import CustomerDialog
+from ui.receivables.receivables_tab import PAGES, Page, ReceivablesTab
 from ui.session import AppSession
 from ui.settings import RecentCompanies
 
@@ -171,6 +175,30 @@ def test_each_view_reloads_only_for_the_kinds_of_change_it_shows(qtbot, open_win
     assert reloads == ["customers"] and items.stale and taxes.stale
     tab.show_view("items")
     assert reloads == ["customers", "items"] and not items.stale
+
+
+def test_a_new_view_is_one_line_in_pages(qtbot, sqlite_books: Books):
+    """What the next engineer does for invoices: one Page line; the list, its heading and the look-up follow."""
+
+    class InvoicesView(ReceivablesView):
+        title = "Invoices"
+
+    pages = (Page("Sales", "invoices", "Invoices", "journal", InvoicesView), *PAGES)
+    clerk = user_session(sqlite_books, "carl", "AR clerk")
+    tab = ReceivablesTab(Hub(clerk), pages)
+    qtbot.addWidget(tab)
+    assert [tab.nav.item(i).text() for i in range(tab.nav.count())] == [
+        "SALES",
+        "Invoices",
+        "MASTER DATA",
+        "Customers",
+        "Items",
+        "Tax codes",
+    ]
+    assert tab.current_key() == "invoices" and isinstance(tab.current_view(), InvoicesView)
+    assert tab.show_view("tax-codes") is tab.views["tax-codes"] and tab.nav.currentRow() == 5
+    hidden = (Page("Sales", "write-offs", "Write-offs", "journal", InvoicesView, Permission.AR_WRITE_OFF), *PAGES)
+    assert "write-offs" not in ReceivablesTab(Hub(clerk), hidden).views  # the clerk may not write off
 
 
 @pytest.mark.postgres

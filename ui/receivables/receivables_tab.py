@@ -38,7 +38,8 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    # Sales (invoices, credit notes, receipts) and Collections (aging, dunning, statements, credit) go here.
+    # Sales (invoices, credit notes, receipts) and Collections (aging, dunning, statements, credit) go here;
+    # the pages of one group sit together, each group under its heading in the order written.
     Page("Master data", "customers", "Customers", "customers", CustomersView),
     Page("Master data", "items", "Items", "items", ItemsView),
     Page("Master data", "tax-codes", "Tax codes", "tax-codes", TaxCodesView, Permission.LEDGER_VIEW),
