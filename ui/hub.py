@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, Signal
 
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.ledger.queries import CodeName, CompanyInfo
+from paksa_desktop.receivables.queries import TaxCodeView
 from ui.models.account_choices import AccountChoices
 from ui.session import AppSession
 
@@ -26,6 +27,7 @@ class Hub(QObject):
         self._info: CompanyInfo | None = None
         self._choices: AccountChoices | None = None
         self._journals: list[CodeName] | None = None
+        self._tax_codes: list[TaxCodeView] | None = None
 
     def info(self) -> CompanyInfo:
         """Name, currency and lock date of the company; re-read after a company or period change."""
@@ -48,11 +50,18 @@ class Hub(QObject):
             self._journals = self.session.queries.journals()
         return list(self._journals)
 
+    def tax_codes(self) -> list[TaxCodeView]:
+        """Sales tax codes for the pickers of customers and items (inactive ones too: a record may keep one)."""
+        if self._tax_codes is None:
+            self._tax_codes = self.session.receivables_queries.tax_codes()
+        return list(self._tax_codes)
+
     def forget(self) -> None:
         """Drop every cached look-up (F5: re-read everything)."""
         self._info = None
         self._choices = None
         self._journals = None
+        self._tax_codes = None
 
     def broadcast(self, changes: Changes | None) -> None:
         if changes:
@@ -62,6 +71,8 @@ class Hub(QObject):
                 self._choices = None
             if Kind.JOURNALS in changes:
                 self._journals = None
+            if Kind.TAX_CODES in changes or Kind.ACCOUNTS in changes:
+                self._tax_codes = None
             self.changed.emit(changes)
 
     def open_entry(self, entry_id: int) -> None:

@@ -19,6 +19,7 @@ from ui.hub import Hub
 from ui.ledger import import_export
 from ui.ledger.ledger_tab import ACCOUNT_LEDGER, ENTRIES, RECURRING, TRIAL_BALANCE, LedgerTab
 from ui.live_refresh import install_live_refresh
+from ui.receivables.receivables_tab import add_receivables_tab
 from ui.session import AppSession
 from ui.settings import RecentCompanies
 from ui.style import APP_NAME, icon, set_state
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.ledger_tab = LedgerTab(self.hub)
         self.tabs.addTab(self.ledger_tab, icon("ledger"), "General Ledger")
+        self.receivables_tab = add_receivables_tab(self)  # ui/receivables: users holding receivables.view
         self.audit_tab = add_audit_tab(self)  # ui/audit: users holding audit.view
         self.setCentralWidget(self.tabs)
 
@@ -151,6 +153,8 @@ class MainWindow(QMainWindow):
         ledger_menu.addSeparator()
         ledger_menu.addAction(self.run_recurring_action)
         ledger_menu.addAction(self.refresh_action)
+        if self.receivables_tab is not None:
+            self.receivables_tab.add_menu(bar, self.show_receivables_view)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
@@ -230,9 +234,15 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.ledger_tab)
         self.ledger_tab.show_view(index)
 
+    def show_receivables_view(self, key: str) -> None:
+        if self.receivables_tab is not None:
+            self.tabs.setCurrentWidget(self.receivables_tab)
+            self.receivables_tab.show_view(key)
+
     def refresh(self) -> None:
         self.hub.forget()
-        self.ledger_tab.current_view().reload()
+        tab = self.tabs.currentWidget()
+        (tab if tab is self.receivables_tab else self.ledger_tab).current_view().reload()
         self.update_status()
 
     def _run_recurring(self) -> None:
@@ -258,6 +268,8 @@ class MainWindow(QMainWindow):
     def close_editors(self) -> bool:
         """Close every entry editor; False if one (or a view, such as an edited budget) has unsaved work to keep."""
         if not self.ledger_tab.confirm_leave():
+            return False
+        if self.receivables_tab is not None and not self.receivables_tab.confirm_leave():
             return False
         for editor in self.ledger_tab.open_editors():
             editor.reject()

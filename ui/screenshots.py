@@ -172,6 +172,11 @@ def run(app: QApplication, out: Path, demo_path: Path, docs: Path | None) -> Non
     # ---- budgets: last year's actuals plus 5%, one month retyped and not saved yet
     budget_shot(window, out, docs)
 
+    # ---- receivables: customers, items and tax codes with their forms
+    from ui.receivables.screenshots import receivables_shots
+
+    receivables_shots(window, out, docs, save, settle)
+
     # ---- entry editor: a posted entry, then an out-of-balance draft
     queries = window.session.queries
     posted = queries.entries(EntryFilter(state=EntryState.POSTED, journal="SAL"), limit=1)[0]

@@ -9,6 +9,8 @@ from paksa_desktop.company import Company
 from paksa_desktop.ledger.budgets import BudgetQueries, BudgetService
 from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
+from paksa_desktop.receivables.queries import ReceivablesQueries
+from paksa_desktop.receivables.service import ReceivablesService
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.permissions import Permission
 
@@ -48,6 +50,14 @@ class AppSession:
     @property
     def budget_queries(self) -> BudgetQueries:
         return self.company.budget_queries(self.ctx)
+
+    @property
+    def receivables(self) -> ReceivablesService:
+        return self.company.receivables(self.ctx)
+
+    @property
+    def receivables_queries(self) -> ReceivablesQueries:
+        return self.company.receivables_queries(self.ctx)
 
     def today(self) -> date:
         return self.company.today()

@@ -52,6 +52,7 @@ class CustomerInput:
     notes: str = ""
     contacts: tuple[ContactInput, ...] = ()
     addresses: tuple[AddressInput, ...] = ()
+    is_active: bool | None = None  # None: as it is (a new customer starts active); the form saves it with the rest
 
 
 @dataclass(frozen=True, slots=True)

@@ -382,7 +382,9 @@ class ReceivablesService(GuardedService):
         row.tax_code_id = cat.tax_codes[c.tax_code].id if c.tax_code else None
         row.email, row.phone, row.tax_number = c.email.strip(), c.phone.strip(), c.tax_number.strip()
         row.notes = c.notes
-        if row.is_active is None:
+        if c.is_active is not None:
+            row.is_active = c.is_active
+        elif row.is_active is None:
             row.is_active = True
         if _contacts_of(row) != [_contact_tuple(k) for k in c.contacts]:
             row.contacts = [

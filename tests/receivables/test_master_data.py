@@ -227,6 +227,21 @@ def test_update_conflict_deactivate_hold_and_audit(books: Books) -> None:
         arq(books).customer("C999")
 
 
+def test_active_is_saved_with_the_rest_or_left_as_it_is(books: Books) -> None:
+    """The customer form saves 'active' in the same unit of work (and version check) as its other fields."""
+    ar(books).create_customer(customer(is_active=False))
+    got = arq(books).customer("C001")
+    assert not got.is_active
+    ar(books).update_customer("C001", customer(name="Acme Group"), version=got.version)  # None: unchanged
+    assert not arq(books).customer("C001").is_active
+    ar(books).update_customer("C001", customer(is_active=True), version=arq(books).customer("C001").version)
+    assert arq(books).customer("C001").is_active
+    assert audit_rows(books, "customer")[-1][2:] == (
+        {"name": "Acme Group", "is_active": False},
+        {"name": "Acme Ltd", "is_active": True},
+    )
+
+
 def test_renaming_a_customer_code_carries_its_attachments(books: Books, tmp_path) -> None:  # type: ignore[no-untyped-def]
     ar(books).create_customer(customer())
     contract = tmp_path / "contract.txt"

@@ -19,6 +19,7 @@ class Col:
     kind: ColumnKind = ColumnKind.TEXT
     blank_zero: bool = False  # ledgers leave the empty side of a line blank
     width: int = 0  # preferred width in pixels; 0 lets the view decide
+    places: Callable[[Any], int] | None = None  # decimals of this row's figure (its own currency); None: the model's
 
     @property
     def numeric(self) -> bool:

@@ -95,7 +95,7 @@ class RowsTableModel(QAbstractTableModel):
             value = column.value(row)
             if column.blank_zero and isinstance(value, Decimal) and not value:
                 return ""
-            return cell_text(value, self.exponent)
+            return cell_text(value, column.places(row) if column.places else self.exponent)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(RIGHT if column.numeric else LEFT)
         if role == Qt.ItemDataRole.ToolTipRole and not column.numeric:

@@ -1,0 +1,135 @@
+"""Screenshots of the Receivables tab for `python -m ui.screenshots`: its three lists and their forms.
+
+The demo company's invoices are still journal entries, so the customers, items and tax codes shown
+here are added through the receivables service the first time (the demo's 8.25 % sales tax included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from paksa_desktop.receivables.commands import AddressInput, ContactInput, CustomerInput, ItemInput, TaxCodeInput
+from ui.session import AppSession
+
+D = Decimal
+TAX_CODES = (
+    TaxCodeInput("ST825", "State sales tax", D("8.25"), "2200"),
+    TaxCodeInput("EXEMPT", "Exempt (resale certificate on file)", D("0"), "2200"),
+    TaxCodeInput("GST10I", "GST, prices include it", D("10"), "2200", inclusive=True),
+)
+CUSTOMERS = (
+    CustomerInput(
+        "ALFKI",
+        "Alfreds Futterkiste",
+        "EUR",
+        "2/10 net 30",
+        D("25000"),
+        income_account="4010",
+        tax_code="EXEMPT",
+        email="ap@alfreds.example",
+        phone="+49 30 0074321",
+        tax_number="DE123456789",
+        notes="Pays by SEPA transfer on the 10th; statements to Maria.",
+        contacts=(
+            ContactInput("Maria Anders", "Accounts payable", "maria.anders@alfreds.example", "+49 30 0074321"),
+            ContactInput("Hans Becker", "Purchasing", "h.becker@alfreds.example", "+49 30 0074322"),
+        ),
+        addresses=(
+            AddressInput("billing", "Obere Str. 57", "Berlin", "12209", "", "DE"),
+            AddressInput("shipping", "Lagerhaus 4\nHafenstraße 12", "Hamburg", "20457", "", "DE"),
+        ),
+    ),
+    CustomerInput("ANATR", "Ana Trujillo Emparedados y helados", "USD", "net 30", D("5000")),
+    CustomerInput("ANTON", "Antonio Moreno Taquería", "USD", "net 30", D("7500")),
+    CustomerInput("AROUT", "Around the Horn", "GBP", "30 EOM", D("20000"), tax_code="EXEMPT"),
+    CustomerInput("BERGS", "Berglunds snabbköp", "EUR", "net 45", D("15000")),
+    CustomerInput("BONAP", "Bon app'", "EUR", "net 30", D("12500"), credit_hold=True),
+    CustomerInput("BOTTM", "Bottom-Dollar Markets", "USD", "2/10 net 30", D("40000"), tax_code="ST825"),
+    CustomerInput("CONSH", "Consolidated Holdings", "GBP", "due on receipt", None),
+    CustomerInput("GREAL", "Great Lakes Food Market", "USD", "net 30", D("60000"), tax_code="ST825"),
+    CustomerInput("HUNGC", "Hungry Coyote Import Store", "USD", "net 30", D("2500"), is_active=False),
+    CustomerInput("ISLAT", "Island Trading", "GBP", "net 60", D("18000")),
+    CustomerInput("LAZYK", "Lazy K Kountry Store", "USD", "due on receipt", D("1500"), tax_code="ST825"),
+    CustomerInput("RATTC", "Rattlesnake Canyon Grocery", "USD", "net 30", D("35000"), tax_code="ST825"),
+    CustomerInput("TOKYO", "Tokyo Traders KK", "JPY", "net 60", D("4000000")),
+)
+ITEMS = (
+    ItemInput("CHAI-24", "Chai tea, 24 boxes x 20 bags", D("432.00"), "4010", "ST825"),
+    ItemInput("CHANG-24", "Chang beer, 24 x 12 oz bottles", D("456.00"), "4010", "ST825"),
+    ItemInput("ANISE-12", "Aniseed syrup, 12 x 550 ml", D("120.00"), "4010", "ST825"),
+    ItemInput("CAJUN-48", "Chef Anton's Cajun seasoning, 48 x 6 oz", D("1056.00"), "4010", "ST825"),
+    ItemInput("GUMBO-36", "Gumbo mix, 36 boxes", D("768.60"), "4010", "ST825"),
+    ItemInput("DELIVERY", "Delivery, per drop", D("45.00"), "4020"),
+    ItemInput("MERCH-HR", "In-store merchandising, per hour", D("62.50"), "4020"),
+    ItemInput("PALLET", "Returnable pallet deposit", D("25.00"), "4030"),
+)
+
+
+def add_master_data(session: AppSession) -> None:
+    """Tax codes, customers and items, once (a company that has customers is left as it is)."""
+    if session.receivables_queries.customers():
+        return
+    service = session.receivables
+    for tax in TAX_CODES:
+        service.create_tax_code(tax)
+    for customer in CUSTOMERS:
+        service.create_customer(customer)
+    for item in ITEMS:
+        service.create_item(item)
+
+
+def receivables_shots(
+    window: Any,
+    out: Path,
+    docs: Path | None,
+    save: Callable[[QWidget, Path], None],
+    settle: Callable[..., None],
+) -> None:
+    tab = window.receivables_tab
+    if tab is None:
+        return
+    add_master_data(window.session)
+    window.hub.forget()
+    window.tabs.setCurrentWidget(tab)
+    names = {"customers": "50-customers.png", "items": "52-items.png", "tax-codes": "54-tax-codes.png"}
+    for key, name in names.items():
+        view = tab.show_view(key)
+        view.reload()
+        settle(300)
+        save(window, out / name)
+        if docs is not None and key in ("customers", "tax-codes"):
+            save(window, docs / f"receivables-{key}.png")
+
+    customers = tab.show_view("customers")
+    settle(300)
+    customers.select("ALFKI")
+    dialog = customers.dialog(customers.current())
+    dialog.show()
+    save(dialog, out / "51-customer-dialog.png")
+    if docs is not None:
+        save(dialog, docs / "receivables-customer.png")
+    dialog.pages.setCurrentIndex(1)
+    save(dialog, out / "51b-customer-addresses.png")
+    dialog.close()
+
+    items = tab.show_view("items")
+    settle(300)
+    items.select("CAJUN-48")
+    dialog = items.dialog(items.current())
+    dialog.show()
+    save(dialog, out / "53-item-dialog.png")
+    dialog.close()
+
+    taxes = tab.show_view("tax-codes")
+    settle(300)
+    taxes.select("GST10I")
+    dialog = taxes.dialog(taxes.current())
+    dialog.show()
+    save(dialog, out / "55-tax-code-dialog.png")
+    dialog.close()
+    window.tabs.setCurrentWidget(window.ledger_tab)
