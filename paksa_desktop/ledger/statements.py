@@ -637,11 +637,20 @@ class _Context:
         assigned = self.structure.assigned(spec.kind)
         display: dict[str, list[int]] = {}  # group and total key -> display figures
         rows: list[ReportRow] = []
+        width = len(spans)
+        by_account = figures.by_account
+
+        decimals: dict[int, Decimal] = {}  # minor units -> Decimal: a statement repeats many figures (zeros)
 
         def money(values: Sequence[int]) -> tuple[Decimal, ...]:
-            cells = tuple(from_minor(v, exp) for v in values)
+            cells = []
+            for v in values:
+                cell = decimals.get(v)
+                if cell is None:
+                    cell = decimals[v] = from_minor(v, exp)
+                cells.append(cell)
             if not compare:
-                return cells
+                return tuple(cells)
             current, other = cells[0], cells[1]
             variance = current - other
             pct = None if not other else (variance * 100 / abs(other)).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
@@ -666,20 +675,29 @@ class _Context:
                 continue
             group_total = [0] * len(spans)
             group_rows: list[ReportRow] = []
+            sign = group.sign
             for line in layout.lines.get(group.key, []):
                 accounts = assigned.get(line.key, [])
-                ledger = figures.total(a.id for a in accounts)
+                ledger = [0] * width
+                fed = False  # some account of the line has a figure
+                for account in accounts:
+                    found = by_account.get(account.id)
+                    if found is not None and any(found):
+                        fed = True
+                        for i, v in enumerate(found):
+                            ledger[i] += v
                 extra = special.get(line.key)
                 if extra is not None:
                     ledger = _add(ledger, extra)
-                values = [group.sign * v for v in ledger]
+                values = [sign * v for v in ledger]
                 group_total = _add(group_total, values)
-                if not shown(values) and not any(any(figures.of(a.id)) for a in accounts):
+                if not fed and not shown(values):
                     continue
                 group_rows.append(ReportRow((line.title, *money(values)), RowStyle.NORMAL, level=1))
                 if o.detail is Detail.ACCOUNTS:
                     for account in accounts:
-                        account_values = [group.sign * v for v in figures.of(account.id)]
+                        found = by_account.get(account.id)
+                        account_values = [sign * v for v in found] if found is not None else [0] * width
                         if not shown(account_values):
                             continue
                         drill = DrillKey("account", account.id, spans[0].start, spans[0].end)
