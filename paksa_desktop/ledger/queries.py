@@ -369,12 +369,14 @@ class LedgerQueries:
                 filters.append(f"date <= {run.param(last)}")
             where = f" WHERE {' AND '.join(filters)}" if filters else ""
             if start is None:
-                handle = run.add(f"account_id, SUM(amount) FROM journal_lines{where} GROUP BY account_id", 2)
+                handle = run.add("account_id, SUM(amount)", f"FROM journal_lines{where} GROUP BY account_id", 2)
             else:
-                s, e = run.param(start), "AND date >= " + run.param(start)
+                first = run.param(start)
                 handle = run.add(
-                    f"account_id, SUM(amount) FILTER (WHERE date < {s}), SUM(amount) FILTER (WHERE amount > 0 {e}), "
-                    f"-SUM(amount) FILTER (WHERE amount < 0 {e}) FROM journal_lines{where} GROUP BY account_id",
+                    f"account_id, SUM(amount) FILTER (WHERE date < {first}), "
+                    f"SUM(amount) FILTER (WHERE amount > 0 AND date >= {first}), "
+                    f"-SUM(amount) FILTER (WHERE amount < 0 AND date >= {first})",
+                    f"FROM journal_lines{where} GROUP BY account_id",
                     4,
                 )
             cached = self.structure.current
@@ -386,6 +388,14 @@ class LedgerQueries:
             if any(row[1] not in accounts for row in sums):
                 accounts = self.structure.refresh(conn).chart
             rows = []
+            decimals: dict[int, Decimal] = {}  # minor units -> Decimal, once each (most cells are 0)
+
+            def dec(units: int) -> Decimal:
+                found = decimals.get(units)
+                if found is None:
+                    found = decimals[units] = from_minor(units, exp)
+                return found
+
             for row in sums:
                 account_id = row[1]
                 if start is None:  # the net balance; split it onto its side
@@ -403,10 +413,10 @@ class LedgerQueries:
                         a.code,
                         a.name,
                         a.type,
-                        _dec(opening, exp),
-                        _dec(debit, exp),
-                        _dec(credit, exp),
-                        _dec(closing, exp),
+                        dec(opening),
+                        dec(debit),
+                        dec(credit),
+                        dec(closing),
                     )
                 )
             rows.sort(key=lambda r: r.code)

@@ -16,7 +16,7 @@ closing entries) are integers taken from the database.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable
 from datetime import date
 from typing import Any
 
@@ -32,12 +32,15 @@ class SqlRun:
 
     def __init__(self, dialect: str) -> None:
         self.sqlite = dialect == "sqlite"
-        # the month of a date: 'YYYY-MM' text on SQLite (it keeps dates as ISO text), the month's first
-        # moment on PostgreSQL (date_trunc is its cheapest grouping key)
+        # the month of a date to group by: 'YYYY-MM' text on SQLite (it keeps dates as ISO text), the
+        # month's first moment on PostgreSQL (date_trunc is its cheapest grouping key); and as selected:
+        # on PostgreSQL turned into a date after grouping (a timestamp with time zone costs the client
+        # about 1 µs a row more to read and to hash)
         self.month = "substr(date, 1, 7)" if self.sqlite else "date_trunc('month', date)"
+        self.month_selected = self.month if self.sqlite else f"{self.month}::date"
         self.params: dict[str, Any] = {}
         self._names: dict[tuple[type, Any], str] = {}
-        self._parts: list[tuple[str, Hashable, int]] = []  # (SQL after the tag, signature, columns)
+        self._parts: list[tuple[str, str, Hashable, int]] = []  # (select list, FROM..., signature, columns)
         self._rows: list[list[Row[Any]]] = []
 
     def param(self, value: Any) -> str:
@@ -50,30 +53,36 @@ class SqlRun:
             self.params[name] = value.isoformat() if self.sqlite and isinstance(value, date) else value
         return f":{name}"
 
-    def add(self, sql: str, columns: int, signature: Hashable = None) -> int:
-        """Queue `SELECT <sql>` (`columns` result columns) and return its handle for `rows`. Aggregations of
-        equal signature (the same number and kinds of columns) go into one statement."""
-        self._parts.append((sql, (signature, columns), columns))
+    def add(self, select: str, source: str, columns: int, signature: Hashable = None) -> int:
+        """Queue `SELECT <select> <source>` (`columns` result columns, the account id first) and return its
+        handle for `rows`. Aggregations of equal signature (None: an account id and sums; 'month': an account
+        id, a month and a sum) go into one statement, the narrower ones padded with NULLs."""
+        self._parts.append((select, source, signature, columns))
         self._rows.append([])
         return len(self._parts) - 1
 
     def rows(self, handle: int) -> list[Row[Any]]:
-        """An aggregation's rows after `execute`, each with the tag first."""
+        """An aggregation's rows after `execute`: the tag, then its columns (then any padding)."""
         return self._rows[handle]
 
     def execute(self, conn: Connection) -> int:
         """Run everything queued; return the structure counter read with the first statement."""
         groups: dict[Hashable, list[int]] = {}
-        for handle, (_sql, signature, _columns) in enumerate(self._parts):
-            groups.setdefault(signature, []).append(handle)
+        for handle, part in enumerate(self._parts):
+            groups.setdefault(part[2], []).append(handle)
         version: int | None = None
-        statements = list(groups.values()) or [[]]
-        for n, handles in enumerate(statements):
-            selects = [f"SELECT {handle}, {self._parts[handle][0]}" for handle in handles]
+        for n, handles in enumerate(list(groups.values()) or [[]]):
+            width = max((self._parts[h][3] for h in handles), default=1)
+            # the widest first: PostgreSQL types a UNION pairwise from the left, and a column that is NULL
+            # in its first two branches would be taken for text
+            handles = sorted(handles, key=lambda h: -self._parts[h][3])
+            selects = [
+                f"SELECT {h}, {self._parts[h][0]}{', NULL' * (width - self._parts[h][3])} {self._parts[h][1]}"
+                for h in handles
+            ]
             if n == 0:
-                width = self._parts[handles[0]][2] if handles else 1
-                nulls = ", NULL" * (width - 1)
-                selects.insert(0, f"SELECT {VERSION_TAG}, version{nulls} FROM {VERSION_TABLE} WHERE id = 1")
+                pad = ", NULL" * (width - 1)
+                selects.insert(0, f"SELECT {VERSION_TAG}, version{pad} FROM {VERSION_TABLE} WHERE id = 1")
             for row in conn.execute(text(" UNION ALL ".join(selects)), self.params).all():
                 tag = row[0]
                 if tag == VERSION_TAG:
@@ -87,13 +96,3 @@ class SqlRun:
 def id_list(ids: Iterable[int]) -> str:
     """Integers from the database written into the SQL text: '(3, 7, 12)'."""
     return "(" + ", ".join(str(int(i)) for i in ids) + ")"
-
-
-def in_range(start: str | None, end: str | None) -> str:
-    """The condition 'date within start..end' on journal lines, from parameter names (None: unbounded)."""
-    terms = ([f"date >= {start}"] if start else []) + ([f"date <= {end}"] if end else [])
-    return " AND ".join(terms)
-
-
-def where(terms: Sequence[str]) -> str:
-    return " AND ".join(t for t in terms if t) or "1 = 1"

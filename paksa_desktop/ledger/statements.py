@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.core.money import from_minor
-from paksa_desktop.core.periods import add_months, fiscal_year_containing, month_end
+from paksa_desktop.core.periods import add_months, fiscal_year_end, fiscal_year_start, month_end
 from paksa_desktop.ledger.models import AccountType, Department, JournalLine, Project
 from paksa_desktop.ledger.statement_layout import (
     BALANCE_SHEET,
@@ -402,9 +402,9 @@ class _Context:
         if o.by is not None:
             if o.compare is not None:
                 raise ValidationError("choose either columns by month or quarter, or a comparison, not both")
-            fy = fiscal_year_containing(as_of, self.fy_start_month)
+            fy_start = fiscal_year_start(as_of, self.fy_start_month)
             step = 1 if o.by is By.MONTH else 3
-            ends = [b for _a, b in _months(fy.start, as_of, step)]
+            ends = [b for _a, b in _months(fy_start, as_of, step)]
             return [Span(f"{e:%d %b %Y}", e) for e in ends]
         spans = [Span(f"{as_of:%d %b %Y}", as_of)]
         if o.compare is Compare.BUDGET:
@@ -451,13 +451,13 @@ class _Context:
         limits.append(f"date <= {run.param(last)}")
         conditions = " AND ".join([*where, *limits, *self._filters()])
         if width == 1:
-            one = run.add(f"account_id, SUM(amount) FROM journal_lines WHERE {conditions} GROUP BY account_id", 2)
+            one = run.add("account_id, SUM(amount)", f"FROM journal_lines WHERE {conditions} GROUP BY account_id", 2)
 
             def single() -> _Figures:
                 figures = _Figures(1)
-                for _tag, account_id, total in run.rows(one):
-                    if total:
-                        figures.by_account[account_id] = [int(total)]
+                for row in run.rows(one):
+                    if row[2]:
+                        figures.by_account[row[1]] = [int(row[2])]
                 return figures
 
             return single
@@ -471,9 +471,9 @@ class _Context:
             and (sp.end == month_end(sp.end) or sp.end == last)
             for sp in spans
         ):
-            month = run.month
             by_month = run.add(
-                f"account_id, {month}, SUM(amount) FROM journal_lines WHERE {conditions} GROUP BY account_id, {month}",
+                f"account_id, {run.month_selected}, SUM(amount)",
+                f"FROM journal_lines WHERE {conditions} GROUP BY account_id, {run.month}",
                 3,
                 "month",
             )
@@ -482,7 +482,8 @@ class _Context:
             def monthly() -> _Figures:
                 figures = _Figures(width)
                 columns_of: dict[object, list[int]] = {}  # month as read -> the columns it adds to
-                for _tag, account_id, month, total in run.rows(by_month):
+                for row in run.rows(by_month):
+                    account_id, month, total = row[1], row[2], row[3]
                     if not total:
                         continue
                     indexes = columns_of.get(month)
@@ -509,7 +510,7 @@ class _Context:
                 terms.append(f"date <= {run.param(sp.end)}")
             columns.append(f"SUM(amount) FILTER (WHERE {' AND '.join(terms)})" if terms else "SUM(amount)")
         handle = run.add(
-            f"account_id, {', '.join(columns)} FROM journal_lines WHERE {conditions} GROUP BY account_id", 1 + width
+            f"account_id, {', '.join(columns)}", f"FROM journal_lines WHERE {conditions} GROUP BY account_id", 1 + width
         )
         return lambda: _per_span(run.rows(handle), width)
 
@@ -612,7 +613,8 @@ class _Context:
             )
             columns.append(f"SUM(amount) FILTER (WHERE {' AND '.join(cut)})" if cut else "SUM(amount)")
         handle = run.add(
-            f"account_id, {', '.join(columns)} FROM budget_amounts WHERE {' AND '.join(terms)} GROUP BY account_id",
+            f"account_id, {', '.join(columns)}",
+            f"FROM budget_amounts WHERE {' AND '.join(terms)} GROUP BY account_id",
             1 + len(spans),
         )
         return lambda: _per_span(run.rows(handle), len(spans))
@@ -753,30 +755,34 @@ def _balance_columns(
 
     Without `split_earnings` every result shows as retained earnings (no read of the year's income).
     Also returns the plain balances read (everything up to each span's end)."""
-    years = [Span("", sp.end, fiscal_year_containing(sp.end, ctx.fy_start_month).start) for sp in spans]
+    years = [Span("", sp.end, fiscal_year_start(sp.end, ctx.fy_start_month)) for sp in spans]
     read_balances, read_in_year = ctx.balances(spans, years if split_earnings else ())
     read_closing = ctx.movements(years, only_closing=True)
 
     def done() -> tuple[_Figures, _Figures]:
         balances, in_year, closing = read_balances(), read_in_year(), read_closing()
         width = len(spans)
+        columns = range(width)
         adjusted = _Figures(width)
         current = [0] * width
         before = [0] * width
+        zeros = [0] * width
         for account in ctx.accounts.values():
-            bal = balances.of(account.id)
+            bal = balances.by_account.get(account.id, zeros)
             closed = closing.by_account.get(account.id)
             if closed is not None:
-                bal = _add(bal, closed, -1)
+                bal = [b - c for b, c in zip(bal, closed, strict=True)]
             if account.type in PL_TYPES:
                 if split_earnings:
-                    year = in_year.of(account.id)
+                    year = in_year.by_account.get(account.id, zeros)
                     if closed is not None:
-                        year = _add(year, closed, -1)
-                    current = _add(current, year)
-                    before = _add(before, _add(bal, year, -1))
+                        year = [y - c for y, c in zip(year, closed, strict=True)]
+                    for i in columns:
+                        current[i] += year[i]
+                        before[i] += bal[i] - year[i]
                 else:
-                    before = _add(before, bal)
+                    for i in columns:
+                        before[i] += bal[i]
             elif any(bal):
                 adjusted.by_account[account.id] = bal
         adjusted.special = {CURRENT_EARNINGS: current, RETAINED_EARNINGS: before}
@@ -786,10 +792,11 @@ def _balance_columns(
 
 
 def _per_span(rows: Iterable[Sequence[object]], width: int) -> _Figures:
-    """Figures from rows of (tag, account id, one sum per span)."""
+    """Figures from rows of (tag, account id, one sum per span, any padding)."""
     figures = _Figures(width)
+    end = 2 + width
     for row in rows:
-        values = [int(v or 0) for v in row[2:]]  # type: ignore[call-overload]
+        values = [int(v or 0) for v in row[2:end]]  # type: ignore[call-overload]
         if any(values):
             figures.by_account[row[1]] = values  # type: ignore[index]
     return figures
@@ -799,8 +806,8 @@ def period_of(options: StatementOptions, fy_start_month: int, today: date) -> tu
     """The period a report covers: the dates given, filled in from the fiscal year (default: this one)."""
     if options.as_of is not None:
         raise ValidationError("this report covers a period: give --from and --to, not --as-of")
-    end = options.end or fiscal_year_containing(options.start or today, fy_start_month).end
-    start = options.start or fiscal_year_containing(end, fy_start_month).start
+    end = options.end or fiscal_year_end(options.start or today, fy_start_month)
+    start = options.start or fiscal_year_start(end, fy_start_month)
     if end < start:
         raise ValidationError(f"the period ends ({end}) before it starts ({start})")
     return start, end
