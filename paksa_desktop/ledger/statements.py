@@ -1,10 +1,14 @@
 """Financial statements computed into the neutral report model: balance sheet, income statement, cash flow
 (indirect method), changes in equity, budget versus actual.
 
-Each statement needs one grouped aggregation over the posted lines (a conditional sum per column),
-plus a small one over the year-end closing entries, which statements of a period leave out (they move
-a year's result into retained earnings; they are not income or expense). Everything after that is
-arithmetic on a few hundred account totals, so a statement costs about what its SQL costs.
+Each statement needs one grouped aggregation over the posted lines (a sum per column), plus a small one
+over the year-end closing entries, which statements of a period leave out (they move a year's result
+into retained earnings; they are not income or expense). Everything after that is arithmetic on a few
+hundred account totals, so a statement costs about what its SQL costs.
+
+A run plans its SQL on the cached structure (`statement_structure.py`), sends it as one statement that
+also reads the structure counter (`statement_sql.py`), then builds the report from integers of minor
+units, turned into Decimal only in the report's cells.
 """
 
 from __future__ import annotations
