@@ -40,11 +40,20 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
-def fiscal_year_containing(day: date, start_month: int) -> FiscalYearSpan:
+def fiscal_year_start(day: date, start_month: int) -> date:
+    """The first day of the fiscal year containing `day` (without building its periods)."""
     if not 1 <= start_month <= 12:
         raise ValueError("fiscal year start month must be 1..12")
-    year = day.year if day.month >= start_month else day.year - 1
-    start = date(year, start_month, 1)
+    return date(day.year if day.month >= start_month else day.year - 1, start_month, 1)
+
+
+def fiscal_year_end(day: date, start_month: int) -> date:
+    """The last day of the fiscal year containing `day`."""
+    return add_months(fiscal_year_start(day, start_month), 12) - timedelta(days=1)
+
+
+def fiscal_year_containing(day: date, start_month: int) -> FiscalYearSpan:
+    start = fiscal_year_start(day, start_month)
     periods = []
     for number in range(12):
         first = add_months(start, number)

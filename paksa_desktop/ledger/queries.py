@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select, tuple_
+from sqlalchemy import Connection, Engine, exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from paksa_desktop.core.errors import NotFoundError, ValidationError
@@ -33,6 +33,7 @@ from paksa_desktop.ledger.models import (
     Project,
     RecurringTemplate,
 )
+from paksa_desktop.ledger.statement_sql import SqlRun
 from paksa_desktop.ledger.statement_structure import StructureCache
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security.context import UserContext
@@ -353,40 +354,55 @@ class LedgerQueries:
             raise ValidationError("give either an as-of date or a date range, not both")
         if start is not None and end is not None and end < start:
             raise ValidationError(f"the range ends ({end}) before it starts ({start})")
-        with self._read() as uow:
-            s = uow.session
-            structure = self.structure.get(s)
-            exp = structure.exponent
-            line = JournalLine.__table__.c
+        self.ctx.require(Permission.LEDGER_VIEW)
+        # plain SQL on a connection, with the structure counter read in the same statement (statement_sql.py):
+        # the trial balance is one aggregation, and the chart only names its rows
+        with self.engine.connect() as conn:
+            run = SqlRun(conn.dialect.name)
             filters = []
             if department:
-                filters.append(line.department_id == self._dimension_id(s, Department, department))
+                filters.append(f"department_id = {run.param(self._dimension_id(conn, Department, department))}")
             if project:
-                filters.append(line.project_id == self._dimension_id(s, Project, project))
+                filters.append(f"project_id = {run.param(self._dimension_id(conn, Project, project))}")
             last = end if start is not None else as_of
             if last is not None:
-                filters.append(line.date <= last)
+                filters.append(f"date <= {run.param(last)}")
+            where = f" WHERE {' AND '.join(filters)}" if filters else ""
             if start is None:
-                stmt = select(line.account_id, literal(0), func.sum(line.amount), literal(0))
+                handle = run.add("account_id, SUM(amount)", f"FROM journal_lines{where} GROUP BY account_id", 2)
             else:
-                in_range = line.date >= start
-                stmt = select(
-                    line.account_id,
-                    func.sum(case((in_range, 0), else_=line.amount)),
-                    func.sum(case((and_(in_range, line.amount > 0), line.amount), else_=0)),
-                    func.sum(case((and_(in_range, line.amount < 0), -line.amount), else_=0)),
+                first = run.param(start)
+                handle = run.add(
+                    f"account_id, SUM(amount) FILTER (WHERE date < {first}), "
+                    f"SUM(amount) FILTER (WHERE amount > 0 AND date >= {first}), "
+                    f"-SUM(amount) FILTER (WHERE amount < 0 AND date >= {first})",
+                    f"FROM journal_lines{where} GROUP BY account_id",
+                    4,
                 )
-            sums = s.execute(stmt.where(*filters).group_by(line.account_id)).all()
+            cached = self.structure.current
+            version = run.execute(conn)
+            structure = cached if cached is not None and cached.version == version else self.structure.get(conn)
+            exp = structure.exponent
+            sums = run.rows(handle)
             accounts = structure.chart
-            if any(row[0] not in accounts for row in sums):
-                accounts = self.structure.refresh(s).chart
+            if any(row[1] not in accounts for row in sums):
+                accounts = self.structure.refresh(conn).chart
             rows = []
-            for account_id, opening, debit, credit in sums:
-                opening, debit, credit = int(opening or 0), int(debit or 0), int(credit or 0)
-                if start is None:  # debit holds the net balance; split it onto its side
-                    closing = debit
+            decimals: dict[int, Decimal] = {}  # minor units -> Decimal, once each (most cells are 0)
+
+            def dec(units: int) -> Decimal:
+                found = decimals.get(units)
+                if found is None:
+                    found = decimals[units] = from_minor(units, exp)
+                return found
+
+            for row in sums:
+                account_id = row[1]
+                if start is None:  # the net balance; split it onto its side
+                    opening, closing = 0, int(row[2] or 0)
                     debit, credit = max(closing, 0), max(-closing, 0)
                 else:
+                    opening, debit, credit = int(row[2] or 0), int(row[3] or 0), int(row[4] or 0)
                     closing = opening + debit - credit
                 if not include_zero and not (opening or debit or credit or closing):
                     continue
@@ -397,17 +413,17 @@ class LedgerQueries:
                         a.code,
                         a.name,
                         a.type,
-                        _dec(opening, exp),
-                        _dec(debit, exp),
-                        _dec(credit, exp),
-                        _dec(closing, exp),
+                        dec(opening),
+                        dec(debit),
+                        dec(credit),
+                        dec(closing),
                     )
                 )
             rows.sort(key=lambda r: r.code)
             return TrialBalance(start, last, structure.currency, tuple(rows))
 
     @staticmethod
-    def _dimension_id(s: Session, model: type[Department] | type[Project], code: str) -> int:
+    def _dimension_id(s: Session | Connection, model: type[Department] | type[Project], code: str) -> int:
         found = s.execute(select(model.id).where(model.code == code)).scalar_one_or_none()
         if found is None:
             raise NotFoundError(f"unknown {model.__tablename__[:-1]} '{code}'")

@@ -4,7 +4,8 @@ both engines, whatever made the change: a service, or plain SQL that no service 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from paksa_desktop.company import Company
 from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.ledger.models import AccountSubtype, FiscalYear
 from paksa_desktop.ledger.statement_layout import LineSpec, StatementKind
-from paksa_desktop.ledger.statements import StatementOptions, StatementQueries
+from paksa_desktop.ledger.statements import By, Compare, StatementOptions, StatementQueries
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.reporting.model import Report
 from tests.conftest import ADMIN_PASSWORD, Books
@@ -160,3 +161,42 @@ def test_a_budget_created_elsewhere_is_found(books: Books, other: Company) -> No
     other.budgets(other_ctx).rename_budget("Plan 2024", "Plan A")
     with pytest.raises(NotFoundError, match="unknown budget 'Plan 2024'"):
         statements.budget_vs_actual(StatementOptions(start=YEAR.start, end=YEAR.end, budget="Plan 2024"))
+
+
+def test_each_statement_is_one_query_once_the_structure_is_known(books: Books) -> None:
+    """All a statement reads (its figures, the closing entries it leaves out, the budget it compares with)
+    and the counter that vouches for the cached structure go to the database as one SQL statement: one
+    round trip, and on PostgreSQL one snapshot for figures and structure alike."""
+    trading_year(books)
+    books.ledger.ensure_fiscal_year(date(2024, 1, 1))
+    with UnitOfWork(books.company.engine, write=False) as uow:
+        year_id = uow.session.execute(select(FiscalYear.id).where(FiscalYear.name == "2024")).scalar_one()
+    ref, _ = books.ledger.close_year(year_id)
+    assert ref is not None
+    books.company.budgets(books.ctx).create_budget("Plan 2024")
+    statements = books.company.statements(books.ctx)
+    next_year = StatementOptions(start=date(2025, 1, 1), end=date(2025, 12, 31))
+    runs: dict[str, Callable[[], object]] = {
+        "balance sheet": lambda: statements.balance_sheet(AS_OF),
+        "balance sheet, previous year": lambda: statements.balance_sheet(
+            StatementOptions(as_of=AS_OF.as_of, compare=Compare.PREVIOUS_YEAR)
+        ),
+        "balance sheet by month": lambda: statements.balance_sheet(StatementOptions(as_of=AS_OF.as_of, by=By.MONTH)),
+        "income statement": lambda: statements.income_statement(YEAR),
+        "income statement by quarter": lambda: statements.income_statement(replace(YEAR, by=By.QUARTER)),
+        "budget versus actual": lambda: statements.budget_vs_actual(YEAR),
+        "cash flow": lambda: statements.cash_flow(YEAR),
+        "cash flow by month": lambda: statements.cash_flow(replace(YEAR, by=By.MONTH)),
+        "changes in equity": lambda: statements.changes_in_equity(YEAR),
+        "changes in equity, the year after": lambda: statements.changes_in_equity(next_year),
+        "trial balance": lambda: books.queries.trial_balance(as_of=date(2024, 12, 31)),
+        "trial balance of a range": lambda: books.queries.trial_balance(start=YEAR.start, end=YEAR.end),
+    }
+    seen = _count_queries(books.company.engine)
+    for name, run in runs.items():
+        run()
+        seen.clear()
+        run()
+        selects = [q for q in seen if q.lstrip().upper().startswith("SELECT")]
+        assert len(selects) == 1, (name, selects)
+        assert "structure_version" in selects[0], name
