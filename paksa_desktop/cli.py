@@ -704,6 +704,54 @@ def _add_receivables_commands(group: Callable[[str, str], Any], leaf: Callable[.
     p.add_argument("--inclusive", action="store_true", help="prices with this code include the tax")
 
 
+# ---------------------------------------------------------------------------------------------- printed documents
+# `paksa invoice pdf`, `paksa ar statements`, `paksa ar dunning-run`: printed receivables documents.
+
+
+def _pdf_target(output: Path) -> bool:
+    """True: one PDF file (the name ends in .pdf); False: a folder receiving one PDF per document."""
+    return output.suffix.lower() == ".pdf" and not output.is_dir()
+
+
+def cmd_invoice_pdf(args: argparse.Namespace) -> int:
+    numbers = list(args.numbers or ())
+    ranged = args.start is not None or args.end is not None or args.customer is not None
+    if numbers and ranged:
+        args.parser.error("give invoice numbers or --from/--to/--customer, not both")
+    if not numbers and not ranged:
+        args.parser.error("give invoice NUMBERs, or --from/--to (and --customer) to print a batch")
+    one_file = _pdf_target(args.output)
+    with _books(args) as books:
+        pdfs = books.company.invoice_pdfs(books.ctx)
+        if not numbers:
+            numbers = pdfs.find(date_from=args.start, date_to=args.end, customer=args.customer)
+            if not numbers:
+                raise CliError("no posted invoices or credit notes match: nothing was written")
+        with _progress("Printing invoices"):
+            written = pdfs.write(numbers, args.output, size=args.page_size, one_file=one_file)
+    what = numbers[0] if len(numbers) == 1 else _plural(len(numbers), "document")
+    where = args.output if one_file else f"{args.output} ({_plural(len(written), 'file')})"
+    _say(f"Wrote {what} to {where}")
+    return EXIT_OK
+
+
+def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
+    invoices = group("invoice", "posted invoices and credit notes")
+    p = leaf(invoices, "pdf", cmd_invoice_pdf, "print invoices and credit notes to PDF (one file, or one per document)")
+    p.add_argument("numbers", nargs="*", metavar="NUMBER", help="document numbers, e.g. INV-2024-000001")
+    p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="batch: documents dated on or after")
+    p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="batch: documents dated on or before")
+    p.add_argument("--customer", metavar="CODE", help="batch: only this customer's documents")
+    p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size (default: A4)")
+    p.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE|DIR",
+        help="a FILE ending in .pdf gets every document; anything else is a folder with one PDF per document",
+    )
+
+
 def _period(books: Books, month: date) -> Any:
     for period in books.queries.periods():
         if period.start_date <= month <= period.end_date:
@@ -1447,6 +1495,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--output", type=Path, required=True, metavar="FILE", help="file to write")
     _add_budget_commands(group, leaf)  # budgets block: `paksa budget list`
     _add_receivables_commands(group, leaf)  # receivables block: `paksa tax-code list|add`
+    _add_invoice_commands(group, leaf)  # printed receivables block: `paksa invoice pdf`
 
     # period
     periods = group("period", "list, close and reopen periods; set the lock date; close a fiscal year")

@@ -35,6 +35,7 @@ from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, sta
 from paksa_desktop.persistence.read_only import make_read_only
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.document_queries import DocumentQueries
+from paksa_desktop.receivables.invoice_pdf import InvoicePdfs
 from paksa_desktop.receivables.invoicing import InvoicingService
 from paksa_desktop.receivables.queries import ReceivablesQueries
 from paksa_desktop.receivables.receipts import ReceiptService
@@ -409,6 +410,9 @@ class Company:
 
     def documents_queries(self, ctx: UserContext) -> DocumentQueries:
         return DocumentQueries(self.engine, ctx)
+
+    def invoice_pdfs(self, ctx: UserContext) -> InvoicePdfs:
+        return InvoicePdfs(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

@@ -67,6 +67,7 @@ from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 
 Progress = Callable[[int, int], None]
+MAX_INSTRUCTIONS = 1000  # payment instructions: a few lines at the foot of an invoice
 
 
 class CreditCheckFailed(ValidationError):
@@ -144,6 +145,9 @@ class InvoicingService(GuardedService):
                 problems.append("the invoice, credit note and receipt series must differ")
             if data.overdue_days < 0:
                 problems.append("overdue days: must not be negative")
+            values["payment_instructions"] = data.payment_instructions.strip()
+            if len(values["payment_instructions"]) > MAX_INSTRUCTIONS:
+                problems.append(f"payment instructions: at most {MAX_INSTRUCTIONS} characters")
             try:
                 values["write_off_tolerance"] = to_minor(data.write_off_tolerance, poster.exponent)
                 if values["write_off_tolerance"] < 0:
