@@ -735,6 +735,25 @@ def cmd_invoice_pdf(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ar_statements(args: argparse.Namespace) -> int:
+    as_of = args.as_of
+    with _books(args) as books:
+        service = books.company.customer_statements(books.ctx)
+        as_of = as_of or books.ctx.clock.today()
+        if args.customer:
+            statements = [service.statement(args.customer, as_of, args.start)]
+        else:
+            statements = service.statements(as_of, args.start)
+        if not statements:
+            _say(f"No customer has anything open on {as_of}: no statement written")
+            return EXIT_OK
+        with _progress("Printing statements"):
+            service.write_pdfs(statements, args.output, size=args.page_size)
+    kind = "activity statement" if args.start else "statement"
+    _say(f"Wrote {_plural(len(statements), kind)} as of {as_of} to {args.output}")
+    return EXIT_OK
+
+
 def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
     invoices = group("invoice", "posted invoices and credit notes")
     p = leaf(invoices, "pdf", cmd_invoice_pdf, "print invoices and credit notes to PDF (one file, or one per document)")
@@ -750,6 +769,19 @@ def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., 
         metavar="FILE|DIR",
         help="a FILE ending in .pdf gets every document; anything else is a folder with one PDF per document",
     )
+    receivables = group("ar", "receivables runs: customer statements, dunning")
+    p = leaf(receivables, "statements", cmd_ar_statements, "one PDF statement per customer with anything open")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="the statement's day (default: today)")
+    p.add_argument(
+        "--from",
+        dest="start",
+        type=_date,
+        metavar="DATE",
+        help="an activity statement from this day (default: open items)",
+    )
+    p.add_argument("--customer", metavar="CODE", help="only this customer (printed even with nothing open)")
+    p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size (default: A4)")
+    p.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder receiving the PDFs")
 
 
 def _period(books: Books, month: date) -> Any:

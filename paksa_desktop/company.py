@@ -40,6 +40,7 @@ from paksa_desktop.receivables.invoicing import InvoicingService
 from paksa_desktop.receivables.queries import ReceivablesQueries
 from paksa_desktop.receivables.receipts import ReceiptService
 from paksa_desktop.receivables.service import ReceivablesService
+from paksa_desktop.receivables.statements import CustomerStatements
 from paksa_desktop.security import database_roles, field_crypto
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import Role, User, UserRole
@@ -413,6 +414,9 @@ class Company:
 
     def invoice_pdfs(self, ctx: UserContext) -> InvoicePdfs:
         return InvoicePdfs(self.engine, ctx)
+
+    def customer_statements(self, ctx: UserContext) -> CustomerStatements:
+        return CustomerStatements(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, LongTable, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -29,7 +29,6 @@ from paksa_desktop.receivables.printing import (
     BODY,
     FILL,
     HEADING,
-    INK,
     MUTED,
     RULE,
     SMALL,
@@ -39,6 +38,7 @@ from paksa_desktop.receivables.printing import (
     build_pdf,
     chunks,
     content_width,
+    grid,
     load_letterhead,
     money,
     paragraph,
@@ -180,25 +180,6 @@ def load_prints(s: Session, ids: Sequence[int]) -> list[InvoicePrint]:
 # ---------------------------------------------------------------------------------------------- layout
 
 
-def _grid(data: list[list[Any]], widths: list[float], commands: list[tuple[Any, ...]], **kw: Any) -> Table:
-    table = (LongTable if kw.pop("long", False) else Table)(data, colWidths=widths, hAlign="LEFT", **kw)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), FONT, 8.5),
-                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                *commands,
-            ]
-        )
-    )
-    return table
-
-
 def _parties(doc: InvoicePrint, width: float) -> Table:
     """The customer's billing address on the left, the document's particulars on the right."""
     bill_to = [doc.customer_name, *doc.address]
@@ -213,12 +194,12 @@ def _parties(doc: InvoicePrint, width: float) -> Table:
     if doc.reference:
         facts.append(("Your reference", doc.reference))
     facts += [("Customer", doc.customer_code), ("Currency", doc.currency)]
-    right = _grid(
+    right = grid(
         [[k, v] for k, v in facts if v],
         [32 * mm, 42 * mm],
         [("TEXTCOLOR", (0, 0), (0, -1), MUTED), ("FONT", (1, 0), (1, -1), BOLD, 8.5)],
     )
-    return _grid(
+    return grid(
         [[left, right]],
         [width - 76 * mm, 76 * mm],
         [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)],
@@ -245,7 +226,7 @@ def _lines(doc: InvoicePrint, width: float) -> Table:
                 money(ln.net, e),
             ]
         )
-    return _grid(
+    return grid(
         data,
         widths,
         [
@@ -269,7 +250,7 @@ def _totals(doc: InvoicePrint) -> Table:
     rows.append([f"Total {doc.currency}", money(doc.total, e)])
     rows.append(["Applied or refunded so far" if credit else "Paid so far", money(doc.settled, e)])
     rows.append(["Credit remaining" if credit else "Amount due", money(doc.open_amount, e)])
-    table = _grid(
+    table = grid(
         rows,
         [55 * mm, 30 * mm],
         [
@@ -289,7 +270,7 @@ def _tax_summary(doc: InvoicePrint) -> Table:
     e = doc.exponent
     data: list[list[Any]] = [["Tax code", "Rate", "Net", "Tax"]]
     data += [[t.code, f"{quantity_text(t.rate)}%", money(t.net, e), money(t.tax, e)] for t in doc.taxes]
-    return _grid(
+    return grid(
         data,
         [22 * mm, 18 * mm, 26 * mm, 26 * mm],
         [

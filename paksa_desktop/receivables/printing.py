@@ -25,7 +25,18 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageBreak, PageTemplate, Paragraph
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    LongTable,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -111,6 +122,26 @@ def paragraph(text: str, style: ParagraphStyle = BODY) -> Paragraph:
 
     register_fonts()  # a paragraph measures its text with the font when built
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def grid(data: list[list[Any]], widths: list[float], commands: list[tuple[Any, ...]], **kw: Any) -> Table:
+    """A table in the documents' style; `long=True` for one that may run over pages (header repeated)."""
+    table = (LongTable if kw.pop("long", False) else Table)(data, colWidths=widths, hAlign="LEFT", **kw)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 8.5),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                *commands,
+            ]
+        )
+    )
+    return table
 
 
 # ---------------------------------------------------------------------------------------------- the page
