@@ -754,6 +754,44 @@ def cmd_ar_statements(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _proposed(letter: Any, currency: str, *, charge: bool) -> str:
+    """One line of a dunning proposal: customer, level, how many invoices, the charges."""
+    from paksa_desktop.core.money import currency_exponent, from_minor
+
+    dunned = sum(1 for ln in letter.lines if ln.dunned)
+    text = (
+        f"{letter.customer}: level {letter.level}, {_plural(dunned, 'invoice')} dunned of {len(letter.lines)} overdue"
+    )
+    if charge and letter.charges:
+        text += f", charges {from_minor(letter.charges, currency_exponent(currency))} {currency}"
+    return text
+
+
+def cmd_ar_dunning_run(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        service = books.company.dunning(books.ctx)
+        created = service.create_standard_procedure() if not args.dry_run else None
+        if created:
+            _say(f"No dunning procedure yet: created the standard one ({created}: 7, 21 and 35 days, no fees)")
+        as_of = args.as_of or books.ctx.clock.today()
+        proposal = service.propose(as_of).without(customers=args.skip_customer or (), invoices=args.skip_invoice or ())
+        for letter in proposal.letters:
+            _say(_proposed(letter, proposal.base_currency, charge=not args.no_charges))
+        if not proposal.letters:
+            _say(f"Nothing to dun on {as_of}")
+            return EXIT_OK
+        if args.dry_run:
+            _say(f"Dry run: {_plural(len(proposal.letters), 'letter')} proposed, none issued")
+            return EXIT_OK
+        issued, _ = service.issue(proposal, charge=not args.no_charges)
+        with _progress("Printing letters"):
+            service.write_pdfs(issued, args.output, size=args.page_size)
+    charged = [i.charge_invoice for i in issued if i.charge_invoice]
+    tail = f"; charges invoiced on {', '.join(charged)}" if charged else ""
+    _say(f"Issued {_plural(len(issued), 'letter')} as of {as_of} to {args.output}{tail}")
+    return EXIT_OK
+
+
 def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
     invoices = group("invoice", "posted invoices and credit notes")
     p = leaf(invoices, "pdf", cmd_invoice_pdf, "print invoices and credit notes to PDF (one file, or one per document)")
@@ -780,6 +818,14 @@ def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., 
         help="an activity statement from this day (default: open items)",
     )
     p.add_argument("--customer", metavar="CODE", help="only this customer (printed even with nothing open)")
+    p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size (default: A4)")
+    p.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder receiving the PDFs")
+    p = leaf(receivables, "dunning-run", cmd_ar_dunning_run, "propose and issue dunning letters, one PDF per customer")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="the letters' day (default: today)")
+    p.add_argument("--skip-customer", action="append", metavar="CODE", help="send this customer nothing (repeatable)")
+    p.add_argument("--skip-invoice", action="append", metavar="NUMBER", help="leave this invoice out (repeatable)")
+    p.add_argument("--no-charges", action="store_true", help="issue the letters without their fees and interest")
+    p.add_argument("--dry-run", action="store_true", help="show the proposal only; issue nothing")
     p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size (default: A4)")
     p.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder receiving the PDFs")
 

@@ -35,6 +35,7 @@ from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, sta
 from paksa_desktop.persistence.read_only import make_read_only
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.document_queries import DocumentQueries
+from paksa_desktop.receivables.dunning import DunningQueries, DunningService
 from paksa_desktop.receivables.invoice_pdf import InvoicePdfs
 from paksa_desktop.receivables.invoicing import InvoicingService
 from paksa_desktop.receivables.queries import ReceivablesQueries
@@ -417,6 +418,12 @@ class Company:
 
     def customer_statements(self, ctx: UserContext) -> CustomerStatements:
         return CustomerStatements(self.engine, ctx)
+
+    def dunning(self, ctx: UserContext) -> DunningService:
+        return DunningService(self.engine, ctx, self.posting_facts)
+
+    def dunning_queries(self, ctx: UserContext) -> DunningQueries:
+        return DunningQueries(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

@@ -335,6 +335,15 @@ class InvoicingService(GuardedService):
             refs = self._post_documents(s, look, prepared, confirm_credit=True, imported_from=source)
         return refs
 
+    def post_charges(
+        self, s: Session, look: Lookups, docs: Sequence[PreparedInvoice], *, source: str
+    ) -> list[DocumentRef]:
+        """Post invoices the company raises itself (dunning fees and interest) inside the caller's unit of
+        work: numbered from the invoice series, with their entry under the caller's `source` (whose
+        posting permission the caller checked), and no credit check: a charge for paying late is due
+        whatever the customer's credit."""
+        return self._post_documents(s, look, docs, confirm_credit=True, check_credit=False, source=source)
+
     def _post_documents(
         self,
         s: Session,
@@ -343,11 +352,13 @@ class InvoicingService(GuardedService):
         *,
         confirm_credit: bool,
         imported_from: str | None = None,
+        check_credit: bool = True,
+        source: str | None = None,
     ) -> list[DocumentRef]:
         poster = look.poster
         settings = look.settings
         for k, doc in enumerate(docs):
-            if doc.kind is DocumentKind.INVOICE:
+            if doc.kind is DocumentKind.INVOICE and check_credit:
                 try:
                     self._check_credit(s, look, doc, confirm_credit)
                 except ValidationError as exc:
@@ -381,7 +392,7 @@ class InvoicingService(GuardedService):
                 lines=doc.gl_lines,
                 memo=f"{what} {doc.number} {doc.customer.name}",
                 reference=doc.number or "",
-                source="ar_invoice" if doc.kind is DocumentKind.INVOICE else "ar_credit_note",
+                source=source or ("ar_invoice" if doc.kind is DocumentKind.INVOICE else "ar_credit_note"),
             )
             try:
                 poster.check(entry)
