@@ -22,7 +22,6 @@ from paksa_desktop.receivables.printing import (
     BODY,
     FILL,
     HEADING,
-    MUTED,
     RULE,
     SMALL,
     Letterhead,
@@ -33,8 +32,9 @@ from paksa_desktop.receivables.printing import (
     grid,
     money,
     paragraph,
+    parties,
 )
-from paksa_desktop.reporting.pdf import BOLD
+from paksa_desktop.reporting.pdf import BOLD, register_fonts
 
 TITLES = {1: "Payment reminder", 2: "Second reminder"}
 
@@ -45,18 +45,8 @@ def title(level: int, top: int) -> str:
 
 def _parties(issued: IssuedLetter, address: Sequence[str], width: float) -> Table:
     letter = issued.letter
-    left = [paragraph("To", HEADING), paragraph("\n".join([letter.name, *address]))]
     facts = [("Customer", letter.customer), ("Date", issued.issued_on.isoformat()), ("Level", str(letter.level))]
-    right = grid(
-        [list(f) for f in facts],
-        [32 * mm, 42 * mm],
-        [("TEXTCOLOR", (0, 0), (0, -1), MUTED), ("FONT", (1, 0), (1, -1), BOLD, 8.5)],
-    )
-    return grid(
-        [[left, right]],
-        [width - 76 * mm, 76 * mm],
-        [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)],
-    )
+    return parties("To", [letter.name, *address], facts, width)
 
 
 def _invoices(issued: IssuedLetter, width: float) -> Table:
@@ -130,6 +120,7 @@ def _charges(issued: IssuedLetter, base_currency: str) -> list[Flowable]:
 
 
 def letter_story(issued: IssuedLetter, letterhead: Letterhead, address: Sequence[str], size: str) -> list[Flowable]:
+    register_fonts()  # the story measures its text
     width = content_width(size)
     story: list[Flowable] = [_parties(issued, address, width), Spacer(1, 6 * mm)]
     story += [paragraph(f"Dear {issued.letter.name},"), Spacer(1, 2 * mm)]

@@ -18,7 +18,6 @@ from paksa_desktop.receivables.printing import (
     BODY,
     FILL,
     HEADING,
-    MUTED,
     RULE,
     SMALL,
     Letterhead,
@@ -28,9 +27,10 @@ from paksa_desktop.receivables.printing import (
     grid,
     money,
     paragraph,
+    parties,
 )
 from paksa_desktop.receivables.statements import AGING_BUCKETS, CurrencySection, CustomerStatement
-from paksa_desktop.reporting.pdf import BOLD
+from paksa_desktop.reporting.pdf import BOLD, register_fonts
 
 _HEAD = [
     ("FONT", (0, 0), (-1, 0), BOLD, 8.5),
@@ -40,20 +40,10 @@ _HEAD = [
 
 
 def _parties(st: CustomerStatement, width: float) -> Table:
-    left = [paragraph("To", HEADING), paragraph("\n".join([st.name, *st.address]))]
     facts = [("Customer", st.customer), ("Statement date", st.as_of.isoformat())]
     if st.start:
         facts.append(("Period", f"{st.start} to {st.as_of}"))
-    right = grid(
-        [list(f) for f in facts],
-        [32 * mm, 42 * mm],
-        [("TEXTCOLOR", (0, 0), (0, -1), MUTED), ("FONT", (1, 0), (1, -1), BOLD, 8.5)],
-    )
-    return grid(
-        [[left, right]],
-        [width - 76 * mm, 76 * mm],
-        [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)],
-    )
+    return parties("To", [st.name, *st.address], facts, width)
 
 
 def _open_items_table(section: CurrencySection, width: float) -> Table:
@@ -144,6 +134,7 @@ def _due(section: CurrencySection) -> Table:
 
 
 def statement_story(st: CustomerStatement, letterhead: Letterhead, size: str = "A4") -> list[Flowable]:
+    register_fonts()  # the story measures its text
     width = content_width(size)
     story: list[Flowable] = [_parties(st, width), Spacer(1, 6 * mm)]
     for section in st.sections:
