@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -12,14 +13,16 @@ from sqlalchemy import select
 from paksa_desktop.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from paksa_desktop.ledger.models import JournalEntry
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from paksa_desktop.receivables.commands import AllocationInput, ReceiptInput
+from paksa_desktop.receivables.commands import AllocationInput, InvoiceInput, InvoiceLineInput, ReceiptInput
 from paksa_desktop.receivables.dunning import LevelInput, ProcedureInput
 from paksa_desktop.receivables.dunning_rules import Level, interest, next_level
 from paksa_desktop.receivables.models import DunningLetter, Invoice
-from tests.conftest import Books
+from paksa_desktop.security.permissions import Permission
+from tests.conftest import ADMIN_PASSWORD, Books
 from tests.ledger.budget_helpers import audit_rows
 from tests.receivables.helpers import D, ar, balance, customer, docs, inv, login_as, rec, sale, with_customer
 from tests.receivables.test_invoice_pdf import has_row, page_lines
+from tests.security.secured import PASSWORD, Server
 
 LEVELS = (Level(1, 7), Level(2, 21), Level(3, 35))
 
@@ -224,3 +227,36 @@ def test_procedures_are_checked_and_permissions_hold(books: Books) -> None:
         books.company.dunning(viewer).propose(day("2024-06-30"))
     clerk = login_as(books, "clerk", "AR clerk")
     assert books.company.dunning(clerk).propose(day("2024-06-30")).letters == ()
+
+
+@pytest.mark.postgres
+def test_a_dunning_clerk_charges_fees_over_their_own_login(secured_server: Server) -> None:
+    """Holding receivables.dunning.run but not receivables.invoice.create, the clerk's run raises the
+    charge invoice (source ar_dunning, referred to by the letter): the database lets exactly that through."""
+    company = secured_server.company
+    admin = company.login("admin", ADMIN_PASSWORD)
+    company.roles(admin).create_role(
+        "Dunning clerk", permissions=(Permission.AR_VIEW, Permission.AR_DUNNING_RUN, Permission.LEDGER_VIEW)
+    )
+    company.add_user(admin, "dunner", PASSWORD, roles=("Dunning clerk",))
+    company.receivables(admin).create_customer(customer("C001", "Acme Ltd"))
+    line = InvoiceLineInput("Work", D(1), D("100.00"), tax_code="")
+    number = company.invoicing(admin).issue(InvoiceInput("C001", day("2024-01-02"), (line,)))[0].number
+    company.dunning(admin).save_procedure(procedure(("2.50", "5.00", "15.00")))
+    clerk_company, clerk = secured_server.open_as("dunner")
+    try:
+        with pytest.raises(PermissionDenied):
+            clerk_company.invoicing(clerk).issue(InvoiceInput("C001", day("2024-03-01"), (line,)))
+        run = clerk_company.dunning(clerk)
+        (issued,), _ = run.issue(run.propose(day("2024-03-01")))
+        assert issued.charge_invoice is not None and issued.letter.charges == 250
+        assert clerk_company.documents_queries(clerk).reconcile(day("2024-12-31")).difference == 0
+    finally:
+        clerk_company.close()
+    with psycopg.connect(secured_server.admin_url) as conn:
+        rows = conn.execute(
+            "SELECT e.source, u.username, i.number FROM journal_entries e JOIN users u ON u.id = e.posted_by "
+            "JOIN invoices i ON i.entry_id = e.id JOIN dunning_letters l ON l.entry_id = e.id"
+        ).fetchall()
+    assert rows == [("ar_dunning", "dunner", issued.charge_invoice)]
+    assert number
