@@ -792,6 +792,27 @@ def cmd_ar_dunning_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ar_payment_instructions(args: argparse.Namespace) -> int:
+    text = args.text
+    if args.file is not None:
+        if text is not None:
+            args.parser.error("give the TEXT or --file, not both")
+        text = args.file.read_text(encoding="utf-8")
+    with _books(args) as books:
+        invoicing = books.company.invoicing(books.ctx)
+        settings = invoicing.settings()
+        if settings is None:
+            from paksa_desktop.receivables.settings import NOT_SET_UP
+
+            raise CliError(NOT_SET_UP)
+        if text is None:
+            _say(settings.payment_instructions or "No payment instructions yet (they are printed on invoices).")
+            return EXIT_OK
+        invoicing.update_settings(replace(settings, payment_instructions=text))
+    _say("Removed the payment instructions" if not text.strip() else "Set the payment instructions")
+    return EXIT_OK
+
+
 def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
     invoices = group("invoice", "posted invoices and credit notes")
     p = leaf(invoices, "pdf", cmd_invoice_pdf, "print invoices and credit notes to PDF (one file, or one per document)")
@@ -807,7 +828,15 @@ def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., 
         metavar="FILE|DIR",
         help="a FILE ending in .pdf gets every document; anything else is a folder with one PDF per document",
     )
-    receivables = group("ar", "receivables runs: customer statements, dunning")
+    receivables = group("ar", "receivables: payment instructions, customer statements, dunning runs")
+    p = leaf(
+        receivables,
+        "payment-instructions",
+        cmd_ar_payment_instructions,
+        "show or set the payment instructions printed on invoices, statements and reminders",
+    )
+    p.add_argument("text", nargs="?", metavar="TEXT", help="the new instructions ('' removes them)")
+    p.add_argument("--file", type=Path, metavar="FILE", help="read the instructions from a UTF-8 text file")
     p = leaf(receivables, "statements", cmd_ar_statements, "one PDF statement per customer with anything open")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="the statement's day (default: today)")
     p.add_argument(

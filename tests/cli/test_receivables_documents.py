@@ -6,8 +6,9 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from tests.cli.conftest import Paksa
-from tests.conftest import Books
+from paksa_desktop.security.service import NewUser
+from tests.cli.conftest import Paksa, write
+from tests.conftest import ADMIN_PASSWORD, Books
 from tests.receivables.helpers import inv, sale, with_customer
 from tests.receivables.test_invoice_pdf import has_row, page_lines
 
@@ -82,3 +83,21 @@ def test_statements_and_a_dunning_run(paksa: Paksa, any_company: Books, tmp_path
         "Dry run: 1 letter proposed, none issued",
     ]
     assert not (tmp_path / "dun3").exists()
+
+
+def test_payment_instructions_are_shown_set_and_printed(paksa: Paksa, company: Books, tmp_path: Path) -> None:
+    numbers = invoices(company)
+    run = paksa("ar", "payment-instructions")
+    assert (run.code, run.out) == (0, "No payment instructions yet (they are printed on invoices).\n")
+    text = write(tmp_path / "pay.txt", "Bank transfer to Test Company Ltd\nAccount 12345678\n")
+    assert paksa("ar", "payment-instructions", "--file", text).out == "Set the payment instructions\n"
+    assert paksa("ar", "payment-instructions").out == "Bank transfer to Test Company Ltd\nAccount 12345678\n"
+    paksa("invoice", "pdf", numbers[0], "--output", tmp_path / "one.pdf")
+    lines = page_lines(PdfReader(tmp_path / "one.pdf").pages[0].extract_text())
+    assert has_row(lines, "How to pay", "Bank transfer to Test Company Ltd", "Account 12345678")
+    assert paksa("ar", "payment-instructions", "").out == "Removed the payment instructions\n"
+    run = paksa("ar", "payment-instructions", "x", "--file", text)
+    assert run.code == 2 and "not both" in run.err
+    company.company.users(company.ctx).add_user(NewUser("viewer", ADMIN_PASSWORD, roles=("Viewer",)))
+    run = paksa("ar", "payment-instructions", "y", "--user", "viewer")
+    assert (run.code, run.err_lines) == (1, ["paksa: error: user 'viewer' lacks permission 'company.manage'"])
