@@ -769,6 +769,10 @@ def _proposed(letter: Any, currency: str, *, charge: bool) -> str:
 
 def cmd_ar_dunning_run(args: argparse.Namespace) -> int:
     with _books(args) as books:
+        for code in args.skip_customer or ():  # a mistyped code must not let a letter through
+            books.company.receivables_queries(books.ctx).customer(code)
+        for number in args.skip_invoice or ():
+            books.company.documents_queries(books.ctx).invoice(number)
         service = books.company.dunning(books.ctx)
         created = service.create_standard_procedure() if not args.dry_run else None
         if created:

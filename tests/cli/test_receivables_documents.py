@@ -67,6 +67,8 @@ def test_statements_and_a_dunning_run(paksa: Paksa, any_company: Books, tmp_path
     run = paksa("ar", "statements", "--customer", "NOPE", "--output", tmp_path / "none")
     assert (run.code, run.err_lines) == (1, ["paksa: error: customer NOPE does not exist"])
 
+    run = paksa("ar", "dunning-run", "--as-of", "2024-06-30", "--skip-customer", "C01", "--output", tmp_path / "dun")
+    assert (run.code, run.err_lines) == (1, ["paksa: error: customer 'C01' does not exist"])
     run = paksa("ar", "dunning-run", "--as-of", "2024-06-30", "--output", tmp_path / "dun")
     assert run.code == 0, run.err
     assert run.out.splitlines() == [
