@@ -704,6 +704,165 @@ def _add_receivables_commands(group: Callable[[str, str], Any], leaf: Callable[.
     p.add_argument("--inclusive", action="store_true", help="prices with this code include the tax")
 
 
+# ---------------------------------------------------------------------------------------------- printed documents
+# `paksa invoice pdf`, `paksa ar statements`, `paksa ar dunning-run`: printed receivables documents.
+
+
+def _pdf_target(output: Path) -> bool:
+    """True: one PDF file (the name ends in .pdf); False: a folder receiving one PDF per document."""
+    return output.suffix.lower() == ".pdf" and not output.is_dir()
+
+
+def cmd_invoice_pdf(args: argparse.Namespace) -> int:
+    numbers = list(args.numbers or ())
+    ranged = args.start is not None or args.end is not None or args.customer is not None
+    if numbers and ranged:
+        args.parser.error("give invoice numbers or --from/--to/--customer, not both")
+    if not numbers and not ranged:
+        args.parser.error("give invoice NUMBERs, or --from/--to (and --customer) to print a batch")
+    one_file = _pdf_target(args.output)
+    with _books(args) as books:
+        pdfs = books.company.invoice_pdfs(books.ctx)
+        if not numbers:
+            numbers = pdfs.find(date_from=args.start, date_to=args.end, customer=args.customer)
+            if not numbers:
+                raise CliError("no posted invoices or credit notes match: nothing was written")
+        with _progress("Printing invoices"):
+            written = pdfs.write(numbers, args.output, size=args.page_size, one_file=one_file)
+    what = numbers[0] if len(numbers) == 1 else _plural(len(numbers), "document")
+    where = args.output if one_file else f"{args.output} ({_plural(len(written), 'file')})"
+    _say(f"Wrote {what} to {where}")
+    return EXIT_OK
+
+
+def cmd_ar_statements(args: argparse.Namespace) -> int:
+    as_of = args.as_of
+    with _books(args) as books:
+        service = books.company.customer_statements(books.ctx)
+        as_of = as_of or books.ctx.clock.today()
+        if args.customer:
+            statements = [service.statement(args.customer, as_of, args.start)]
+        else:
+            statements = service.statements(as_of, args.start)
+        if not statements:
+            _say(f"No customer has anything open on {as_of}: no statement written")
+            return EXIT_OK
+        with _progress("Printing statements"):
+            service.write_pdfs(statements, args.output, size=args.page_size)
+    kind = "activity statement" if args.start else "statement"
+    _say(f"Wrote {_plural(len(statements), kind)} as of {as_of} to {args.output}")
+    return EXIT_OK
+
+
+def _proposed(letter: Any, currency: str, *, charge: bool) -> str:
+    """One line of a dunning proposal: customer, level, how many invoices, the charges."""
+    from paksa_desktop.core.money import currency_exponent, from_minor
+
+    dunned = sum(1 for ln in letter.lines if ln.dunned)
+    text = (
+        f"{letter.customer}: level {letter.level}, {_plural(dunned, 'invoice')} dunned of {len(letter.lines)} overdue"
+    )
+    if charge and letter.charges:
+        text += f", charges {from_minor(letter.charges, currency_exponent(currency))} {currency}"
+    return text
+
+
+def cmd_ar_dunning_run(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        for code in args.skip_customer or ():  # a mistyped code must not let a letter through
+            books.company.receivables_queries(books.ctx).customer(code)
+        for number in args.skip_invoice or ():
+            books.company.documents_queries(books.ctx).invoice(number)
+        service = books.company.dunning(books.ctx)
+        created = service.create_standard_procedure() if not args.dry_run else None
+        if created:
+            _say(f"No dunning procedure yet: created the standard one ({created}: 7, 21 and 35 days, no fees)")
+        as_of = args.as_of or books.ctx.clock.today()
+        proposal = service.propose(as_of).without(customers=args.skip_customer or (), invoices=args.skip_invoice or ())
+        for letter in proposal.letters:
+            _say(_proposed(letter, proposal.base_currency, charge=not args.no_charges))
+        if not proposal.letters:
+            _say(f"Nothing to dun on {as_of}")
+            return EXIT_OK
+        if args.dry_run:
+            _say(f"Dry run: {_plural(len(proposal.letters), 'letter')} proposed, none issued")
+            return EXIT_OK
+        issued, _ = service.issue(proposal, charge=not args.no_charges)
+        with _progress("Printing letters"):
+            service.write_pdfs(issued, args.output, size=args.page_size)
+    charged = [i.charge_invoice for i in issued if i.charge_invoice]
+    tail = f"; charges invoiced on {', '.join(charged)}" if charged else ""
+    _say(f"Issued {_plural(len(issued), 'letter')} as of {as_of} to {args.output}{tail}")
+    return EXIT_OK
+
+
+def cmd_ar_payment_instructions(args: argparse.Namespace) -> int:
+    text = args.text
+    if args.file is not None:
+        if text is not None:
+            args.parser.error("give the TEXT or --file, not both")
+        text = args.file.read_text(encoding="utf-8")
+    with _books(args) as books:
+        invoicing = books.company.invoicing(books.ctx)
+        settings = invoicing.settings()
+        if settings is None:
+            from paksa_desktop.receivables.settings import NOT_SET_UP
+
+            raise CliError(NOT_SET_UP)
+        if text is None:
+            _say(settings.payment_instructions or "No payment instructions yet (they are printed on invoices).")
+            return EXIT_OK
+        invoicing.update_settings(replace(settings, payment_instructions=text))
+    _say("Removed the payment instructions" if not text.strip() else "Set the payment instructions")
+    return EXIT_OK
+
+
+def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
+    invoices = group("invoice", "posted invoices and credit notes")
+    p = leaf(invoices, "pdf", cmd_invoice_pdf, "print invoices and credit notes to PDF (one file, or one per document)")
+    p.add_argument("numbers", nargs="*", metavar="NUMBER", help="document numbers, e.g. INV-2024-000001")
+    p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="batch: documents dated on or after")
+    p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="batch: documents dated on or before")
+    p.add_argument("--customer", metavar="CODE", help="batch: only this customer's documents")
+    p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size (default: A4)")
+    p.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE|DIR",
+        help="a FILE ending in .pdf gets every document; anything else is a folder with one PDF per document",
+    )
+    receivables = group("ar", "receivables: payment instructions, customer statements, dunning runs")
+    p = leaf(
+        receivables,
+        "payment-instructions",
+        cmd_ar_payment_instructions,
+        "show or set the payment instructions printed on invoices, statements and reminders",
+    )
+    p.add_argument("text", nargs="?", metavar="TEXT", help="the new instructions ('' removes them)")
+    p.add_argument("--file", type=Path, metavar="FILE", help="read the instructions from a UTF-8 text file")
+    p = leaf(receivables, "statements", cmd_ar_statements, "one PDF statement per customer with anything open")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="the statement's day (default: today)")
+    p.add_argument(
+        "--from",
+        dest="start",
+        type=_date,
+        metavar="DATE",
+        help="an activity statement from this day (default: open items)",
+    )
+    p.add_argument("--customer", metavar="CODE", help="only this customer (printed even with nothing open)")
+    p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size (default: A4)")
+    p.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder receiving the PDFs")
+    p = leaf(receivables, "dunning-run", cmd_ar_dunning_run, "propose and issue dunning letters, one PDF per customer")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="the letters' day (default: today)")
+    p.add_argument("--skip-customer", action="append", metavar="CODE", help="send this customer nothing (repeatable)")
+    p.add_argument("--skip-invoice", action="append", metavar="NUMBER", help="leave this invoice out (repeatable)")
+    p.add_argument("--no-charges", action="store_true", help="issue the letters without their fees and interest")
+    p.add_argument("--dry-run", action="store_true", help="show the proposal only; issue nothing")
+    p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size (default: A4)")
+    p.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder receiving the PDFs")
+
+
 def _period(books: Books, month: date) -> Any:
     for period in books.queries.periods():
         if period.start_date <= month <= period.end_date:
@@ -1447,6 +1606,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--output", type=Path, required=True, metavar="FILE", help="file to write")
     _add_budget_commands(group, leaf)  # budgets block: `paksa budget list`
     _add_receivables_commands(group, leaf)  # receivables block: `paksa tax-code list|add`
+    _add_invoice_commands(group, leaf)  # printed receivables block: `paksa invoice pdf`
 
     # period
     periods = group("period", "list, close and reopen periods; set the lock date; close a fiscal year")

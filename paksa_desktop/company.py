@@ -34,11 +34,15 @@ from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engin
 from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, start_listener
 from paksa_desktop.persistence.read_only import make_read_only
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.receivables.collections import CollectionService
 from paksa_desktop.receivables.document_queries import DocumentQueries
+from paksa_desktop.receivables.dunning import DunningQueries, DunningService
+from paksa_desktop.receivables.invoice_pdf import InvoicePdfs
 from paksa_desktop.receivables.invoicing import InvoicingService
 from paksa_desktop.receivables.queries import ReceivablesQueries
 from paksa_desktop.receivables.receipts import ReceiptService
 from paksa_desktop.receivables.service import ReceivablesService
+from paksa_desktop.receivables.statements import CustomerStatements
 from paksa_desktop.security import database_roles, field_crypto
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import Role, User, UserRole
@@ -409,6 +413,21 @@ class Company:
 
     def documents_queries(self, ctx: UserContext) -> DocumentQueries:
         return DocumentQueries(self.engine, ctx)
+
+    def invoice_pdfs(self, ctx: UserContext) -> InvoicePdfs:
+        return InvoicePdfs(self.engine, ctx)
+
+    def customer_statements(self, ctx: UserContext) -> CustomerStatements:
+        return CustomerStatements(self.engine, ctx)
+
+    def dunning(self, ctx: UserContext) -> DunningService:
+        return DunningService(self.engine, ctx, self.posting_facts)
+
+    def dunning_queries(self, ctx: UserContext) -> DunningQueries:
+        return DunningQueries(self.engine, ctx)
+
+    def collections(self, ctx: UserContext) -> CollectionService:
+        return CollectionService(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

@@ -67,6 +67,7 @@ from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 
 Progress = Callable[[int, int], None]
+MAX_INSTRUCTIONS = 1000  # payment instructions: a few lines at the foot of an invoice
 
 
 class CreditCheckFailed(ValidationError):
@@ -144,6 +145,9 @@ class InvoicingService(GuardedService):
                 problems.append("the invoice, credit note and receipt series must differ")
             if data.overdue_days < 0:
                 problems.append("overdue days: must not be negative")
+            values["payment_instructions"] = data.payment_instructions.strip()
+            if len(values["payment_instructions"]) > MAX_INSTRUCTIONS:
+                problems.append(f"payment instructions: at most {MAX_INSTRUCTIONS} characters")
             try:
                 values["write_off_tolerance"] = to_minor(data.write_off_tolerance, poster.exponent)
                 if values["write_off_tolerance"] < 0:
@@ -331,6 +335,15 @@ class InvoicingService(GuardedService):
             refs = self._post_documents(s, look, prepared, confirm_credit=True, imported_from=source)
         return refs
 
+    def post_charges(
+        self, s: Session, look: Lookups, docs: Sequence[PreparedInvoice], *, source: str
+    ) -> list[DocumentRef]:
+        """Post invoices the company raises itself (dunning fees and interest) inside the caller's unit of
+        work: numbered from the invoice series, with their entry under the caller's `source` (whose
+        posting permission the caller checked), and no credit check: a charge for paying late is due
+        whatever the customer's credit."""
+        return self._post_documents(s, look, docs, confirm_credit=True, check_credit=False, source=source)
+
     def _post_documents(
         self,
         s: Session,
@@ -339,11 +352,13 @@ class InvoicingService(GuardedService):
         *,
         confirm_credit: bool,
         imported_from: str | None = None,
+        check_credit: bool = True,
+        source: str | None = None,
     ) -> list[DocumentRef]:
         poster = look.poster
         settings = look.settings
         for k, doc in enumerate(docs):
-            if doc.kind is DocumentKind.INVOICE:
+            if doc.kind is DocumentKind.INVOICE and check_credit:
                 try:
                     self._check_credit(s, look, doc, confirm_credit)
                 except ValidationError as exc:
@@ -377,7 +392,7 @@ class InvoicingService(GuardedService):
                 lines=doc.gl_lines,
                 memo=f"{what} {doc.number} {doc.customer.name}",
                 reference=doc.number or "",
-                source="ar_invoice" if doc.kind is DocumentKind.INVOICE else "ar_credit_note",
+                source=source or ("ar_invoice" if doc.kind is DocumentKind.INVOICE else "ar_credit_note"),
             )
             try:
                 poster.check(entry)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from paksa_desktop.ledger.models import _enum
@@ -176,6 +176,8 @@ class ReceivablesSettings(Base):
     write_off_tolerance: Mapped[int] = mapped_column(BigInteger, default=0)  # base minor units
     credit_policy: Mapped[CreditPolicy] = mapped_column(_enum(CreditPolicy, "credit_policy"), default=CreditPolicy.WARN)
     overdue_days: Mapped[int] = mapped_column(Integer, default=60)  # invoices older than this past due trip the policy
+    # printed at the foot of invoices and statements: bank, account number, the reference to quote
+    payment_instructions: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -400,7 +402,10 @@ class DunningLetterLine(Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     level: Mapped[int] = mapped_column(Integer)
     days_overdue: Mapped[int] = mapped_column(Integer)
-    open_amount: Mapped[int] = mapped_column(BigInteger)
+    open_amount: Mapped[int] = mapped_column(BigInteger)  # the invoice's currency, on the letter's day
+    interest: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # base minor units charged
+    # False: listed as overdue only (its level stays); True: dunned at `level` (raised, or the last level repeated)
+    dunned: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class CollectionNote(Base):

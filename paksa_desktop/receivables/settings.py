@@ -47,6 +47,7 @@ class SettingsInput:
     write_off_tolerance: Decimal = Decimal(0)  # base currency: differences up to this are written off
     credit_policy: CreditPolicy = CreditPolicy.WARN
     overdue_days: int = 60
+    payment_instructions: str = ""  # printed on invoices and statements: bank, account, reference to quote
 
 
 ACCOUNT_FIELDS = tuple(STANDARD_ACCOUNTS)
@@ -73,6 +74,7 @@ class Settings:
     write_off_tolerance: int
     credit_policy: CreditPolicy
     overdue_days: int
+    payment_instructions: str
     version: int
 
 
@@ -106,6 +108,7 @@ def settings_input(s: Session) -> SettingsInput | None:
         write_off_tolerance=from_minor(row.write_off_tolerance, exponent),
         credit_policy=row.credit_policy,
         overdue_days=row.overdue_days,
+        payment_instructions=row.payment_instructions,
     )
 
 

@@ -66,6 +66,9 @@ def _register_fonts() -> None:
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
 
 
+register_fonts = _register_fonts  # for other printed documents (invoices, statements, letters)
+
+
 def _texts(report: Report, row: ReportRow) -> list[str]:
     return [cell_text(v, report.exponent, kind=c.kind) for v, c in zip(row.cells, report.columns, strict=True)]
 

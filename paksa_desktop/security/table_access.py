@@ -45,6 +45,8 @@ _POSTERS = (
 )
 _LINE_WRITERS = (*_p(P.ENTRY_POST, P.ENTRY_REVERSE, P.LEDGER_IMPORT, P.RECURRING_MANAGE, P.PERIOD_CLOSE), *_AR_POSTERS)
 _AR_DOCUMENTS = _p(P.AR_INVOICE_CREATE, P.AR_CREDIT_NOTE_CREATE)
+# a dunning run raises its fees and interest as an invoice (so they are open items the customer pays)
+_AR_CHARGES = (*_AR_DOCUMENTS, str(P.AR_DUNNING_RUN))
 _KEY_KEEPERS = _p(P.KEY_ROTATE, P.USER_MANAGE, P.ROLE_MANAGE)
 
 TABLE_ACCESS: dict[str, TableAccess] = {
@@ -92,13 +94,11 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     # a trigger keeps posted documents as they were posted: settling moves only their open amount and state
     "invoices": TableAccess(
         select=_p(P.AR_VIEW),
-        insert=_AR_DOCUMENTS,
+        insert=_AR_CHARGES,
         update=(*_AR_DOCUMENTS, *_p(P.AR_RECEIPT_RECORD, P.AR_WRITE_OFF, P.AR_DUNNING_RUN)),
         delete=_AR_DOCUMENTS,  # drafts only
     ),
-    "invoice_lines": TableAccess(
-        select=_p(P.AR_VIEW), insert=_AR_DOCUMENTS, update=_AR_DOCUMENTS, delete=_AR_DOCUMENTS
-    ),
+    "invoice_lines": TableAccess(select=_p(P.AR_VIEW), insert=_AR_CHARGES, update=_AR_DOCUMENTS, delete=_AR_DOCUMENTS),
     "recurring_invoices": _managed(_p(P.AR_VIEW), P.AR_INVOICE_CREATE),
     "receipts": TableAccess(
         select=_p(P.AR_VIEW), insert=_p(P.AR_RECEIPT_RECORD), update=_p(P.AR_RECEIPT_RECORD, P.AR_CREDIT_NOTE_CREATE)
