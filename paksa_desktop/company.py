@@ -34,6 +34,7 @@ from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engin
 from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, start_listener
 from paksa_desktop.persistence.read_only import make_read_only
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.receivables.ar_reports import ARReports
 from paksa_desktop.receivables.document_queries import DocumentQueries
 from paksa_desktop.receivables.invoicing import InvoicingService
 from paksa_desktop.receivables.queries import ReceivablesQueries
@@ -409,6 +410,9 @@ class Company:
 
     def documents_queries(self, ctx: UserContext) -> DocumentQueries:
         return DocumentQueries(self.engine, ctx)
+
+    def ar_reports(self, ctx: UserContext) -> ARReports:
+        return ARReports(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)
