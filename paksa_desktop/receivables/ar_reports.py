@@ -84,6 +84,7 @@ class ARReports(GuardedService):
         as_of: date | None = None,
         buckets: Buckets | None = None,
         *,
+        customer: str | None = None,
         basis: AgeBasis = AgeBasis.DUE_DATE,
     ) -> Report:
         """One row per customer with something open on `as_of`: their open base amounts by bucket."""
@@ -92,7 +93,7 @@ class ARReports(GuardedService):
         with self._read(Permission.AR_VIEW) as s:
             facts = company_facts(s)
             names = rq.customer_names(s)
-            aged = age(rq.aged_sums(s, as_of, basis), as_of, buckets)
+            aged = age(rq.aged_sums(s, as_of, basis, self._customer(s, customer)), as_of, buckets)
         exp = facts.exponent
         columns = (
             Column("customer", "Customer"),
@@ -102,14 +103,14 @@ class ARReports(GuardedService):
         )
         rows = []
         sums = [0] * len(buckets)
-        for customer in sorted(aged.values(), key=lambda c: names[c.customer_id][0]):
-            code, name = names[customer.customer_id]
-            amounts = customer.amounts
+        for aged_customer in sorted(aged.values(), key=lambda c: names[c.customer_id][0]):
+            code, name = names[aged_customer.customer_id]
+            amounts = aged_customer.amounts
             sums = [a + b for a, b in zip(sums, amounts, strict=True)]
             rows.append(
                 ReportRow(
-                    (code, name, *(from_minor(a, exp) for a in amounts), from_minor(customer.total, exp)),
-                    drill=DrillKey("customer", customer.customer_id, None, as_of),
+                    (code, name, *(from_minor(a, exp) for a in amounts), from_minor(aged_customer.total, exp)),
+                    drill=DrillKey("customer", aged_customer.customer_id, None, as_of),
                 )
             )
         total = ReportRow(
@@ -119,7 +120,7 @@ class ARReports(GuardedService):
             "Receivables aging",
             columns,
             tuple(rows),
-            subtitle=_aging_subtitle(as_of, basis),
+            subtitle=_aging_subtitle(as_of, basis) + (f" · customer {customer}" if customer else ""),
             company=facts.name,
             currency=facts.currency,
             exponent=exp,
@@ -291,6 +292,7 @@ class ARReports(GuardedService):
             moves = rq.movements(s, start, end, only)
         exp = facts.exponent
         columns = (
+            Column("customer", "Customer"),
             Column("date", "Date", ColumnKind.DATE),
             Column("document", "Document"),
             Column("description", "Description"),
@@ -307,8 +309,8 @@ class ARReports(GuardedService):
         for cid in customers:
             code, name = names[cid]
             balance = opening.get(cid, 0)
-            rows.append(ReportRow((None, code, name, None, None, None), RowStyle.HEADING))
-            rows.append(ReportRow((start, "", "Opening balance", None, None, from_minor(balance, exp)), level=1))
+            rows.append(ReportRow((f"{code} {name}", None, "", "", None, None, None), RowStyle.HEADING))
+            rows.append(ReportRow((code, start, "", "Opening balance", None, None, from_minor(balance, exp)), level=1))
             debits = credits = 0
             for move in by_customer.get(cid, ()):
                 balance += move.base
@@ -321,7 +323,7 @@ class ARReports(GuardedService):
                 credit = from_minor(-move.base, exp) if move.base < 0 else None
                 rows.append(
                     ReportRow(
-                        (move.date, move.number, text, debit, credit, from_minor(balance, exp)),
+                        (code, move.date, move.number, text, debit, credit, from_minor(balance, exp)),
                         drill=DrillKey(move.drill[0], move.drill[1]),
                         level=1,
                     )
@@ -330,8 +332,9 @@ class ARReports(GuardedService):
             rows.append(
                 ReportRow(
                     (
-                        end,
                         code,
+                        end,
+                        "",
                         "Closing balance",
                         from_minor(debits, exp),
                         from_minor(credits, exp),
@@ -349,7 +352,7 @@ class ARReports(GuardedService):
             company=facts.name,
             currency=facts.currency,
             exponent=exp,
-            totals=(ReportRow((None, "", "Total", None, None, from_minor(closing_total, exp)), RowStyle.TOTAL),),
+            totals=(ReportRow(("", None, "", "Total", None, None, from_minor(closing_total, exp)), RowStyle.TOTAL),),
             meta={"start": start, "end": end, "closing": from_minor(closing_total, exp)},
         )
 

@@ -84,26 +84,26 @@ def test_the_customer_ledger_runs_from_opening_to_the_aging_total(books: Books) 
     doc = story(books)
     report = reports(books).customer_ledger(JAN, MAR)
     c001 = [r.cells for r in report.rows][:7]
-    assert [(c[0], c[1], c[3], c[4], c[5]) for c in c001] == [
-        (None, "C001", None, None, None),
-        (JAN, "", None, None, D("0.00")),
-        (date(2024, 1, 15), doc["A"], D("160.00"), None, D("160.00")),
-        (date(2024, 2, 20), doc["CN"], None, D("15.00"), D("145.00")),
-        (date(2024, 2, 20), doc["A"], None, None, D("145.00")),  # the credit note applied: no change
-        (date(2024, 2, 25), "RCT-2024-000001", None, D("100.00"), D("45.00")),
-        (date(2024, 2, 25), doc["A"], None, None, D("45.00")),
+    assert [(c[0], c[1], c[2], c[4], c[5], c[6]) for c in c001] == [
+        ("C001 Acme Ltd", None, "", None, None, None),
+        ("C001", JAN, "", None, None, D("0.00")),
+        ("C001", date(2024, 1, 15), doc["A"], D("160.00"), None, D("160.00")),
+        ("C001", date(2024, 2, 20), doc["CN"], None, D("15.00"), D("145.00")),
+        ("C001", date(2024, 2, 20), doc["A"], None, None, D("145.00")),  # the credit note applied: no change
+        ("C001", date(2024, 2, 25), "RCT-2024-000001", None, D("100.00"), D("45.00")),
+        ("C001", date(2024, 2, 25), doc["A"], None, None, D("45.00")),
     ]
-    closing = {r.cells[1]: r.cells[5] for r in report.rows if r.style is RowStyle.SUBTOTAL}
+    closing = {r.cells[0]: r.cells[6] for r in report.rows if r.style is RowStyle.SUBTOTAL}
     assert closing == {"C001": D("45.00"), "C002": D("66.00")}
-    texts = [r.cells[2] for r in report.rows]
+    texts = [r.cells[3] for r in report.rows]
     assert f"Invoice {doc['B']}, 120.00 EUR" in texts  # foreign documents name their own amount
     assert "Receipt RCT-2024-000002 (bank transfer), 60.00 EUR" in texts
-    gain = next(r.cells for r in report.rows if "exchange difference" in str(r.cells[2]))
-    assert (gain[3], gain[5]) == (D("6.00"), D("66.00"))  # relieved 66.00 at B's rate for 72.00 received
+    gain = next(r.cells for r in report.rows if "exchange difference" in str(r.cells[3]))
+    assert (gain[4], gain[6]) == (D("6.00"), D("66.00"))  # relieved 66.00 at B's rate for 72.00 received
     aging = reports(books).aging(MAR)
     assert report.totals[0].cells[-1] == aging.totals[0].cells[-1] == D("111.00")
     later = reports(books).customer_ledger(date(2024, 2, 21), MAR, customer="C001")
-    assert later.rows[1].cells[5] == D("145.00")  # opening balance: what was open the day before
+    assert later.rows[1].cells[6] == D("145.00")  # opening balance: what was open the day before
     assert later.totals[0].cells[-1] == D("45.00")
 
 
