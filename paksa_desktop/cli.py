@@ -635,6 +635,19 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_invoices(args: argparse.Namespace) -> int:
+    from paksa_desktop.receivables.invoice_files import import_invoices_file
+
+    with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
+        result, _ = import_invoices_file(books.company.invoicing(books.ctx), args.file, progress=progress)
+    numbers = result.first if result.invoices == 1 else f"{result.first} to {result.last}"
+    _say(
+        f"Imported and posted {_plural(result.invoices, 'invoice')} ({_plural(result.lines, 'line')}) "
+        f"from {args.file.name}: {numbers}"
+    )
+    return EXIT_OK
+
+
 def cmd_import_items(args: argparse.Namespace) -> int:
     with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
         result, _ = books.company.receivables(books.ctx).import_items(args.file, progress=progress)
@@ -1503,7 +1516,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # import
     imports = group(
-        "import", "import accounts, journal entries, budgets, customers or items from CSV or Excel (all or nothing)"
+        "import",
+        "import accounts, journal entries, budgets, customers, items or invoices from CSV or Excel (all or nothing)",
     )
     p = leaf(imports, "accounts", cmd_import_accounts, "import a chart of accounts (.csv or .xlsx)")
     p.add_argument("file", type=Path, metavar="FILE", help="columns code,name,type[,parent,subtype,currency]")
@@ -1520,6 +1534,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="columns code,name,currency,payment_terms_days,credit_limit[,email,tax_number,income_account]",
+    )
+    p = leaf(imports, "invoices", cmd_import_invoices, "import and post customer invoices (.csv or .xlsx)")
+    p.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="columns invoice,customer,date,due_date,description,quantity,unit_price"
+        "[,account,tax_code,department,project]; one row per line",
     )
     p = leaf(imports, "items", cmd_import_items, "create or update items and services (.csv or .xlsx)")
     p.add_argument(
