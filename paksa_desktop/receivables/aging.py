@@ -14,7 +14,7 @@ import enum
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from paksa_desktop.core.errors import ValidationError
 
@@ -74,6 +74,11 @@ class Buckets:
             return 0
         return bisect_left(self.limits, days_overdue) + 1
 
+    def cutoffs(self, as_of: date) -> tuple[date, ...]:
+        """The same edges as days: an invoice aged from `day` is in bucket k (0 = current) for the first k
+        with day >= cutoffs[k], else in the last bucket. What lets SQL sum each bucket in one pass."""
+        return (as_of, *(as_of - timedelta(days=days) for days in self.limits))
+
 
 def days_between(start: date, end: date) -> int:
     return (end - start).days
@@ -97,17 +102,17 @@ class AgedCustomer:
         return sum(self.amounts)
 
 
-def age(amounts: Iterable[tuple[int, str, date, int]], as_of: date, buckets: Buckets) -> dict[int, AgedCustomer]:
-    """Per customer, the sum in each bucket of (customer id, kind, day aged from, amount) rows; the rows
-    may be single open items or sums of several with the same customer, kind and day. Customers whose
-    every bucket is zero are left out."""
+def age(amounts: Iterable[tuple[int, int, int]], buckets: Buckets) -> dict[int, AgedCustomer]:
+    """Per customer, the sums of (customer id, bucket, amount) rows: single open items placed by
+    `bucket_of`, or sums already made per bucket by the database. Customers whose every bucket is zero
+    are left out."""
     sums: dict[int, list[int]] = {}
     width = len(buckets)
-    for customer_id, kind, day, amount in amounts:
+    for customer_id, bucket, amount in amounts:
         if not amount:
             continue
         row = sums.get(customer_id)
         if row is None:
             row = sums[customer_id] = [0] * width
-        row[bucket_of(kind, day, as_of, buckets)] += amount
+        row[bucket] += amount
     return {cid: AgedCustomer(cid, tuple(row)) for cid, row in sums.items() if any(row)}

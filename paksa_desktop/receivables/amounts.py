@@ -28,18 +28,31 @@ def round_units(value: Decimal) -> int:
 
 def scaled(value: Decimal, scale: int, what: str) -> int:
     """`value` x `scale` as an integer; more decimals than the scale allows is an error, not a rounding."""
+    if not value:
+        return 0  # a line without a discount: the common case of an import, no arithmetic
     exact = value * scale
     if exact != exact.to_integral_value():
         raise ValidationError(f"{what}: {value} has more than {len(str(scale)) - 1} decimal places")
     return int(exact)
 
 
+def divide_half_even(numerator: int, denominator: int) -> int:
+    """numerator / denominator (> 0) rounded half-even, in integers: exact whatever the magnitudes."""
+    quotient, remainder = divmod(numerator, denominator)
+    twice = 2 * remainder
+    if twice > denominator or (twice == denominator and quotient & 1):
+        quotient += 1
+    return quotient
+
+
 def line_amount(quantity_e4: int, unit_price: int, discount_e4: int = 0) -> int:
-    """Quantity x unit price less the line discount, in minor units (net or gross as the price is)."""
-    exact = Decimal(quantity_e4) * unit_price / QUANTITY_SCALE
-    if discount_e4:
-        exact = exact * (Decimal(100 * PERCENT_SCALE) - discount_e4) / (100 * PERCENT_SCALE)
-    return round_units(exact)
+    """Quantity x unit price less the line discount, in minor units (net or gross as the price is),
+    rounded half-even once, on the exact product (integer arithmetic: a few times faster than Decimal on
+    the import path, and never rounds an intermediate)."""
+    if not discount_e4:
+        return divide_half_even(quantity_e4 * unit_price, QUANTITY_SCALE)
+    whole = 100 * PERCENT_SCALE
+    return divide_half_even(quantity_e4 * unit_price * (whole - discount_e4), QUANTITY_SCALE * whole)
 
 
 def parse_rate(text: str | Decimal) -> Decimal:

@@ -93,7 +93,7 @@ class ARReports(GuardedService):
         with self._read(Permission.AR_VIEW) as s:
             facts = company_facts(s)
             names = rq.customer_names(s)
-            aged = age(rq.aged_sums(s, as_of, basis, self._customer(s, customer)), as_of, buckets)
+            aged = age(rq.aged_sums(s, as_of, buckets, basis, self._customer(s, customer)), buckets)
         exp = facts.exponent
         columns = (
             Column("customer", "Customer"),

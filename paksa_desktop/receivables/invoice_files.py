@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy import select
@@ -48,6 +49,7 @@ MAX_ERRORS = 1000
 PROGRESS_EVERY = 2000  # rows between progress reports and cancel checks
 REFERENCE_LENGTH = 100
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+ZERO = Decimal(0)
 
 Progress = Callable[[int, int], None]
 
@@ -163,7 +165,8 @@ def _parse_date(text: str) -> date | str:
     return day
 
 
-def _quantity(text: str) -> Decimal | str:
+def _quantity(text: str) -> tuple[Decimal, int] | str:
+    """The quantity and its count of ten-thousandths, or why the cell is refused."""
     if not text:
         return "required"
     if not _NUMBER.match(text):
@@ -171,12 +174,14 @@ def _quantity(text: str) -> Decimal | str:
     value = Decimal(text)
     if value <= 0:
         return "must be more than zero"
-    if value * QUANTITY_SCALE != (value * QUANTITY_SCALE).to_integral_value():
+    scaled = value * QUANTITY_SCALE
+    if scaled != scaled.to_integral_value():
         return f"'{text}' has more than 4 decimal places"
-    return value
+    return value, int(scaled)
 
 
-def _price(text: str, currency: str) -> Decimal | str:
+def _price(text: str, currency: str) -> tuple[Decimal, int] | str:
+    """The unit price and its minor units in `currency`, or why the cell is refused."""
     if not text:
         return "required"
     try:
@@ -185,7 +190,7 @@ def _price(text: str, currency: str) -> Decimal | str:
         return str(exc) + f" for {currency}" if "decimal places" in str(exc) else str(exc)
     if value < 0:
         return "must not be negative (issue a credit note instead)"
-    return value
+    return value, int(value.scaleb(currency_exponent(currency)))
 
 
 class _Reader:
@@ -196,10 +201,14 @@ class _Reader:
         self.source = source
         self.columns = columns
         self.width = max(columns.values()) + 1
+        self.pick = itemgetter(*(columns.get(name, self.width) for name in COLUMNS))
         self.errors: list[RowError] = []
         self.truncated = False
         self.documents: dict[str, _Document] = {}
         self.lines = 0
+        # memos keyed by the cell's text (and currency): the value with its scaled integer, or the reason
+        self.quantities: dict[str, tuple[Decimal, int] | str] = {}
+        self.prices: dict[tuple[str, str], tuple[Decimal, int] | str] = {}
 
     def error(self, row: int, column: str, reason: str) -> None:
         if len(self.errors) < MAX_ERRORS:
@@ -207,19 +216,20 @@ class _Reader:
         else:
             self.truncated = True
 
-    def cell(self, cells: list[str], name: str) -> str:
-        i = self.columns.get(name)
-        if i is None:
-            return ""
-        value = cells[i].strip()
-        return unescape_text(value) if value[:1] == "'" else value
+    def values(self, cells: list[str]) -> list[str]:
+        """The row's cells in COLUMNS order, stripped, the apostrophe rule applied ("" for a column the
+        file does not have): one C-level pick of the cells, then one pass (the import's hot loop)."""
+        width = self.width
+        if len(cells) != width:
+            cells = (cells + [""] * width)[:width]
+        cells.append("")  # what an absent optional column reads
+        return [unescape_text(v) if v[:1] == "'" else v for v in (c.strip() for c in self.pick(cells))]
 
     def row(self, number: int, cells: list[str]) -> None:
-        if len(cells) < self.width:
-            cells = cells + [""] * (self.width - len(cells))
-        cell = self.cell
+        """Check one row and add it to its invoice (a new one for a reference not seen before)."""
+        values = self.values(cells)
+        reference, code, day_text, due_text = values[0], values[1], values[2], values[3]
         self.lines += 1
-        reference = cell(cells, "invoice")
         if not reference:
             self.error(number, "invoice", "required")
             return
@@ -228,9 +238,8 @@ class _Reader:
             return
         doc = self.documents.get(reference)
         first = doc is None
-        customer = self._customer(number, cell(cells, "customer"))
-        day = self._date(number, "date", cell(cells, "date"), posting=True)
-        due_text = cell(cells, "due_date")
+        customer = self._customer(number, code)
+        day = self._date(number, "date", day_text, posting=True)
         due = self._date(number, "due_date", due_text, posting=False) if due_text else None
         if doc is None:
             doc = self.documents[reference] = _Document(reference, number, customer, day, due)
@@ -240,12 +249,12 @@ class _Reader:
         else:
             self._agrees(doc, number, customer, day, due, due_text)
         doc.rows.append(number)
-        if first and isinstance(day, date) and doc.due is not None and doc.due < day:
+        if first and day is not None and doc.due is not None and doc.due < day:
             self.error(number, "due_date", f"{doc.due} is before the invoice's date {day}")
             doc.bad = True
         if first and doc.customer is not None and day is not None:
             self._first_row_checks(doc, number)
-        line = self._line(number, cells, doc)
+        line = self._line(number, values, doc)
         if line is None:
             doc.bad = True
         else:
@@ -305,44 +314,46 @@ class _Reader:
                 self.error(number, "date", problem)
                 doc.bad = True
 
-    def _line(self, number: int, cells: list[str], doc: _Document) -> InvoiceLineInput | None:
-        cell = self.cell
+    def _line(self, number: int, values: list[str], doc: _Document) -> InvoiceLineInput | None:
+        description, quantity_text, price_text, account, tax_code, department, project = values[4:]
         ok = True
-        description = cell(cells, "description")
         if not description:
             self.error(number, "description", "required")
             ok = False
-        quantity = _quantity(cell(cells, "quantity"))
+        quantity = self.quantities.get(quantity_text)
+        if quantity is None:
+            quantity = self.quantities[quantity_text] = _quantity(quantity_text)
         if isinstance(quantity, str):
             self.error(number, "quantity", quantity)
             ok = False
         currency = doc.customer.currency if doc.customer is not None else self.cat.look.base_currency
-        price = _price(cell(cells, "unit_price"), currency)
+        price = self.prices.get((price_text, currency))
+        if price is None:
+            price = self.prices[price_text, currency] = _price(price_text, currency)
         if isinstance(price, str):
             self.error(number, "unit_price", price)
             ok = False
-        account = cell(cells, "account") or None
-        if account is not None and (problem := self.cat.account(account)):
+        if account and (problem := self.cat.account(account)):
             self.error(number, "account", problem)
             ok = False
-        tax_code = cell(cells, "tax_code") or None
-        if tax_code is not None and (problem := self.cat.tax_code(tax_code)):
+        if tax_code and (problem := self.cat.tax_code(tax_code)):
             self.error(number, "tax_code", problem)
             ok = False
-        department = cell(cells, "department") or None
-        if department is not None and self.cat.look.poster.department_id(department) is None:
+        poster = self.cat.look.poster
+        if department and poster.department_id(department) is None:
             self.error(number, "department", f"unknown department '{department}'")
             ok = False
-        project = cell(cells, "project") or None
-        if project is not None and self.cat.look.poster.project_id(project) is None:
+        if project and poster.project_id(project) is None:
             self.error(number, "project", f"unknown project '{project}'")
             ok = False
         if not ok:
             return None
-        assert isinstance(quantity, Decimal) and isinstance(price, Decimal)
-        exponent = currency_exponent(currency)
-        doc.units += line_amount(int(quantity * QUANTITY_SCALE), int(price.scaleb(exponent)))
-        return InvoiceLineInput(description, quantity, price, None, Decimal(0), tax_code, account, department, project)
+        assert not isinstance(quantity, str) and not isinstance(price, str)
+        doc.units += line_amount(quantity[1], price[1])
+        return InvoiceLineInput(
+            description, quantity[0], price[0], None, ZERO, tax_code or None, account or None, department or None,
+            project or None,
+        )  # fmt: skip
 
     def finish(self) -> list[_Document]:
         """The invoices in date order (file order within a day), after the whole-invoice checks."""

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from paksa_desktop.receivables.aging import AgeBasis
+from paksa_desktop.receivables.aging import AgeBasis, Buckets
 from paksa_desktop.receivables.document_queries import open_items_query
 from paksa_desktop.receivables.models import (
     Customer,
@@ -41,18 +41,23 @@ def customer_id(s: Session, code: str) -> int | None:
 
 
 def aged_sums(
-    s: Session, as_of: date, basis: AgeBasis = AgeBasis.DUE_DATE, customer: int | None = None
-) -> list[tuple[int, str, date, int]]:
-    """(customer id, kind, day aged from, open base) summed by those three: the open items of the day
-    grouped in SQL, so aging 100,000 open invoices moves a few thousand rows, not 100,000."""
-    rows: list[tuple[int, str, date, int]] = []
+    s: Session, as_of: date, buckets: Buckets, basis: AgeBasis = AgeBasis.DUE_DATE, customer: int | None = None
+) -> list[tuple[int, int, int]]:
+    """(customer id, bucket, open base) summed in SQL over the open items of the day: each bucket is a
+    CASE on the cut-off dates of `Buckets.cutoffs`, so 100,000 open invoices come back as a few rows per
+    customer. Credits (credit notes, receipts) are current."""
+    cutoffs = buckets.cutoffs(as_of)
+    rows: list[tuple[int, int, int]] = []
     for stmt in open_items_query(as_of, customer):
         q = stmt.subquery()
         day = q.c.due_date if basis is AgeBasis.DUE_DATE else q.c.date
-        grouped = select(q.c.customer_id, q.c.kind, day, func.sum(q.c.open_base)).group_by(
-            q.c.customer_id, q.c.kind, day
-        )
-        rows.extend((int(c), str(k), d, int(v)) for c, k, d, v in s.execute(grouped))
+        bucket = case(
+            (q.c.kind != DocumentKind.INVOICE.value, 0),
+            *((day >= cut, k) for k, cut in enumerate(cutoffs)),
+            else_=len(cutoffs),
+        ).label("bucket")
+        grouped = select(q.c.customer_id, bucket, func.sum(q.c.open_base)).group_by(q.c.customer_id, bucket)
+        rows.extend((int(c), int(b), int(v)) for c, b, v in s.execute(grouped))
     return rows
 
 

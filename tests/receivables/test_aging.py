@@ -3,7 +3,7 @@ grand total that always equals the control reconciliation's subledger."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -51,13 +51,21 @@ def test_credits_are_current_whatever_their_age() -> None:
     assert bucket_of("receipt", date(2023, 1, 1), as_of, Buckets()) == 0
     assert bucket_of("credit_note", date(2023, 1, 1), as_of, Buckets()) == 0
     assert bucket_of("invoice", date(2023, 1, 1), as_of, Buckets()) == 4
-    aged = age(
-        [(1, "invoice", date(2024, 12, 1), 500), (1, "receipt", date(2024, 1, 1), -200), (2, "invoice", as_of, 0)],
-        as_of,
-        Buckets(),
-    )
+    aged = age([(1, 1, 500), (1, 0, -200), (2, 3, 0)], Buckets())
     assert list(aged) == [1]  # a customer with nothing open is left out
     assert aged[1].amounts == (-200, 500, 0, 0, 0) and aged[1].total == 300
+
+
+@pytest.mark.parametrize("limits", [(30, 60, 90), (15, 30, 45), (1,), (7, 365)])
+def test_cutoff_dates_put_every_day_in_the_same_bucket_as_its_days_overdue(limits: tuple[int, ...]) -> None:
+    """The SQL sums per bucket with the cut-off dates; the detail places each document by its days."""
+    buckets = Buckets(limits)
+    as_of = date(2024, 3, 1)
+    cutoffs = buckets.cutoffs(as_of)
+    for back in range(-40, 400):
+        day = as_of - timedelta(days=back)
+        by_date = next((k for k, cut in enumerate(cutoffs) if day >= cut), len(cutoffs))
+        assert by_date == bucket_of("invoice", day, as_of, buckets), day
 
 
 # ------------------------------------------------------------------------------------------- the report
