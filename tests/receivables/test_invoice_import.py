@@ -17,7 +17,8 @@ from paksa_desktop.receivables.invoice_files import COLUMNS, import_invoices_fil
 from paksa_desktop.receivables.models import CreditPolicy, Invoice
 from paksa_desktop.receivables.settings import STANDARD_ACCOUNTS, STANDARD_JOURNALS, SettingsInput
 from tests.conftest import Books
-from tests.receivables.helpers import D, ar, balance, customer, docs, inv, login_as, with_customer
+from tests.ledger.budget_helpers import audit_rows
+from tests.receivables.helpers import D, ar, balance, customer, docs, inv, login_as, sale, with_customer
 
 GOOD = """\
 invoice,customer,date,due_date,description,quantity,unit_price,account,tax_code,department,project
@@ -164,3 +165,39 @@ def test_header_and_empty_files_are_refused(sqlite_books: Books, tmp_path: Path)
     assert str(caught.value.errors[0]).startswith("h.csv:1: amount: unknown column; expected invoice,")
     with pytest.raises(ImportFileError, match="the file has no invoice lines"):
         import_invoices_file(inv(sqlite_books), write(tmp_path / "e.csv", ",".join(COLUMNS) + "\n"))
+
+
+def test_the_credit_check_of_an_import_counts_its_earlier_invoices(books: Books, tmp_path: Path) -> None:
+    company(books)
+    ar(books).create_customer(customer("C004", "Small Limit Ltd", credit_limit=D("250.00")))
+    inv(books).issue(sale("C004", "2024-01-02"), confirm_credit=True)  # 120.00, due 2024-02-01
+    text = (
+        "invoice,customer,date,due_date,description,quantity,unit_price\n"
+        "L-1,C004,2024-02-01,,Goods,1,100.00\n"  # exposure 220.00: fine
+        "L-2,C004,2024-02-02,,Goods,1,100.00\n"  # 320.00 with L-1: over the limit
+        "L-3,C004,2024-04-15,,Goods,1,10.00\n"  # and by then the first invoice is 74 days overdue
+    )
+    clerk = login_as(books, "clerk", "AR clerk")
+    inv(books).update_settings(
+        SettingsInput(**STANDARD_ACCOUNTS, **STANDARD_JOURNALS, credit_policy=CreditPolicy.BLOCK)
+    )
+    with pytest.raises(ImportFileError) as caught:
+        import_invoices_file(books.company.invoicing(clerk), write(tmp_path / "limit.csv", text))
+    assert [str(e) for e in caught.value.errors] == [
+        "limit.csv:3: invoice: customer C004: exposure would be 320.00 USD, over the credit limit 250.00. "
+        "posting anyway needs receivables.invoice.approve"
+    ]
+    result, _ = import_invoices_file(inv(books), tmp_path / "limit.csv")  # the administrator may approve
+    assert result.invoices == 3
+    overrides = audit_rows(books, "customer")
+    assert [(a, i, after["problems"]) for a, i, _before, after in overrides if a == "credit_override"] == [
+        ("credit_override", "C004", ["exposure would be 320.00 USD, over the credit limit 250.00"]),
+        (
+            "credit_override",
+            "C004",
+            [
+                "exposure would be 330.00 USD, over the credit limit 250.00",
+                "has invoices more than 60 days overdue (INV-2024-000001, due 2024-02-01)",
+            ],
+        ),
+    ]
