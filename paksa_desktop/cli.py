@@ -635,6 +635,19 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_invoices(args: argparse.Namespace) -> int:
+    from paksa_desktop.receivables.invoice_files import import_invoices_file
+
+    with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
+        result, _ = import_invoices_file(books.company.invoicing(books.ctx), args.file, progress=progress)
+    numbers = result.first if result.invoices == 1 else f"{result.first} to {result.last}"
+    _say(
+        f"Imported and posted {_plural(result.invoices, 'invoice')} ({_plural(result.lines, 'line')}) "
+        f"from {args.file.name}: {numbers}"
+    )
+    return EXIT_OK
+
+
 def cmd_import_items(args: argparse.Namespace) -> int:
     with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
         result, _ = books.company.receivables(books.ctx).import_items(args.file, progress=progress)
@@ -861,6 +874,129 @@ def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., 
     p.add_argument("--dry-run", action="store_true", help="show the proposal only; issue nothing")
     p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size (default: A4)")
     p.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder receiving the PDFs")
+
+# ---------------------------------------------------------------------------------------------- receivables reports
+# `paksa ar aging|reconcile` and `paksa report ar-...`: thin shells over ARReports and DocumentQueries.reconcile.
+
+
+def cmd_ar_aging(args: argparse.Namespace) -> int:
+    from paksa_desktop.receivables.aging import AgeBasis, Buckets
+    from paksa_desktop.receivables.ar_reports import aging_csv_columns, flat
+
+    buckets = Buckets.parse(args.buckets) if args.buckets else Buckets()
+    _report_format(args)
+    with _books(args) as books:
+        service = books.company.ar_reports(books.ctx)
+        basis = AgeBasis(args.age_from)
+        if args.detail:
+            report = service.aging_detail(args.as_of, buckets, customer=args.customer, basis=basis)
+            csv_report = flat(report)
+        else:
+            report = service.aging(args.as_of, buckets, customer=args.customer, basis=basis)
+            csv_report = report.select(aging_csv_columns(buckets))
+        _write_report(args, books, report, "ar_aging", csv_report=csv_report)
+    return EXIT_OK
+
+
+def cmd_report_ar(args: argparse.Namespace) -> int:
+    """`paksa report ar-open-items|ar-customer-ledger|ar-sales|ar-tax|ar-dso`."""
+    from paksa_desktop.receivables.ar_reports import flat
+
+    _report_format(args)
+    with _books(args) as books:
+        service = books.company.ar_reports(books.ctx)
+        if args.report == "ar-open-items":
+            report = service.open_items(args.as_of, customer=args.customer)
+        elif args.report == "ar-customer-ledger":
+            report = service.customer_ledger(args.start, args.end, customer=args.customer)
+        elif args.report == "ar-sales":
+            report = service.sales(args.start, args.end, by=args.by)
+        elif args.report == "ar-tax":
+            report = service.tax(args.start, args.end)
+        else:
+            report = service.dso(args.start, args.end)
+        _write_report(args, books, report, args.report.replace("-", "_"), csv_report=flat(report))
+    return EXIT_OK
+
+
+def cmd_ar_reconcile(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        as_of = args.as_of or books.company.today()
+        result = books.company.documents_queries(books.ctx).reconcile(as_of)
+        currency = books.queries.company().base_currency
+    rows = (
+        ("Subledger (open items)", result.subledger),
+        (f"Control account {result.account}", result.control),
+        ("Difference", result.difference),
+    )
+    width = max(len(label) for label, _ in rows)
+    figures = max(len(str(value)) for _, value in rows)
+    _say(f"Receivables as of {as_of} ({currency})")
+    for label, value in rows:
+        _say(f"{label:<{width}}  {value!s:>{figures}}")
+    if result.difference:
+        raise CliError(
+            f"the receivables subledger and control account {result.account} differ by {result.difference} {currency}"
+        )
+    return EXIT_OK
+
+
+def _ar_output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        choices=("table", "csv", "xlsx", "pdf"),
+        help="output format (default: from the --output file's extension, else table)",
+    )
+    p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size of a PDF (default: A4)")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+
+
+def _aging_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="what was open at the end of this day (default: today)")
+    p.add_argument(
+        "--buckets", metavar="DAYS,...", help="upper limits of the overdue buckets in days (default: 30,60,90)"
+    )
+    p.add_argument(
+        "--age-from",
+        choices=("due", "date"),
+        default="due",
+        help="age invoices from their due date (default) or their document date",
+    )
+    p.add_argument("--detail", action="store_true", help="one row per open document, grouped by customer")
+    p.add_argument("--customer", metavar="CODE", help="only this customer")
+    _ar_output_options(p)
+
+
+def _add_ar_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any], reports: Any) -> None:
+    receivables = group("ar", "receivables: aging and the control-account reconciliation")
+    p = leaf(receivables, "aging", cmd_ar_aging, "open receivables per customer by age (current, 1-30, ... days)")
+    _aging_options(p)
+    p = leaf(receivables, "reconcile", cmd_ar_reconcile, "the open items against the receivable control account")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="at the end of this day (default: today)")
+
+    p = leaf(reports, "ar-aging", cmd_ar_aging, "receivables aging (the same as 'paksa ar aging')")
+    _aging_options(p)
+    for name, help_text in (
+        ("ar-open-items", "every invoice, credit note and receipt with something open on a day"),
+        ("ar-customer-ledger", "customers' documents and settlements of a period with running balances"),
+        ("ar-sales", "net sales of a period by customer, item or month (credit notes negative)"),
+        ("ar-tax", "taxable amounts and tax of a period by tax code, invoices and credit notes"),
+        ("ar-dso", "days sales outstanding per month and for the period"),
+    ):
+        p = leaf(reports, name, cmd_report_ar, help_text)
+        p.set_defaults(report=name)
+        if name == "ar-open-items":
+            p.add_argument("--as-of", type=_date, metavar="DATE", help="at the end of this day (default: today)")
+        else:
+            p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day (default: fiscal year)")
+            p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day (default: fiscal year end)")
+        if name in ("ar-open-items", "ar-customer-ledger"):
+            p.add_argument("--customer", metavar="CODE", help="only this customer")
+        if name == "ar-sales":
+            p.add_argument(
+                "--by", choices=("customer", "item", "month"), default="customer", help="rows (default: customer)"
+            )
+        _ar_output_options(p)
 
 
 def _period(books: Books, month: date) -> Any:
@@ -1538,7 +1674,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # import
     imports = group(
-        "import", "import accounts, journal entries, budgets, customers or items from CSV or Excel (all or nothing)"
+        "import",
+        "import accounts, journal entries, budgets, customers, items or invoices from CSV or Excel (all or nothing)",
     )
     p = leaf(imports, "accounts", cmd_import_accounts, "import a chart of accounts (.csv or .xlsx)")
     p.add_argument("file", type=Path, metavar="FILE", help="columns code,name,type[,parent,subtype,currency]")
@@ -1555,6 +1692,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="columns code,name,currency,payment_terms_days,credit_limit[,email,tax_number,income_account]",
+    )
+    p = leaf(imports, "invoices", cmd_import_invoices, "import and post customer invoices (.csv or .xlsx)")
+    p.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="columns invoice,customer,date,due_date,description,quantity,unit_price"
+        "[,account,tax_code,department,project]; one row per line",
     )
     p = leaf(imports, "items", cmd_import_items, "create or update items and services (.csv or .xlsx)")
     p.add_argument(
@@ -1607,6 +1752,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_budget_commands(group, leaf)  # budgets block: `paksa budget list`
     _add_receivables_commands(group, leaf)  # receivables block: `paksa tax-code list|add`
     _add_invoice_commands(group, leaf)  # printed receivables block: `paksa invoice pdf`
+
+    _add_ar_commands(group, leaf, reports)  # receivables reports block: `paksa ar ...`, `paksa report ar-...`
 
     # period
     periods = group("period", "list, close and reopen periods; set the lock date; close a fiscal year")

@@ -35,6 +35,8 @@ from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, sta
 from paksa_desktop.persistence.read_only import make_read_only
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.collections import CollectionService
+
+from paksa_desktop.receivables.ar_reports import ARReports
 from paksa_desktop.receivables.document_queries import DocumentQueries
 from paksa_desktop.receivables.dunning import DunningQueries, DunningService
 from paksa_desktop.receivables.invoice_pdf import InvoicePdfs
@@ -428,6 +430,9 @@ class Company:
 
     def collections(self, ctx: UserContext) -> CollectionService:
         return CollectionService(self.engine, ctx)
+
+    def ar_reports(self, ctx: UserContext) -> ARReports:
+        return ARReports(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

@@ -24,10 +24,11 @@ from paksa_desktop.core.money import currency_exponent, from_minor, is_currency,
 from paksa_desktop.core.periods import add_months
 from paksa_desktop.ledger.models import Account, Department, ExchangeRate, Frequency, Journal, Project
 from paksa_desktop.ledger.posting import Poster, PostingFacts, PreparedEntry
-from paksa_desktop.persistence.bulk import append_rows, reserve_ids
+from paksa_desktop.persistence.bulk import append_rows, is_postgres, reserve_ids, sqlite_value
 from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.receivables.amounts import PERCENT_SCALE, QUANTITY_SCALE, parse_rate, rate_text
 from paksa_desktop.receivables.commands import DocumentRef, InvoiceInput, InvoiceLineInput
+from paksa_desktop.receivables.credit import ON_HOLD, credit_problems_many, limit_problem, overdue_problem
 from paksa_desktop.receivables.models import (
     CreditPolicy,
     Customer,
@@ -357,14 +358,8 @@ class InvoicingService(GuardedService):
     ) -> list[DocumentRef]:
         poster = look.poster
         settings = look.settings
-        for k, doc in enumerate(docs):
-            if doc.kind is DocumentKind.INVOICE and check_credit:
-                try:
-                    self._check_credit(s, look, doc, confirm_credit)
-                except ValidationError as exc:
-                    if imported_from is None:
-                        raise
-                    raise IndexedError(k, str(exc)) from None
+        if check_credit:
+            self._check_credit_many(s, look, docs, confirm_credit, imported_from)
         # numbers per series and fiscal year, in the order given
         periods = []
         for k, doc in enumerate(docs):
@@ -403,6 +398,7 @@ class InvoicingService(GuardedService):
             entries.append(entry)
         poster.write(entries)
         now = self.ctx.clock.now()
+        stored = _stored_form(s)  # dates as SQLite stores them, converted once per distinct value
         new = [k for k, doc in enumerate(docs) if doc.id is None]
         for k, new_id in zip(new, reserve_ids(s, "invoices", len(new)), strict=True):
             docs[k].id = new_id
@@ -412,10 +408,10 @@ class InvoicingService(GuardedService):
             rows.append(
                 (
                     doc.id, doc.kind.value, InvoiceState.POSTED.value, doc.customer.id, doc.number,
-                    self._series(look, doc.kind), periods[k].fiscal_year_id, sequences[k], doc.date, doc.due_date,
-                    doc.terms, doc.currency, rate_text(doc.rate), doc.reference, doc.memo, doc.net_total,
-                    doc.tax_total, doc.total, doc.base_total, doc.total, doc.credited_invoice_id, None,
-                    entries[k].id, 0, self.ctx.user_id, now, self.ctx.user_id, now, 1,
+                    self._series(look, doc.kind), periods[k].fiscal_year_id, sequences[k], stored(doc.date),
+                    stored(doc.due_date), doc.terms, doc.currency, rate_text(doc.rate), doc.reference, doc.memo,
+                    doc.net_total, doc.tax_total, doc.total, doc.base_total, doc.total, doc.credited_invoice_id, None,
+                    entries[k].id, 0, self.ctx.user_id, stored(now), self.ctx.user_id, stored(now), 1,
                 )
             )  # fmt: skip
         append_rows(s, "invoices", INVOICE_COLUMNS, rows)
@@ -492,24 +488,58 @@ class InvoicingService(GuardedService):
             return
         apply_credit_note(s, self.ctx, look, note, [(invoice, amount)], doc.date)
 
-    def _check_credit(self, s: Session, look: Lookups, doc: PreparedInvoice, confirmed: bool) -> None:
-        settings = look.settings
-        if settings.credit_policy is CreditPolicy.OFF:
+    def _check_credit_many(
+        self,
+        s: Session,
+        look: Lookups,
+        docs: Sequence[PreparedInvoice],
+        confirmed: bool,
+        imported_from: str | None,
+    ) -> None:
+        """The credit check of every invoice to post: one by one for a single document, set-based for a
+        batch (credit.py); a refusal names the document's index in an import; overrides are audited."""
+        policy = look.settings.credit_policy
+        if policy is CreditPolicy.OFF:
             return
-        problems = credit_problems(s, look, doc)
-        if not problems:
-            return
-        needs_permission = settings.credit_policy is CreditPolicy.BLOCK
-        if not confirmed or (needs_permission and not self.ctx.can(Permission.AR_INVOICE_APPROVE)):
-            raise CreditCheckFailed(doc.customer.code, problems, needs_permission=needs_permission)
-        trail.record(
-            s,
-            self.ctx,
-            "credit_override",
-            "customer",
-            doc.customer.code,
-            after={"policy": settings.credit_policy.value, "problems": problems, "total": doc.total},
-        )
+        if len(docs) == 1:
+            found = [credit_problems(s, look, docs[0]) if docs[0].kind is DocumentKind.INVOICE else []]
+        else:
+            found = credit_problems_many(s, look, docs)
+        needs_permission = policy is CreditPolicy.BLOCK
+        allowed = confirmed and (not needs_permission or self.ctx.can(Permission.AR_INVOICE_APPROVE))
+        overrides = []
+        for k, (doc, problems) in enumerate(zip(docs, found, strict=True)):
+            if not problems:
+                continue
+            if not allowed:
+                refused = CreditCheckFailed(doc.customer.code, problems, needs_permission=needs_permission)
+                if imported_from is None:
+                    raise refused
+                raise IndexedError(k, str(refused))
+            overrides.append((doc, problems))
+        if len(overrides) == 1:
+            doc, problems = overrides[0]
+            trail.record(s, self.ctx, "credit_override", "customer", doc.customer.code,
+                         after={"policy": policy.value, "problems": problems, "total": doc.total})  # fmt: skip
+        elif overrides:
+            now = self.ctx.clock.now()
+            trail.record_many(
+                s,
+                [
+                    trail.Event(
+                        now,
+                        self.ctx.user_id,
+                        self.ctx.username,
+                        self.ctx.host,
+                        "credit_override",
+                        "customer",
+                        doc.customer.code,
+                        None,
+                        json.dumps({"policy": policy.value, "problems": problems, "total": doc.total}, sort_keys=True),
+                    )
+                    for doc, problems in overrides
+                ],
+            )
 
     # ------------------------------------------------------------------ credit notes
     @retry_writes
@@ -622,6 +652,22 @@ class InvoicingService(GuardedService):
         return refs, Changes.of(Kind.INVOICES, Kind.ENTRIES) if refs else Changes()
 
 
+def _stored_form(s: Session) -> Callable[[Any], Any]:
+    """A value as the engine stores it: PostgreSQL takes dates as they are; SQLite's text forms are
+    computed once per distinct date (an import of 10,000 invoices has a few hundred)."""
+    if is_postgres(s):
+        return lambda value: value
+    memo: dict[Any, Any] = {}
+
+    def stored(value: Any) -> Any:
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = sqlite_value(value)
+        return found
+
+    return stored
+
+
 class IndexedError(ValidationError):
     """A problem with the k-th document of a batch (0-based)."""
 
@@ -668,15 +714,11 @@ def credit_problems(s: Session, look: Lookups, doc: PreparedInvoice) -> list[str
     customer = doc.customer
     problems = []
     if customer.credit_hold:
-        problems.append("is on credit hold")
+        problems.append(ON_HOLD)
     if customer.credit_limit is not None:
         exposure = customer_exposure(s, customer.id, exclude_invoice=doc.id) + doc.total
-        if exposure > customer.credit_limit:
-            exponent = currency_exponent(customer.currency)
-            problems.append(
-                f"exposure would be {from_minor(exposure, exponent)} {customer.currency}, over the credit limit "
-                f"{from_minor(customer.credit_limit, exponent)}"
-            )
+        if problem := limit_problem(customer, exposure):
+            problems.append(problem)
     overdue_before = date.fromordinal(doc.date.toordinal() - look.settings.overdue_days)
     oldest = s.execute(
         select(Invoice.number, Invoice.due_date)
@@ -690,9 +732,7 @@ def credit_problems(s: Session, look: Lookups, doc: PreparedInvoice) -> list[str
         .limit(1)
     ).first()
     if oldest is not None:
-        problems.append(
-            f"has invoices more than {look.settings.overdue_days} days overdue ({oldest.number}, due {oldest.due_date})"
-        )
+        problems.append(overdue_problem(look.settings.overdue_days, oldest.number, oldest.due_date))
     return problems
 
 

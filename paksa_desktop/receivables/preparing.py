@@ -120,6 +120,8 @@ class Lookups:
         self._all_customers = False
         self._items: dict[str, ItemInfo] | None = None
         self._taxes: dict[str, TaxInfo] | None = None
+        self._taxes_by_id: dict[int, TaxInfo] | None = None
+        self._account_ids: dict[str, int] = {}  # codes already found postable in this unit of work
         self._rates: dict[tuple[str, date], Decimal] = {}
 
     # ---- customers, items, tax codes
@@ -169,8 +171,14 @@ class Lookups:
             }
         return self._taxes
 
+    @property
+    def taxes_by_id(self) -> dict[int, TaxInfo]:
+        if self._taxes_by_id is None:
+            self._taxes_by_id = {t.id: t for t in self.taxes.values()}
+        return self._taxes_by_id
+
     def tax_by_id(self, tax_id: int) -> TaxInfo:
-        return next(t for t in self.taxes.values() if t.id == tax_id)
+        return self.taxes_by_id[tax_id]
 
     # ---- rates
     def rate(self, currency: str, day: date) -> Decimal:
@@ -201,10 +209,13 @@ class Lookups:
         return parse_rate(given) if given is not None else self.rate(currency, day)
 
     def account_id(self, code: str, what: str) -> int:
-        problem = self.poster.account_problem(code)
-        if problem:
-            raise ValidationError(f"{what}: {problem}")
-        return self.poster.accounts[code].id
+        found = self._account_ids.get(code)
+        if found is None:
+            problem = self.poster.account_problem(code)
+            if problem:
+                raise ValidationError(f"{what}: {problem}")
+            found = self._account_ids[code] = self.poster.accounts[code].id
+        return found
 
 
 def _customer_info(row: Customer) -> CustomerInfo:
@@ -233,7 +244,7 @@ def prepare(look: Lookups, data: InvoiceInput) -> PreparedInvoice:
     if not data.lines:
         raise ValidationError("a document needs at least one line")
     lines = [_prepare_line(look, customer, currency, exponent, n, line) for n, line in enumerate(data.lines, 1)]
-    codes = {t.id: t for t in look.taxes.values()}
+    codes = look.taxes_by_id
     summary = compute(
         [TaxLine(ln.amount, codes[ln.tax_code_id].domain if ln.tax_code_id else None) for ln in lines],
         look.rounding,

@@ -187,6 +187,7 @@ class ReceiptService(GuardedService):
                     Invoice.kind == DocumentKind.INVOICE,
                     Invoice.currency == source.currency,
                     Invoice.state.in_(OPEN_STATES),
+                    Invoice.date <= on,  # an invoice issued after the money came cannot be what it paid
                     Invoice.number.not_in(seen) if seen else True,
                 )
                 .order_by(Invoice.due_date, Invoice.id)

@@ -144,3 +144,14 @@ def test_a_credit_note_applies_to_another_invoice_or_is_refunded(books: Books) -
     assert docs(books).invoice(note.number).row.state is InvoiceState.PAID
     assert balance(books, "1100") == D("-20.00")
     assert reconciled(books)
+
+
+def test_auto_allocation_skips_invoices_issued_after_the_receipt(books: Books) -> None:
+    with_customer(books)
+    first = inv(books).issue(sale(on="2024-03-01"))[0].number
+    later = inv(books).issue(sale(on="2024-03-25"))[0].number  # 120.00 each
+    rec(books).record(receipt("200.00", on="2024-03-20", auto_allocate=True))
+    assert docs(books).invoice(first).row.state is InvoiceState.PAID
+    assert docs(books).invoice(later).row.open_amount == D("120.00")  # not settled before it existed
+    assert docs(books).customer_credit("C001")[0].available == D("80.00")
+    assert reconciled(books)
