@@ -875,6 +875,7 @@ def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., 
     p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size (default: A4)")
     p.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder receiving the PDFs")
 
+
 # ---------------------------------------------------------------------------------------------- receivables reports
 # `paksa ar aging|reconcile` and `paksa report ar-...`: thin shells over ARReports and DocumentQueries.reconcile.
 

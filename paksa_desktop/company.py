@@ -34,9 +34,8 @@ from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engin
 from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, start_listener
 from paksa_desktop.persistence.read_only import make_read_only
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from paksa_desktop.receivables.collections import CollectionService
-
 from paksa_desktop.receivables.ar_reports import ARReports
+from paksa_desktop.receivables.collections import CollectionService
 from paksa_desktop.receivables.document_queries import DocumentQueries
 from paksa_desktop.receivables.dunning import DunningQueries, DunningService
 from paksa_desktop.receivables.invoice_pdf import InvoicePdfs
