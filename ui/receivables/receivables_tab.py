@@ -20,6 +20,7 @@ from paksa_desktop.security.permissions import Permission
 from ui.hub import Hub
 from ui.receivables.base_view import ReceivablesView
 from ui.receivables.customers_view import CustomersView
+from ui.receivables.invoices_view import InvoicesView
 from ui.receivables.items_view import ItemsView
 from ui.receivables.tax_codes_view import TaxCodesView
 from ui.style import MUTED, icon
@@ -40,6 +41,7 @@ class Page:
 PAGES: tuple[Page, ...] = (
     # Sales (invoices, credit notes, receipts) and Collections (aging, dunning, statements, credit) go here;
     # the pages of one group sit together, each group under its heading in the order written.
+    Page("Sales", "invoices", "Invoices", "receivables", InvoicesView),
     Page("Master data", "customers", "Customers", "customers", CustomersView),
     Page("Master data", "items", "Items", "items", ItemsView),
     Page("Master data", "tax-codes", "Tax codes", "tax-codes", TaxCodesView, Permission.LEDGER_VIEW),

@@ -1,0 +1,166 @@
+"""Invoices and receipts in the Receivables tab: the editor's live totals are the service's, a credit check
+asks before posting anyway, and an invoice paid by a receipt shows paid with the GL in balance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QTableWidgetItem
+
+from paksa_desktop.receivables.models import InvoiceState
+from tests.receivables.helpers import D, balance, docs
+from tests.ui.ar_data import master_data, shot
+from tests.ui.conftest import handle_dialog, wait_idle
+from ui.receivables.invoice_dialog import (
+    DESCRIPTION,
+    DISCOUNT,
+    ITEM,
+    PRICE,
+    QUANTITY,
+    TAX,
+    CreditCheckDialog,
+    InvoiceDialog,
+)
+
+ON = QDate(2024, 6, 3)
+
+
+def show(qtbot, window, key: str):  # type: ignore[no-untyped-def]
+    tab = window.receivables_tab
+    window.tabs.setCurrentWidget(tab)
+    view = tab.show_view(key)
+    wait_idle(qtbot, view)
+    return view
+
+
+def type_line(dialog: InvoiceDialog, row: int, **cells: str) -> None:
+    columns = {"item": ITEM, "description": DESCRIPTION, "quantity": QUANTITY, "price": PRICE}
+    columns |= {"discount": DISCOUNT, "tax": TAX}
+    while dialog.grid.rowCount() <= row:
+        dialog.grid.insertRow(dialog.grid.rowCount())
+    for key, text in cells.items():
+        dialog.grid.setItem(row, columns[key], QTableWidgetItem(text))
+
+
+def test_live_totals_equal_the_services(qtbot, window, sqlite_books):
+    master_data(sqlite_books)
+    view = show(qtbot, window, "invoices")
+    dialog = InvoiceDialog(view.hub, parent=view)
+    qtbot.addWidget(dialog)
+    dialog.customer.setCurrentIndex(dialog.customer.findData("BONAP"))
+    dialog.date.setDate(ON)
+    type_line(dialog, 0, item="chai", quantity="3")  # the item fills description, price and its tax code
+    type_line(dialog, 1, item="CONSULT", quantity="2.5", discount="10", tax="VAT20")
+    type_line(dialog, 2, description="Shipping, reduced rate", quantity="1", price="33.33", tax="VAT5I")
+    type_line(dialog, 3, description="Sample, no tax", price="7.77", tax="")
+    assert dialog.grid.item(0, ITEM).text() == "CHAI"
+    assert dialog.grid.item(0, PRICE).text() == "18.00" and dialog.grid.item(0, TAX).text() == "VAT20"
+    summary = dialog.summary
+    assert summary is not None
+    total_label = dialog.findChild(type(dialog.problem), "invoiceTotal")
+    assert total_label.text() == f"<b>{summary.gross / 100:,.2f}</b>"
+    shot(dialog, "invoice-editor")
+
+    ref, _ = dialog.hub.session.invoicing.save_draft(dialog.input())
+    detail = docs(sqlite_books).invoice(ref.id)
+    assert (detail.net_total, detail.tax_total, detail.row.total) == (
+        D(summary.net) / 100,
+        D(summary.tax) / 100,
+        D(summary.gross) / 100,
+    )
+    assert [(c, b, t) for c, b, t in detail.tax_summary] == [
+        (c, D(b) / 100, D(t) / 100) for c, b, t in summary.by_code
+    ]
+
+
+def test_enter_adds_a_line_and_a_bad_cell_is_named(qtbot, window, sqlite_books):
+    master_data(sqlite_books)
+    view = show(qtbot, window, "invoices")
+    dialog = InvoiceDialog(view.hub, parent=view)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.grid.setCurrentCell(0, QUANTITY)
+    qtbot.keyClick(dialog.grid, Qt.Key.Key_Return)
+    assert dialog.grid.rowCount() == 2 and dialog.grid.currentRow() == 1
+    assert dialog.grid.currentColumn() == ITEM
+    type_line(dialog, 0, description="Thing", quantity="two", price="1")
+    assert dialog.summary is None and "Line 1: quantity" in dialog.problem.text()
+    assert not dialog.save_draft()  # nothing stored
+    assert docs(sqlite_books).invoices() == []
+
+
+def test_credit_check_then_post_anyway(qtbot, window, sqlite_books, messages):
+    master_data(sqlite_books)  # BONAP is on credit hold
+    view = show(qtbot, window, "invoices")
+    seen: list[str] = []
+
+    def anyway(box: CreditCheckDialog) -> None:
+        seen.append(box.windowTitle())
+        shot(box, "credit-check")
+        box.post_anyway.click()
+
+    def fill(dialog: InvoiceDialog) -> None:
+        dialog.customer.setCurrentIndex(dialog.customer.findData("BONAP"))
+        dialog.date.setDate(ON)
+        type_line(dialog, 0, item="CONSULT", quantity="4")
+        keep.append(handle_dialog(CreditCheckDialog, anyway))
+        dialog.post()
+
+    keep = [handle_dialog(InvoiceDialog, fill)]
+    view.new_record()
+    wait_idle(qtbot, view)
+    assert "Credit check — customer BONAP" in seen
+    rows = docs(sqlite_books).invoices()
+    assert [(r.customer, r.state, r.total) for r in rows] == [("BONAP", InvoiceState.POSTED, D("600.00"))]
+
+
+def test_invoice_post_receipt_paid_and_gl_balances(qtbot, window, sqlite_books, messages):
+    master_data(sqlite_books)
+    view = show(qtbot, window, "invoices")
+
+    def fill(dialog: InvoiceDialog) -> None:
+        dialog.customer.setCurrentIndex(dialog.customer.findData("ALFKI"))
+        dialog.date.setDate(ON)
+        dialog.rate.setText("1.1")
+        type_line(dialog, 0, description="Tea tasting", quantity="2", price="250.00")  # ALFKI: VAT20 by default
+        assert dialog.grid.item(0, TAX).text() == "VAT20"
+        dialog.save_draft()
+
+    keep = handle_dialog(InvoiceDialog, fill)
+    view.new_record()
+    del keep
+    wait_idle(qtbot, view)
+    assert view.model.rowCount() == 1 and view.model.row_at(0).state is InvoiceState.DRAFT
+    view.table.selectRow(0)
+    assert view.post_button.isEnabled()
+    view.post_current()
+    wait_idle(qtbot, view)
+    row = view.model.row_at(0)
+    assert row.state is InvoiceState.POSTED and row.total == D("600.00") and row.number
+    shot(view, "invoices")
+    assert balance(sqlite_books, "1200") == D("660.00")  # 600 EUR at 1.1
+
+    from ui.receivables.receipt_dialog import ReceiptDialog
+
+    receipts = show(qtbot, window, "receipts")
+
+    def pay(dialog: ReceiptDialog) -> None:
+        dialog.customer.setCurrentIndex(dialog.customer.findData("ALFKI"))
+        dialog.date.setDate(QDate(2024, 6, 10))
+        dialog.rate.setText("1.1")
+        dialog.amount.setText("600.00")
+        dialog.allocate_oldest()
+        assert dialog.unallocated.text().endswith("0.00")
+        shot(dialog, "receipt")
+        dialog.save()
+
+    keep = handle_dialog(ReceiptDialog, pay)
+    receipts.new_record()
+    del keep
+    wait_idle(qtbot, receipts, view)
+    detail = docs(sqlite_books).invoice(row.number)
+    assert detail.row.state is InvoiceState.PAID and detail.row.open_amount == 0
+    assert balance(sqlite_books, "1200") == 0
+    assert docs(sqlite_books).reconcile(date(2024, 6, 30)).difference == 0
+    shot(receipts, "receipts")
