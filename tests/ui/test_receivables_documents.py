@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QCoreApplication, QDate, Qt, QThreadPool
 from PySide6.QtWidgets import QTableWidgetItem
 
 from paksa_desktop.receivables.models import InvoiceState
 from tests.receivables.helpers import D, balance, docs
-from tests.ui.ar_data import master_data, shot
+from tests.ui.ar_data import master_data
 from tests.ui.conftest import handle_dialog, wait_idle
 from ui.receivables.invoice_dialog import (
     DESCRIPTION,
@@ -24,6 +24,13 @@ from ui.receivables.invoice_dialog import (
 )
 
 ON = QDate(2024, 6, 3)
+
+
+def shot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+    """What the test sees, for a look: /tmp/argui2-<name>.png."""
+    QThreadPool.globalInstance().waitForDone()
+    QCoreApplication.processEvents()
+    widget.grab().save(f"/tmp/argui2-{name}.png")
 
 
 def show(qtbot, window, key: str):  # type: ignore[no-untyped-def]
@@ -69,9 +76,7 @@ def test_live_totals_equal_the_services(qtbot, window, sqlite_books):
         D(summary.tax) / 100,
         D(summary.gross) / 100,
     )
-    assert [(c, b, t) for c, b, t in detail.tax_summary] == [
-        (c, D(b) / 100, D(t) / 100) for c, b, t in summary.by_code
-    ]
+    assert [(c, b, t) for c, b, t in detail.tax_summary] == [(c, D(b) / 100, D(t) / 100) for c, b, t in summary.by_code]
 
 
 def test_enter_adds_a_line_and_a_bad_cell_is_named(qtbot, window, sqlite_books):

@@ -130,7 +130,7 @@ class InvoicesView(ReceivablesView):
         self.table = make_table("invoicesTable", self.model, COLUMNS, stretch="customer")
         self.table.doubleClicked.connect(self._open_index)
         on_enter(self.table, self.open_current)
-        self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.body.addWidget(self.table, 1)
         self.count = QLabel()
         self.count.setObjectName("listCount")

@@ -22,6 +22,7 @@ from ui.receivables.base_view import ReceivablesView
 from ui.receivables.customers_view import CustomersView
 from ui.receivables.invoices_view import InvoicesView
 from ui.receivables.items_view import ItemsView
+from ui.receivables.receipts_view import ReceiptsView
 from ui.receivables.tax_codes_view import TaxCodesView
 from ui.style import MUTED, icon
 
@@ -42,6 +43,7 @@ PAGES: tuple[Page, ...] = (
     # Sales (invoices, credit notes, receipts) and Collections (aging, dunning, statements, credit) go here;
     # the pages of one group sit together, each group under its heading in the order written.
     Page("Sales", "invoices", "Invoices", "receivables", InvoicesView),
+    Page("Sales", "receipts", "Receipts", "statements", ReceiptsView),
     Page("Master data", "customers", "Customers", "customers", CustomersView),
     Page("Master data", "items", "Items", "items", ItemsView),
     Page("Master data", "tax-codes", "Tax codes", "tax-codes", TaxCodesView, Permission.LEDGER_VIEW),
