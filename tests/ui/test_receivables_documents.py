@@ -8,10 +8,14 @@ from datetime import date
 from PySide6.QtCore import QCoreApplication, QDate, Qt, QThreadPool
 from PySide6.QtWidgets import QTableWidgetItem
 
+from paksa_desktop.ledger.models import Frequency
+from paksa_desktop.receivables.commands import InvoiceLineInput
+from paksa_desktop.receivables.invoicing import RecurringInvoiceInput
 from paksa_desktop.receivables.models import InvoiceState
-from tests.receivables.helpers import D, balance, docs
+from tests.receivables.helpers import D, balance, docs, inv
 from tests.ui.ar_data import master_data
 from tests.ui.conftest import handle_dialog, wait_idle
+from ui.main_window import MainWindow
 from ui.receivables.invoice_dialog import (
     DESCRIPTION,
     DISCOUNT,
@@ -169,3 +173,24 @@ def test_invoice_post_receipt_paid_and_gl_balances(qtbot, window, sqlite_books, 
     assert balance(sqlite_books, "1200") == 0
     assert docs(sqlite_books).reconcile(date(2024, 6, 30)).difference == 0
     shot(receipts, "receipts")
+
+
+def test_recurring_invoices_are_raised_when_the_company_opens(qtbot, session, recent, messages, sqlite_books):
+    master_data(sqlite_books)
+    line = InvoiceLineInput("Support plan", D("1"), D("100.00"), tax_code="VAT20", account="4010")
+    inv(sqlite_books).save_recurring(
+        RecurringInvoiceInput("Support", "BONAP", Frequency.MONTHLY, date(2024, 5, 1), (line,))
+    )
+    window = MainWindow(session, recent)
+    qtbot.addWidget(window)
+    job = window.receivables_tab.recurring_job
+    qtbot.waitUntil(lambda: job.done, timeout=10_000)
+    assert window.statusBar().currentMessage() == "Raised 2 recurring invoices"  # May and June
+    assert len(docs(sqlite_books).invoices(customer="BONAP")) == 2
+
+    again = MainWindow(session, recent)  # nothing more is due: nothing is said
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.receivables_tab.recurring_job.done, timeout=10_000)
+    assert again.statusBar().currentMessage() == ""
+    window.close()
+    again.close()

@@ -47,11 +47,13 @@ METHODS = ("bank transfer", "card", "cheque", "cash", "direct debit")
 def bank_accounts(hub: Hub) -> list[tuple[str, str]]:
     """(code, label) of the active postable bank and cash accounts."""
     choices = hub.account_choices()
-    return [
-        (a.code, f"{a.code} — {a.name}")
+    wanted = [
+        a
         for a in choices.by_code.values()
         if a.subtype in (AccountSubtype.BANK, AccountSubtype.CASH) and a.is_active and a.is_leaf
     ]
+    wanted.sort(key=lambda a: (a.subtype is not AccountSubtype.BANK, a.code))  # bank accounts first
+    return [(a.code, f"{a.code} — {a.name}") for a in wanted]
 
 
 class ReceiptDialog(QDialog):
