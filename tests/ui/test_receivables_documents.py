@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication, QDate, Qt, QThreadPool
 from PySide6.QtWidgets import QTableWidgetItem
 
 from paksa_desktop.ledger.models import Frequency
-from paksa_desktop.receivables.commands import InvoiceLineInput
+from paksa_desktop.receivables.commands import InvoiceInput, InvoiceLineInput
 from paksa_desktop.receivables.invoicing import RecurringInvoiceInput
 from paksa_desktop.receivables.models import InvoiceState
 from tests.receivables.helpers import D, balance, docs, inv
@@ -194,3 +194,69 @@ def test_recurring_invoices_are_raised_when_the_company_opens(qtbot, session, re
     assert again.statusBar().currentMessage() == ""
     window.close()
     again.close()
+
+
+def test_credit_note_customer_credit_and_the_read_only_editor(qtbot, window, sqlite_books, messages):
+    from paksa_desktop.receivables.commands import ReceiptInput
+    from ui.receivables.receipts_view import CustomerCreditDialog
+
+    master_data(sqlite_books)
+    service = inv(sqlite_books)
+    first, _ = service.issue(
+        InvoiceInput("BONAP", date(2024, 6, 1), (line("Audit work", "300.00"),)), confirm_credit=True
+    )
+    second, _ = service.issue(InvoiceInput("BONAP", date(2024, 6, 5), (line("Advice", "100.00"),)), confirm_credit=True)
+    sqlite_books.company.receipts(sqlite_books.ctx).record(
+        ReceiptInput("BONAP", date(2024, 6, 20), D("500.00"), "1100")  # not allocated: customer credit
+    )
+    view = show(qtbot, window, "invoices")
+    view.apply_filter(select=second.id)
+    assert view.current().number == second.number and view.credit_button.isEnabled()
+    view.credit_current()  # credits the second invoice in full
+    wait_idle(qtbot, view)
+    kinds = [r.kind.value for r in docs(sqlite_books).invoices(customer="BONAP")]
+    assert sorted(kinds) == ["credit_note", "invoice", "invoice"]
+    assert docs(sqlite_books).invoice(second.id).row.state is InvoiceState.CREDITED
+
+    receipts = show(qtbot, window, "receipts")
+    receipts.table.selectRow(0)
+    seen: list[str] = []
+
+    def apply(dialog: CustomerCreditDialog) -> None:
+        assert [s.number for s in dialog.model.rows] and dialog.model.row_at(0).kind == "receipt"
+        shot(dialog, "customer-credit")
+        dialog.apply_button.click()
+        seen.append(dialog.message.text())
+        dialog.refund_button.click()  # what is left (500 - 360) goes back to the customer
+        seen.append(dialog.message.text())
+        dialog.reject()
+
+    keep = handle_dialog(CustomerCreditDialog, apply)
+    receipts.open_credit()
+    del keep
+    assert seen[0].startswith("Applied RCT-") and first.number in seen[0]
+    assert seen[1] == f"Refunded USD 140.00 of {seen[0].split()[1]}."
+    assert docs(sqlite_books).invoice(first.id).row.state is InvoiceState.PAID
+    assert docs(sqlite_books).customer_credit("BONAP") == []
+    assert docs(sqlite_books).reconcile(date(2024, 6, 30)).difference == 0
+
+    opened: list[str] = []
+
+    def read(dialog: InvoiceDialog) -> None:
+        opened.append(dialog.windowTitle())
+        assert not dialog.editable and dialog.grid.rowCount() == 1 and dialog.save_button.isHidden()
+        assert "receipt" in dialog.history.text() or "payment" in dialog.history.text()
+        shot(dialog, "invoice-posted")
+        dialog.reject()
+
+    view = show(qtbot, window, "invoices")
+    view.apply_filter(select=first.id)
+    keep = handle_dialog(InvoiceDialog, read)
+    view.open_current()
+    del keep
+    assert opened == [f"Invoice {first.number} — Bon app'"]
+    shot(view, "invoices-list")
+
+
+def line(description: str, price: str) -> InvoiceLineInput:
+    return InvoiceLineInput(description, D("1"), D(price), tax_code="VAT20", account="4010")

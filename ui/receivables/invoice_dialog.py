@@ -530,8 +530,8 @@ class CreditCheckDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Credit check — customer {error.customer}")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Posting this document breaks the credit policy for {error.customer}:"))
-        problems = QLabel("".join(f"• {p[:1].upper() + p[1:]}<br>" for p in error.problems))
+        layout.addWidget(QLabel("Posting this document breaks the credit policy:"))
+        problems = QLabel("<br>".join(f"• {_problem_text(error.customer, p)}" for p in error.problems))
         problems.setObjectName("creditProblems")
         problems.setWordWrap(True)
         layout.addWidget(problems)
@@ -550,6 +550,11 @@ class CreditCheckDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
+
+
+def _problem_text(customer: str, problem: str) -> str:
+    """The service's problems have the customer as their subject: 'is on credit hold'."""
+    return f"{customer}'s {problem}" if problem.startswith("exposure") else f"{customer} {problem}"
 
 
 def _buddy(text: str, field: QWidget) -> QLabel:

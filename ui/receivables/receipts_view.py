@@ -46,18 +46,18 @@ def _places(row: Any) -> int:
 COLUMNS = (
     Col("number", "Number", lambda r: r.number, width=150),
     Col("customer", "Customer", lambda r: f"{r.customer} — {r.customer_name}"),
-    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=96),
-    Col("method", "Method", lambda r: r.method, width=110),
-    Col("bank", "Bank", lambda r: r.bank_account, width=70),
+    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=90),
+    Col("method", "Method", lambda r: r.method, width=104),
+    Col("bank", "Bank", lambda r: r.bank_account, width=60),
     Col("currency", "Cur.", lambda r: r.currency, width=52),
     Col("amount", "Amount", lambda r: r.amount, ColumnKind.MONEY, width=120, places=_places),
     Col("unapplied", "Unapplied", lambda r: r.unapplied, ColumnKind.MONEY, blank_zero=True, width=120, places=_places),
-    Col("reference", "Reference", lambda r: r.reference, width=140),
+    Col("reference", "Reference", lambda r: r.reference, width=110),
 )
 CREDIT_COLUMNS = (
     Col("number", "Source", lambda r: r.number, width=150),
     Col("kind", "Kind", lambda r: r.kind.replace("_", " "), width=100),
-    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=96),
+    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=90),
     Col("currency", "Cur.", lambda r: r.currency, width=52),
     Col("available", "Available", lambda r: r.available, ColumnKind.MONEY, width=120, places=_places),
 )
@@ -227,8 +227,8 @@ class CustomerCreditDialog(QDialog):
 
     def _done(self, changes: Changes, text: str) -> None:
         self.changes = changes if self.changes is None else Changes(self.changes.kinds | changes.kinds)
-        self.message.setText(text)
         self.load()
+        self.message.setText(text)
 
     def apply_selected(self) -> None:
         source = self.selected()
