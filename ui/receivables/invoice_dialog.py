@@ -245,6 +245,7 @@ class InvoiceDialog(QDialog):
             self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             self.save_button.hide()
             self.post_button.hide()
+            self.grid.setCurrentCell(-1, -1)  # nothing to type into
         self.recompute()
         self.grid.setFocus() if detail is not None else self.customer.setFocus()
 

@@ -42,18 +42,18 @@ def _places(row: InvoiceRow) -> int:
 
 
 COLUMNS = (
-    Col("number", "Number", lambda r: r.number or "(draft)", width=140),
-    Col("kind", "Kind", lambda r: "credit note" if r.kind is DocumentKind.CREDIT_NOTE else "invoice", width=84),
+    Col("number", "Number", lambda r: r.number or "(draft)", width=144),
+    Col("kind", "Kind", lambda r: "credit note" if r.kind is DocumentKind.CREDIT_NOTE else "invoice", width=96),
     Col("customer", "Customer", lambda r: f"{r.customer} — {r.customer_name}"),
-    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=90),
-    Col("due_date", "Due", lambda r: r.due_date, ColumnKind.DATE, width=90),
-    Col("currency", "Cur.", lambda r: r.currency, width=46),
-    Col("total", "Total", lambda r: signed(r, r.total), ColumnKind.MONEY, width=104, places=_places),
+    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=100),
+    Col("due_date", "Due", lambda r: r.due_date, ColumnKind.DATE, width=100),
+    Col("currency", "Cur.", lambda r: r.currency, width=56),
+    Col("total", "Total", lambda r: signed(r, r.total), ColumnKind.MONEY, width=100, places=_places),
     Col(
-        "open", "Open", lambda r: signed(r, r.open_amount), ColumnKind.MONEY, blank_zero=True, width=104, places=_places
+        "open", "Open", lambda r: signed(r, r.open_amount), ColumnKind.MONEY, blank_zero=True, width=100, places=_places
     ),
-    Col("state", "State", state_text, width=96),
-    Col("overdue", "Overdue", lambda r: r.days_overdue or None, ColumnKind.INTEGER, width=72),
+    Col("state", "State", state_text, width=90),
+    Col("overdue", "Overdue", lambda r: r.days_overdue or None, ColumnKind.INTEGER, width=80),
 )
 STATES = (("All", None), *((s.value.replace("_", " ").capitalize(), s) for s in InvoiceState))
 

@@ -46,10 +46,10 @@ def _places(row: Any) -> int:
 COLUMNS = (
     Col("number", "Number", lambda r: r.number, width=150),
     Col("customer", "Customer", lambda r: f"{r.customer} — {r.customer_name}"),
-    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=90),
+    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=100),
     Col("method", "Method", lambda r: r.method, width=104),
     Col("bank", "Bank", lambda r: r.bank_account, width=60),
-    Col("currency", "Cur.", lambda r: r.currency, width=52),
+    Col("currency", "Cur.", lambda r: r.currency, width=56),
     Col("amount", "Amount", lambda r: r.amount, ColumnKind.MONEY, width=120, places=_places),
     Col("unapplied", "Unapplied", lambda r: r.unapplied, ColumnKind.MONEY, blank_zero=True, width=120, places=_places),
     Col("reference", "Reference", lambda r: r.reference, width=110),
@@ -57,8 +57,8 @@ COLUMNS = (
 CREDIT_COLUMNS = (
     Col("number", "Source", lambda r: r.number, width=150),
     Col("kind", "Kind", lambda r: r.kind.replace("_", " "), width=100),
-    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=90),
-    Col("currency", "Cur.", lambda r: r.currency, width=52),
+    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=100),
+    Col("currency", "Cur.", lambda r: r.currency, width=56),
     Col("available", "Available", lambda r: r.available, ColumnKind.MONEY, width=120, places=_places),
 )
 
@@ -193,7 +193,9 @@ class CustomerCreditDialog(QDialog):
         self.message.setWordWrap(True)
 
         top = QHBoxLayout()
-        top.addWidget(QLabel("C&ustomer"))
+        label = QLabel("C&ustomer")
+        label.setBuddy(self.customer)
+        top.addWidget(label)
         top.addWidget(self.customer, 1)
         actions = QHBoxLayout()
         actions.addWidget(self.apply_button)
