@@ -260,3 +260,35 @@ def test_credit_note_customer_credit_and_the_read_only_editor(qtbot, window, sql
 
 def line(description: str, price: str) -> InvoiceLineInput:
     return InvoiceLineInput(description, D("1"), D(price), tax_code="VAT20", account="4010")
+
+
+def test_keyboard_ctrl_s_saves_and_ctrl_enter_posts(qtbot, window, sqlite_books, messages):
+    from tests.ui.ar_data import focus
+
+    master_data(sqlite_books)
+    view = show(qtbot, window, "invoices")
+
+    def draft(dialog: InvoiceDialog) -> None:
+        dialog.customer.setCurrentIndex(dialog.customer.findData("BONAP"))
+        type_line(dialog, 0, item="CONSULT", quantity="1")
+        focus(qtbot, dialog.grid)
+        qtbot.keyClick(dialog.grid, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+
+    keep = handle_dialog(InvoiceDialog, draft)
+    focus(qtbot, view.table)
+    qtbot.keyClick(view.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # the tab's Ctrl+N
+    del keep
+    wait_idle(qtbot, view)
+    assert [r.state for r in docs(sqlite_books).invoices()] == [InvoiceState.DRAFT]
+
+    def post(dialog: InvoiceDialog) -> None:
+        keep.append(handle_dialog(CreditCheckDialog, lambda box: box.post_anyway.click()))
+        focus(qtbot, dialog.grid)
+        qtbot.keyClick(dialog.grid, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+    keep = [handle_dialog(InvoiceDialog, post)]
+    view.table.selectRow(0)
+    focus(qtbot, view.table)
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)  # Enter opens the draft
+    wait_idle(qtbot, view)
+    assert [r.state for r in docs(sqlite_books).invoices()] == [InvoiceState.POSTED]
