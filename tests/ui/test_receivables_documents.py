@@ -13,7 +13,7 @@ from paksa_desktop.receivables.commands import InvoiceInput, InvoiceLineInput
 from paksa_desktop.receivables.invoicing import RecurringInvoiceInput
 from paksa_desktop.receivables.models import InvoiceState
 from tests.receivables.helpers import D, balance, docs, inv
-from tests.ui.ar_data import master_data
+from tests.ui.ar_data import focus, master_data
 from tests.ui.conftest import handle_dialog, wait_idle
 from ui.main_window import MainWindow
 from ui.receivables.invoice_dialog import (
@@ -89,10 +89,19 @@ def test_enter_adds_a_line_and_a_bad_cell_is_named(qtbot, window, sqlite_books):
     dialog = InvoiceDialog(view.hub, parent=view)
     qtbot.addWidget(dialog)
     dialog.show()
+    focus(qtbot, dialog.grid)
     dialog.grid.setCurrentCell(0, QUANTITY)
     qtbot.keyClick(dialog.grid, Qt.Key.Key_Return)
     assert dialog.grid.rowCount() == 2 and dialog.grid.currentRow() == 1
     assert dialog.grid.currentColumn() == ITEM
+    focus(qtbot, dialog.grid)
+    qtbot.keyClick(dialog.grid, Qt.Key.Key_C)  # typing starts editing the Item cell
+    qtbot.keyClicks(dialog.grid.focusWidget(), "hai")  # the cell's editor has the keyboard now
+    qtbot.keyClick(dialog.grid.focusWidget(), Qt.Key.Key_Return)  # kept, and on to the next line
+    assert dialog.grid.item(1, ITEM).text() == "CHAI"  # ALFKI pays in EUR: no base-currency price filled in
+    assert dialog.grid.item(1, DESCRIPTION).text() == "Chai tea, 10 boxes" and dialog.grid.item(1, PRICE) is None
+    assert dialog.grid.rowCount() == 3 and dialog.grid.currentRow() == 2
+    dialog.grid.removeRow(1)
     type_line(dialog, 0, description="Thing", quantity="two", price="1")
     assert dialog.summary is None and "Line 1: quantity" in dialog.problem.text()
     assert not dialog.save_draft()  # nothing stored
@@ -263,8 +272,6 @@ def line(description: str, price: str) -> InvoiceLineInput:
 
 
 def test_keyboard_ctrl_s_saves_and_ctrl_enter_posts(qtbot, window, sqlite_books, messages):
-    from tests.ui.ar_data import focus
-
     master_data(sqlite_books)
     view = show(qtbot, window, "invoices")
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QComboBox,
     QDateEdit,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -73,18 +75,41 @@ def _decimal(text: str, what: str) -> Decimal | None:
     return value
 
 
+class LineDelegate(QStyledItemDelegate):
+    """Enter in a cell being typed in keeps what was typed and goes on to the next line (see LinesGrid)."""
+
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers()
+        ):
+            self.commitData.emit(editor)
+            self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+            grid = self.parent()
+            if isinstance(grid, LinesGrid):
+                grid.next_line()
+            return True
+        return super().eventFilter(editor, event)
+
+
 class LinesGrid(QTableWidget):
-    """Tab moves cell to cell; Enter on the last line adds one and starts it at the Item column."""
+    """Tab moves cell to cell; Enter goes to the next line, adding one after the last, at the Item column."""
+
+    def __init__(self, rows: int, columns: int) -> None:
+        super().__init__(rows, columns)
+        self.setItemDelegate(LineDelegate(self))
+
+    def next_line(self) -> None:
+        row = self.currentRow()
+        if row == self.rowCount() - 1 or row < 0:
+            self.insertRow(self.rowCount())
+        self.setCurrentCell(row + 1, ITEM)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
-            row = self.currentRow()
-            if self.state() == QAbstractItemView.State.EditingState:
-                self.commitData(self.focusWidget())  # type: ignore[arg-type]
-                self.closePersistentEditor(self.currentItem())
-            if row == self.rowCount() - 1 or row < 0:
-                self.insertRow(self.rowCount())
-            self.setCurrentCell(row + 1, ITEM)
+            self.next_line()
             return
         super().keyPressEvent(event)
 
