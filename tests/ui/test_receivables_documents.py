@@ -299,3 +299,24 @@ def test_keyboard_ctrl_s_saves_and_ctrl_enter_posts(qtbot, window, sqlite_books,
     qtbot.keyClick(view.table, Qt.Key.Key_Return)  # Enter opens the draft
     wait_idle(qtbot, view)
     assert [r.state for r in docs(sqlite_books).invoices()] == [InvoiceState.POSTED]
+
+
+def test_receivables_settings_dialog(qtbot, window, sqlite_books, messages):
+    from paksa_desktop.receivables.models import CreditPolicy
+    from ui.receivables.settings_dialog import ReceivablesSettingsDialog
+
+    def change(dialog: ReceivablesSettingsDialog) -> None:
+        assert dialog.fields["receivable_account"].text() == "1200"
+        dialog.fields["fee_account"].setText("9999")  # no such account: named, nothing stored
+        assert not dialog.save() and "9999" in dialog.message.text()
+        dialog.fields["fee_account"].setText(inv(sqlite_books).settings().fee_account)
+        dialog.policy.setCurrentIndex(dialog.policy.findData(CreditPolicy.BLOCK))
+        dialog.tolerance.setText("0.50")
+        shot(dialog, "settings")
+        assert dialog.save()
+
+    keep = handle_dialog(ReceivablesSettingsDialog, change)
+    window.receivables_tab.settings_action.trigger()
+    del keep
+    got = inv(sqlite_books).settings()
+    assert (got.credit_policy, got.write_off_tolerance) == (CreditPolicy.BLOCK, D("0.50"))

@@ -159,8 +159,19 @@ class ReceivablesTab(QWidget):
         )
         self.import_items_action = menu.addAction(icon("import"), "Import &items…", lambda: self._import("items"))
         self.import_items_action.setEnabled("items" in self.views and session.can(Permission.AR_ITEM_MANAGE))
+        menu.addSeparator()
+        self.settings_action = menu.addAction("Receivables &settings…", self.open_settings)
         self.show_callback = show
         return menu
+
+    def open_settings(self) -> None:
+        from ui.receivables.settings_dialog import ReceivablesSettingsDialog
+
+        dialog = ReceivablesSettingsDialog(self.hub, self)
+        self.last_settings_dialog = dialog
+        if dialog.exec():
+            self.hub.broadcast(dialog.changes)
+        dialog.deleteLater()
 
     def _import(self, key: str) -> None:
         self.show_callback(key)
