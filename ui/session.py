@@ -9,7 +9,10 @@ from paksa_desktop.company import Company
 from paksa_desktop.ledger.budgets import BudgetQueries, BudgetService
 from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
+from paksa_desktop.receivables.document_queries import DocumentQueries
+from paksa_desktop.receivables.invoicing import InvoicingService
 from paksa_desktop.receivables.queries import ReceivablesQueries
+from paksa_desktop.receivables.receipts import ReceiptService
 from paksa_desktop.receivables.service import ReceivablesService
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.permissions import Permission
@@ -58,6 +61,18 @@ class AppSession:
     @property
     def receivables_queries(self) -> ReceivablesQueries:
         return self.company.receivables_queries(self.ctx)
+
+    @property
+    def invoicing(self) -> InvoicingService:
+        return self.company.invoicing(self.ctx)
+
+    @property
+    def receipts(self) -> ReceiptService:
+        return self.company.receipts(self.ctx)
+
+    @property
+    def documents(self) -> DocumentQueries:
+        return self.company.documents_queries(self.ctx)
 
     def today(self) -> date:
         return self.company.today()

@@ -178,26 +178,29 @@ def test_each_view_reloads_only_for_the_kinds_of_change_it_shows(qtbot, open_win
 
 
 def test_a_new_view_is_one_line_in_pages(qtbot, sqlite_books: Books):
-    """What the next engineer does for invoices: one Page line; the list, its heading and the look-up follow."""
+    """What the next engineer does for aging: one Page line; the list, its heading and the look-up follow."""
 
-    class InvoicesView(ReceivablesView):
-        title = "Invoices"
+    class AgingView(ReceivablesView):
+        title = "Aging"
 
-    pages = (Page("Sales", "invoices", "Invoices", "journal", InvoicesView), *PAGES)
+    pages = (Page("Collections", "aging", "Aging", "journal", AgingView), *PAGES)
     clerk = user_session(sqlite_books, "carl", "AR clerk")
     tab = ReceivablesTab(Hub(clerk), pages)
     qtbot.addWidget(tab)
     assert [tab.nav.item(i).text() for i in range(tab.nav.count())] == [
+        "COLLECTIONS",
+        "Aging",
         "SALES",
         "Invoices",
+        "Receipts",
         "MASTER DATA",
         "Customers",
         "Items",
         "Tax codes",
     ]
-    assert tab.current_key() == "invoices" and isinstance(tab.current_view(), InvoicesView)
-    assert tab.show_view("tax-codes") is tab.views["tax-codes"] and tab.nav.currentRow() == 5
-    hidden = (Page("Sales", "write-offs", "Write-offs", "journal", InvoicesView, Permission.AR_WRITE_OFF), *PAGES)
+    assert tab.current_key() == "aging" and isinstance(tab.current_view(), AgingView)
+    assert tab.show_view("tax-codes") is tab.views["tax-codes"] and tab.nav.currentRow() == 8
+    hidden = (Page("Collections", "write-offs", "Write-offs", "journal", AgingView, Permission.AR_WRITE_OFF), *PAGES)
     assert "write-offs" not in ReceivablesTab(Hub(clerk), hidden).views  # the clerk may not write off
 
 

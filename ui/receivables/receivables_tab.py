@@ -8,6 +8,7 @@ Views are addressed by key, never by position, so a page added anywhere moves no
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +18,18 @@ from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QMenu, QMenuBar, QStackedWidget, QWidget
 
 from paksa_desktop.security.permissions import Permission
+from ui.errors import message_for
 from ui.hub import Hub
 from ui.receivables.base_view import ReceivablesView
 from ui.receivables.customers_view import CustomersView
+from ui.receivables.invoices_view import InvoicesView
 from ui.receivables.items_view import ItemsView
+from ui.receivables.receipts_view import ReceiptsView
 from ui.receivables.tax_codes_view import TaxCodesView
 from ui.style import MUTED, icon
+from ui.workers import IsCancelled, Job, Progress
+
+log = logging.getLogger(__name__)
 
 PAGE_ROLE = Qt.ItemDataRole.UserRole + 1  # a navigation row's page key (None on a group heading)
 
@@ -40,6 +47,8 @@ class Page:
 PAGES: tuple[Page, ...] = (
     # Sales (invoices, credit notes, receipts) and Collections (aging, dunning, statements, credit) go here;
     # the pages of one group sit together, each group under its heading in the order written.
+    Page("Sales", "invoices", "Invoices", "receivables", InvoicesView),
+    Page("Sales", "receipts", "Receipts", "statements", ReceiptsView),
     Page("Master data", "customers", "Customers", "customers", CustomersView),
     Page("Master data", "items", "Items", "items", ItemsView),
     Page("Master data", "tax-codes", "Tax codes", "tax-codes", TaxCodesView, Permission.LEDGER_VIEW),
@@ -150,8 +159,19 @@ class ReceivablesTab(QWidget):
         )
         self.import_items_action = menu.addAction(icon("import"), "Import &items…", lambda: self._import("items"))
         self.import_items_action.setEnabled("items" in self.views and session.can(Permission.AR_ITEM_MANAGE))
+        menu.addSeparator()
+        self.settings_action = menu.addAction("Receivables &settings…", self.open_settings)
         self.show_callback = show
         return menu
+
+    def open_settings(self) -> None:
+        from ui.receivables.settings_dialog import ReceivablesSettingsDialog
+
+        dialog = ReceivablesSettingsDialog(self.hub, self)
+        self.last_settings_dialog = dialog
+        if dialog.exec():
+            self.hub.broadcast(dialog.changes)
+        dialog.deleteLater()
 
     def _import(self, key: str) -> None:
         self.show_callback(key)
@@ -177,4 +197,36 @@ def add_receivables_tab(window: Any) -> ReceivablesTab | None:
             action.setShortcut(QKeySequence() if here else QKeySequence(QKeySequence.StandardKey.New))
 
     window.tabs.currentChanged.connect(current_changed)
+    tab.recurring_job = run_recurring_on_open(window)
     return tab
+
+
+def run_recurring_on_open(window: Any) -> Job | None:
+    """Raise the recurring invoices that fell due, on a worker, for users who may create invoices.
+
+    The status bar says how many were raised; nothing is said when none were. A failure (say, receivables
+    settings not set up yet) is named in the status bar and logged, never a dialog at start-up.
+    """
+    session = window.session
+    if not session.can(Permission.AR_INVOICE_CREATE):
+        return None
+    service, today = session.invoicing, session.today()
+
+    def work(_progress: Progress, _cancelled: IsCancelled) -> Any:
+        return service.run_recurring(today)
+
+    def succeeded(result: Any) -> None:
+        refs, changes = result
+        if refs:
+            count = len(refs)
+            window.statusBar().showMessage(f"Raised {count} recurring invoice{'s' if count != 1 else ''}", 15_000)
+            window.hub.broadcast(changes)
+
+    def failed(error: BaseException) -> None:
+        log.warning("recurring invoices were not run: %s", error)
+        window.statusBar().showMessage(f"Recurring invoices were not run: {message_for(error)}", 15_000)
+
+    job = Job(work, window)
+    job.succeeded.connect(succeeded)
+    job.failed.connect(failed)
+    return job.start()

@@ -1,0 +1,598 @@
+"""The invoice (and credit note) editor: header fields, a keyboard-first lines grid and live totals.
+
+The totals are worked out as you type by the very functions the service prices a document with
+(`receivables.amounts.line_amount` and `core.tax.compute`), so what the form shows is what posting
+stores. Save draft (Ctrl+S) keeps a draft; Post (Ctrl+Enter) numbers it and posts its entry. A credit
+check that objects lists its problems with "Post anyway" when the user may override it. A posted
+document opens read-only, with its tax summary and what settled it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyledItemDelegate,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from paksa_desktop.core.changes import Changes
+from paksa_desktop.core.errors import ValidationError
+from paksa_desktop.core.money import currency_exponent, format_amount, from_minor, to_minor
+from paksa_desktop.core.tax import TaxLine, TaxRounding, TaxSummary, compute
+from paksa_desktop.receivables.amounts import PERCENT_SCALE, QUANTITY_SCALE, line_amount, scaled
+from paksa_desktop.receivables.commands import InvoiceInput, InvoiceLineInput
+from paksa_desktop.receivables.document_queries import InvoiceDetail
+from paksa_desktop.receivables.invoicing import CreditCheckFailed
+from paksa_desktop.receivables.models import InvoiceState
+from paksa_desktop.receivables.queries import CustomerView, ItemView, TaxCodeView
+from paksa_desktop.security.permissions import Permission
+from ui.errors import message_for
+from ui.hub import Hub
+
+LINE_COLUMNS = ("Item", "Description", "Quantity", "Unit price", "Disc. %", "Tax code", "Account", "Dept.", "Project")
+ITEM, DESCRIPTION, QUANTITY, PRICE, DISCOUNT, TAX, ACCOUNT, DEPARTMENT, PROJECT = range(len(LINE_COLUMNS))
+NUMERIC = (QUANTITY, PRICE, DISCOUNT)
+WIDTHS = (90, 230, 80, 100, 64, 80, 80, 64, 70)
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def money_text(units: int, exponent: int) -> str:
+    """1234.5 -> '1,234.50'; negatives in parentheses."""
+    text = format_amount(from_minor(abs(units), exponent), exponent, grouping=True)
+    return f"({text})" if units < 0 else text
+
+
+def _decimal(text: str, what: str) -> Decimal | None:
+    cleaned = text.replace(",", "").strip()
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError(f"{what}: '{text}' is not a number") from None
+    if not value.is_finite():
+        raise ValidationError(f"{what}: '{text}' is not a number")
+    return value
+
+
+class LineDelegate(QStyledItemDelegate):
+    """Enter in a cell being typed in keeps what was typed and goes on to the next line (see LinesGrid)."""
+
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers()
+        ):
+            self.commitData.emit(editor)
+            self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+            grid = self.parent()
+            if isinstance(grid, LinesGrid):
+                grid.next_line()
+            return True
+        return super().eventFilter(editor, event)
+
+
+class LinesGrid(QTableWidget):
+    """Tab moves cell to cell; Enter goes to the next line, adding one after the last, at the Item column."""
+
+    def __init__(self, rows: int, columns: int) -> None:
+        super().__init__(rows, columns)
+        self.setItemDelegate(LineDelegate(self))
+
+    def next_line(self) -> None:
+        row = self.currentRow()
+        if row == self.rowCount() - 1 or row < 0:
+            self.insertRow(self.rowCount())
+        self.setCurrentCell(row + 1, ITEM)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            self.next_line()
+            return
+        super().keyPressEvent(event)
+
+
+class InvoiceDialog(QDialog):
+    def __init__(
+        self,
+        hub: Hub,
+        detail: InvoiceDetail | None = None,
+        *,
+        credit_note: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.detail = detail
+        self.credit_note = credit_note if detail is None else detail.row.kind.value == "credit_note"
+        self.saved_code = ""
+        self.changes: Changes | None = None
+        self.invoice_id = detail.row.id if detail else None
+        self.version = detail.row.version if detail else None
+        session = hub.session
+        permission = Permission.AR_CREDIT_NOTE_CREATE if self.credit_note else Permission.AR_INVOICE_CREATE
+        self.editable = (detail is None or detail.row.state is InvoiceState.DRAFT) and session.can(permission)
+        queries = session.receivables_queries
+        self.base_currency = hub.info().base_currency
+        self.customers: dict[str, CustomerView] = {c.code: c for c in queries.customers(include_inactive=False)}
+        self.items: dict[str, ItemView] = {i.code: i for i in queries.items(include_inactive=False)}
+        self.taxes: dict[str, TaxCodeView] = {t.code: t for t in queries.tax_codes(include_inactive=False)}
+        self.rounding: TaxRounding = queries.tax_rounding()
+        if detail is not None and detail.row.customer not in self.customers:
+            self.customers[detail.row.customer] = queries.customer(detail.row.customer)
+        self.summary: TaxSummary | None = None
+
+        noun = "credit note" if self.credit_note else "invoice"
+        if detail is None:
+            self.setWindowTitle(f"New {noun}")
+        else:
+            self.setWindowTitle(f"{noun.capitalize()} {detail.row.number or '(draft)'} — {detail.row.customer_name}")
+        self.resize(1040, 640)
+
+        # ---- header
+        self.customer = QComboBox()
+        self.customer.setObjectName("invoiceCustomer")
+        self.customer.setMinimumContentsLength(28)
+        for c in sorted(self.customers.values(), key=lambda c: c.code):
+            self.customer.addItem(f"{c.code} — {c.name}", c.code)
+        self.date = QDateEdit()
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.date.setDate(_qdate(hub.session.today()))
+        self.due_date = QLineEdit()
+        self.due_date.setPlaceholderText("from terms")
+        self.due_date.setToolTip("yyyy-mm-dd; empty: from the customer's payment terms")
+        self.currency = QLabel()
+        self.rate = QLineEdit()
+        self.rate.setPlaceholderText("from the rate table")
+        self.rate_label = QLabel("&Rate")
+        self.rate_label.setBuddy(self.rate)
+        self.reference = QLineEdit()
+        self.reference.setPlaceholderText("customer's order number")
+        self.memo = QLineEdit()
+
+        form = QGridLayout()
+        form.setHorizontalSpacing(12)
+        form.addWidget(_buddy("C&ustomer", self.customer), 0, 0)
+        form.addWidget(self.customer, 0, 1, 1, 3)
+        form.addWidget(_buddy("&Date", self.date), 0, 4)
+        form.addWidget(self.date, 0, 5)
+        form.addWidget(_buddy("D&ue date", self.due_date), 0, 6)
+        form.addWidget(self.due_date, 0, 7)
+        form.addWidget(_buddy("Re&ference", self.reference), 1, 0)
+        form.addWidget(self.reference, 1, 1)
+        form.addWidget(QLabel("Currency"), 1, 2)
+        form.addWidget(self.currency, 1, 3)
+        form.addWidget(self.rate_label, 1, 4)
+        form.addWidget(self.rate, 1, 5)
+        form.addWidget(_buddy("&Memo", self.memo), 2, 0)
+        form.addWidget(self.memo, 2, 1, 1, 7)
+        form.setColumnStretch(1, 1)
+
+        # ---- lines
+        self.grid = LinesGrid(0, len(LINE_COLUMNS))
+        self.grid.setObjectName("invoiceLines")
+        self.grid.setHorizontalHeaderLabels(LINE_COLUMNS)
+        self.grid.setTabKeyNavigation(True)
+        self.grid.verticalHeader().setDefaultSectionSize(26)
+        self.grid.setAlternatingRowColors(True)
+        for i, width in enumerate(WIDTHS):
+            self.grid.setColumnWidth(i, width)
+        self.grid.horizontalHeader().setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        for col in NUMERIC:
+            self.grid.horizontalHeaderItem(col).setTextAlignment(RIGHT)
+        self.grid.setEditTriggers(
+            QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.grid.itemChanged.connect(self._cell_changed)
+
+        # ---- totals
+        self.totals = QFormLayout()
+        self.totals.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.totals_box = QWidget()
+        self.totals_box.setObjectName("invoiceTotals")
+        self.totals_box.setLayout(self.totals)
+        self.totals_box.setMinimumWidth(260)
+        self.problem = QLabel()
+        self.problem.setObjectName("formMessage")
+        self.problem.setProperty("state", "error")
+        self.problem.setWordWrap(True)
+        below = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(self.problem)
+        self.history = QLabel()
+        self.history.setObjectName("invoiceHistory")
+        self.history.setWordWrap(True)
+        self.history.setTextFormat(Qt.TextFormat.RichText)
+        left.addWidget(self.history)
+        left.addStretch(1)
+        below.addLayout(left, 1)
+        below.addWidget(self.totals_box)
+
+        # ---- buttons
+        buttons = QDialogButtonBox()
+        self.save_button = QPushButton("&Save draft")
+        self.save_button.setToolTip("Save as a draft (Ctrl+S)")
+        self.post_button = QPushButton("&Post")
+        self.post_button.setProperty("primary", True)
+        self.post_button.setToolTip("Number it and post its entry (Ctrl+Enter)")
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.post_button, QDialogButtonBox.ButtonRole.ActionRole)
+        standard = QDialogButtonBox.StandardButton
+        close = buttons.addButton(standard.Cancel if self.editable else standard.Close)
+        close.clicked.connect(self.reject)
+        self.save_button.clicked.connect(self.save_draft)
+        self.post_button.clicked.connect(self.post)
+        QShortcut(QKeySequence("Ctrl+S"), self, self.save_draft)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.post)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, self.post)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addLayout(form)
+        layout.addWidget(self.grid, 1)
+        layout.addLayout(below)
+        layout.addWidget(buttons)
+
+        self.customer.currentIndexChanged.connect(self._customer_changed)
+        if detail is not None:
+            self._load(detail)
+        else:
+            self._customer_changed()
+            self.grid.insertRow(0)
+        if not self.editable:
+            for widget in (self.customer, self.date, self.due_date, self.rate, self.reference, self.memo):
+                widget.setEnabled(False)
+            self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            self.save_button.hide()
+            self.post_button.hide()
+            self.grid.setCurrentCell(-1, -1)  # nothing to type into
+        self.recompute()
+        self.grid.setFocus() if detail is not None else self.customer.setFocus()
+
+    # ---- loading
+    def _load(self, detail: InvoiceDetail) -> None:
+        row = detail.row
+        self.customer.setCurrentIndex(max(0, self.customer.findData(row.customer)))
+        self._customer_changed()
+        self.date.setDate(_qdate(row.date))
+        self.due_date.setText(row.due_date.isoformat())
+        self.reference.setText(row.reference)
+        self.memo.setText(detail.memo)
+        if row.currency != self.base_currency:
+            self.rate.setText(str(detail.rate))
+        self.grid.blockSignals(True)
+        for line in detail.lines:
+            n = self.grid.rowCount()
+            self.grid.insertRow(n)
+            values = (
+                line.item or "",
+                line.description,
+                _plain(line.quantity),
+                format_amount(line.unit_price, self.exponent, grouping=True),
+                _plain(line.discount_percent) if line.discount_percent else "",
+                line.tax_code or "",
+                line.account,
+                "",
+                "",
+            )
+            for col, value in enumerate(values):
+                self._set(n, col, value)
+        self.grid.blockSignals(False)
+        if detail.settlements or row.number:
+            self.history.setText(self._history_html(detail))
+
+    def _history_html(self, detail: InvoiceDetail) -> str:
+        e = self.exponent
+        parts = [f"<b>{detail.row.state.value.replace('_', ' ').capitalize()}</b>"]
+        if detail.entry_number:
+            parts.append(f"entry {detail.entry_number}")
+        parts.append(f"open {money_text(to_minor(detail.row.open_amount, e), e)}")
+        text = " · ".join(parts)
+        if detail.settlements:
+            rows = "".join(
+                f"<tr><td>{s.date.isoformat()}</td><td>{s.kind.replace('_', ' ')}</td><td>{s.source}</td>"
+                f"<td align='right'>{money_text(to_minor(s.amount, e), e)}</td>"
+                f"<td>{'reversed ' + s.reversed_on.isoformat() if s.reversed_on else ''}</td></tr>"
+                for s in detail.settlements
+            )
+            text += (
+                "<br><table cellspacing='0' cellpadding='3'><tr><th align='left'>Date</th>"
+                "<th align='left'>Settled by</th>"
+                f"<th align='left'>Source</th><th align='right'>Amount</th><th></th></tr>{rows}</table>"
+            )
+        return text
+
+    def _set(self, row: int, col: int, text: str) -> None:
+        item = QTableWidgetItem(text)
+        if col in NUMERIC:
+            item.setTextAlignment(RIGHT)
+        self.grid.setItem(row, col, item)
+
+    def _text(self, row: int, col: int) -> str:
+        item = self.grid.item(row, col)
+        return item.text().strip() if item is not None else ""
+
+    # ---- the customer decides the currency and the default tax code
+    @property
+    def customer_view(self) -> CustomerView | None:
+        return self.customers.get(self.customer.currentData())
+
+    @property
+    def document_currency(self) -> str:
+        c = self.customer_view
+        return c.currency if c is not None else self.base_currency
+
+    @property
+    def exponent(self) -> int:
+        return currency_exponent(self.document_currency)
+
+    def _customer_changed(self, *_args: object) -> None:
+        foreign = self.document_currency != self.base_currency
+        self.currency.setText(self.document_currency)
+        self.rate.setVisible(foreign)
+        self.rate_label.setVisible(foreign)
+        self.recompute()
+
+    # ---- the grid
+    def _cell_changed(self, item: QTableWidgetItem) -> None:
+        row, col = item.row(), item.column()
+        self.grid.blockSignals(True)
+        if col in NUMERIC and item.textAlignment() != int(RIGHT):
+            item.setTextAlignment(RIGHT)
+        if col == ITEM and item.text().strip():
+            code = item.text().strip().upper()
+            found = self.items.get(code) or self.items.get(item.text().strip())
+            if found is not None:
+                item.setText(found.code)
+                if not self._text(row, DESCRIPTION):
+                    self._set(row, DESCRIPTION, found.description)
+                if not self._text(row, QUANTITY):
+                    self._set(row, QUANTITY, "1")
+                if not self._text(row, PRICE) and self.document_currency == self.base_currency:
+                    self._set(row, PRICE, format_amount(found.unit_price, self.exponent, grouping=True))
+                if not self._text(row, TAX):
+                    self._set(row, TAX, found.tax_code or self._customer_tax())
+        if col == DESCRIPTION and item.text().strip():
+            if not self._text(row, QUANTITY):
+                self._set(row, QUANTITY, "1")
+            if not self._text(row, TAX) and not self._text(row, ITEM):
+                self._set(row, TAX, self._customer_tax())
+        self.grid.blockSignals(False)
+        self.recompute()
+
+    def _customer_tax(self) -> str:
+        c = self.customer_view
+        return (c.tax_code or "") if c is not None else ""
+
+    def _blank(self, row: int) -> bool:
+        return not any(self._text(row, col) for col in range(len(LINE_COLUMNS)))
+
+    def lines(self) -> tuple[InvoiceLineInput, ...]:
+        """The lines as typed (blank rows left out); raises ValidationError naming the line and column."""
+        result = []
+        n = 0
+        for row in range(self.grid.rowCount()):
+            if self._blank(row):
+                continue
+            n += 1
+            where = f"line {n}"
+            quantity = _decimal(self._text(row, QUANTITY), f"{where}: quantity")
+            price = _decimal(self._text(row, PRICE), f"{where}: unit price")
+            discount = _decimal(self._text(row, DISCOUNT), f"{where}: discount %")
+            result.append(
+                InvoiceLineInput(
+                    description=self._text(row, DESCRIPTION),
+                    quantity=quantity if quantity is not None else Decimal(1),
+                    unit_price=price,
+                    item=self._text(row, ITEM) or None,
+                    discount_percent=discount or Decimal(0),
+                    tax_code=self._text(row, TAX),  # "" : no tax (the grid shows the default it filled in)
+                    account=self._text(row, ACCOUNT) or None,
+                    department=self._text(row, DEPARTMENT) or None,
+                    project=self._text(row, PROJECT) or None,
+                )
+            )
+        return tuple(result)
+
+    # ---- live totals: the service's own functions
+    def compute_summary(self) -> TaxSummary:
+        exponent = self.exponent
+        tax_lines = []
+        for n, line in enumerate(self.lines(), start=1):
+            where = f"line {n}"
+            price = line.unit_price
+            if price is None and line.item in self.items and self.document_currency == self.base_currency:
+                price = self.items[line.item].unit_price
+            units = to_minor(price, exponent) if price is not None else 0
+            amount = line_amount(
+                scaled(line.quantity, QUANTITY_SCALE, f"{where}: quantity"),
+                units,
+                scaled(line.discount_percent, PERCENT_SCALE, f"{where}: discount %"),
+            )
+            code = None
+            if line.tax_code:
+                tax = self.taxes.get(line.tax_code)
+                if tax is None:
+                    raise ValidationError(f"{where}: unknown tax code '{line.tax_code}'")
+                code = tax.domain()
+            tax_lines.append(TaxLine(amount, code))
+        return compute(tax_lines, self.rounding)
+
+    def recompute(self) -> None:
+        while self.totals.rowCount():
+            self.totals.removeRow(0)
+        try:
+            summary = self.compute_summary()
+        except (ValidationError, ValueError) as exc:
+            self.summary = None
+            self.problem.setText(message_for(exc))
+            return
+        if self.problem.property("kept") is not True:
+            self.problem.clear()
+        self.summary = summary
+        e, currency = self.exponent, self.document_currency
+        self._total_row("Net", money_text(summary.net, e))
+        for code, base, tax in summary.by_code:
+            rate = self.taxes[code].rate if code in self.taxes else Decimal(0)
+            self._total_row(f"{code} ({_plain(rate)} % of {money_text(base, e)})", money_text(tax, e))
+        self._total_row(f"<b>Total {currency}</b>", f"<b>{money_text(summary.gross, e)}</b>", name="invoiceTotal")
+
+    def _total_row(self, label: str, value: str, name: str = "") -> None:
+        figure = QLabel(value)
+        figure.setAlignment(RIGHT)
+        figure.setMinimumWidth(110)
+        if name:
+            figure.setObjectName(name)
+        self.totals.addRow(QLabel(label), figure)
+
+    # ---- saving and posting
+    def input(self) -> InvoiceInput:
+        code = self.customer.currentData()
+        if not code:
+            raise ValidationError("Customer: choose who the document is for")
+        due = None
+        if self.due_date.text().strip():
+            try:
+                due = date.fromisoformat(self.due_date.text().strip())
+            except ValueError:
+                raise ValidationError(f"Due date: '{self.due_date.text()}' is not a date (yyyy-mm-dd)") from None
+        rate = None
+        if self.rate.isVisible() or (self.rate.text().strip() and self.document_currency != self.base_currency):
+            rate = _decimal(self.rate.text(), "Rate")
+        lines = self.lines()
+        if not lines:
+            raise ValidationError("Lines: add at least one line (an item or a description and a price)")
+        self.compute_summary()  # names a bad cell before the service is asked
+        return InvoiceInput(
+            customer=code,
+            date=self.date.date().toPython(),
+            lines=lines,
+            due_date=due,
+            reference=self.reference.text().strip(),
+            memo=self.memo.text().strip(),
+            rate=rate,
+            credit_note=self.credit_note,
+            credits=self.detail.credits if self.detail is not None else None,
+        )
+
+    def _fail(self, exc: Exception) -> None:
+        self.problem.setText(message_for(exc))
+
+    def save_draft(self) -> bool:
+        if not self.editable:
+            return False
+        try:
+            ref, changes = self.hub.session.invoicing.save_draft(self.input(), self.invoice_id, self.version)
+        except Exception as exc:  # shown in the form; nothing was stored
+            self._fail(exc)
+            return False
+        self.invoice_id, self.version = ref.id, ref.version
+        self.changes = changes
+        self.saved_code = "draft"
+        self.accept()
+        return True
+
+    def post(self, *, confirm_credit: bool = False) -> bool:
+        if not self.editable:
+            return False
+        service = self.hub.session.invoicing
+        try:
+            data = self.input()
+            if self.invoice_id is None:
+                ref, changes = service.issue(data, confirm_credit=confirm_credit)
+            else:
+                saved, _ = service.save_draft(data, self.invoice_id, self.version)
+                self.version = saved.version
+                ref, changes = service.post(self.invoice_id, self.version, confirm_credit=confirm_credit)
+        except CreditCheckFailed as exc:
+            if not confirm_credit and self.ask_credit_override(exc):
+                return self.post(confirm_credit=True)
+            if confirm_credit:
+                self._fail(exc)
+            return False
+        except Exception as exc:  # shown in the form; the unit of work left nothing behind
+            self._fail(exc)
+            return False
+        self.changes = changes
+        self.saved_code = ref.number or ""
+        self.accept()
+        return True
+
+    def ask_credit_override(self, error: CreditCheckFailed) -> bool:
+        dialog = CreditCheckDialog(error, self.hub.session.can(Permission.AR_INVOICE_APPROVE), self)
+        self.last_credit_dialog = dialog
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
+
+class CreditCheckDialog(QDialog):
+    """The credit policy objects: its problems, and Post anyway when the user may override it."""
+
+    def __init__(self, error: CreditCheckFailed, may_approve: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Credit check — customer {error.customer}")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Posting this document breaks the credit policy:"))
+        problems = QLabel("<br>".join(f"• {_problem_text(error.customer, p)}" for p in error.problems))
+        problems.setObjectName("creditProblems")
+        problems.setWordWrap(True)
+        layout.addWidget(problems)
+        allowed = not error.needs_permission or may_approve
+        note = (
+            "Posting anyway is recorded in the audit trail."
+            if allowed
+            else "Posting anyway needs receivables.invoice.approve; ask someone who holds it."
+        )
+        layout.addWidget(QLabel(note))
+        buttons = QDialogButtonBox()
+        self.post_anyway = buttons.addButton("Post &anyway", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.post_anyway.setEnabled(allowed)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+
+def _problem_text(customer: str, problem: str) -> str:
+    """The service's problems have the customer as their subject: 'is on credit hold'."""
+    return f"{customer}'s {problem}" if problem.startswith("exposure") else f"{customer} {problem}"
+
+
+def _buddy(text: str, field: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(field)
+    return label
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
