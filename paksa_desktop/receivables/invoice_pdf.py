@@ -134,9 +134,10 @@ def load_prints(s: Session, ids: Sequence[int]) -> list[InvoicePrint]:
         summary: dict[int, list[int]] = {}
         for ln in own:
             if ln.tax_code_id is not None:
-                sums = summary.setdefault(ln.tax_code_id, [0, 0])
+                sums = summary.setdefault(ln.tax_code_id, [0, 0, 0])
                 sums[0] += ln.net
                 sums[1] += ln.tax
+                sums[2] += 1
         result.append(
             InvoicePrint(
                 id=inv.id,
@@ -166,7 +167,7 @@ def load_prints(s: Session, ids: Sequence[int]) -> list[InvoicePrint]:
                     for ln in own
                 ),
                 taxes=tuple(
-                    TaxTotal(taxes[t].code, Decimal(taxes[t].rate_e4) / PERCENT_SCALE, v[0], v[1])
+                    TaxTotal(taxes[t].code, printed_rate(taxes[t].rate_e4, v[0], v[1], v[2]), v[0], v[1])
                     for t, v in sorted(summary.items(), key=lambda kv: taxes[kv[0]].code)
                 ),
                 net_total=inv.net_total,
@@ -176,6 +177,16 @@ def load_prints(s: Session, ids: Sequence[int]) -> list[InvoicePrint]:
             )
         )
     return result
+
+
+def printed_rate(rate_e4: int, net: int, tax: int, lines: int) -> Decimal:
+    """The tax code's rate, when it is the rate the document was taxed at: the stored tax is the rate
+    times the net give or take a rounding per line. A code whose rate has changed since would print a
+    wrong rate beside the old amounts, so then the rate the amounts show is printed (two decimals)."""
+    rate = Decimal(rate_e4) / PERCENT_SCALE
+    if not net or abs(net * rate / 100 - tax) <= lines:
+        return rate
+    return (Decimal(tax) * 100 / net).quantize(Decimal("0.01"))
 
 
 # ---------------------------------------------------------------------------------------------- layout

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
@@ -115,14 +116,12 @@ def money(units: int, exponent: int) -> str:
 
 
 def quantity_text(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    """A quantity or percentage without trailing zeros: 2, 3.5, 7.125."""
+    return format(value.normalize(), "f")
 
 
 def paragraph(text: str, style: ParagraphStyle = BODY) -> Paragraph:
     """Plain text (newlines kept) as a paragraph; markup characters are escaped."""
-    from xml.sax.saxutils import escape
-
     register_fonts()  # a paragraph measures its text with the font when built
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 

@@ -11,11 +11,17 @@ import pytest
 from pypdf import PdfReader
 
 from paksa_desktop.core.errors import NotFoundError, PermissionDenied
-from paksa_desktop.receivables.commands import AddressInput, AllocationInput, InvoiceLineInput, ReceiptInput
+from paksa_desktop.receivables.commands import (
+    AddressInput,
+    AllocationInput,
+    InvoiceLineInput,
+    ReceiptInput,
+    TaxCodeInput,
+)
 from paksa_desktop.reporting.formatting import money_text
 from tests.conftest import Books
 from tests.ledger.budget_helpers import audit_rows
-from tests.receivables.helpers import D, docs, inv, login_as, rec, sale, with_customer
+from tests.receivables.helpers import D, ar, docs, inv, login_as, rec, sale, with_customer
 
 PAY_TO = "Bank transfer to Test Company Ltd\nIBAN GB29 NWBK 6016 1331 9268 19"
 ADDRESSES = (
@@ -188,3 +194,15 @@ def _png() -> bytes:
     raw = b"".join(b"\x00" + b"\x1f\x6f\xdf" * 40 for _ in range(20))
     header = struct.pack(">IIBBBBB", 40, 20, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def test_a_rate_changed_since_is_not_printed_beside_the_old_amounts(books: Books, tmp_path: Path) -> None:
+    number = customer_with_invoice(books)
+    ar(books).update_tax_code("VAT20", TaxCodeInput("VAT20", "Standard rate", D("25"), "2200"))
+    out = tmp_path / "old.pdf"
+    books.company.invoice_pdfs(books.ctx).write([number], out)
+    lines = page_lines(pages(out)[0])
+    detail = docs(books).invoice(number)
+    (net, tax) = next((n, t) for code, n, t in detail.tax_summary if code == "VAT20")
+    assert has_row(lines, "VAT20", "20%", figure(net), figure(tax))  # what they were taxed at, not the 25 %
+    assert has_row(lines, "VAT5I", "5%")  # unchanged codes print their rate
