@@ -830,7 +830,8 @@ def cmd_ar_payment_instructions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
+def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> Any:
+    """`paksa invoice pdf` and the printing half of `paksa ar`; returns the `ar` group for the reports."""
     invoices = group("invoice", "posted invoices and credit notes")
     p = leaf(invoices, "pdf", cmd_invoice_pdf, "print invoices and credit notes to PDF (one file, or one per document)")
     p.add_argument("numbers", nargs="*", metavar="NUMBER", help="document numbers, e.g. INV-2024-000001")
@@ -845,7 +846,7 @@ def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., 
         metavar="FILE|DIR",
         help="a FILE ending in .pdf gets every document; anything else is a folder with one PDF per document",
     )
-    receivables = group("ar", "receivables: payment instructions, customer statements, dunning runs")
+    receivables = group("ar", "receivables: aging, reconciliation, statements, dunning runs, payment instructions")
     p = leaf(
         receivables,
         "payment-instructions",
@@ -874,6 +875,7 @@ def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., 
     p.add_argument("--dry-run", action="store_true", help="show the proposal only; issue nothing")
     p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size (default: A4)")
     p.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder receiving the PDFs")
+    return receivables
 
 
 # ---------------------------------------------------------------------------------------------- receivables reports
@@ -968,8 +970,7 @@ def _aging_options(p: argparse.ArgumentParser) -> None:
     _ar_output_options(p)
 
 
-def _add_ar_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any], reports: Any) -> None:
-    receivables = group("ar", "receivables: aging and the control-account reconciliation")
+def _add_ar_commands(receivables: Any, leaf: Callable[..., Any], reports: Any) -> None:
     p = leaf(receivables, "aging", cmd_ar_aging, "open receivables per customer by age (current, 1-30, ... days)")
     _aging_options(p)
     p = leaf(receivables, "reconcile", cmd_ar_reconcile, "the open items against the receivable control account")
@@ -1752,9 +1753,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--output", type=Path, required=True, metavar="FILE", help="file to write")
     _add_budget_commands(group, leaf)  # budgets block: `paksa budget list`
     _add_receivables_commands(group, leaf)  # receivables block: `paksa tax-code list|add`
-    _add_invoice_commands(group, leaf)  # printed receivables block: `paksa invoice pdf`
-
-    _add_ar_commands(group, leaf, reports)  # receivables reports block: `paksa ar ...`, `paksa report ar-...`
+    receivables = _add_invoice_commands(group, leaf)  # printed receivables block: `paksa invoice pdf`
+    _add_ar_commands(receivables, leaf, reports)  # receivables reports block: `paksa ar ...`, `paksa report ar-...`
 
     # period
     periods = group("period", "list, close and reopen periods; set the lock date; close a fiscal year")

@@ -1,7 +1,7 @@
 """receivables entry indexes: the receivables rows found by their GL entry
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-28
 
 On PostgreSQL, every entry that says it comes from receivables is checked at commit to be referred to by
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
