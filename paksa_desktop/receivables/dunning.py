@@ -368,6 +368,7 @@ class DunningService(GuardedService):
     @retry_writes
     def issue(self, proposal: DunningProposal, *, charge: bool = True) -> tuple[list[IssuedLetter], Changes]:
         """Issue the (reviewed) proposal's letters; with `charge`, raise their fees and interest."""
+        self.ctx.require(Permission.AR_DUNNING_RUN)
         if not proposal.letters:
             return [], Changes()
         with self._unit(Permission.AR_DUNNING_RUN) as s:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
 from paksa_desktop.core.changes import Changes, Kind
-from paksa_desktop.core.errors import NotFoundError, ValidationError
+from paksa_desktop.core.errors import NotFoundError, PermissionDenied, ValidationError
 from paksa_desktop.core.money import currency_exponent, from_minor, is_currency, to_minor
 from paksa_desktop.core.periods import add_months
 from paksa_desktop.ledger.models import Account, Department, ExchangeRate, Frequency, Journal, Project
@@ -214,11 +214,18 @@ class InvoicingService(GuardedService):
     def _permission(self, credit_note: bool) -> Permission:
         return Permission.AR_CREDIT_NOTE_CREATE if credit_note else Permission.AR_INVOICE_CREATE
 
+    def _permission_of(self, data: InvoiceInput) -> Permission:
+        """The permission a document needs; a user holding neither document permission is refused
+        before the input is even read."""
+        if not (self.ctx.can(Permission.AR_INVOICE_CREATE) or self.ctx.can(Permission.AR_CREDIT_NOTE_CREATE)):
+            raise PermissionDenied(self.ctx.username, Permission.AR_INVOICE_CREATE)
+        return self._permission(data.credit_note)
+
     def save_draft(
         self, data: InvoiceInput, invoice_id: int | None = None, version: int | None = None
     ) -> tuple[DocumentRef, Changes]:
         """Create or replace a draft invoice or credit note (no number, no GL entry)."""
-        with self._unit(self._permission(data.credit_note)) as s:
+        with self._unit(self._permission_of(data)) as s:
             look = Lookups(s, Poster(s, self.ctx, self.facts))
             doc = prepare(look, data)
             credited = self._credited(s, data, doc)
@@ -308,7 +315,7 @@ class InvoicingService(GuardedService):
     @retry_writes
     def issue(self, data: InvoiceInput, *, confirm_credit: bool = False) -> tuple[DocumentRef, Changes]:
         """Create and post a document in one step."""
-        with self._unit(self._permission(data.credit_note)) as s:
+        with self._unit(self._permission_of(data)) as s:
             look = Lookups(s, Poster(s, self.ctx, self.facts))
             doc = prepare(look, data)
             self._credited(s, data, doc)
@@ -343,6 +350,7 @@ class InvoicingService(GuardedService):
         work: numbered from the invoice series, with their entry under the caller's `source` (whose
         posting permission the caller checked), and no credit check: a charge for paying late is due
         whatever the customer's credit."""
+        self.ctx.require(Permission.AR_DUNNING_RUN if source == "ar_dunning" else Permission.AR_INVOICE_CREATE)
         return self._post_documents(s, look, docs, confirm_credit=True, check_credit=False, source=source)
 
     def _post_documents(
