@@ -18,18 +18,19 @@ import contextlib
 import itertools
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from paksa_desktop import demo_receivables as ar
 from paksa_desktop.company import Company, NewCompany
 from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import Cancelled
 from paksa_desktop.core.money import from_minor
 from paksa_desktop.core.periods import add_months, fiscal_year_containing, month_end
-from paksa_desktop.ledger.commands import EntryInput, LineInput, RecurringInput
-from paksa_desktop.ledger.models import Frequency
+from paksa_desktop.ledger.commands import AccountInput, EntryInput, LineInput, RecurringInput
+from paksa_desktop.ledger.models import AccountSubtype, AccountType, Frequency
 from paksa_desktop.ledger.posting import Poster, PreparedEntry, PreparedLine
 from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.persistence.engine import sqlite_path
@@ -46,42 +47,6 @@ PROJECTS = (
     ("EXPO", "Food & Beverage Expo stand"),
     ("WMS", "Warehouse management system"),
     ("WEST", "West coast expansion"),
-)
-CUSTOMERS = (
-    "Alfreds Futterkiste",
-    "Ana Trujillo Emparedados y helados",
-    "Antonio Moreno Taquería",
-    "Around the Horn",
-    "Berglunds snabbköp",
-    "Blauer See Delikatessen",
-    "Blondel père et fils",
-    "Bólido Comidas preparadas",
-    "Bon app'",
-    "Bottom-Dollar Markets",
-    "B's Beverages",
-    "Cactus Comidas para llevar",
-    "Chop-suey Chinese",
-    "Comércio Mineiro",
-    "Consolidated Holdings",
-    "Drachenblut Delikatessen",
-    "Du monde entier",
-    "Eastern Connection",
-    "Ernst Handel",
-    "Folk och fä HB",
-    "France restauration",
-    "Frankenversand",
-    "Great Lakes Food Market",
-    "Hungry Coyote Import Store",
-    "Island Trading",
-    "Lazy K Kountry Store",
-    "Let's Stop N Shop",
-    "Old World Delicatessen",
-    "Rattlesnake Canyon Grocery",
-    "Save-a-lot Markets",
-    "Split Rail Beer & Ale",
-    "The Big Cheese",
-    "Trail's Head Gourmet Provisioners",
-    "White Clover Markets",
 )
 SUPPLIERS = (
     "Exotic Liquids",
@@ -105,6 +70,7 @@ SUBSCRIPTIONS = (  # vendor, monthly cents, day of month, department
     ("Adobe Creative Cloud", 8_999, 19, "SALES"),
     ("Zoom", 14_990, 23, "ADMIN"),
 )
+LEGACY = ar.LEGACY_RECEIVABLE[0]
 SEASON = (90, 88, 97, 100, 103, 100, 95, 96, 104, 110, 118, 125)  # sales by calendar month, percent
 
 
@@ -185,7 +151,8 @@ class _Northwind:
         self._order = itertools.count()
         self._scheduled: list[tuple[date, int, _Entry]] = []  # later entries: receipts, payments, ...
         self.inventory = 0
-        self.invoices = 0
+        self.invoices = 0  # legacy invoice numbers
+        self.ar = ar.ReceivablesPlan(rng, start, end)
         self.bills = 0
         self.card: dict[date, int] = {}  # card charges by month
         self.petty: dict[date, int] = {}  # petty cash spent by month
@@ -293,8 +260,9 @@ class _Northwind:
         )
         return entries
 
-    def sales(self, first: date, last: date) -> list[_Entry]:
-        """Invoices every business day (with their cost of sales); receipts, returns and bad debts later."""
+    def _legacy_sales(self, first: date, last: date) -> list[_Entry]:
+        """Before the receivables ledger: invoices as journal entries (with their cost of sales) on the
+        legacy receivable account, and their receipts, returns and bad debts, as the company kept them."""
         rng = self.rng
         entries = []
         key = first
@@ -303,14 +271,14 @@ class _Northwind:
             for _ in range(rng.randint(3, 7)):
                 self.invoices += 1
                 ref = f"INV-{self.invoices:06d}"
-                customer = rng.choice(CUSTOMERS)
+                customer = rng.choice(ar.CUSTOMERS).name
                 net = self.growth(rng.randint(350_00, 5_200_00), first)
                 taxable = rng.random() < 0.35
                 tax = _pct(net, 825) if taxable else 0
                 cost = _pct(net, rng.randint(5_600, 6_400))
                 project = "WEST" if year_two and rng.random() < 0.2 else None
                 service = rng.random() < 0.08
-                lines = [_dr("1200", net + tax, memo=customer)]
+                lines = [_dr(LEGACY, net + tax, memo=customer)]
                 if service:  # delivery and merchandising services: revenue without stock
                     lines.append(_cr("4020", net, "SALES", project))
                     cost = 0
@@ -335,7 +303,7 @@ class _Northwind:
                         f"Credit note for {ref} {customer}: damaged goods returned",
                         _dr("4030", back, "SALES"),
                         _dr("2200", back_tax),
-                        _cr("1200", back + back_tax, memo=customer),
+                        _cr(LEGACY, back + back_tax, memo=customer),
                         _dr("1300", back_cost),
                         _cr("5010", back_cost, "SALES"),
                         reference=f"CN-{ref}",
@@ -353,7 +321,7 @@ class _Northwind:
                             "GEN",
                             f"Write-off {ref} {customer}: uncollectible",
                             _dr("6220", owed, "SALES"),
-                            _cr("1200", owed, memo=customer),
+                            _cr(LEGACY, owed, memo=customer),
                             reference=ref,
                         )
                     )
@@ -365,10 +333,58 @@ class _Northwind:
                             "CSH",
                             f"Receipt {ref} {customer}",
                             _dr("1100", owed),
-                            _cr("1200", owed, memo=customer),
+                            _cr(LEGACY, owed, memo=customer),
                             reference=ref,
                         )
                     )
+        return entries
+
+    def sales(self, first: date, last: date) -> list[_Entry]:
+        """Invoices every business day, planned as receivables documents (posted month by month through
+        the receivables services, with their returns, receipts and bad debts); here only the ledger's
+        side of the goods: the day's cost of goods sold, and the stock that comes back with a return."""
+        index = self.month_index(first)
+        if index < MONTHS - ar.LEDGER_MONTHS:
+            return self._legacy_sales(first, last)
+        rng = self.rng
+        entries = []
+        year_two = index >= 12
+        customers = [c for c in ar.CUSTOMERS if c.code != ar.BUST_CUSTOMER or index <= ar.BUST_FROM + 1]
+        for day in self.business_days(first, last):
+            costs: dict[str | None, int] = {}
+            for _ in range(rng.randint(3, 7)):
+                customer = rng.choice(customers)
+                target = self.growth(rng.randint(350_00, 5_200_00), first)
+                project = "WEST" if year_two and rng.random() < 0.2 else None
+                sold = self.ar.sell(day, customer, target, service=rng.random() < 0.08, project=project)
+                self.sales_tax[first] = self.sales_tax.get(first, 0) + sold.tax
+                if sold.cost:
+                    costs[project] = costs.get(project, 0) + sold.cost
+                    self.inventory -= sold.cost
+                credit = sold.returned
+                if credit is not None:
+                    self.schedule(
+                        _entry(
+                            credit.day,
+                            "GEN",
+                            f"Returned goods back to stock ({credit.invoice.reference} {customer.name})",
+                            _dr("1300", credit.cost, "OPS"),
+                            _cr("5010", credit.cost, "SALES"),
+                        )
+                    )
+                    self.inventory += credit.cost
+                    tax_month = credit.day.replace(day=1)
+                    self.sales_tax[tax_month] = self.sales_tax.get(tax_month, 0) - sold.tax_back
+            if costs:
+                entries.append(
+                    _entry(
+                        day,
+                        "GEN",
+                        f"Cost of goods sold {day:%d %B %Y}",
+                        *(_dr("5010", cents, "SALES", project) for project, cents in costs.items()),
+                        _cr("1300", sum(costs.values())),
+                    )
+                )
         return entries
 
     def purchases(self, first: date, last: date) -> list[_Entry]:
@@ -817,6 +833,8 @@ class _Builder:
         self.company = company
         self.ctx = company.login(DEMO_USER, DEMO_PASSWORD)
         self.ledger: LedgerService = company.ledger(self.ctx)
+        self.invoicing = company.invoicing(self.ctx)
+        self.receipts = company.receipts(self.ctx)
         today = company.today()
         self.end = today.replace(day=1) - timedelta(days=1)
         self.start = add_months(self.end.replace(day=1), -(MONTHS - 1))
@@ -845,6 +863,7 @@ class _Builder:
                 self.rent_template(8_840_00, template_id=rent, on=first)
             self.ledger.run_recurring(first)
             self.post_month(first, self.story.month(first, last))
+            self.receivables_month(first)
             for accrual in self.story.accruals(first, last):
                 self.ledger.post(accrual.as_input(auto_reverse=True))
             self.step()
@@ -860,6 +879,15 @@ class _Builder:
             self.ledger.create_department(code, name)
         for code, name in PROJECTS:
             self.ledger.create_project(code, name)
+        code, name = ar.LEGACY_RECEIVABLE
+        self.ledger.create_account(AccountInput(code, name, AccountType.ASSET, "1000", AccountSubtype.RECEIVABLE))
+        receivables = self.company.receivables(self.ctx)
+        for tax in (ar.SALES_TAX, ar.EXEMPT):
+            receivables.create_tax_code(tax)
+        for customer in self.story.ar.customers():
+            receivables.create_customer(customer)
+        for item in self.story.ar.items():
+            receivables.create_item(item)
         for name, frequency, lines in (
             (
                 "Office cleaning",
@@ -947,6 +975,21 @@ class _Builder:
                 )
                 fixed = _Entry(later, entry.journal, f"{entry.memo}, corrected", entry.correct_to, entry.reference)
                 self.ledger.post(fixed.as_input())
+
+    def receivables_month(self, first: date) -> None:
+        """The month's invoices, credit notes, receipts and write-offs through the receivables services
+        (the euro's rate for the month first), once the company keeps its receivables ledger (the last
+        year); the customer that went bust is put on credit hold."""
+        index = self.story.month_index(first)
+        if index < MONTHS - ar.LEDGER_MONTHS:
+            return
+        self.invoicing.set_rate("EUR", first, ar.eur_rate(index))
+        month = self.story.ar.months.pop(first, None)
+        if month is not None:
+            ar.post_month(month, self.invoicing, self.receipts)
+        if index == ar.BUST_WRITTEN_OFF:
+            bust = next(c for c in self.story.ar.customers() if c.code == ar.BUST_CUSTOMER)
+            self.company.receivables(self.ctx).update_customer(bust.code, replace(bust, credit_hold=True))
 
     def drafts(self) -> None:
         """A few entries left in draft for someone to finish: unfinished work is part of real books."""

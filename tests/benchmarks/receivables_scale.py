@@ -27,6 +27,7 @@ import csv
 import os
 import random
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -298,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
     parser.add_argument("--only", choices=("import", "aging"), help="run one part only")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run still stops its server
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     tmp = Path(tempfile.mkdtemp(prefix="paksa-arbench-"))
     server: TempPostgres | None = None

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -163,3 +163,44 @@ def test_paksa_demo_command_on_both_engines(paksa: Paksa, db_url: str, monkeypat
     again = paksa("demo", "--db", db_url)
     assert again.code == 1 and again.err.startswith("paksa: error: ")
     assert paksa("report", "trial-balance", "--db", db_url, "--format", "csv").out == report.out
+
+
+def test_demo_keeps_a_year_of_receivables_that_reconcile(demo: Demo) -> None:
+    """The last year's sales are receivables documents; before, the legacy account held them."""
+    from paksa_desktop.receivables.models import DocumentKind, Invoice, InvoiceState, Settlement, SettlementKind
+
+    company, ctx = demo.company, demo.ctx
+    customers = company.receivables_queries(ctx).customers()
+    assert len(customers) == 34 and sum(c.currency == "EUR" for c in customers) == 10
+    docs = company.documents_queries(ctx)
+    invoices = docs.invoices()
+    assert 1_000 < len(invoices) < 2_000
+    assert min(i.date for i in invoices) == date(2024, 3, 1)  # the ledger's first month
+    kinds = {i.kind for i in invoices}
+    states = {i.state for i in invoices}
+    assert kinds == {DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE}
+    assert {InvoiceState.PAID, InvoiceState.PARTIALLY_PAID, InvoiceState.WRITTEN_OFF} <= states
+    assert any(i.currency == "EUR" for i in invoices)
+    with UnitOfWork(company.engine, write=False) as uow:
+        settled = uow.session.execute(
+            select(Settlement.kind, Settlement.invoice_id, Settlement.date, Invoice.due_date).join(
+                Invoice, Invoice.id == Settlement.invoice_id
+            )
+        ).all()
+    assert {k for k, *_rest in settled} >= {SettlementKind.PAYMENT, SettlementKind.CREDIT, SettlementKind.WRITE_OFF}
+    payments = [(invoice, day, due) for k, invoice, day, due in settled if k is SettlementKind.PAYMENT]
+    assert sum(day > due + timedelta(days=30) for _i, day, due in payments) > 50  # some pay late
+    paid_twice = len(payments) - len({invoice for invoice, _d, _due in payments})
+    assert paid_twice > 5  # and some by instalments
+    assert len(docs.receipts()) > 200
+    reports = company.ar_reports(ctx)
+    for day in (date(2023, 12, 31), date(2024, 3, 31), date(2024, 9, 30), date(2025, 2, 28)):
+        result = docs.reconcile(day)
+        assert result.difference == 0, day
+        assert reports.aging(day).meta["total"] == result.subledger, day
+    before_bust = reports.aging(date(2024, 9, 30), customer="HUNGC")
+    assert before_bust.rows and before_bust.rows[0].cells[-2] > 0  # over 90 days before the write-off
+    assert reports.aging(date(2024, 11, 30), customer="HUNGC").rows == ()
+    q = company.ledger_queries(ctx)
+    balances = {r.code: r.closing for r in q.trial_balance(as_of=date(2025, 2, 28)).rows}
+    assert "1205" not in balances  # the legacy receivables were all settled within the year
