@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from paksa_desktop.persistence import pipeline
 from paksa_desktop.persistence.engine import WRITE_OPTION
 
 
@@ -26,7 +27,7 @@ class UnitOfWork:
         return self
 
     def commit(self) -> None:
-        self.session.commit()
+        pipeline.commit(self.session)  # writes still queued go with the COMMIT (PostgreSQL)
 
     def __exit__(
         self,
