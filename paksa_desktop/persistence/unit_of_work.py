@@ -17,9 +17,25 @@ class UnitOfWork:
     Sessions never outlive the block, so no ORM object escapes to the GUI attached to a session.
     """
 
-    def __init__(self, engine: Engine, *, write: bool = True) -> None:
-        bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
-        self._bind = bind
+    def __init__(self, engine: Engine, *, write: bool = True, transaction: bool = True) -> None:
+        """`transaction=False` (reads only): on PostgreSQL each statement runs on its own (autocommit), with
+        no BEGIN and COMMIT around them, two round trips fewer. For reads whose statements need no common
+        transaction, which at READ COMMITTED gives each statement its own snapshot anyway; not for a read
+        that streams (a server-side cursor lives in a transaction)."""
+        postgres = engine.dialect.name == "postgresql"
+        # Other PostgreSQL reads run in a READ ONLY transaction that is committed at the end, not rolled
+        # back: the two end it alike when nothing can have been written, but a ROLLBACK makes psycopg drop
+        # every prepared statement of the connection (and send DEALLOCATE ALL), so the statements of the
+        # next postings would be parsed and planned again from scratch.
+        self._commit_read = not write and postgres
+        if write:
+            self._bind = engine.execution_options(**{WRITE_OPTION: True})
+        elif postgres and not transaction:
+            self._bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+        elif postgres:
+            self._bind = engine.execution_options(postgresql_readonly=True)
+        else:
+            self._bind = engine
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -36,6 +52,8 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
+            if self._commit_read and exc_type is None and self.session.in_transaction():
+                self.session.commit()
             self.session.rollback()
         finally:
             self.session.close()
