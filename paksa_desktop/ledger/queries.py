@@ -33,7 +33,7 @@ from paksa_desktop.ledger.models import (
     Project,
     RecurringTemplate,
 )
-from paksa_desktop.ledger.statement_structure import StructureCache
+from paksa_desktop.ledger.statement_structure import VERSION_COLUMN, StructureCache
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import User
@@ -230,7 +230,9 @@ class LedgerQueries:
 
     def _read(self) -> UnitOfWork:
         self.ctx.require(Permission.LEDGER_VIEW)
-        return UnitOfWork(self.engine, write=False)
+        # no BEGIN and COMMIT: no read here relies on one transaction (at READ COMMITTED, its statements
+        # each see their own snapshot anyway)
+        return UnitOfWork(self.engine, write=False, transaction=False)
 
     def _exp(self, s: Session) -> int:
         if self._exponent is None:
@@ -355,8 +357,6 @@ class LedgerQueries:
             raise ValidationError(f"the range ends ({end}) before it starts ({start})")
         with self._read() as uow:
             s = uow.session
-            structure = self.structure.get(s)
-            exp = structure.exponent
             line = JournalLine.__table__.c
             filters = []
             if department:
@@ -376,7 +376,11 @@ class LedgerQueries:
                     func.sum(case((and_(in_range, line.amount > 0), line.amount), else_=0)),
                     func.sum(case((and_(in_range, line.amount < 0), -line.amount), else_=0)),
                 )
-            sums = s.execute(stmt.where(*filters).group_by(line.account_id)).all()
+            # the structure counter rides along with the sums: one query, and the chart checked in its snapshot
+            found = s.execute(stmt.add_columns(VERSION_COLUMN).where(*filters).group_by(line.account_id)).all()
+            structure = self.structure.at(s, found[0][-1]) if found else self.structure.get(s)
+            exp = structure.exponent
+            sums = [row[:-1] for row in found]
             accounts = structure.chart
             if any(row[0] not in accounts for row in sums):
                 accounts = self.structure.refresh(s).chart
