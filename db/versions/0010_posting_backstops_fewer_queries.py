@@ -1,0 +1,278 @@
+"""posting backstops in fewer statements: the rules of 0007, each still checked, with fewer queries
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-28
+
+Every posting runs these triggers, and under many clients each statement they run is server time that
+every other writer shares. Same conditions, same messages, fewer statements:
+
+- `paksa_current_user_id()` becomes PL/pgSQL. As a SQL function it cannot be inlined (it is SECURITY
+  DEFINER), so PostgreSQL parsed and planned its query at every call, twice per posting (the posting
+  check and the audit stamp); PL/pgSQL keeps the plan for the session. Same query, same result.
+- `paksa_check_posting()`: the lock date, the open period and the number from the entry's series are
+  tested by one query over the new entries (was three); the first problem found is reported in the same
+  order (lock date, then period, then numbering). The posted ids and the creator check come from one
+  pass over the new rows (was two).
+- `paksa_check_series()`: the gap-free count and the per-entry check (lines, balance, total, dates) in
+  one query (was two).
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION paksa_current_user_id() RETURNS integer
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    RETURN (SELECT id FROM public.users WHERE db_login = session_user::text AND is_active);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION paksa_check_posting() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    me integer := public.paksa_current_user_id();
+    ids integer[];
+    foreign_creator boolean;
+    bad record;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(id) FILTER (WHERE state = 'posted'), bool_or(created_by <> me)
+          INTO ids, foreign_creator FROM fresh;
+        IF me IS NOT NULL AND foreign_creator THEN
+            RAISE EXCEPTION 'an entry is created in the name of the user who creates it';
+        END IF;
+    ELSE
+        SELECT array_agg(n.id) INTO ids FROM fresh n JOIN stale o ON o.id = n.id
+         WHERE n.state = 'posted' AND o.state = 'draft';
+        IF EXISTS (SELECT 1 FROM public.journal_entries e JOIN public.security_policy s ON s.creator_cannot_approve
+                    WHERE e.id = ANY(ids) AND e.created_by = e.posted_by) THEN
+            RAISE EXCEPTION 'segregation of duties: the creator of a draft entry may not approve (post) it';
+        END IF;
+    END IF;
+    IF ids IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF me IS NOT NULL THEN
+        IF NOT public.paksa_holds('ledger.entry.post') THEN
+            RAISE EXCEPTION 'permission denied: posting needs ledger.entry.post';
+        ELSIF EXISTS (SELECT 1 FROM public.journal_entries WHERE id = ANY(ids) AND posted_by IS DISTINCT FROM me) THEN
+            RAISE EXCEPTION 'an entry is posted in the name of the user who posts it';
+        END IF;
+    END IF;
+    SELECT x.problem, x.id, x.number, x.date, x.lock_date INTO bad FROM (
+        SELECT e.id, e.number, e.date, c.lock_date,
+               CASE WHEN e.date <= c.lock_date THEN 1
+                    WHEN NOT EXISTS (SELECT 1 FROM public.periods r
+                                      WHERE r.start_date <= e.date AND r.end_date >= e.date AND r.state = 'open') THEN 2
+                    WHEN e.sequence IS NULL OR e.sequence < 1 OR q.next_number IS NULL OR e.sequence >= q.next_number
+                    THEN 3
+               END AS problem
+          FROM public.journal_entries e
+          CROSS JOIN (SELECT (SELECT lock_date FROM public.company LIMIT 1) AS lock_date) c
+          LEFT JOIN public.number_sequences q ON q.journal_id = e.journal_id AND q.fiscal_year_id = e.fiscal_year_id
+         WHERE e.id = ANY(ids)) x
+     WHERE x.problem IS NOT NULL
+     ORDER BY x.problem
+     LIMIT 1;
+    IF FOUND THEN
+        IF bad.problem = 1 THEN
+            RAISE EXCEPTION 'entry % is dated % on or before the lock date %', bad.number, bad.date, bad.lock_date;
+        ELSIF bad.problem = 2 THEN
+            RAISE EXCEPTION 'entry % is dated % in a closed or missing period', bad.number, bad.date;
+        END IF;
+        RAISE EXCEPTION 'entry % was not numbered from its series', coalesce(bad.number, bad.id::text);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION paksa_check_series() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    first_taken integer := 1;
+    bad record;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.journal_id <> OLD.journal_id OR NEW.fiscal_year_id <> OLD.fiscal_year_id
+           OR NEW.next_number < OLD.next_number THEN
+            RAISE EXCEPTION 'a numbering series only moves forward';
+        END IF;
+        first_taken := OLD.next_number;
+    END IF;
+    IF NEW.next_number = first_taken THEN
+        RETURN NULL;
+    END IF;
+    SELECT (SELECT count(*) FROM public.journal_entries
+             WHERE journal_id = NEW.journal_id AND fiscal_year_id = NEW.fiscal_year_id
+               AND sequence >= first_taken AND sequence < NEW.next_number AND state <> 'draft') AS used,
+           b.hit, b.number, b.n, b.balance, b.debits, b.total, b.odd
+      INTO bad
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (
+            SELECT true AS hit, e.number, t.n, t.balance, t.debits, e.total, t.odd
+              FROM public.journal_entries e
+              LEFT JOIN (
+                    SELECT l.entry_id, count(*) AS n, sum(l.amount) AS balance,
+                           coalesce(sum(l.amount) FILTER (WHERE l.amount > 0), 0) AS debits,
+                           count(*) FILTER (WHERE l.amount = 0 OR l.date <> x.date) AS odd
+                      FROM public.journal_lines l JOIN public.journal_entries x ON x.id = l.entry_id
+                     WHERE x.journal_id = NEW.journal_id AND x.fiscal_year_id = NEW.fiscal_year_id
+                       AND x.sequence >= first_taken AND x.sequence < NEW.next_number
+                     GROUP BY l.entry_id) t ON t.entry_id = e.id
+             WHERE e.journal_id = NEW.journal_id AND e.fiscal_year_id = NEW.fiscal_year_id
+               AND e.sequence >= first_taken AND e.sequence < NEW.next_number
+               AND (t.n IS NULL OR t.balance <> 0 OR t.debits <> e.total OR t.odd > 0)
+             LIMIT 1) AS b ON true;
+    IF bad.used <> NEW.next_number - first_taken THEN
+        RAISE EXCEPTION 'numbers % to % of a series were reserved but not all used: numbering must stay gap-free',
+            first_taken, NEW.next_number - 1;
+    END IF;
+    IF bad.hit THEN
+        IF bad.n IS NULL THEN
+            RAISE EXCEPTION 'entry % has no lines', bad.number;
+        ELSIF bad.balance <> 0 THEN
+            RAISE EXCEPTION 'entry % is out of balance by % minor units', bad.number, bad.balance;
+        ELSIF bad.debits <> bad.total THEN
+            RAISE EXCEPTION 'entry %: its lines'' debits (%) differ from its total (%)',
+                bad.number, bad.debits, bad.total;
+        END IF;
+        RAISE EXCEPTION 'entry %: every line needs an amount and the entry''s date', bad.number;
+    END IF;
+    RETURN NULL;
+END
+$$;
+"""
+
+# 0007's definitions, restored by the downgrade
+PREVIOUS = r"""
+CREATE OR REPLACE FUNCTION paksa_current_user_id() RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT id FROM public.users WHERE db_login = session_user::text AND is_active
+$$;
+
+CREATE OR REPLACE FUNCTION paksa_check_series() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    first_taken integer := 1;
+    used integer;
+    bad record;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.journal_id <> OLD.journal_id OR NEW.fiscal_year_id <> OLD.fiscal_year_id
+           OR NEW.next_number < OLD.next_number THEN
+            RAISE EXCEPTION 'a numbering series only moves forward';
+        END IF;
+        first_taken := OLD.next_number;
+    END IF;
+    IF NEW.next_number = first_taken THEN
+        RETURN NULL;
+    END IF;
+    SELECT count(*) INTO used FROM public.journal_entries
+     WHERE journal_id = NEW.journal_id AND fiscal_year_id = NEW.fiscal_year_id
+       AND sequence >= first_taken AND sequence < NEW.next_number AND state <> 'draft';
+    IF used <> NEW.next_number - first_taken THEN
+        RAISE EXCEPTION 'numbers % to % of a series were reserved but not all used: numbering must stay gap-free',
+            first_taken, NEW.next_number - 1;
+    END IF;
+    SELECT e.number, t.n, t.balance, t.debits, e.total, t.odd INTO bad
+      FROM public.journal_entries e
+      LEFT JOIN (
+            SELECT l.entry_id, count(*) AS n, sum(l.amount) AS balance,
+                   coalesce(sum(l.amount) FILTER (WHERE l.amount > 0), 0) AS debits,
+                   count(*) FILTER (WHERE l.amount = 0 OR l.date <> x.date) AS odd
+              FROM public.journal_lines l JOIN public.journal_entries x ON x.id = l.entry_id
+             WHERE x.journal_id = NEW.journal_id AND x.fiscal_year_id = NEW.fiscal_year_id
+               AND x.sequence >= first_taken AND x.sequence < NEW.next_number
+             GROUP BY l.entry_id) t ON t.entry_id = e.id
+     WHERE e.journal_id = NEW.journal_id AND e.fiscal_year_id = NEW.fiscal_year_id
+       AND e.sequence >= first_taken AND e.sequence < NEW.next_number
+       AND (t.n IS NULL OR t.balance <> 0 OR t.debits <> e.total OR t.odd > 0)
+     LIMIT 1;
+    IF FOUND THEN
+        IF bad.n IS NULL THEN
+            RAISE EXCEPTION 'entry % has no lines', bad.number;
+        ELSIF bad.balance <> 0 THEN
+            RAISE EXCEPTION 'entry % is out of balance by % minor units', bad.number, bad.balance;
+        ELSIF bad.debits <> bad.total THEN
+            RAISE EXCEPTION 'entry %: its lines'' debits (%) differ from its total (%)',
+                bad.number, bad.debits, bad.total;
+        END IF;
+        RAISE EXCEPTION 'entry %: every line needs an amount and the entry''s date', bad.number;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION paksa_check_posting() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    me integer := public.paksa_current_user_id();
+    lock date := (SELECT lock_date FROM public.company LIMIT 1);
+    ids integer[];
+    bad record;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF me IS NOT NULL AND EXISTS (SELECT 1 FROM fresh WHERE created_by <> me) THEN
+            RAISE EXCEPTION 'an entry is created in the name of the user who creates it';
+        END IF;
+        SELECT array_agg(id) INTO ids FROM fresh WHERE state = 'posted';
+    ELSE
+        SELECT array_agg(n.id) INTO ids FROM fresh n JOIN stale o ON o.id = n.id
+         WHERE n.state = 'posted' AND o.state = 'draft';
+        IF EXISTS (SELECT 1 FROM public.journal_entries e JOIN public.security_policy s ON s.creator_cannot_approve
+                    WHERE e.id = ANY(ids) AND e.created_by = e.posted_by) THEN
+            RAISE EXCEPTION 'segregation of duties: the creator of a draft entry may not approve (post) it';
+        END IF;
+    END IF;
+    IF ids IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF me IS NOT NULL THEN
+        IF NOT public.paksa_holds('ledger.entry.post') THEN
+            RAISE EXCEPTION 'permission denied: posting needs ledger.entry.post';
+        ELSIF EXISTS (SELECT 1 FROM public.journal_entries WHERE id = ANY(ids) AND posted_by IS DISTINCT FROM me) THEN
+            RAISE EXCEPTION 'an entry is posted in the name of the user who posts it';
+        END IF;
+    END IF;
+    SELECT e.number, e.date INTO bad FROM public.journal_entries e WHERE e.id = ANY(ids) AND e.date <= lock LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'entry % is dated % on or before the lock date %', bad.number, bad.date, lock;
+    END IF;
+    SELECT e.number, e.date INTO bad FROM public.journal_entries e
+     WHERE e.id = ANY(ids)
+       AND NOT EXISTS (SELECT 1 FROM public.periods r
+                        WHERE r.start_date <= e.date AND r.end_date >= e.date AND r.state = 'open')
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'entry % is dated % in a closed or missing period', bad.number, bad.date;
+    END IF;
+    SELECT e.id, e.number INTO bad FROM public.journal_entries e
+      LEFT JOIN public.number_sequences q ON q.journal_id = e.journal_id AND q.fiscal_year_id = e.fiscal_year_id
+     WHERE e.id = ANY(ids)
+       AND (e.sequence IS NULL OR e.sequence < 1 OR q.next_number IS NULL OR e.sequence >= q.next_number)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'entry % was not numbered from its series', coalesce(bad.number, bad.id::text);
+    END IF;
+    RETURN NULL;
+END
+$$;
+"""
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(FUNCTIONS)  # CREATE OR REPLACE keeps each function's grants (and its REVOKE from PUBLIC)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PREVIOUS)
