@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, event, select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from paksa_desktop.core.errors import NotFoundError, ValidationError
@@ -34,6 +34,7 @@ from paksa_desktop.ledger.models import (
 from paksa_desktop.ledger.statement_models import StructureVersion
 from paksa_desktop.persistence import pipeline
 from paksa_desktop.persistence.bulk import append_rows, is_postgres, reserve_ids, sqlite_value
+from paksa_desktop.persistence.unit_of_work import after_commit
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import SecurityPolicy
 
@@ -205,7 +206,7 @@ class Poster:
         self._version = int(version)
         self.creator_cannot_approve = bool(policy)  # the segregation-of-duties policy, for the caller
         if facts is not None:  # what this posting read becomes reusable once it is committed, not before
-            event.listen(session, "after_commit", self._remember, once=True)
+            after_commit(session, self._remember)
         self.base_currency = currency
         self.exponent = currency_exponent(currency)
         self.fiscal_year_start_month = start_month
@@ -219,7 +220,7 @@ class Poster:
         self._sequences: dict[tuple[int, int], int] = {}
         self._stored_dates: dict[date, Any] = {}
 
-    def _remember(self, _session: Session) -> None:
+    def _remember(self) -> None:
         assert self.facts is not None
         self.facts.keep(self._version, accounts=self._accounts, journals=self._journals)
 
@@ -245,8 +246,8 @@ class Poster:
     @property
     def postable_ids(self) -> frozenset[int]:
         """Ids of the active leaf accounts: the only ones that take postings."""
-        if self._postable is None:
-            self._postable = frozenset(i.id for i in self.accounts.values() if self.account_problem(i.code) is None)
+        if self._postable is None:  # the accounts `account_problem` finds nothing wrong with
+            self._postable = frozenset(i.id for i in self.accounts.values() if i.is_active and i.is_leaf)
         return self._postable
 
     def account_problem(self, code: str) -> str | None:
