@@ -34,7 +34,7 @@ def append_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
     """Insert `rows` (tuples in `columns` order) into `table`; ids must be given by the caller."""
     if not rows:
         return
-    conn = session.connection()
+    conn = pipeline.connection(session)
     if conn.dialect.name == "postgresql":
         if len(rows) <= SMALL_BATCH:
             # One entry typed by a user: one INSERT, and not even a round trip of its own: it goes with the

@@ -21,23 +21,38 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from psycopg.pq import ExecStatus
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session
 
 _QUEUE = "paksa_deferred_writes"  # key in the pooled connection's info: [(sql, params), ...]
+_CONNECTION = "paksa_pipeline_connection"  # key in the session's info: (its transaction, that connection)
+TUPLES_OK = ExecStatus.TUPLES_OK
 Params = Sequence[Any] | Mapping[str, Any]  # psycopg's %s or %(name)s placeholders
 Statement = tuple[str, Params | None]
 
 
+def connection(session: Session) -> Connection:
+    """`session.connection()`, remembered for the session's current transaction: a posting asks for it
+    about ten times, and each `session.connection()` goes through the ORM's transaction machinery."""
+    transaction = session.get_transaction()
+    known = session.info.get(_CONNECTION)
+    if known is not None and transaction is not None and known[0] is transaction:
+        return known[1]  # type: ignore[no-any-return]
+    conn = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), conn)
+    return conn
+
+
 def defer(session: Session, sql: str, params: Params) -> None:
     """Queue a write in the session's transaction, sent with the next round trip."""
-    session.connection().info.setdefault(_QUEUE, []).append((sql, params))
+    connection(session).info.setdefault(_QUEUE, []).append((sql, params))
     session.info[_QUEUE] = True  # `commit` looks for a queue only then
 
 
 def query(session: Session, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
     """Send the queued writes, then `sql`, in one round trip; `sql`'s rows (an empty list if it returns none)."""
-    return _send(session.connection(), (sql, params))
+    return _send(connection(session), (sql, params))
 
 
 def send(conn: Connection) -> None:
@@ -49,7 +64,7 @@ def send(conn: Connection) -> None:
 def commit(session: Session) -> None:
     """Commit the session; queued writes go in the same round trip as the COMMIT."""
     if session.info.pop(_QUEUE, False):
-        conn = session.connection()
+        conn = connection(session)
         if conn.info.get(_QUEUE):
             session.flush()  # ORM changes first (their statements send the queue ahead of them)
         if conn.info.get(_QUEUE):
@@ -74,8 +89,9 @@ def _send(
             with raw.pipeline():  # one Sync at the end: everything goes out and comes back together
                 for sql, params in statements:
                     cursor.execute(sql, params)
-        # the cursor holds the last statement's result
-        return cursor.fetchall() if final is not None and not commit and cursor.description else []
+        # the cursor holds the last statement's result (its status, not `description`, which builds objects)
+        result = cursor.pgresult
+        return cursor.fetchall() if final is not None and result is not None and result.status == TUPLES_OK else []
     except conn.dialect.loaded_dbapi.Error as exc:
         if not translate:
             raise
