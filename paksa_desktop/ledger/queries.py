@@ -6,11 +6,13 @@ values leave. Money sums are computed by the database over the covering index on
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select, tuple_
+from sqlalchemy import Engine, Select, and_, bindparam, case, exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from paksa_desktop.core.errors import NotFoundError, ValidationError
@@ -38,6 +40,32 @@ from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import User
 from paksa_desktop.security.permissions import Permission
+
+
+@functools.cache
+def _trial_balance_sums(ranged: bool, until: bool, department: bool, project: bool) -> Select[Any]:
+    """The trial balance's one query, built once per shape (values are bound at execution): sums per account
+    (opening, debits, credits for a range; the net balance otherwise) and, riding along, the structure
+    counter, so the chart is checked in the same snapshot without a query of its own."""
+    line = JournalLine.__table__.c
+    if not ranged:
+        stmt = select(line.account_id, literal(0), func.sum(line.amount), literal(0))
+    else:
+        in_range = line.date >= bindparam("start")
+        stmt = select(
+            line.account_id,
+            func.sum(case((in_range, 0), else_=line.amount)),
+            func.sum(case((and_(in_range, line.amount > 0), line.amount), else_=0)),
+            func.sum(case((and_(in_range, line.amount < 0), -line.amount), else_=0)),
+        )
+    filters = []
+    if department:
+        filters.append(line.department_id == bindparam("department"))
+    if project:
+        filters.append(line.project_id == bindparam("project"))
+    if until:
+        filters.append(line.date <= bindparam("last"))
+    return stmt.add_columns(VERSION_COLUMN).where(*filters).group_by(line.account_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,27 +385,14 @@ class LedgerQueries:
             raise ValidationError(f"the range ends ({end}) before it starts ({start})")
         with self._read() as uow:
             s = uow.session
-            line = JournalLine.__table__.c
-            filters = []
-            if department:
-                filters.append(line.department_id == self._dimension_id(s, Department, department))
-            if project:
-                filters.append(line.project_id == self._dimension_id(s, Project, project))
             last = end if start is not None else as_of
-            if last is not None:
-                filters.append(line.date <= last)
-            if start is None:
-                stmt = select(line.account_id, literal(0), func.sum(line.amount), literal(0))
-            else:
-                in_range = line.date >= start
-                stmt = select(
-                    line.account_id,
-                    func.sum(case((in_range, 0), else_=line.amount)),
-                    func.sum(case((and_(in_range, line.amount > 0), line.amount), else_=0)),
-                    func.sum(case((and_(in_range, line.amount < 0), -line.amount), else_=0)),
-                )
-            # the structure counter rides along with the sums: one query, and the chart checked in its snapshot
-            found = s.execute(stmt.add_columns(VERSION_COLUMN).where(*filters).group_by(line.account_id)).all()
+            params: dict[str, object] = {"start": start, "last": last}
+            if department:
+                params["department"] = self._dimension_id(s, Department, department)
+            if project:
+                params["project"] = self._dimension_id(s, Project, project)
+            stmt = _trial_balance_sums(start is not None, last is not None, bool(department), bool(project))
+            found = s.execute(stmt, params).all()
             structure = self.structure.at(s, found[0][-1]) if found else self.structure.get(s)
             exp = structure.exponent
             sums = [row[:-1] for row in found]
