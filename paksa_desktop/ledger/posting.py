@@ -169,16 +169,22 @@ _PERIOD = (
 )
 _PERIOD_LOCKED = _PERIOD.with_for_update(read=True, of=Period)
 # PostgreSQL: advance (or create) a numbering series and, in the same round trip, draw the ids of the
-# entries about to be written from the table's identity sequence.
+# entries about to be written from the table's identity sequence. One text per way of drawing: with the
+# count as a parameter, a generic plan would expect generate_series to return 1000 rows, so PostgreSQL
+# planned the statement afresh at every posting; a posting draws one id, an import batch many.
+_NEXT_ID = "nextval(pg_get_serial_sequence('journal_entries', 'id'))"
 _TAKE_NUMBERS_PG = """
 WITH advanced AS (
     INSERT INTO number_sequences (journal_id, fiscal_year_id, next_number) VALUES (%(journal)s, %(year)s, 1 + %(n)s)
     ON CONFLICT (journal_id, fiscal_year_id) DO UPDATE SET next_number = number_sequences.next_number + %(n)s
     RETURNING next_number)
-SELECT next_number,
-       ARRAY(SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) FROM generate_series(1, %(ids)s))
-  FROM advanced
+SELECT next_number, {ids} FROM advanced
 """
+_DRAWING_IDS = {
+    0: _TAKE_NUMBERS_PG.format(ids="'{}'::bigint[]"),
+    1: _TAKE_NUMBERS_PG.format(ids=f"ARRAY[{_NEXT_ID}]"),
+}
+_DRAWING_MANY_IDS = _TAKE_NUMBERS_PG.format(ids=f"ARRAY(SELECT {_NEXT_ID} FROM generate_series(1, %(ids)s))")
 
 
 class Poster:
@@ -354,7 +360,9 @@ class Poster:
             # One round trip: create the series if no client has yet, or advance it; either way its row
             # stays locked until commit, so the next client's numbers follow ours without a gap.
             ((advanced, drawn),) = pipeline.query(
-                self.session, _TAKE_NUMBERS_PG, {"journal": journal_id, "year": fiscal_year_id, "n": count, "ids": ids}
+                self.session,
+                _DRAWING_IDS.get(ids, _DRAWING_MANY_IDS),
+                {"journal": journal_id, "year": fiscal_year_id, "n": count, "ids": ids},
             )
             return int(advanced) - count, list(drawn)
         # SQLite: the write unit began with BEGIN IMMEDIATE, so no other writer is in until we commit.
