@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from paksa_desktop.audit.chain import GENESIS, row_hash
 from paksa_desktop.audit.models import AuditHead, AuditRecord
 from paksa_desktop.core.errors import ConflictError
+from paksa_desktop.persistence import pipeline
 from paksa_desktop.persistence.bulk import append_rows, sqlite_value
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import User
@@ -31,15 +32,36 @@ def field_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dic
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def _lock_head(session: Session) -> tuple[int, str]:
+# PostgreSQL: the head's lock and the row's append as plain SQL, through pipeline.py: the lock goes out with
+# whatever the caller wrote before it (the entry and its lines), and the append with the COMMIT, so the
+# chain's head, which every writer waits for, is held for one round trip.
+_LOCK_HEAD_PG = "SELECT last_seq, last_hash FROM audit_head WHERE id = 1 FOR UPDATE"
+# One statement for the row and the head (PostgreSQL runs a data-modifying WITH whether or not it is
+# referenced; no RETURNING, which would need the right to read the trail).
+_APPEND_PG = (
+    "WITH appended AS (INSERT INTO audit_log (id, seq, occurred_at, user_id, username, host, action, entity, "
+    "entity_id, before, after, prev_hash, row_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)) "
+    "UPDATE audit_head SET last_seq = %s, last_hash = %s WHERE id = 1"
+)
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _lock_head(session: Session, postgres: bool) -> tuple[int, str]:
     """The chain's last (seq, hash), row-locked until the caller's transaction ends.
 
     PostgreSQL: FOR UPDATE makes a second writer wait here, so the chain never forks. SQLite: write
     units start with BEGIN IMMEDIATE, so only one writer is in at a time anyway.
     """
-    head = session.execute(
-        select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
-    ).first()
+    if postgres:
+        found = pipeline.query(session, _LOCK_HEAD_PG)
+        head = found[0] if found else None
+    else:
+        head = session.execute(
+            select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+        ).first()
     if head is None:  # only a database created outside the migrations lacks it
         session.execute(insert(AuditHead).values(id=1, last_seq=0, last_hash=GENESIS))
         return 0, GENESIS
@@ -57,31 +79,25 @@ def record(
     after: Mapping[str, Any] | None = None,
 ) -> None:
     """Append one audit row, chained to the previous one, in the caller's transaction."""
-    last_seq, last_hash = _lock_head(session)
+    postgres = _is_postgres(session)
+    last_seq, last_hash = _lock_head(session, postgres)
     seq = last_seq + 1
-    values = {
-        "id": seq,
-        "seq": seq,
-        "occurred_at": ctx.clock.now(),
-        "user_id": ctx.user_id,
-        "username": ctx.username,
-        "host": ctx.host,
-        "action": action,
-        "entity": entity,
-        "entity_id": str(entity_id),
-        "before": _json(before),
-        "after": _json(after),
-        "prev_hash": last_hash,
-    }
-    values["row_hash"] = row_hash(**values)
-    move_head = update(AuditHead).where(AuditHead.id == 1).values(last_seq=seq, last_hash=values["row_hash"])
-    if session.get_bind().dialect.name == "postgresql":
-        # One round trip for the row and the head (PostgreSQL runs a data-modifying WITH whether or not it
-        # is referenced; no RETURNING, which would need the right to read the trail).
-        session.execute(move_head.add_cte(insert(AuditRecord).values(**values).cte("appended")))
+    occurred_at = ctx.clock.now()
+    entity_text = str(entity_id)
+    before_text, after_text = _json(before), _json(after)
+    digest = row_hash(
+        seq, seq, occurred_at, ctx.user_id, ctx.username, ctx.host, action, entity, entity_text, before_text,
+        after_text, last_hash,
+    )  # fmt: skip
+    row = (
+        seq, seq, occurred_at, ctx.user_id, ctx.username, ctx.host, action, entity, entity_text, before_text,
+        after_text, last_hash, digest,
+    )  # fmt: skip
+    if postgres:
+        pipeline.defer(session, _APPEND_PG, (*row, seq, digest))
     else:
-        session.execute(insert(AuditRecord).values(**values))
-        session.execute(move_head)
+        session.execute(insert(AuditRecord).values(dict(zip(COLUMNS, row, strict=True))))
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=seq, last_hash=digest))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +134,8 @@ COLUMNS = (
 
 def record_many(session: Session, events: Sequence[Event]) -> int:
     """Fast path for many rows at once (COPY on PostgreSQL, executemany on SQLite); returns the last seq."""
-    last_seq, last_hash = _lock_head(session)
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = _is_postgres(session)
+    last_seq, last_hash = _lock_head(session, postgres)
     rows = []
     for seq, e in enumerate(events, start=last_seq + 1):
         digest = row_hash(

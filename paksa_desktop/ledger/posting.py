@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import event, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from paksa_desktop.core.errors import NotFoundError, ValidationError
@@ -33,8 +32,11 @@ from paksa_desktop.ledger.models import (
     Project,
 )
 from paksa_desktop.ledger.statement_models import StructureVersion
+from paksa_desktop.persistence import pipeline
 from paksa_desktop.persistence.bulk import append_rows, is_postgres, reserve_ids, sqlite_value
+from paksa_desktop.persistence.unit_of_work import after_commit
 from paksa_desktop.security.context import UserContext
+from paksa_desktop.security.models import SecurityPolicy
 
 LINE_COLUMNS = ("id", "entry_id", "line_no", "account_id", "date", "amount", "memo", "department_id", "project_id")
 ENTRY_COLUMNS = (
@@ -137,35 +139,106 @@ class PostingFacts:
             self._journals = journals
 
 
+# What every posting reads before it writes, in one round trip on PostgreSQL: the company's settings, the
+# structure counter (is the remembered chart still good?), the segregation-of-duties policy and, when the
+# caller names the day it posts on, that day's period, held FOR SHARE until commit so that closing it
+# waits for this posting (and this posting for a close already under way).
+_SETUP_PG = """
+SELECT c.base_currency, c.fiscal_year_start_month, c.lock_date,
+       (SELECT version FROM structure_version WHERE id = 1),
+       (SELECT creator_cannot_approve FROM security_policy WHERE id = 1),
+       p.state, p.fiscal_year_id, p.name, p.start_date, p.end_date
+  FROM company c
+  LEFT JOIN LATERAL (
+        SELECT r.state, r.fiscal_year_id, y.name, r.start_date, r.end_date
+          FROM periods r JOIN fiscal_years y ON y.id = r.fiscal_year_id
+         WHERE r.start_date <= %(day)s AND r.end_date >= %(day)s
+           FOR SHARE OF r) p ON true
+"""
+# without a day: no period, and no FOR SHARE (which a READ ONLY transaction, such as a validation pass, refuses)
+_SETUP_PG_NO_DAY = """
+SELECT c.base_currency, c.fiscal_year_start_month, c.lock_date,
+       (SELECT version FROM structure_version WHERE id = 1),
+       (SELECT creator_cannot_approve FROM security_policy WHERE id = 1),
+       NULL
+  FROM company c
+"""
+_SETUP = select(
+    CompanySettings.base_currency,
+    CompanySettings.fiscal_year_start_month,
+    CompanySettings.lock_date,
+    select(StructureVersion.version).where(StructureVersion.id == 1).scalar_subquery(),
+    select(SecurityPolicy.creator_cannot_approve).where(SecurityPolicy.id == 1).scalar_subquery(),
+)
+_PERIOD = (
+    select(Period.state, FiscalYear.id, FiscalYear.name, Period.start_date, Period.end_date)
+    .join(FiscalYear, Period.fiscal_year_id == FiscalYear.id)
+    .where(Period.start_date <= bindparam("day"), Period.end_date >= bindparam("day"))
+)
+_PERIOD_LOCKED = _PERIOD.with_for_update(read=True, of=Period)
+# PostgreSQL: advance (or create) a numbering series and, in the same round trip, draw the ids of the
+# entries about to be written from the table's identity sequence. One text per way of drawing: with the
+# count as a parameter, a generic plan would expect generate_series to return 1000 rows, so PostgreSQL
+# planned the statement afresh at every posting; a posting draws one id, an import batch many.
+_NEXT_ID = "nextval(pg_get_serial_sequence('journal_entries', 'id'))"
+_TAKE_NUMBERS_PG = """
+WITH advanced AS (
+    INSERT INTO number_sequences (journal_id, fiscal_year_id, next_number) VALUES (%(journal)s, %(year)s, 1 + %(n)s)
+    ON CONFLICT (journal_id, fiscal_year_id) DO UPDATE SET next_number = number_sequences.next_number + %(n)s
+    RETURNING next_number)
+SELECT next_number, {ids} FROM advanced
+"""
+_DRAWING_IDS = {
+    0: _TAKE_NUMBERS_PG.format(ids="'{}'::bigint[]"),
+    1: _TAKE_NUMBERS_PG.format(ids=f"ARRAY[{_NEXT_ID}]"),
+}
+_DRAWING_MANY_IDS = _TAKE_NUMBERS_PG.format(ids=f"ARRAY(SELECT {_NEXT_ID} FROM generate_series(1, %(ids)s))")
+
+
 class Poster:
-    def __init__(self, session: Session, ctx: UserContext, facts: PostingFacts | None = None) -> None:
+    def __init__(
+        self, session: Session, ctx: UserContext, facts: PostingFacts | None = None, *, day: date | None = None
+    ) -> None:
+        """`day`: the date about to be posted on, if the caller knows it; its period then comes with the
+        company's settings (one query instead of two)."""
         self.session = session
         self.ctx = ctx
         self.facts = facts
-        # the counter comes with the company row: the cached chart is checked at no extra round trip
-        settings, version = session.execute(
-            select(CompanySettings, select(StructureVersion.version).where(StructureVersion.id == 1).scalar_subquery())
-        ).one()
+        self._sqlite = not is_postgres(session)
+        self._periods: dict[date, PeriodInfo] = {}
+        self._period_spans: list[tuple[date, date, PeriodInfo]] = []
+        if self._sqlite:
+            currency, start_month, lock_date, version, policy = session.execute(_SETUP).one()
+        else:
+            # the counter comes with the company row: the cached chart is checked at no extra round trip
+            rows = (
+                pipeline.query(session, _SETUP_PG, {"day": day})
+                if day
+                else pipeline.query(session, _SETUP_PG_NO_DAY, {})
+            )
+            if len(rows) != 1:
+                raise NotFoundError("the company row is missing or not unique")
+            currency, start_month, lock_date, version, policy, *period = rows[0]
+            if period[0] is not None:
+                self._know_period(day, period)  # type: ignore[arg-type]
         self._version = int(version)
+        self.creator_cannot_approve = bool(policy)  # the segregation-of-duties policy, for the caller
         if facts is not None:  # what this posting read becomes reusable once it is committed, not before
-            event.listen(session, "after_commit", self._remember, once=True)
-        self.base_currency = settings.base_currency
-        self.exponent = currency_exponent(settings.base_currency)
-        self.fiscal_year_start_month = settings.fiscal_year_start_month
-        self.lock_date = settings.lock_date
+            after_commit(session, self._remember)
+        self.base_currency = currency
+        self.exponent = currency_exponent(currency)
+        self.fiscal_year_start_month = start_month
+        self.lock_date = lock_date
         self._accounts: dict[str, AccountInfo] | None = None
         self._accounts_by_id: dict[int, AccountInfo] | None = None
         self._postable: frozenset[int] | None = None
-        self._periods: dict[date, PeriodInfo] = {}
-        self._period_spans: list[tuple[date, date, PeriodInfo]] = []
         self._journals: dict[str, tuple[int, str]] | None = None
         self._departments: dict[str, int] | None = None
         self._projects: dict[str, int] | None = None
         self._sequences: dict[tuple[int, int], int] = {}
-        self._sqlite = not is_postgres(session)
         self._stored_dates: dict[date, Any] = {}
 
-    def _remember(self, _session: Session) -> None:
+    def _remember(self) -> None:
         assert self.facts is not None
         self.facts.keep(self._version, accounts=self._accounts, journals=self._journals)
 
@@ -191,8 +264,8 @@ class Poster:
     @property
     def postable_ids(self) -> frozenset[int]:
         """Ids of the active leaf accounts: the only ones that take postings."""
-        if self._postable is None:
-            self._postable = frozenset(i.id for i in self.accounts.values() if self.account_problem(i.code) is None)
+        if self._postable is None:  # the accounts `account_problem` finds nothing wrong with
+            self._postable = frozenset(i.id for i in self.accounts.values() if i.is_active and i.is_leaf)
         return self._postable
 
     def account_problem(self, code: str) -> str | None:
@@ -239,21 +312,20 @@ class Poster:
                 if start <= day <= end:
                     self._periods[day] = known
                     return known
-            stmt = (
-                select(Period.state, FiscalYear.id, FiscalYear.name, Period.start_date, Period.end_date)
-                .join(FiscalYear, Period.fiscal_year_id == FiscalYear.id)
-                .where(Period.start_date <= day, Period.end_date >= day)
-            )
-            if is_postgres(self.session):
-                # A shared lock: closing this period waits until our posting commits, and vice versa.
-                stmt = stmt.with_for_update(read=True, of=Period)
-            row = self.session.execute(stmt).first()
+            # A shared lock on PostgreSQL: closing this period waits until our posting commits, and vice versa.
+            row = self.session.execute(_PERIOD if self._sqlite else _PERIOD_LOCKED, {"day": day}).first()
             if row is None:
                 ensure_fiscal_year(self.session, day, self.fiscal_year_start_month)
                 return self.period(day)
-            info = PeriodInfo(row.id, row.name, row.state)
-            self._periods[day] = info
-            self._period_spans.append((row.start_date, row.end_date, info))
+            info = self._know_period(day, row)
+        return info
+
+    def _know_period(self, day: date, row: Sequence[Any]) -> PeriodInfo:
+        """Remember a period read as (state, fiscal year id, fiscal year name, start, end)."""
+        state, year_id, year_name, start, end = row
+        info = PeriodInfo(year_id, year_name, PeriodState(state))
+        self._periods[day] = info
+        self._period_spans.append((start, end, info))
         return info
 
     def date_problem(self, day: date) -> str | None:
@@ -293,21 +365,18 @@ class Poster:
         entry.fiscal_year_id = self.period(entry.date).fiscal_year_id
 
     # ---- numbering
-    def _take_numbers(self, journal_id: int, fiscal_year_id: int, count: int) -> int:
-        """Reserve `count` consecutive numbers; the sequence row stays locked until commit."""
+    def _take_numbers(self, journal_id: int, fiscal_year_id: int, count: int, ids: int = 0) -> tuple[int, list[int]]:
+        """Reserve `count` consecutive numbers (the first is returned); the sequence row stays locked until
+        commit. PostgreSQL also draws `ids` entry ids in the same round trip (SQLite: callers reserve them)."""
         if not self._sqlite:
             # One round trip: create the series if no client has yet, or advance it; either way its row
             # stays locked until commit, so the next client's numbers follow ours without a gap.
-            advanced = self.session.execute(
-                pg_insert(NumberSequence)
-                .values(journal_id=journal_id, fiscal_year_id=fiscal_year_id, next_number=1 + count)
-                .on_conflict_do_update(
-                    index_elements=[NumberSequence.journal_id, NumberSequence.fiscal_year_id],
-                    set_={"next_number": NumberSequence.next_number + count},
-                )
-                .returning(NumberSequence.next_number)
-            ).scalar_one()
-            return int(advanced) - count
+            ((advanced, drawn),) = pipeline.query(
+                self.session,
+                _DRAWING_IDS.get(ids, _DRAWING_MANY_IDS),
+                {"journal": journal_id, "year": fiscal_year_id, "n": count, "ids": ids},
+            )
+            return int(advanced) - count, list(drawn)
         # SQLite: the write unit began with BEGIN IMMEDIATE, so no other writer is in until we commit.
         key = (journal_id, fiscal_year_id)
         if key not in self._sequences:
@@ -327,7 +396,7 @@ class Poster:
             .where(NumberSequence.journal_id == journal_id, NumberSequence.fiscal_year_id == fiscal_year_id)
             .values(next_number=first + count)
         )
-        return first
+        return first, []
 
     def _fiscal_year_name(self, fiscal_year_id: int) -> str:
         """The year's name as `check` read it with the period; the database only for an unchecked entry."""
@@ -364,13 +433,20 @@ class Poster:
                 fy_names[entry.fiscal_year_id] = self._fiscal_year_name(entry.fiscal_year_id)
         drafts = [e for e in entries if e.id is not None]
         new = [e for e in entries if e.id is None]
-        for entry, entry_id in zip(new, reserve_ids(self.session, "journal_entries", len(new)), strict=True):
-            entry.id = entry_id
+        unnumbered = len(new)  # PostgreSQL: drawn with the first series' numbers, in the same round trip
+        if self._sqlite:
+            for entry, entry_id in zip(new, reserve_ids(self.session, "journal_entries", len(new)), strict=True):
+                entry.id = entry_id
+            unnumbered = 0
         # Consecutive numbers per series, in the order given. Taking a number locks its series until
         # commit, so everything that does not need the number is done above, before it.
         sequences: dict[int, int] = {}
         for (journal_id, fy_id), group in by_series.items():
-            first = self._take_numbers(journal_id, fy_id, len(group))
+            first, ids = self._take_numbers(journal_id, fy_id, len(group), unnumbered)
+            if unnumbered:
+                for entry, entry_id in zip(new, ids, strict=True):
+                    entry.id = entry_id
+                unnumbered = 0
             for offset, entry in enumerate(group):
                 sequences[id(entry)] = first + offset
                 entry.number = f"{journal_codes[journal_id]}-{fy_names[fy_id]}-{first + offset:06d}"

@@ -35,7 +35,7 @@ from paksa_desktop.ledger.models import (
 )
 from paksa_desktop.ledger.statement_sql import SqlRun
 from paksa_desktop.ledger.statement_structure import StructureCache
-from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.persistence.unit_of_work import UnitOfWork, read_connection
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import User
 from paksa_desktop.security.permissions import Permission
@@ -231,7 +231,9 @@ class LedgerQueries:
 
     def _read(self) -> UnitOfWork:
         self.ctx.require(Permission.LEDGER_VIEW)
-        return UnitOfWork(self.engine, write=False)
+        # no BEGIN and COMMIT: no read here relies on one transaction (at READ COMMITTED, its statements
+        # each see their own snapshot anyway)
+        return UnitOfWork(self.engine, write=False, transaction=False)
 
     def _exp(self, s: Session) -> int:
         if self._exponent is None:
@@ -357,7 +359,7 @@ class LedgerQueries:
         self.ctx.require(Permission.LEDGER_VIEW)
         # plain SQL on a connection, with the structure counter read in the same statement (statement_sql.py):
         # the trial balance is one aggregation, and the chart only names its rows
-        with self.engine.connect() as conn:
+        with read_connection(self.engine) as conn:
             run = SqlRun(conn.dialect.name)
             filters = []
             if department:

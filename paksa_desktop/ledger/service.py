@@ -368,8 +368,10 @@ class LedgerService(GuardedService):
     def post(self, data: EntryInput, *, source: str = "manual") -> tuple[EntryRef, Changes]:
         """Create and post an entry in one step."""
         with self._unit(Permission.ENTRY_POST) as s:
-            check_creator_may_approve(s, self.ctx, self.ctx.user_id, "entry")  # creating it here
-            poster = Poster(s, self.ctx, self.facts)
+            poster = Poster(s, self.ctx, self.facts, day=data.date)  # reads the policy too
+            check_creator_may_approve(  # creating it here
+                s, self.ctx, self.ctx.user_id, "entry", forbidden=poster.creator_cannot_approve
+            )
             prepared = self._prepare(poster, data, source=source)
             ref = self._post_prepared(s, poster, prepared)
         return ref, Changes.of(Kind.ENTRIES)

@@ -45,6 +45,7 @@ from paksa_desktop.ledger.statement_layout import (
 )
 from paksa_desktop.ledger.statement_sql import SqlRun, id_list
 from paksa_desktop.ledger.statement_structure import Structure, StructureCache
+from paksa_desktop.persistence.unit_of_work import read_connection
 from paksa_desktop.reporting.model import Chart, Column, ColumnKind, DrillKey, Report, ReportRow, RowStyle
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.guarded_service import GuardedService
@@ -162,7 +163,7 @@ class StatementQueries(GuardedService):
         (in the same transaction, so on SQLite the second attempt always agrees)."""
         self.ctx.require(Permission.LEDGER_VIEW)
         today = self.ctx.clock.today()
-        with self.engine.connect() as conn:  # a plain connection: no ORM session to set up and tear down
+        with read_connection(self.engine) as conn:  # a plain connection: no ORM session to set up and tear down
             structure = self.structure.current
             checked = structure is None  # the structure at hand is known to be the stored one
             if structure is None:

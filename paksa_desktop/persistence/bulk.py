@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from paksa_desktop.persistence import pipeline
+
 
 def sqlite_value(value: Any) -> Any:
     """The form SQLAlchemy's SQLite Date/DateTime/Boolean types write and read back."""
@@ -32,18 +34,19 @@ def append_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
     """Insert `rows` (tuples in `columns` order) into `table`; ids must be given by the caller."""
     if not rows:
         return
-    conn = session.connection()
+    conn = pipeline.connection(session)
     if conn.dialect.name == "postgresql":
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
         if len(rows) <= SMALL_BATCH:
-            # One entry typed by a user: one INSERT is one round trip, COPY takes two. Inside the posting's
-            # locked section every round trip counts when many clients post at once.
+            # One entry typed by a user: one INSERT, and not even a round trip of its own: it goes with the
+            # next statement that needs an answer (pipeline.py). Inside the posting's locked section every
+            # round trip counts when many clients post at once.
             row_marks = "(" + ", ".join("%s" for _ in columns) + ")"
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join(row_marks for _ in rows)
-            with raw.cursor() as cursor:
-                cursor.execute(sql, [value for row in rows for value in row])
+            pipeline.defer(session, sql, [value for row in rows for value in row])
             return
+        pipeline.send(conn)  # what was queued goes first
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
         with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, InvalidatePoolError
 
 from paksa_desktop.core.errors import CompanyError, ConnectionLost
+from paksa_desktop.persistence import pipeline
 
 WRITE_OPTION = "paksa_write"
 
@@ -77,8 +79,8 @@ def _first_line(exc: BaseException) -> str:
 
 def _translate_connection_errors(engine: Engine) -> None:
     """A server that is down or a connection that dropped becomes ConnectionLost: one clear message
-    for the GUI and the CLI instead of a driver traceback. Pre-ping is left alone (the pool then
-    quietly replaces a dead pooled connection, e.g. after the server restarted)."""
+    for the GUI and the CLI instead of a driver traceback. A ping before reuse is left alone (the pool
+    then quietly replaces a dead pooled connection, e.g. after the server restarted)."""
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: Any) -> None:
@@ -91,6 +93,37 @@ def _translate_connection_errors(engine: Engine) -> None:
         if context.is_disconnect:
             during_commit = context.statement is None and context.execution_context is None
             raise ConnectionLost(_first_line(error), during_commit=during_commit, orig=error)
+
+
+# A pooled connection is checked before use (a round trip) when it has been idle this long: one that a
+# restarted server or a dropped link killed meanwhile is then quietly replaced. A connection given back
+# less than a second ago is used at once: back-to-back units of work (postings under many clients,
+# balances read between them) save that round trip each; a link lost within that second shows as
+# ConnectionLost at the first statement, as a loss in the middle of a unit of work does.
+PING_AFTER_IDLE_SECONDS = 1.0
+_LAST_USED = "paksa_last_used"
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Pre-ping, as `pool_pre_ping` does, but only connections that were idle for a while."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        last_used = record.info.get(_LAST_USED)
+        if last_used is None:  # a new connection: nothing to check
+            return
+        if time.monotonic() - last_used < PING_AFTER_IDLE_SECONDS and not dbapi_conn.closed:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # as pool_pre_ping does: this and every other pooled connection is replaced by a new one
+            record.info.pop(_LAST_USED, None)
+            raise InvalidatePoolError(f"pooled connection found dead: {_first_line(exc)}") from exc
 
 
 def make_engine(target: str | Path | URL, **kwargs: Any) -> Engine:
@@ -108,6 +141,8 @@ def make_engine(target: str | Path | URL, **kwargs: Any) -> Engine:
     for name, value in {**KEEPALIVE_OPTIONS, "tcp_user_timeout": TCP_USER_TIMEOUT_MS}.items():
         if name not in url.query:  # the URL may set its own
             connect_args.setdefault(name, value)
-    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    _ping_idle_connections(engine)
     _translate_connection_errors(engine)
+    pipeline.install(engine)
     return engine

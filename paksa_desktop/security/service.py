@@ -170,12 +170,17 @@ def load_policy(s: Session) -> PolicyValues:
     )
 
 
-def check_creator_may_approve(s: Session, ctx: UserContext, created_by: int | None, what: str) -> None:
-    """Segregation of duties: with the company policy on, nobody approves (posts) what they created."""
+def check_creator_may_approve(
+    s: Session, ctx: UserContext, created_by: int | None, what: str, *, forbidden: bool | None = None
+) -> None:
+    """Segregation of duties: with the company policy on, nobody approves (posts) what they created.
+
+    `forbidden`: the policy's `creator_cannot_approve` as the caller already read it in this transaction
+    (a posting reads it with the company's settings); read here otherwise."""
     if created_by is None or created_by != ctx.user_id:
         return
-    # One column, not the ORM row: every posting asks this.
-    forbidden = s.execute(select(SecurityPolicy.creator_cannot_approve).where(SecurityPolicy.id == 1)).scalar()
+    if forbidden is None:  # one column, not the ORM row
+        forbidden = s.execute(select(SecurityPolicy.creator_cannot_approve).where(SecurityPolicy.id == 1)).scalar()
     if forbidden:
         raise ValidationError(
             f"you created this {what}; the company's segregation-of-duties policy requires another user to "

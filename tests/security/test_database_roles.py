@@ -137,6 +137,25 @@ def test_a_clerk_cannot_post_and_nobody_posts_into_a_locked_or_closed_period(ser
         )
 
 
+def test_an_entry_is_created_and_posted_only_in_ones_own_name(server: Server) -> None:
+    entry_id = posted_entry(server)
+    copy = (
+        "INSERT INTO journal_entries (journal_id, state, date, memo, reference, fiscal_year_id, sequence, number, "
+        "total, source, auto_reverse, created_by, created_at, posted_by, posted_at, version) "
+        "SELECT journal_id, 'posted', date, '', '', fiscal_year_id, sequence + 1, 'X', total, 'manual', false, "
+        "{created}, created_at, {posted}, posted_at, 1 FROM journal_entries WHERE id = %s"
+    )
+    with server.raw("acct") as conn:
+        me = conn.execute("SELECT paksa_current_user_id()").fetchone()[0]
+        someone_else = "created_by"  # the administrator, who posted the original
+        assert "created in the name of the user who creates it" in refused(
+            conn, copy.format(created=someone_else, posted=me), entry_id
+        )
+        assert "posted in the name of the user who posts it" in refused(
+            conn, copy.format(created=me, posted=someone_else), entry_id
+        )
+
+
 def test_nobody_approves_their_own_draft_under_segregation_of_duties(server: Server) -> None:
     ctx = admin_ctx(server)
     policy = server.company.security_policy(ctx)
