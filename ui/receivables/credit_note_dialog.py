@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
-    QApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,6 +24,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -41,13 +42,56 @@ from paksa_desktop.receivables.document_queries import InvoiceDetail, InvoiceLin
 from paksa_desktop.security.permissions import Permission
 from ui.errors import message_for
 from ui.hub import Hub
-from ui.receivables.invoice_dialog import RIGHT, _plain, money_text
+from ui.receivables.invoice_dialog import RIGHT, Index, _plain, money_text
 from ui.widgets.date_edit import DateEdit
 
 COLUMNS = ("#", "Description", "Invoiced", "Credited", "To credit", "Unit price", "Disc. %", "Tax code", "Net credit")
 LINE, DESCRIPTION, INVOICED, CREDITED, TO_CREDIT, PRICE, DISCOUNT, TAX, NET = range(len(COLUMNS))
-WIDTHS = (32, 220, 74, 74, 80, 96, 60, 72, 100)
+WIDTHS = (32, 220, 74, 74, 80, 96, 72, 84, 104)
 NUMBERS = (LINE, INVOICED, CREDITED, TO_CREDIT, PRICE, DISCOUNT, NET)
+
+
+class QuantityDelegate(QStyledItemDelegate):
+    """The To credit editor: right-aligned; Enter keeps what was typed at once and goes to the next line."""
+
+    def __init__(self, grid: QTableWidget) -> None:
+        super().__init__(grid)
+        self.grid = grid
+        self.open_editor: QLineEdit | None = None
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setFrame(False)
+        editor.setAlignment(RIGHT)
+        self.open_editor = editor
+        editor.destroyed.connect(lambda *_args: self._forget(editor))
+        return editor
+
+    def _forget(self, editor: QLineEdit) -> None:
+        if self.open_editor is editor:
+            self.open_editor = None
+
+    def commit_open_editor(self) -> None:
+        """Take what is being typed (Ctrl+Enter or a click on Issue while a quantity is open)."""
+        editor = self.open_editor
+        self.open_editor = None
+        if editor is not None and editor.isVisible():  # a closed editor is hidden until it is deleted
+            self.commitData.emit(editor)
+            self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers()
+        ):
+            self.commit_open_editor()
+            row = self.grid.currentRow()
+            if row + 1 < self.grid.rowCount():
+                self.grid.setCurrentCell(row + 1, TO_CREDIT)
+            return True
+        return super().eventFilter(editor, event)
 
 
 class CreditNoteDialog(QDialog):
@@ -95,6 +139,8 @@ class CreditNoteDialog(QDialog):
 
         self.grid = QTableWidget(len(detail.lines), len(COLUMNS))
         self.grid.setObjectName("creditLines")
+        self.delegate = QuantityDelegate(self.grid)
+        self.grid.setItemDelegateForColumn(TO_CREDIT, self.delegate)
         self.grid.setHorizontalHeaderLabels(COLUMNS)
         self.grid.verticalHeader().hide()
         self.grid.verticalHeader().setDefaultSectionSize(26)
@@ -167,8 +213,8 @@ class CreditNoteDialog(QDialog):
         self.issue_button.setProperty("primary", True)
         self.issue_button.setToolTip("Post the credit note and apply it to the invoice (Ctrl+Enter)")
         self.issue_button.setAutoDefault(False)
-        self.issue_button.setVisible(self.may_issue)
         buttons.addButton(self.issue_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.issue_button.setVisible(self.may_issue)  # after addButton, which shows what it adds
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         cancel.setAutoDefault(False)
         cancel.clicked.connect(self.reject)
@@ -298,10 +344,7 @@ class CreditNoteDialog(QDialog):
     def issue(self) -> bool:
         if not self.may_issue:
             return False
-        editor = QApplication.focusWidget()
-        if isinstance(editor, QLineEdit) and self.grid.isAncestorOf(editor):  # Ctrl+Enter while typing a quantity
-            self.grid.commitData(editor)
-            self.grid.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        self.delegate.commit_open_editor()
         try:
             lines = self.lines()
             if not lines:

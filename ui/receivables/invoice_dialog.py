@@ -64,6 +64,7 @@ PICKED = (ITEM, TAX, ACCOUNT, DEPARTMENT, PROJECT)  # coded columns: a type-ahea
 FILLED_BY_ITEM = (DESCRIPTION, PRICE, TAX, ACCOUNT)
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # on an Item cell: the item whose values the line was filled with
 BAD_CELL = QColor("#fde7e5")
+POPUP_WIDTH = 340
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -106,8 +107,9 @@ class LineDelegate(QStyledItemDelegate):
         if choices is not None:
             completer = account_completer(choices.labels(), editor)
             completer.activated.connect(lambda text, e=editor: self._picked(e, text))
+            completer.popup().setMinimumWidth(POPUP_WIDTH)  # 'code — name' in full, wider than the cell
             editor.setCompleter(completer)
-            editor.setPlaceholderText("code or name")
+            editor.setToolTip("Type a code or part of a name; arrows and Enter choose")
         elif index.column() in NUMERIC:
             editor.setAlignment(RIGHT)
         self.open_editor = editor
@@ -327,9 +329,9 @@ class InvoiceDialog(QDialog):
         self.credit_button = QPushButton("Credit &note…")
         self.credit_button.setObjectName("creditNoteButton")
         self.credit_button.setToolTip("Credit this invoice in part or in full")
-        self.credit_button.setVisible(self._may_credit())
         self.credit_button.clicked.connect(self.credit)
         buttons.addButton(self.credit_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.credit_button.setVisible(self._may_credit())  # after addButton, which shows what it adds
         close = buttons.addButton(standard.Cancel if self.editable else standard.Close)
         close.clicked.connect(self.reject)
         self.save_button.clicked.connect(self.save_draft)
@@ -672,8 +674,7 @@ class InvoiceDialog(QDialog):
         except CreditCheckFailed as exc:
             if not confirm_credit and self.ask_credit_override(exc):
                 return self.post(confirm_credit=True)
-            if confirm_credit:
-                self._fail(exc)
+            self.problem.setText(f"Not posted (nothing was saved): {message_for(exc)}")
             return False
         except Exception as exc:  # shown in the form; the unit of work left nothing behind
             self._fail(exc)
