@@ -295,3 +295,22 @@ def test_the_posted_invoice_credits_no_more_than_is_left(qtbot, window, sqlite_b
     assert docs(sqlite_books).credited_quantities(ref.id) == {1: 10, 2: 0}
     invoice = docs(sqlite_books).invoice(ref.id).row
     assert (invoice.state, invoice.open_amount) == (InvoiceState.PARTIALLY_PAID, D("600.00"))
+
+
+def test_a_user_who_may_not_credit_sees_no_credit_note_action(qtbot, sqlite_books):
+    from tests.ui.ar_data import user_session
+    from ui.hub import Hub
+
+    master_data(sqlite_books)
+    ref = two_line_invoice(sqlite_books)
+    viewer = Hub(user_session(sqlite_books, "vera", "Viewer"))
+    detail = viewer.session.documents.invoice(ref.id)
+    dialog = InvoiceDialog(viewer, detail)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.editable and dialog.credit_button.isHidden() and not dialog.credit()
+    credit = CreditNoteDialog(viewer, detail)
+    qtbot.addWidget(credit)
+    credit.show()
+    assert credit.issue_button.isHidden() and not credit.issue()
+    assert docs(sqlite_books).credited_quantities(ref.id) == {1: 0, 2: 0}
