@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session, aliased
 
 from paksa_desktop.core.errors import NotFoundError
 from paksa_desktop.core.money import currency_exponent, from_minor
-from paksa_desktop.ledger.models import Account, CompanySettings, JournalEntry, JournalLine
+from paksa_desktop.ledger.models import Account, CompanySettings, Department, JournalEntry, JournalLine, Project
 from paksa_desktop.receivables.amounts import PERCENT_SCALE, QUANTITY_SCALE
 from paksa_desktop.receivables.invoicing import customer_exposure
 from paksa_desktop.receivables.models import (
     Customer,
     DocumentKind,
     Invoice,
+    InvoiceLine,
     InvoiceState,
     Item,
     Receipt,
@@ -65,6 +66,8 @@ class InvoiceLineView:
     account: str
     net: Decimal
     tax: Decimal
+    department: str | None = None
+    project: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +313,38 @@ class DocumentQueries(GuardedService):
                 stmt = stmt.limit(limit)
             return [_row(inv, code, name, on) for inv, code, name in s.execute(stmt)]
 
+    def credited_quantities(self, invoice_id: int) -> dict[int, Decimal]:
+        """How much of each line of an invoice its posted credit notes credited (line number -> quantity).
+
+        A credit note's lines do not point at the invoice's lines, so a credit note line counts against
+        the first line of the invoice it matches (item, description, price, discount, tax code, account,
+        department and project) up to that line's quantity, then against the next such line. A line
+        credited as free text (a goodwill discount) matches none and counts against no line.
+        """
+        with self._read(Permission.AR_VIEW) as s:
+            invoice = s.get(Invoice, invoice_id)
+            if invoice is None or invoice.kind is not DocumentKind.INVOICE:
+                raise NotFoundError(f"invoice {invoice_id} does not exist")
+            notes = s.execute(
+                select(Invoice).where(
+                    Invoice.credited_invoice_id == invoice_id,
+                    Invoice.kind == DocumentKind.CREDIT_NOTE,
+                    Invoice.state != InvoiceState.DRAFT,
+                )
+            ).scalars()
+            left = {ln.line_no: ln.quantity_e4 for ln in invoice.lines}
+            credited = dict.fromkeys(left, 0)
+            for note in notes:
+                for taken in note.lines:
+                    quantity = taken.quantity_e4
+                    for ln in invoice.lines:
+                        if quantity and left[ln.line_no] and _line_key(ln) == _line_key(taken):
+                            share = min(quantity, left[ln.line_no])
+                            left[ln.line_no] -= share
+                            credited[ln.line_no] += share
+                            quantity -= share
+            return {n: Decimal(q) / QUANTITY_SCALE for n, q in credited.items()}
+
     def invoice(self, number_or_id: str | int) -> InvoiceDetail:
         with self._read(Permission.AR_VIEW) as s:
             where = Invoice.id == number_or_id if isinstance(number_or_id, int) else Invoice.number == number_or_id
@@ -322,6 +357,8 @@ class DocumentQueries(GuardedService):
             accounts = dict(s.execute(select(Account.id, Account.code)).all())
             items = dict(s.execute(select(Item.id, Item.code)).all())
             taxes = dict(s.execute(select(TaxCodeRow.id, TaxCodeRow.code)).all())
+            departments = dict(s.execute(select(Department.id, Department.code)).all())
+            projects = dict(s.execute(select(Project.id, Project.code)).all())
             lines = tuple(
                 InvoiceLineView(
                     ln.line_no,
@@ -334,6 +371,8 @@ class DocumentQueries(GuardedService):
                     accounts[ln.account_id],
                     from_minor(ln.net, exponent),
                     from_minor(ln.tax, exponent),
+                    departments.get(ln.department_id) if ln.department_id else None,
+                    projects.get(ln.project_id) if ln.project_id else None,
                 )
                 for ln in inv.lines
             )
@@ -497,4 +536,18 @@ def _row(inv: Invoice, code: str, name: str, on: date) -> InvoiceRow:
         inv.reference,
         overdue,
         inv.version,
+    )
+
+
+def _line_key(line: InvoiceLine) -> tuple[object, ...]:
+    """What makes a credit note line the same as an invoice line, quantity aside."""
+    return (
+        line.item_id,
+        line.description,
+        line.unit_price,
+        line.discount_e4,
+        line.tax_code_id,
+        line.account_id,
+        line.department_id,
+        line.project_id,
     )

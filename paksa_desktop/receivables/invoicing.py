@@ -297,16 +297,32 @@ class InvoicingService(GuardedService):
     # ------------------------------------------------------------------ posting
     @retry_writes
     def post(
-        self, invoice_id: int, version: int | None = None, *, confirm_credit: bool = False
+        self,
+        invoice_id: int,
+        version: int | None = None,
+        *,
+        confirm_credit: bool = False,
+        data: InvoiceInput | None = None,
     ) -> tuple[DocumentRef, Changes]:
-        """Post a draft: numbered, its entry posted, a credit note applied to the invoice it credits."""
+        """Post a draft: numbered, its entry posted, a credit note applied to the invoice it credits.
+
+        With `data`, the draft's content is first replaced by it in the same unit of work (an editor's
+        Post): saving and posting happen together or not at all, so a refused posting (credit check,
+        closed period, a bad line) leaves the draft exactly as it was stored.
+        """
         with self._unit(Permission.AR_VIEW) as s:
             row = self._draft(s, invoice_id, version)
             self.ctx.require(self._permission(row.kind is DocumentKind.CREDIT_NOTE))
             look = Lookups(s, Poster(s, self.ctx, self.facts))
-            data = _input_of(s, row)
+            edited = data is not None
+            if data is None:
+                data = _input_of(s, row)
+            elif data.credit_note is not (row.kind is DocumentKind.CREDIT_NOTE):
+                raise ValidationError("a draft stays an invoice or a credit note")
             doc = prepare(look, data)
             self._credited(s, data, doc)
+            if edited:  # the edit is audited as save_draft audits it, then the posting as always
+                trail.record(s, self.ctx, "update", "invoice", row.id, after=_summary(doc))
             doc.id = row.id
             s.expunge(row)
             ref = self._post_documents(s, look, [doc], confirm_credit=confirm_credit)[0]

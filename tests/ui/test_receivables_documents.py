@@ -207,6 +207,7 @@ def test_recurring_invoices_are_raised_when_the_company_opens(qtbot, session, re
 
 def test_credit_note_customer_credit_and_the_read_only_editor(qtbot, window, sqlite_books, messages):
     from paksa_desktop.receivables.commands import ReceiptInput
+    from ui.receivables.credit_note_dialog import CreditNoteDialog
     from ui.receivables.receipts_view import CustomerCreditDialog
 
     master_data(sqlite_books)
@@ -221,7 +222,9 @@ def test_credit_note_customer_credit_and_the_read_only_editor(qtbot, window, sql
     view = show(qtbot, window, "invoices")
     view.apply_filter(select=second.id)
     assert view.current().number == second.number and view.credit_button.isEnabled()
+    keep = handle_dialog(CreditNoteDialog, lambda dialog: dialog.issue_button.click())  # all lines, as they are
     view.credit_current()  # credits the second invoice in full
+    del keep
     wait_idle(qtbot, view)
     kinds = [r.kind.value for r in docs(sqlite_books).invoices(customer="BONAP")]
     assert sorted(kinds) == ["credit_note", "invoice", "invoice"]

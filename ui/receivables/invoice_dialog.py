@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QAbstractItemModel, QDate, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -48,12 +49,23 @@ from paksa_desktop.receivables.queries import CustomerView, ItemView, TaxCodeVie
 from paksa_desktop.security.permissions import Permission
 from ui.errors import message_for
 from ui.hub import Hub
+from ui.models.code_choices import Choice, CodeChoices
+from ui.style import NEGATIVE
+from ui.widgets.account_picker import account_completer
 
 LINE_COLUMNS = ("Item", "Description", "Quantity", "Unit price", "Disc. %", "Tax code", "Account", "Dept.", "Project")
 ITEM, DESCRIPTION, QUANTITY, PRICE, DISCOUNT, TAX, ACCOUNT, DEPARTMENT, PROJECT = range(len(LINE_COLUMNS))
 NUMERIC = (QUANTITY, PRICE, DISCOUNT)
+COLUMN_TITLES = dict(enumerate(("Item", "Description", "Quantity", "Unit price", "Discount %", "Tax code", "Account",
+                                "Department", "Project")))  # fmt: skip
 WIDTHS = (90, 230, 80, 100, 64, 80, 80, 64, 70)
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+PICKED = (ITEM, TAX, ACCOUNT, DEPARTMENT, PROJECT)  # coded columns: a type-ahead picker, unknown codes marked
+FILLED_BY_ITEM = (DESCRIPTION, PRICE, TAX, ACCOUNT)
+ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # on an Item cell: the item whose values the line was filled with
+BAD_CELL = QColor("#fde7e5")
+POPUP_WIDTH = 340
+Index = QModelIndex | QPersistentModelIndex
 
 
 def money_text(units: int, exponent: int) -> str:
@@ -76,7 +88,60 @@ def _decimal(text: str, what: str) -> Decimal | None:
 
 
 class LineDelegate(QStyledItemDelegate):
-    """Enter in a cell being typed in keeps what was typed and goes on to the next line (see LinesGrid)."""
+    """The cell editors: a type-ahead picker in the Item, Tax code, Account, Dept. and Project columns (the
+    entry grid's account completer: matches anywhere in 'code — name'), right-aligned numbers elsewhere.
+
+    Enter in a cell being typed in keeps what was typed and goes on to the next line (see LinesGrid);
+    Enter in a picker's list takes the highlighted choice and stays in the cell, so Tab goes on.
+    """
+
+    def __init__(self, grid: LinesGrid) -> None:
+        super().__init__(grid)
+        self.grid = grid
+        self.open_editor: QLineEdit | None = None
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setFrame(False)
+        choices = self.grid.pickers.get(index.column())
+        if choices is not None:
+            completer = account_completer(choices.labels(), editor)
+            completer.activated.connect(lambda text, e=editor: self._picked(e, text))
+            completer.popup().setMinimumWidth(POPUP_WIDTH)  # 'code — name' in full, wider than the cell
+            editor.setCompleter(completer)
+            editor.setToolTip("Type a code or part of a name; arrows and Enter choose")
+        elif index.column() in NUMERIC:
+            editor.setAlignment(RIGHT)
+        self.open_editor = editor
+        editor.destroyed.connect(lambda *_args: self._forget(editor))
+        return editor
+
+    def _forget(self, editor: QLineEdit) -> None:
+        if self.open_editor is editor:
+            self.open_editor = None
+
+    def _picked(self, editor: QLineEdit, text: str) -> None:
+        """A choice taken from the list (arrows and Enter, or a click): into the cell, editor closed."""
+        editor.setText(text)
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        assert isinstance(editor, QLineEdit)
+        value = index.data(Qt.ItemDataRole.EditRole)
+        editor.setText("" if value is None else str(value))
+        editor.selectAll()
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
+        assert isinstance(editor, QLineEdit)
+        text = editor.text().strip()
+        choices = self.grid.pickers.get(index.column())
+        if choices is not None and text:
+            text = choices.complete(text)
+        model.setData(index, text, Qt.ItemDataRole.EditRole)
+
+    def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem, index: Index) -> None:
+        editor.setGeometry(option.rect)
 
     def eventFilter(self, editor: QObject, event: QEvent) -> bool:
         if (
@@ -87,19 +152,24 @@ class LineDelegate(QStyledItemDelegate):
         ):
             self.commitData.emit(editor)
             self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
-            grid = self.parent()
-            if isinstance(grid, LinesGrid):
-                grid.next_line()
+            self.grid.next_line()
             return True
         return super().eventFilter(editor, event)
 
 
 class LinesGrid(QTableWidget):
-    """Tab moves cell to cell; Enter goes to the next line, adding one after the last, at the Item column."""
+    """Tab moves cell to cell; Enter goes to the next line, adding one after the last, at the Item column.
+    `pickers` holds the choices of the coded columns (filled by the dialog)."""
 
     def __init__(self, rows: int, columns: int) -> None:
         super().__init__(rows, columns)
-        self.setItemDelegate(LineDelegate(self))
+        self.pickers: dict[int, CodeChoices] = {}
+        self.delegate = LineDelegate(self)
+        self.setItemDelegate(self.delegate)
+
+    def current_editor(self) -> QLineEdit | None:
+        """The cell editor open now (tests type into it)."""
+        return self.delegate.open_editor
 
     def next_line(self) -> None:
         row = self.currentRow()
@@ -140,6 +210,18 @@ class InvoiceDialog(QDialog):
         self.items: dict[str, ItemView] = {i.code: i for i in queries.items(include_inactive=False)}
         self.taxes: dict[str, TaxCodeView] = {t.code: t for t in queries.tax_codes(include_inactive=False)}
         self.rounding: TaxRounding = queries.tax_rounding()
+        self.all_items = {i.code: i for i in queries.items(include_inactive=True)}
+        ledger = session.queries
+        self.pickers: dict[int, CodeChoices] = {
+            ITEM: CodeChoices((Choice(i.code, i.description, i.is_active) for i in self.all_items.values()), "item"),
+            TAX: CodeChoices(
+                (Choice(t.code, t.name, t.is_active) for t in queries.tax_codes(include_inactive=True)), "tax code"
+            ),
+            ACCOUNT: CodeChoices.for_accounts(hub.account_choices()),
+            DEPARTMENT: CodeChoices((Choice(d.code, d.name, d.is_active) for d in ledger.departments()), "department"),
+            PROJECT: CodeChoices((Choice(p.code, p.name, p.is_active) for p in ledger.projects()), "project"),
+        }
+        self.bad_cell: tuple[int, int] | None = None  # the cell the last problem found names
         if detail is not None and detail.row.customer not in self.customers:
             self.customers[detail.row.customer] = queries.customer(detail.row.customer)
         self.summary: TaxSummary | None = None
@@ -193,6 +275,7 @@ class InvoiceDialog(QDialog):
 
         # ---- lines
         self.grid = LinesGrid(0, len(LINE_COLUMNS))
+        self.grid.pickers = self.pickers
         self.grid.setObjectName("invoiceLines")
         self.grid.setHorizontalHeaderLabels(LINE_COLUMNS)
         self.grid.setTabKeyNavigation(True)
@@ -243,6 +326,12 @@ class InvoiceDialog(QDialog):
         buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.post_button, QDialogButtonBox.ButtonRole.ActionRole)
         standard = QDialogButtonBox.StandardButton
+        self.credit_button = QPushButton("Credit &note…")
+        self.credit_button.setObjectName("creditNoteButton")
+        self.credit_button.setToolTip("Credit this invoice in part or in full")
+        self.credit_button.clicked.connect(self.credit)
+        buttons.addButton(self.credit_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.credit_button.setVisible(self._may_credit())  # after addButton, which shows what it adds
         close = buttons.addButton(standard.Cancel if self.editable else standard.Close)
         close.clicked.connect(self.reject)
         self.save_button.clicked.connect(self.save_draft)
@@ -297,11 +386,13 @@ class InvoiceDialog(QDialog):
                 _plain(line.discount_percent) if line.discount_percent else "",
                 line.tax_code or "",
                 line.account,
-                "",
-                "",
+                line.department or "",
+                line.project or "",
             )
             for col, value in enumerate(values):
                 self._set(n, col, value)
+            if line.item:
+                self.grid.item(n, ITEM).setData(ITEM_ROLE, line.item)
         self.grid.blockSignals(False)
         if detail.settlements or row.number:
             self.history.setText(self._history_html(detail))
@@ -332,6 +423,26 @@ class InvoiceDialog(QDialog):
         if col in NUMERIC:
             item.setTextAlignment(RIGHT)
         self.grid.setItem(row, col, item)
+        if col in PICKED:
+            self._resolve_cell(item)
+
+    def _resolve_cell(self, item: QTableWidgetItem) -> None:
+        """A code typed or set in a coded column: shown as the code with its name as the tooltip; a code that
+        names nothing usable stays as typed, marked, with the reason as the tooltip."""
+        choices = self.pickers[item.column()]
+        text = item.text().strip()
+        code = choices.resolve(text) if text else None
+        if code is not None and code != item.text():
+            item.setText(code)
+        problem = choices.problem(text) if text else None
+        if problem:
+            item.setBackground(BAD_CELL)
+            item.setForeground(NEGATIVE)
+            item.setToolTip(problem[:1].upper() + problem[1:])
+        else:
+            item.setData(Qt.ItemDataRole.BackgroundRole, None)
+            item.setData(Qt.ItemDataRole.ForegroundRole, None)
+            item.setToolTip(choices.name(code) if code else "")
 
     def _text(self, row: int, col: int) -> str:
         item = self.grid.item(row, col)
@@ -362,28 +473,50 @@ class InvoiceDialog(QDialog):
     def _cell_changed(self, item: QTableWidgetItem) -> None:
         row, col = item.row(), item.column()
         self.grid.blockSignals(True)
-        if col in NUMERIC and item.textAlignment() != int(RIGHT):
-            item.setTextAlignment(RIGHT)
-        if col == ITEM and item.text().strip():
-            code = item.text().strip().upper()
-            found = self.items.get(code) or self.items.get(item.text().strip())
-            if found is not None:
-                item.setText(found.code)
-                if not self._text(row, DESCRIPTION):
-                    self._set(row, DESCRIPTION, found.description)
+        try:
+            if col in NUMERIC and item.textAlignment() != int(RIGHT):
+                item.setTextAlignment(RIGHT)
+            if col in PICKED:
+                self._resolve_cell(item)
+            if col == ITEM and item.text().strip():
+                self._fill_from_item(row, item)
+            if col == DESCRIPTION and item.text().strip():
                 if not self._text(row, QUANTITY):
                     self._set(row, QUANTITY, "1")
-                if not self._text(row, PRICE) and self.document_currency == self.base_currency:
-                    self._set(row, PRICE, format_amount(found.unit_price, self.exponent, grouping=True))
-                if not self._text(row, TAX):
-                    self._set(row, TAX, found.tax_code or self._customer_tax())
-        if col == DESCRIPTION and item.text().strip():
-            if not self._text(row, QUANTITY):
-                self._set(row, QUANTITY, "1")
-            if not self._text(row, TAX) and not self._text(row, ITEM):
-                self._set(row, TAX, self._customer_tax())
-        self.grid.blockSignals(False)
+                if not self._text(row, TAX) and not self._text(row, ITEM):
+                    self._set(row, TAX, self._customer_tax())
+        finally:
+            self.grid.blockSignals(False)
         self.recompute()
+
+    def _item_values(self, item: ItemView | None) -> dict[int, str]:
+        """What an item puts in its line, as the service's defaults would: its description, its price (item
+        prices are in the base currency), its tax code (else the customer's) and its income account."""
+        if item is None:
+            return {}
+        values = {
+            DESCRIPTION: item.description,
+            TAX: item.tax_code or self._customer_tax(),
+            ACCOUNT: item.income_account,
+        }
+        if self.document_currency == self.base_currency:
+            values[PRICE] = format_amount(item.unit_price, self.exponent, grouping=True)
+        return values
+
+    def _fill_from_item(self, row: int, cell: QTableWidgetItem) -> None:
+        """An item chosen: fill the line from it. A cell the user left empty, or that still holds what the
+        previous item put there, takes the new item's value; what the user typed is kept."""
+        found = self.items.get(cell.text().strip())
+        if found is None:
+            return
+        before = self._item_values(self.all_items.get(cell.data(ITEM_ROLE) or ""))
+        for col, value in self._item_values(found).items():
+            current = self._text(row, col)
+            if not current or current == before.get(col):
+                self._set(row, col, value)
+        if not self._text(row, QUANTITY):
+            self._set(row, QUANTITY, "1")
+        cell.setData(ITEM_ROLE, found.code)
 
     def _customer_tax(self) -> str:
         c = self.customer_view
@@ -396,11 +529,18 @@ class InvoiceDialog(QDialog):
         """The lines as typed (blank rows left out); raises ValidationError naming the line and column."""
         result = []
         n = 0
+        self.bad_cell = None
         for row in range(self.grid.rowCount()):
             if self._blank(row):
                 continue
             n += 1
             where = f"line {n}"
+            for col in PICKED:
+                text = self._text(row, col)
+                problem = self.pickers[col].problem(text) if text else None
+                if problem:
+                    self.bad_cell = (row, col)
+                    raise ValidationError(f"{where}, {COLUMN_TITLES[col]}: {problem}")
             quantity = _decimal(self._text(row, QUANTITY), f"{where}: quantity")
             price = _decimal(self._text(row, PRICE), f"{where}: unit price")
             discount = _decimal(self._text(row, DISCOUNT), f"{where}: discount %")
@@ -501,7 +641,11 @@ class InvoiceDialog(QDialog):
         )
 
     def _fail(self, exc: Exception) -> None:
+        """The reason in the form; a problem of a cell puts the cursor on it."""
         self.problem.setText(message_for(exc))
+        if isinstance(exc, ValidationError) and self.bad_cell is not None and self.editable:
+            self.grid.setCurrentCell(*self.bad_cell)
+            self.grid.setFocus()
 
     def save_draft(self) -> bool:
         if not self.editable:
@@ -525,21 +669,44 @@ class InvoiceDialog(QDialog):
             data = self.input()
             if self.invoice_id is None:
                 ref, changes = service.issue(data, confirm_credit=confirm_credit)
-            else:
-                saved, _ = service.save_draft(data, self.invoice_id, self.version)
-                self.version = saved.version
-                ref, changes = service.post(self.invoice_id, self.version, confirm_credit=confirm_credit)
+            else:  # saved and posted together: a refusal leaves the stored draft as it was
+                ref, changes = service.post(self.invoice_id, self.version, confirm_credit=confirm_credit, data=data)
         except CreditCheckFailed as exc:
             if not confirm_credit and self.ask_credit_override(exc):
                 return self.post(confirm_credit=True)
-            if confirm_credit:
-                self._fail(exc)
+            self.problem.setText(f"Not posted (nothing was saved): {message_for(exc)}")
             return False
         except Exception as exc:  # shown in the form; the unit of work left nothing behind
             self._fail(exc)
             return False
         self.changes = changes
         self.saved_code = ref.number or ""
+        self.accept()
+        return True
+
+    def _may_credit(self) -> bool:
+        """A posted invoice, not written off, and a user who may issue credit notes."""
+        row = self.detail.row if self.detail is not None else None
+        return (
+            row is not None
+            and not self.credit_note
+            and row.state not in (InvoiceState.DRAFT, InvoiceState.WRITTEN_OFF)
+            and self.hub.session.can(Permission.AR_CREDIT_NOTE_CREATE)
+        )
+
+    def credit(self) -> bool:
+        """Credit note…: choose what to credit of this posted invoice; closes this dialog once issued."""
+        if self.detail is None or not self._may_credit():
+            return False
+        from ui.receivables.credit_note_dialog import CreditNoteDialog  # it builds on this module
+
+        dialog = CreditNoteDialog(self.hub, self.detail, self)
+        self.last_credit_note_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        self.changes = dialog.changes
+        self.saved_code = dialog.saved_code
+        self.done_message = f"Credit note {dialog.saved_code} credits {self.detail.row.number}"
         self.accept()
         return True
 

@@ -19,6 +19,7 @@ from ui.hub import Hub
 from ui.models.columns import Col, rows_report
 from ui.models.rows_model import ROW_ROLE, RowsTableModel
 from ui.receivables.base_view import ReceivablesView
+from ui.receivables.credit_note_dialog import CreditNoteDialog
 from ui.receivables.invoice_dialog import InvoiceDialog
 from ui.style import icon
 from ui.widgets.export_button import ReportBuilder
@@ -77,8 +78,8 @@ class InvoicesView(ReceivablesView):
         self.new_button = QPushButton(icon("add"), "New invoice…")
         self.new_button.setProperty("primary", True)
         self.new_button.setToolTip("Start an invoice (Ctrl+N)")
-        self.credit_button = QPushButton("New credit note…")
-        self.credit_button.setToolTip("Credit the selected posted invoice in full")
+        self.credit_button = QPushButton("Credit note…")
+        self.credit_button.setToolTip("Credit the selected posted invoice in part or in full")
         self.open_button = QPushButton(icon("edit"), "Open…")
         self.post_button = QPushButton("Post draft")
         self.delete_button = QPushButton("Delete draft")
@@ -217,7 +218,9 @@ class InvoicesView(ReceivablesView):
         draft = row is not None and row.state is InvoiceState.DRAFT
         posted_invoice = row is not None and not draft and row.kind is DocumentKind.INVOICE
         self.new_button.setEnabled(self.can_create)
-        self.credit_button.setEnabled(self.can_credit and posted_invoice and row.open_amount > 0)  # type: ignore[union-attr]
+        self.credit_button.setEnabled(
+            self.can_credit and posted_invoice and row.state is not InvoiceState.WRITTEN_OFF  # type: ignore[union-attr]
+        )
         self.open_button.setEnabled(row is not None)
         self.post_button.setEnabled(draft and (self.can_create or self.can_credit))
         self.delete_button.setEnabled(draft and (self.can_create or self.can_credit))
@@ -254,7 +257,10 @@ class InvoicesView(ReceivablesView):
         self.last_dialog = dialog
         if dialog.exec():
             code = getattr(dialog, "saved_code", "")
-            self._after(dialog.changes, f"Posted {code}" if code and code != "draft" else "Saved the draft")  # type: ignore[attr-defined]
+            message = getattr(dialog, "done_message", "") or (
+                f"Posted {code}" if code and code != "draft" else "Saved the draft"
+            )
+            self._after(dialog.changes, message)  # type: ignore[attr-defined]
         dialog.deleteLater()
 
     def post_current(self) -> None:
@@ -283,11 +289,14 @@ class InvoicesView(ReceivablesView):
         row = self.current()
         if row is None or row.number is None:
             return
-        today = self.session.today()
-        result = attempt(self, lambda: self.session.invoicing.credit_invoice(row.number, today))  # type: ignore[arg-type]
-        if result is not None:
-            ref, changes = result
-            self._after(changes, f"Credit note {ref.number} credits {row.number}", ref.id)
+        detail = attempt(self, lambda: self.session.documents.invoice(row.id))
+        if detail is None:
+            return
+        dialog = CreditNoteDialog(self.hub, detail, self)
+        self.last_dialog = dialog
+        if dialog.exec():
+            self._after(dialog.changes, f"Credit note {dialog.saved_code} credits {row.number}")
+        dialog.deleteLater()
 
     def write_off_current(self) -> None:
         row = self.current()

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTableWidgetItem, QWidget
 
 from paksa_desktop.receivables.commands import AddressInput, ContactInput, CustomerInput, ItemInput, TaxCodeInput
 from ui.session import AppSession
@@ -132,4 +132,40 @@ def receivables_shots(
     dialog.show()
     save(dialog, out / "55-tax-code-dialog.png")
     dialog.close()
+    document_shots(window, out, save, settle)
     window.tabs.setCurrentWidget(window.ledger_tab)
+
+
+def document_shots(window: Any, out: Path, save: Callable[[QWidget, Path], None], settle: Callable[..., None]) -> None:
+    """The invoice editor with its line pickers filled in, and the credit note dialog of a posted invoice of
+    several lines (the demo's receivables year has them)."""
+    from paksa_desktop.receivables.models import DocumentKind, InvoiceState
+    from ui.receivables.credit_note_dialog import CreditNoteDialog
+    from ui.receivables.invoice_dialog import ITEM, QUANTITY, InvoiceDialog
+
+    session = window.session
+    editor = InvoiceDialog(window.hub, parent=window)
+    editor.customer.setCurrentIndex(max(0, editor.customer.findData("BOTTM")))
+    for row, (code, quantity) in enumerate((("CHAI-24", "12"), ("DELIVERY", "2"))):
+        while editor.grid.rowCount() <= row:
+            editor.grid.insertRow(editor.grid.rowCount())
+        for col, text in ((ITEM, code), (QUANTITY, quantity)):
+            editor.grid.setItem(row, col, QTableWidgetItem(text))
+    editor.show()
+    settle(200)
+    save(editor, out / "56-invoice-editor.png")
+    editor.close()
+    invoices = [
+        r
+        for r in session.documents.invoices()
+        if r.kind is DocumentKind.INVOICE and r.state in (InvoiceState.POSTED, InvoiceState.PARTIALLY_PAID)
+    ]
+    for row in invoices[:50]:
+        detail = session.documents.invoice(row.id)
+        if len(detail.lines) >= 2:
+            dialog = CreditNoteDialog(window.hub, detail, window)
+            dialog.show()
+            settle(200)
+            save(dialog, out / "57-credit-note.png")
+            dialog.close()
+            break
