@@ -24,11 +24,11 @@ from paksa_desktop.core.errors import PaksaError
 from paksa_desktop.receivables.aging import AgeBasis, Buckets
 from paksa_desktop.receivables.ar_reports import ARReports, flat
 from paksa_desktop.reporting.formatting import money_text
-from paksa_desktop.reporting.model import Report, RowStyle
+from paksa_desktop.reporting.model import Column, ColumnKind, Report, ReportRow, RowStyle
 from ui.errors import message_for
 from ui.hub import Hub
-from ui.models.report_model import DRILL_ROLE, ReportTableModel
-from ui.receivables.report_screen import ReportScreen, fit_report_columns
+from ui.models.report_model import DRILL_ROLE
+from ui.receivables.report_screen import ARReportModel, ReportScreen
 from ui.settings import app_settings
 from ui.style import set_state
 from ui.widgets.date_edit import DateEdit
@@ -54,6 +54,43 @@ class AgingRequest:
 
     def detail(self, reports: ARReports, customer: str) -> Report:
         return reports.aging_detail(self.as_of, self.buckets, customer=customer, basis=self.basis)
+
+
+def documents_report(detail: Report) -> Report:
+    """One customer's aging detail as the list under the aging: each open document with its days overdue,
+    the bucket it falls in, and what is open of it, in its own currency and in base currency.
+
+    The service's detail puts each amount in its bucket's column; one customer's list reads better with the
+    bucket named and one amount column, so nothing has to be scrolled. The figures are the service's.
+    """
+    keys = [c.key for c in detail.columns]
+    first, last = keys.index("current"), keys.index("total")
+    buckets = detail.columns[first:last]
+    columns = (
+        Column("document", "Document"),
+        Column("kind", "Kind"),
+        Column("date", "Date", ColumnKind.DATE),
+        Column("due_date", "Due", ColumnKind.DATE),
+        Column("days_overdue", "Days overdue", ColumnKind.INTEGER),
+        Column("bucket", "Bucket"),
+        Column("currency", "Currency"),
+        Column("open_amount", "Open (document)"),
+        Column("total", "Open", ColumnKind.MONEY),
+    )
+    take = [keys.index(c.key) for c in columns if c.key != "bucket"]
+    rows = []
+    for row in flat(detail).rows:  # one customer: their heading and subtotal would repeat the title and total
+        amounts = row.cells[first:last]
+        bucket = next((b.title for b, a in zip(buckets, amounts, strict=True) if a), buckets[0].title)
+        cells = [row.cells[i] for i in take]
+        cells.insert(5, bucket)
+        rows.append(ReportRow(tuple(cells), row.style, row.drill, 0))
+    total = detail.totals[0].cells[last] if detail.totals else None
+    totals = (ReportRow(("Total", *([None] * 7), total), RowStyle.TOTAL),)
+    return Report(
+        detail.title, columns, tuple(rows), detail.subtitle, detail.company, detail.currency, detail.exponent,
+        totals, detail.meta,
+    )  # fmt: skip
 
 
 class AgingView(ReportScreen):
@@ -89,7 +126,7 @@ class AgingView(ReportScreen):
         on_enter(self.table, self.drill_current)
 
         self.detail_loader = Loader(self)
-        self.detail_model = ReportTableModel(self)
+        self.detail_model = ARReportModel(self)
         self.detail_title = QLabel()
         self.detail_title.setObjectName("panelTitle")
         self.detail_export = ExportButton(
@@ -151,8 +188,9 @@ class AgingView(ReportScreen):
 
     def _apply(self, request: AgingRequest, report: Report) -> None:
         self.shown = request
+        self.model.blank_zero = frozenset(request.buckets.keys)  # a customer's empty buckets read as blank
         self.model.set_report(report)
-        fit_report_columns(self.table, report, "name")
+        self.table.fitter.fit(report, "name")  # type: ignore[attr-defined]
         self._show_status(report)
         if self.detail_customer is not None and not self._has_customer(self.detail_customer):
             self.close_detail()  # nothing open for them any more on this day
@@ -212,10 +250,9 @@ class AgingView(ReportScreen):
         return ""
 
     def _apply_detail(self, report: Report) -> None:
-        only = flat(report)  # one customer: their heading and subtotal would repeat the title and the total
-        self.detail_model.set_report(only)
-        self.detail_table.setColumnHidden(0, True)
-        fit_report_columns(self.detail_table, only, "document")
+        listed = documents_report(report)
+        self.detail_model.set_report(listed)
+        self.detail_table.fitter.fit(listed, "kind")  # type: ignore[attr-defined]
         if self.split.sizes()[1] < 120:
             height = max(self.split.height(), 400)
             self.split.setSizes([height * 11 // 20, height * 9 // 20])

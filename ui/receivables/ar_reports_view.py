@@ -23,7 +23,7 @@ from paksa_desktop.receivables.sales_reports import SalesBy
 from paksa_desktop.reporting.model import Report
 from ui.hub import Hub
 from ui.models.report_model import DRILL_ROLE
-from ui.receivables.report_screen import ReportScreen, customer_of, fit_report_columns
+from ui.receivables.report_screen import ReportScreen, customer_of
 from ui.style import set_state
 from ui.widgets.date_edit import DateEdit
 from ui.widgets.filter_bar import FilterBar
@@ -189,7 +189,7 @@ class ARReportsView(ReportScreen):
     def _apply(self, request: ReportRequest, report: Report) -> None:
         self.shown = request
         self.model.set_report(report)
-        fit_report_columns(self.table, report, KINDS[request.kind].stretch)
+        self.table.fitter.fit(report, KINDS[request.kind].stretch)  # type: ignore[attr-defined]
         count = len(report.rows)
         if count:
             self.status.setText(" · ".join(p for p in (report.title, report.subtitle, report.currency) if p))

@@ -13,19 +13,20 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHeaderView, QLabel, QPushButton, QTableView, QWidget
 
 from paksa_desktop.core.changes import Kind
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.receivables.ar_reports import ARReports
-from paksa_desktop.reporting.model import DrillKey, Report, ReportRow
+from paksa_desktop.reporting.model import DrillKey, Report, ReportRow, RowStyle
 from paksa_desktop.reporting.pdf import PdfOptions
 from paksa_desktop.security.permissions import Permission
 from ui.errors import attempt
 from ui.hub import Hub
 from ui.models.report_model import ReportTableModel
+from ui.models.rows_model import RIGHT
 from ui.receivables.base_view import ReceivablesView
 from ui.style import icon
 from ui.widgets.export_button import ReportBuilder
@@ -38,25 +39,76 @@ AR_CONCERNS = frozenset({Kind.INVOICES, Kind.RECEIPTS, Kind.CUSTOMERS, Kind.COMP
 TEXT_MAX, FIGURE_MIN = 320, 96
 
 
-def fit_report_columns(table: QTableView, report: Report | None, stretch: str = "") -> None:
-    """Each column as wide as its widest text (bold, as totals are), text columns capped; `stretch` takes
-    the spare width, so figures sit next to their names rather than across the screen."""
-    model = table.model()
-    if report is None or model is None:
-        return
-    bold = QFont(table.font())
-    bold.setBold(True)
-    metrics = QFontMetrics(bold)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    rows = model.rowCount()
-    for column, spec in enumerate(report.columns):
-        texts = [str(model.index(row, column).data() or "") for row in range(rows)]
-        width = max(metrics.horizontalAdvance(t) for t in [*texts, spec.title]) + 24
-        table.setColumnWidth(column, max(width, FIGURE_MIN) if spec.numeric else min(width, TEXT_MAX))
-    keys = [c.key for c in report.columns]
-    if stretch in keys:
-        header.setSectionResizeMode(keys.index(stretch), QHeaderView.ResizeMode.Stretch)
+class ARReportModel(ReportTableModel):
+    """The ledger's report model, with a document's own-currency amount (text: it carries its currency's
+    decimals) right-aligned like every other figure."""
+
+    right_text = frozenset({"open_amount"})
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (
+            role == Qt.ItemDataRole.TextAlignmentRole
+            and index.isValid()
+            and self.report is not None
+            and self.report.columns[index.column()].key in self.right_text
+        ):
+            return int(RIGHT)
+        return super().data(index, role)
+
+
+class ColumnFitter(QObject):
+    """Columns as wide as their widest text (bold, as totals are; text columns capped), headings spanning
+    the row, and the `stretch` column taking whatever width is left when the table is wider, again on
+    every resize. Widths are measured once per report, so resizing a long report stays instant."""
+
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table)
+        self.table = table
+        self.widths: list[int] = []
+        self.stretch = -1
+        table.viewport().installEventFilter(self)
+
+    def fit(self, report: Report | None, stretch: str = "") -> None:
+        table, model = self.table, self.table.model()
+        table.clearSpans()
+        self.widths, self.stretch = [], -1
+        if report is None or model is None:
+            return
+        bold = QFont(table.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        rows = [*report.rows, *report.totals]
+        columns = len(report.columns)
+        for number, row in enumerate(rows):
+            if row.style is RowStyle.HEADING and columns > 1:
+                table.setSpan(number, 0, 1, columns)  # a customer's name over their lines, not in a column
+        for column, spec in enumerate(report.columns):
+            texts = [
+                str(model.index(number, column).data() or "")
+                for number, row in enumerate(rows)
+                if row.style is not RowStyle.HEADING
+            ]
+            width = max(metrics.horizontalAdvance(t) for t in [*texts, spec.title]) + 22
+            self.widths.append(max(width, FIGURE_MIN) if spec.numeric else min(width, TEXT_MAX))
+        keys = [c.key for c in report.columns]
+        self.stretch = keys.index(stretch) if stretch in keys else -1
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.spread()
+
+    def spread(self) -> None:
+        for column, width in enumerate(self.widths):
+            if not self.table.isColumnHidden(column):
+                self.table.setColumnWidth(column, width)
+        if self.stretch >= 0:
+            shown = sum(w for c, w in enumerate(self.widths) if not self.table.isColumnHidden(c))
+            spare = self.table.viewport().width() - shown
+            if spare > 0:
+                self.table.setColumnWidth(self.stretch, self.widths[self.stretch] + spare)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self.widths:
+            self.spread()
+        return False
 
 
 class ReportScreen(ReceivablesView):
@@ -68,7 +120,7 @@ class ReportScreen(ReceivablesView):
     def __init__(self, hub: Hub, parent: QWidget | None = None) -> None:
         super().__init__(hub, parent)
         self.loader = Loader(self)
-        self.model = ReportTableModel(self)
+        self.model = ARReportModel(self)
         self.printer: ReportPrinter | None = None
         self.last_dialog: Any = None
 
@@ -91,8 +143,9 @@ class ReportScreen(ReceivablesView):
             self.header.add(button)
 
     def report_table(self, name: str, model: ReportTableModel | None = None) -> QTableView:
+        """A table over a report model, with its `fitter` (call `table.fitter.fit(report, stretch)`)."""
         table = make_table(name, model or self.model)
-        table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        table.fitter = ColumnFitter(table)  # type: ignore[attr-defined]
         return table
 
     @property
