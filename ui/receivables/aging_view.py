@@ -28,7 +28,7 @@ from paksa_desktop.reporting.model import Column, ColumnKind, Report, ReportRow,
 from ui.errors import message_for
 from ui.hub import Hub
 from ui.models.report_model import DRILL_ROLE
-from ui.receivables.report_screen import ARReportModel, ReportScreen
+from ui.receivables.report_screen import ARReportModel, ReportScreen, grouped
 from ui.settings import app_settings
 from ui.style import set_state
 from ui.widgets.date_edit import DateEdit
@@ -83,6 +83,7 @@ def documents_report(detail: Report) -> Report:
         amounts = row.cells[first:last]
         bucket = next((b.title for b, a in zip(buckets, amounts, strict=True) if a), buckets[0].title)
         cells = [row.cells[i] for i in take]
+        cells[6] = grouped(cells[6])  # the own-currency amount, grouped like the figures beside it
         cells.insert(5, bucket)
         rows.append(ReportRow(tuple(cells), row.style, row.drill, 0))
     total = detail.totals[0].cells[last] if detail.totals else None

@@ -11,6 +11,7 @@ credit (where an unapplied receipt can be applied or refunded).
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QPushButton, QTableView, QWid
 from paksa_desktop.core.changes import Kind
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.receivables.ar_reports import ARReports
+from paksa_desktop.reporting.formatting import money_text
 from paksa_desktop.reporting.model import DrillKey, Report, ReportRow, RowStyle
 from paksa_desktop.reporting.pdf import PdfOptions
 from paksa_desktop.security.permissions import Permission
@@ -46,14 +48,38 @@ class ARReportModel(ReportTableModel):
     right_text = frozenset({"open_amount"})
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (
-            role == Qt.ItemDataRole.TextAlignmentRole
-            and index.isValid()
-            and self.report is not None
-            and self.report.columns[index.column()].key in self.right_text
-        ):
-            return int(RIGHT)
+        if index.isValid() and self.report is not None and self.report.columns[index.column()].key in self.right_text:
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(RIGHT)
+            if role == Qt.ItemDataRole.DisplayRole:
+                return grouped(super().data(index, role))
         return super().data(index, role)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        value = super().headerData(section, orientation, role)
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and value:
+            return two_lines(str(value))
+        return value
+
+
+def grouped(text: Any) -> Any:
+    """'3999.07' as '3,999.07' (and '-500' as '(500)'), keeping the decimals the text has: its currency's."""
+    try:
+        value = Decimal(str(text))
+    except (InvalidOperation, ValueError):
+        return text
+    places = -value.as_tuple().exponent if isinstance(value.as_tuple().exponent, int) else 0
+    return money_text(value, max(places, 0))
+
+
+def two_lines(title: str) -> str:
+    """A long column title on two lines ("Credit notes:\ntaxable"), so a figure's column is as wide as its
+    figures rather than its title."""
+    if len(title) <= 12 or " " not in title:
+        return title
+    middle = len(title) / 2
+    cut = min((i for i, c in enumerate(title) if c == " "), key=lambda i: abs(i - middle))
+    return f"{title[:cut]}\n{title[cut + 1 :]}"
 
 
 class ColumnFitter(QObject):
@@ -88,7 +114,7 @@ class ColumnFitter(QObject):
                 for number, row in enumerate(rows)
                 if row.style is not RowStyle.HEADING
             ]
-            width = max(metrics.horizontalAdvance(t) for t in [*texts, spec.title]) + 22
+            width = max(metrics.horizontalAdvance(t) for t in [*texts, *two_lines(spec.title).split("\n")]) + 22
             self.widths.append(max(width, FIGURE_MIN) if spec.numeric else min(width, TEXT_MAX))
         keys = [c.key for c in report.columns]
         self.stretch = keys.index(stretch) if stretch in keys else -1
