@@ -18,7 +18,7 @@ Amounts are in minor units of the document's currency, one section per currency 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -331,14 +331,32 @@ class CustomerStatements(GuardedService):
                 result.append(statement)
         return result
 
-    def write_pdfs(self, statements: Sequence[CustomerStatement], folder: Path, *, size: str = "A4") -> list[Path]:
-        """One PDF per statement into `folder` (named by customer code and day); audited."""
+    def write_pdfs(
+        self,
+        statements: Sequence[CustomerStatement],
+        folder: Path,
+        *,
+        size: str = "A4",
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> list[Path]:
+        """One PDF per statement into `folder` (named by customer code and day); audited.
+
+        `progress(done, total)` is told after each file; when `cancelled()` turns true the run stops after
+        the file being written, and the files already written are returned (and audited) as they are.
+        """
         from paksa_desktop.receivables.statement_pdf import write_statement
 
         with self._read(Permission.AR_VIEW) as s:
             letterhead = load_letterhead(s)
         folder.mkdir(parents=True, exist_ok=True)
-        paths = [write_statement(letterhead, st, folder, size=size, author=self.ctx.username) for st in statements]
+        paths: list[Path] = []
+        for st in statements:
+            if cancelled is not None and cancelled():
+                break
+            paths.append(write_statement(letterhead, st, folder, size=size, author=self.ctx.username))
+            if progress is not None:
+                progress(len(paths), len(statements))
         AuditService(self.engine, self.ctx).record_export(
             "customer_statements", folder, len(paths), permission=Permission.AR_VIEW, as_of=str(
                 statements[0].as_of) if statements else ""

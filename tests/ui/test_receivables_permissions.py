@@ -178,29 +178,34 @@ def test_each_view_reloads_only_for_the_kinds_of_change_it_shows(qtbot, open_win
 
 
 def test_a_new_view_is_one_line_in_pages(qtbot, sqlite_books: Books):
-    """What the next engineer does for aging: one Page line; the list, its heading and the look-up follow."""
+    """What the next engineer does for credit control: one Page line; the list, its heading and the look-up follow."""
 
-    class AgingView(ReceivablesView):
-        title = "Aging"
+    class CreditView(ReceivablesView):
+        title = "Credit control"
 
-    pages = (Page("Collections", "aging", "Aging", "journal", AgingView), *PAGES)
+    pages = (Page("Credit", "credit", "Credit control", "journal", CreditView), *PAGES)
     clerk = user_session(sqlite_books, "carl", "AR clerk")
     tab = ReceivablesTab(Hub(clerk), pages)
     qtbot.addWidget(tab)
     assert [tab.nav.item(i).text() for i in range(tab.nav.count())] == [
-        "COLLECTIONS",
-        "Aging",
+        "CREDIT",
+        "Credit control",
         "SALES",
         "Invoices",
         "Receipts",
+        "COLLECTIONS",
+        "Aging",
+        "Statements",
         "MASTER DATA",
         "Customers",
         "Items",
         "Tax codes",
+        "REPORTS",
+        "Reports",
     ]
-    assert tab.current_key() == "aging" and isinstance(tab.current_view(), AgingView)
-    assert tab.show_view("tax-codes") is tab.views["tax-codes"] and tab.nav.currentRow() == 8
-    hidden = (Page("Collections", "write-offs", "Write-offs", "journal", AgingView, Permission.AR_WRITE_OFF), *PAGES)
+    assert tab.current_key() == "credit" and isinstance(tab.current_view(), CreditView)
+    assert tab.show_view("tax-codes") is tab.views["tax-codes"] and tab.nav.currentRow() == 11
+    hidden = (Page("Collections", "write-offs", "Write-offs", "journal", CreditView, Permission.AR_WRITE_OFF), *PAGES)
     assert "write-offs" not in ReceivablesTab(Hub(clerk), hidden).views  # the clerk may not write off
 
 

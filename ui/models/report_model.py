@@ -54,7 +54,7 @@ class ReportTableModel(QAbstractTableModel):
                 and row.style is RowStyle.NORMAL
             ):
                 return ""
-            return cell_text(value, self.report.exponent)
+            return cell_text(value, self.report.exponent, kind=column.kind)  # a rate reads 8.3%
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(RIGHT if column.numeric else LEFT)
         if role == Qt.ItemDataRole.FontRole and row.style is not RowStyle.NORMAL:

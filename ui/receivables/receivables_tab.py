@@ -20,7 +20,10 @@ from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QMenu, 
 from paksa_desktop.security.permissions import Permission
 from ui.errors import message_for
 from ui.hub import Hub
+from ui.receivables.aging_view import AgingView
+from ui.receivables.ar_reports_view import ARReportsView
 from ui.receivables.base_view import ReceivablesView
+from ui.receivables.customer_statements_view import CustomerStatementsView
 from ui.receivables.customers_view import CustomersView
 from ui.receivables.invoices_view import InvoicesView
 from ui.receivables.items_view import ItemsView
@@ -49,9 +52,12 @@ PAGES: tuple[Page, ...] = (
     # the pages of one group sit together, each group under its heading in the order written.
     Page("Sales", "invoices", "Invoices", "receivables", InvoicesView),
     Page("Sales", "receipts", "Receipts", "statements", ReceiptsView),
+    Page("Collections", "aging", "Aging", "aging", AgingView),
+    Page("Collections", "statements", "Statements", "statements", CustomerStatementsView),
     Page("Master data", "customers", "Customers", "customers", CustomersView),
     Page("Master data", "items", "Items", "items", ItemsView),
     Page("Master data", "tax-codes", "Tax codes", "tax-codes", TaxCodesView, Permission.LEDGER_VIEW),
+    Page("Reports", "ar-reports", "Reports", "chart", ARReportsView),
 )
 
 

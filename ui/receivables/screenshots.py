@@ -133,6 +133,7 @@ def receivables_shots(
     save(dialog, out / "55-tax-code-dialog.png")
     dialog.close()
     document_shots(window, out, save, settle)
+    collections_shots(window, out, docs, save, settle)
     window.tabs.setCurrentWidget(window.ledger_tab)
 
 
@@ -169,3 +170,40 @@ def document_shots(window: Any, out: Path, save: Callable[[QWidget, Path], None]
             save(dialog, out / "57-credit-note.png")
             dialog.close()
             break
+
+
+def collections_shots(
+    window: Any, out: Path, docs: Path | None, save: Callable[[QWidget, Path], None], settle: Callable[..., None]
+) -> None:
+    """Aging (with the largest customer's documents open under it), statements, and sales by customer."""
+    tab = window.receivables_tab
+    aging = tab.show_view("aging")
+    aging.reload()
+    settle(600)
+    save(window, out / "58-aging.png")
+    report = aging.model.report
+    if report is not None and report.rows:
+        largest = max(range(len(report.rows)), key=lambda r: report.rows[r].cells[-1])
+        aging.table.selectRow(largest)
+        aging.drill_current()
+        settle(600)
+        save(window, out / "59-aging-detail.png")
+        if docs is not None:
+            save(window, docs / "receivables-aging.png")
+        aging.close_detail()
+
+    statements = tab.show_view("statements")
+    statements.reload()
+    settle(600)
+    save(window, out / "60-statements.png")
+
+    reports = tab.show_view("ar-reports")
+    reports.reload()
+    settle(300)
+    today = window.session.today()
+    reports.choose("sales-by-customer", start=today.replace(year=today.year - 1, month=1, day=1),
+                   end=today.replace(year=today.year - 1, month=12, day=31))  # fmt: skip
+    settle(600)
+    save(window, out / "61-ar-reports.png")
+    if docs is not None:
+        save(window, docs / "receivables-reports.png")
