@@ -22,8 +22,11 @@ from ui.errors import message_for
 from ui.hub import Hub
 from ui.receivables.base_view import ReceivablesView
 from ui.receivables.customers_view import CustomersView
+from ui.receivables.dunning_view import DunningView
+from ui.receivables.follow_ups_view import FollowUpsView
 from ui.receivables.invoices_view import InvoicesView
 from ui.receivables.items_view import ItemsView
+from ui.receivables.rates_view import RatesView
 from ui.receivables.receipts_view import ReceiptsView
 from ui.receivables.tax_codes_view import TaxCodesView
 from ui.style import MUTED, icon
@@ -49,9 +52,14 @@ PAGES: tuple[Page, ...] = (
     # the pages of one group sit together, each group under its heading in the order written.
     Page("Sales", "invoices", "Invoices", "receivables", InvoicesView),
     Page("Sales", "receipts", "Receipts", "statements", ReceiptsView),
+    # Collections: dunning and the collector's follow-ups
+    Page("Collections", "dunning", "Dunning", "dunning", DunningView),
+    Page("Collections", "follow-ups", "Follow-ups", "follow-ups", FollowUpsView),
     Page("Master data", "customers", "Customers", "customers", CustomersView),
     Page("Master data", "items", "Items", "items", ItemsView),
     Page("Master data", "tax-codes", "Tax codes", "tax-codes", TaxCodesView, Permission.LEDGER_VIEW),
+    # exchange rates (set_rate; edited with ledger.rate.manage)
+    Page("Master data", "rates", "Exchange rates", "rates", RatesView, Permission.LEDGER_VIEW),
 )
 
 
