@@ -9,6 +9,7 @@ is given one in the customer form. Follow-ups: a note with a follow-up day is on
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -154,6 +155,7 @@ def test_propose_untick_a_customer_issue_and_read_the_letters_back(
     text = "\n".join(page.extract_text() for page in PdfReader(folder / pdfs[0]).pages)
     assert "Acme Ltd" in text and n["old"] in text and n["newer"] in text and n["deli"] not in text
     assert "Corner Deli" not in text
+    shutil.copyfile(folder / pdfs[0], "/tmp/ar-dunning-gui-letter.pdf")  # for a look, as the screenshots
     (issued,) = view.last_issued
     charge = docs(sqlite_books).invoice(issued.charge_invoice)  # the fee is a posted invoice of the customer's
     assert charge.row.customer == "C001" and charge.row.total == D("2.50")
@@ -287,8 +289,8 @@ def test_a_follow_up_is_queued_on_its_day_and_leaves_when_done(
     assert view.model.index(0, 0).data() == "broken promise"
     assert view.model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) == NEGATIVE
     assert "1 overdue (red)" in view.count.text()
-    view.table.selectRow(0)
     shot(window, "follow-ups")
+    view.table.selectRow(0)
 
     view.done_button.click()
     wait_idle(qtbot, view)

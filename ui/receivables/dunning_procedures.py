@@ -58,11 +58,11 @@ def _fees_text(p: ProcedureView) -> str:
 
 
 PROCEDURE_COLUMNS = (
-    Col("code", "Code", lambda p: p.code, width=110),
+    Col("code", "Code", lambda p: p.code, width=100),
     Col("name", "Name", lambda p: p.name),
-    Col("levels", "Reminders after", _levels_text, width=150),
-    Col("fees", "Fees", _fees_text, width=130),
-    Col("interest", "Interest %", lambda p: " / ".join(_plain(lv.interest_percent) for lv in p.levels), width=110),
+    Col("levels", "Reminders after", _levels_text, width=160),
+    Col("fees", "Fees", _fees_text, width=170),
+    Col("interest", "Interest %", lambda p: " / ".join(_plain(lv.interest_percent) for lv in p.levels), width=120),
 )
 
 
@@ -76,7 +76,7 @@ class ProceduresDialog(QDialog):
         self.can_manage = hub.session.can(Permission.AR_DUNNING_RUN)
         self.setObjectName("dunningProceduresDialog")
         self.setWindowTitle("Dunning procedures")
-        self.resize(760, 360)
+        self.resize(860, 360)
         self.model = RowsTableModel(PROCEDURE_COLUMNS, exponent=hub.exponent, parent=self)
         self.table = make_table("dunningProcedures", self.model, PROCEDURE_COLUMNS, stretch="name")
         self.table.doubleClicked.connect(lambda _i: self.edit_current())
@@ -170,7 +170,7 @@ class ProcedureDialog(QDialog):
         self.setObjectName("dunningProcedureDialog")
         title = f"Dunning procedure {procedure.code}" if procedure else "New dunning procedure"
         self.setWindowTitle(title + ("" if editable else " (read-only)"))
-        self.resize(640, 520)
+        self.resize(600, 560)
 
         self.code = QLineEdit(procedure.code if procedure else "")
         self.code.setMaxLength(32)
@@ -196,6 +196,7 @@ class ProcedureDialog(QDialog):
         self.letter_text = QPlainTextEdit()
         self.letter_text.setObjectName("dunningLetterText")
         self.letter_text.setTabChangesFocus(True)
+        self.letter_text.setMaximumHeight(130)
         self.letter_text.setPlaceholderText("what the letter of this level says above the list of overdue invoices")
         self.text_label.setBuddy(self.letter_text)
         self.add_button = QPushButton(icon("add"), "Add level")

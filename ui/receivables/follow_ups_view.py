@@ -85,16 +85,15 @@ def _places(row: NoteRow) -> int:
 
 def columns_for(on: date) -> tuple[Col, ...]:
     return (
-        Col("status", "Status", lambda r: status(r, on), width=118),
-        Col("follow_up", "Follow up", lambda r: r.follow_up_on, ColumnKind.DATE, width=92),
-        Col("customer", "Customer", lambda r: f"{r.customer} — {r.customer_name}", width=190),
-        Col("invoice", "Invoice", lambda r: r.invoice or "", width=128),
-        Col("promised_on", "Promised by", lambda r: r.promised_on, ColumnKind.DATE, width=92),
-        Col("currency", "Cur.", lambda r: r.currency if r.promised_amount is not None else "", width=42),
+        Col("status", "Status", lambda r: status(r, on), width=128),
+        Col("follow_up", "Follow up", lambda r: r.follow_up_on, ColumnKind.DATE, width=104),
+        Col("customer", "Customer", lambda r: f"{r.customer} — {r.customer_name}", width=170),
+        Col("invoice", "Invoice", lambda r: r.invoice or "", width=142),
+        Col("promised_on", "Promised by", lambda r: r.promised_on, ColumnKind.DATE, width=108),
+        Col("currency", "Cur.", lambda r: r.currency if r.promised_amount is not None else "", width=52),
         Col("promised", "Promised", lambda r: r.promised_amount, ColumnKind.MONEY, width=96, places=_places),
         Col("note", "Note", lambda r: r.note),
-        Col("author", "By", lambda r: r.created_by, width=80),
-        Col("created", "Written", lambda r: r.created_on, ColumnKind.DATE, width=92),
+        Col("author", "By", lambda r: r.created_by, width=76),
     )
 
 

@@ -114,6 +114,7 @@ class RatesView(ReceivablesView):
         self.currency.addItem(ALL, None)
         self.filters.add("C&urrency", self.currency)
         self.filters.finish()
+        self.filters.grid.setColumnStretch(2, 1)  # the one field and Clear keep their size, on the left
         self.filters.changed.connect(self.apply_filter)
         self.filters.clear_button.clicked.connect(lambda: self.currency.setCurrentIndex(0))
         self.body.addWidget(self.filters)
@@ -279,7 +280,10 @@ class RateDialog(QDialog):
         )
         grid.addWidget(self.unit, 2, 2)
         grid.setColumnStretch(2, 1)
+        grid.setVerticalSpacing(8)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.setSpacing(10)
         layout.addLayout(grid)
         layout.addWidget(
             note(
