@@ -193,13 +193,17 @@ def test_a_new_view_is_one_line_in_pages(qtbot, sqlite_books: Books):
         "SALES",
         "Invoices",
         "Receipts",
+        "COLLECTIONS",
+        "Dunning",
+        "Follow-ups",
         "MASTER DATA",
         "Customers",
         "Items",
         "Tax codes",
+        "Exchange rates",
     ]
     assert tab.current_key() == "aging" and isinstance(tab.current_view(), AgingView)
-    assert tab.show_view("tax-codes") is tab.views["tax-codes"] and tab.nav.currentRow() == 8
+    assert tab.show_view("tax-codes") is tab.views["tax-codes"] and tab.nav.currentRow() == 11
     hidden = (Page("Collections", "write-offs", "Write-offs", "journal", AgingView, Permission.AR_WRITE_OFF), *PAGES)
     assert "write-offs" not in ReceivablesTab(Hub(clerk), hidden).views  # the clerk may not write off
 

@@ -65,12 +65,12 @@ LINE_ROLE = Qt.ItemDataRole.UserRole + 2  # an invoice row's ProposedLine
 # (title, width, numeric); the first column takes the spare width
 TREE_COLUMNS = (
     ("Customer / invoice", 0, False),
-    ("Due date", 102, False),
+    ("Due date", 100, False),
     ("Days", 46, True),
-    ("Open", 116, True),
+    ("Open", 134, True),
     ("Level", 58, True),
     ("Inv.", 42, True),
-    ("Fee", 62, True),
+    ("Fee", 58, True),
     ("Interest", 70, True),
     ("Charges", 76, True),
 )
@@ -95,9 +95,9 @@ def history_look(row: HistoryRow) -> tuple[QColor | None, bool]:
 
 
 HISTORY_COLUMNS = (
-    Col("issued", "Issued", lambda r: r.issued_on, ColumnKind.DATE, width=102),
-    Col("level", "Level", lambda r: r.level, ColumnKind.INTEGER, width=52),
-    Col("open", "Open then", lambda r: r.open_amount, ColumnKind.MONEY, width=90),
+    Col("issued", "Issued", lambda r: r.issued_on, ColumnKind.DATE, width=98),
+    Col("level", "Level", lambda r: r.level, ColumnKind.INTEGER, width=50),
+    Col("open", "Open then", lambda r: r.open_amount, ColumnKind.MONEY, width=80),
 )
 
 
@@ -192,6 +192,7 @@ class DunningView(ReceivablesView):
         self.history_model = RowsTableModel(HISTORY_COLUMNS, exponent=hub.exponent, look=history_look, parent=self)
         self.history = make_table("dunningHistory", self.history_model, HISTORY_COLUMNS)
         self.history.horizontalHeader().setStretchLastSection(True)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.history_note = QLabel()
         self.history_note.setWordWrap(True)
         self.history_note.setProperty("state", "muted")
@@ -210,7 +211,7 @@ class DunningView(ReceivablesView):
         self.splitter.addWidget(self.tree)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 1)
-        self.splitter.setSizes([780, 260])
+        self.splitter.setSizes([790, 250])
         self.body.addWidget(self.splitter, 1)
         self.count = QLabel()
         self.count.setObjectName("listCount")
@@ -410,9 +411,9 @@ class DunningView(ReceivablesView):
         letter = item.data(0, LETTER_ROLE) if item is not None else None
         if isinstance(line, ProposedLine):
             self.detail_title.setText(f"Invoice {line.number}")
+            now = f"now at level {line.current_level}" if line.current_level else "not reminded yet"
             self.detail.setText(
-                f"Dated {line.date}, due {line.due_date}: {line.days_overdue} days overdue, now at level "
-                f"{line.current_level}. Its dunning history:"
+                f"Dated {line.date}, due {line.due_date}: {line.days_overdue} days overdue, {now}. Its dunning history:"
             )
             self.history_note.setText("Loading…")
             queries, number = dunning_queries(self.hub), line.number

@@ -132,4 +132,68 @@ def receivables_shots(
     dialog.show()
     save(dialog, out / "55-tax-code-dialog.png")
     dialog.close()
+
+    collection_shots(window, out, docs, save, settle)
     window.tabs.setCurrentWidget(window.ledger_tab)
+
+
+def add_collection_notes(session: AppSession) -> None:
+    """Two calls about overdue invoices, once: one promise already broken, one follow-up due today."""
+    from datetime import timedelta
+
+    from paksa_desktop.receivables.collections import NoteInput
+
+    collections = session.company.collections(session.ctx)
+    if collections.notes():
+        return
+    today = session.today()
+    overdue = [r for r in session.documents.invoices(overdue_on=today) if r.number and r.open_amount > 0]
+    for k, r in enumerate(overdue[:3]):
+        if k == 0:
+            note = NoteInput(r.customer, "Spoke to accounts: payment run on Friday", r.number,
+                             today - timedelta(days=4), r.open_amount, today - timedelta(days=3))  # fmt: skip
+        elif k == 1:
+            note = NoteInput(r.customer, "Left a voicemail; call again", follow_up_on=today)
+        else:
+            note = NoteInput(r.customer, "Disputes the delivery charge; waiting for the POD",
+                             r.number, follow_up_on=today + timedelta(days=5))  # fmt: skip
+        collections.add_note(note)
+
+
+def collection_shots(
+    window: Any, out: Path, docs: Path | None, save: Callable[[QWidget, Path], None], settle: Callable[..., None]
+) -> None:
+    """Dunning (the standard procedure, created once), its procedure dialog, Follow-ups and Exchange rates."""
+    tab = window.receivables_tab
+    session = window.session
+    session.company.dunning(session.ctx).create_standard_procedure()
+    add_collection_notes(session)
+    dunning = tab.show_view("dunning")
+    dunning.propose()
+    while dunning.loader.busy:
+        settle(100)
+    if dunning.tree.topLevelItemCount():
+        first = dunning.tree.topLevelItem(0)
+        dunning.tree.setCurrentItem(first.child(0) if first.childCount() else first)
+    settle(300)
+    save(window, out / "56-dunning.png")
+    if docs is not None:
+        save(window, docs / "receivables-dunning.png")
+    from ui.receivables.dunning_procedures import ProcedureDialog, ProceduresDialog
+
+    procedures = ProceduresDialog(window.hub, window)
+    procedures.show()
+    save(procedures, out / "56b-dunning-procedures.png")
+    dialog = ProcedureDialog(window.hub, procedures.current(), editable=True, parent=window)
+    dialog.show()
+    save(dialog, out / "56c-dunning-procedure.png")
+    dialog.close()
+    procedures.close()
+
+    for key, name in (("follow-ups", "57-follow-ups"), ("rates", "58-exchange-rates")):
+        view = tab.show_view(key)
+        view.reload()
+        settle(300)
+        save(window, out / f"{name}.png")
+        if docs is not None:
+            save(window, docs / f"receivables-{key}.png")
