@@ -223,6 +223,7 @@ class DunningView(ReceivablesView):
         self.procedures_button.clicked.connect(self.open_procedures)
         self.tree.itemChanged.connect(self._ticked)
         self.tree.currentItemChanged.connect(self._show_detail)
+        self.charge.toggled.connect(self._update)
         if not self.can_run:
             why = f"Your role cannot run dunning ({Permission.AR_DUNNING_RUN.value})."
             for button in (self.propose_button, self.issue_button):
@@ -384,7 +385,7 @@ class DunningView(ReceivablesView):
         letters = kept.letters if kept else ()
         return Totals(len(letters), sum(len(lt.lines) for lt in letters), sum(lt.charges for lt in letters))
 
-    def _update(self) -> None:
+    def _update(self, *_args: object) -> None:
         totals = self.totals()
         self.issue_button.setEnabled(self.can_run and totals.letters > 0)
         if not self.can_run:

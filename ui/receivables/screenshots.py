@@ -1,4 +1,4 @@
-"""Screenshots of the Receivables tab for `python -m ui.screenshots`: its three lists and their forms.
+"""Screenshots of the Receivables tab for `python -m ui.screenshots`: its lists, forms, dunning and follow-ups.
 
 The demo company's invoices are still journal entries, so the customers, items and tax codes shown
 here are added through the receivables service the first time (the demo's 8.25 % sales tax included).
