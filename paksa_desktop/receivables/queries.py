@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -11,8 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from paksa_desktop.core.errors import NotFoundError
 from paksa_desktop.core.money import currency_exponent, from_minor
 from paksa_desktop.core.tax import TaxCode, TaxRounding
-from paksa_desktop.ledger.models import Account, CompanySettings
-from paksa_desktop.receivables.models import Customer, Item, TaxCodeRow
+from paksa_desktop.ledger.models import Account, CompanySettings, ExchangeRate
+from paksa_desktop.receivables.models import Customer, DunningProcedure, Item, TaxCodeRow
 from paksa_desktop.receivables.rules import rate_of
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
@@ -69,6 +70,7 @@ class CustomerView:
     version: int
     contacts: tuple[ContactView, ...] = ()
     addresses: tuple[AddressView, ...] = ()
+    dunning_procedure: str | None = None  # its code; None: dunned by the company's default procedure
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,15 @@ class ItemView:
     version: int
 
 
+@dataclass(frozen=True, slots=True)
+class ExchangeRateView:
+    """Units of the base currency one unit of `currency` buys on and after `day`, as exact decimal text."""
+
+    currency: str
+    day: date
+    rate: str
+
+
 def _names(s: Session) -> tuple[dict[int, str], dict[int, str]]:
     accounts = {r[0]: r[1] for r in s.execute(select(Account.id, Account.code))}
     taxes = {r[0]: r[1] for r in s.execute(select(TaxCodeRow.id, TaxCodeRow.code))}
@@ -92,7 +103,9 @@ def tax_code_view(t: TaxCodeRow, accounts: dict[int, str]) -> TaxCodeView:
     return TaxCodeView(t.code, t.name, rate_of(t.rate_e4), t.inclusive, accounts[t.account_id], t.is_active, t.version)
 
 
-def customer_view(c: Customer, accounts: dict[int, str], taxes: dict[int, str], *, details: bool) -> CustomerView:
+def customer_view(
+    c: Customer, accounts: dict[int, str], taxes: dict[int, str], *, details: bool, procedure: str | None = None
+) -> CustomerView:
     limit = None if c.credit_limit is None else from_minor(c.credit_limit, currency_exponent(c.currency))
     return CustomerView(
         c.code,
@@ -113,6 +126,7 @@ def customer_view(c: Customer, accounts: dict[int, str], taxes: dict[int, str], 
         tuple(AddressView(a.kind.value, a.lines, a.city, a.postal_code, a.region, a.country) for a in c.addresses)
         if details
         else (),
+        procedure,
     )
 
 
@@ -177,7 +191,10 @@ class ReceivablesQueries(GuardedService):
             if row is None:
                 raise NotFoundError(f"customer '{code}' does not exist")
             accounts, taxes = _names(s)
-            return customer_view(row, accounts, taxes, details=True)
+            procedure = None
+            if row.dunning_procedure_id is not None:
+                procedure = s.get(DunningProcedure, row.dunning_procedure_id).code  # type: ignore[union-attr]
+            return customer_view(row, accounts, taxes, details=True, procedure=procedure)
 
     def items(self, *, include_inactive: bool = True) -> list[ItemView]:
         with self._read(Permission.AR_VIEW) as s:
@@ -195,3 +212,11 @@ class ReceivablesQueries(GuardedService):
                 raise NotFoundError(f"item '{code}' does not exist")
             accounts, taxes = _names(s)
             return item_view(row, accounts, taxes, _base_exponent(s))
+
+    def exchange_rates(self, currency: str | None = None) -> list[ExchangeRateView]:
+        """The exchange rates `InvoicingService.set_rate` keeps, by currency, newest day first."""
+        with self._read(Permission.LEDGER_VIEW) as s:
+            query = select(ExchangeRate).order_by(ExchangeRate.currency, ExchangeRate.day.desc())
+            if currency:
+                query = query.where(ExchangeRate.currency == currency.strip().upper())
+            return [ExchangeRateView(r.currency, r.day, r.rate) for r in s.execute(query).scalars()]

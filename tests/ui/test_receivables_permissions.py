@@ -196,15 +196,18 @@ def test_a_new_view_is_one_line_in_pages(qtbot, sqlite_books: Books):
         "COLLECTIONS",
         "Aging",
         "Statements",
+        "Dunning",
+        "Follow-ups",
         "MASTER DATA",
         "Customers",
         "Items",
         "Tax codes",
+        "Exchange rates",
         "REPORTS",
         "Reports",
     ]
     assert tab.current_key() == "credit" and isinstance(tab.current_view(), CreditView)
-    assert tab.show_view("tax-codes") is tab.views["tax-codes"] and tab.nav.currentRow() == 11
+    assert tab.show_view("tax-codes") is tab.views["tax-codes"] and tab.nav.currentRow() == 13
     hidden = (Page("Collections", "write-offs", "Write-offs", "journal", CreditView, Permission.AR_WRITE_OFF), *PAGES)
     assert "write-offs" not in ReceivablesTab(Hub(clerk), hidden).views  # the clerk may not write off
 

@@ -161,6 +161,10 @@ class CustomerDialog(RecordDialog):
         self.tax_number = QLineEdit()
         self.tax_number.setMaxLength(50)
         self.tax_number.setPlaceholderText("VAT / GST registration")
+        self.dunning = QComboBox()
+        self.dunning.setObjectName("customerDunningProcedure")
+        self.dunning.setToolTip("The reminders this customer gets when invoices are overdue (Receivables > Dunning)")
+        self._fill_procedures()
         self.active = QCheckBox("&Active")
         self.active.setChecked(True)
         self.active.setToolTip("An inactive customer keeps its history but is offered for nothing new")
@@ -179,6 +183,7 @@ class CustomerDialog(RecordDialog):
             (5, 2, "&Phone", self.phone, 1),
             (6, 0, "Tax nu&mber", self.tax_number, 1),
             (6, 2, "", self.active, 1),
+            (7, 0, "Dunnin&g", self.dunning, 1),
         )
         details.setColumnStretch(1, 1)
         details.setColumnStretch(3, 1)
@@ -275,6 +280,17 @@ class CustomerDialog(RecordDialog):
         except Exception:  # a user who may not read tax codes still edits the rest
             return []
 
+    def _fill_procedures(self) -> None:
+        """The company's dunning procedures; the first entry is the default (the company's first procedure)."""
+        try:
+            procedures = self.hub.session.company.dunning_queries(self.session.ctx).procedures()
+        except Exception:  # the form still edits everything else
+            procedures = []
+        default = f"company default ({procedures[0].code})" if procedures else "company default (none set up yet)"
+        self.dunning.addItem(default, None)
+        for p in procedures:
+            self.dunning.addItem(f"{p.code} — {p.name}", p.code)
+
     # ---- showing
     def show_record(self, record: CustomerView) -> None:
         self.record = record
@@ -291,6 +307,7 @@ class CustomerDialog(RecordDialog):
         self.phone.setText(record.phone)
         self.tax_number.setText(record.tax_number)
         self.active.setChecked(record.is_active)
+        self.dunning.setCurrentIndex(max(0, self.dunning.findData(record.dunning_procedure)))
         self.notes.setPlainText(record.notes)
         self.contacts.set_rows([(c.name, c.role, c.email, c.phone) for c in record.contacts])
         billing = [a for a in record.addresses if a.kind == AddressKind.BILLING.value]
@@ -383,10 +400,17 @@ class CustomerDialog(RecordDialog):
                     grid.itemDelegate().commitData.emit(editor)
 
     def create(self, service: ReceivablesService, data: CustomerInput) -> Changes:
-        return service.create_customer(data)
+        return service.create_customer(data) | self._assign_procedure(data.code)
 
     def update(self, service: ReceivablesService, code: str, data: CustomerInput, version: int) -> Changes:
-        return service.update_customer(code, data, version=version)
+        return service.update_customer(code, data, version=version) | self._assign_procedure(code)
+
+    def _assign_procedure(self, code: str) -> Changes:
+        """The dunning procedure chosen, when it changed (DunningService.assign keeps it)."""
+        chosen = self.dunning.currentData()
+        if chosen == (self.record.dunning_procedure if self.record is not None else None):
+            return Changes()
+        return self.hub.session.company.dunning(self.session.ctx).assign(code, chosen)
 
     def fetch(self, code: str) -> CustomerView:
         return self.session.receivables_queries.customer(code)

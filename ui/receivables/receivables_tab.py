@@ -25,8 +25,11 @@ from ui.receivables.ar_reports_view import ARReportsView
 from ui.receivables.base_view import ReceivablesView
 from ui.receivables.customer_statements_view import CustomerStatementsView
 from ui.receivables.customers_view import CustomersView
+from ui.receivables.dunning_view import DunningView
+from ui.receivables.follow_ups_view import FollowUpsView
 from ui.receivables.invoices_view import InvoicesView
 from ui.receivables.items_view import ItemsView
+from ui.receivables.rates_view import RatesView
 from ui.receivables.receipts_view import ReceiptsView
 from ui.receivables.tax_codes_view import TaxCodesView
 from ui.style import MUTED, icon
@@ -54,9 +57,13 @@ PAGES: tuple[Page, ...] = (
     Page("Sales", "receipts", "Receipts", "statements", ReceiptsView),
     Page("Collections", "aging", "Aging", "aging", AgingView),
     Page("Collections", "statements", "Statements", "statements", CustomerStatementsView),
+    Page("Collections", "dunning", "Dunning", "dunning", DunningView),
+    Page("Collections", "follow-ups", "Follow-ups", "follow-ups", FollowUpsView),
     Page("Master data", "customers", "Customers", "customers", CustomersView),
     Page("Master data", "items", "Items", "items", ItemsView),
     Page("Master data", "tax-codes", "Tax codes", "tax-codes", TaxCodesView, Permission.LEDGER_VIEW),
+    # exchange rates (set_rate; edited with ledger.rate.manage)
+    Page("Master data", "rates", "Exchange rates", "rates", RatesView, Permission.LEDGER_VIEW),
     Page("Reports", "ar-reports", "Reports", "chart", ARReportsView),
 )
 

@@ -1,4 +1,4 @@
-"""Screenshots of the Receivables tab for `python -m ui.screenshots`: its three lists and their forms.
+"""Screenshots of the Receivables tab for `python -m ui.screenshots`: its lists, forms, dunning and follow-ups.
 
 The demo company's invoices are still journal entries, so the customers, items and tax codes shown
 here are added through the receivables service the first time (the demo's 8.25 % sales tax included).
@@ -134,6 +134,7 @@ def receivables_shots(
     dialog.close()
     document_shots(window, out, save, settle)
     collections_shots(window, out, docs, save, settle)
+    dunning_shots(window, out, docs, save, settle)
     window.tabs.setCurrentWidget(window.ledger_tab)
 
 
@@ -207,3 +208,65 @@ def collections_shots(
     save(window, out / "61-ar-reports.png")
     if docs is not None:
         save(window, docs / "receivables-reports.png")
+
+
+def add_collection_notes(session: AppSession) -> None:
+    """Two calls about overdue invoices, once: one promise already broken, one follow-up due today."""
+    from datetime import timedelta
+
+    from paksa_desktop.receivables.collections import NoteInput
+
+    collections = session.company.collections(session.ctx)
+    if collections.notes():
+        return
+    today = session.today()
+    overdue = [r for r in session.documents.invoices(overdue_on=today) if r.number and r.open_amount > 0]
+    for k, r in enumerate(overdue[:3]):
+        if k == 0:
+            note = NoteInput(r.customer, "Spoke to accounts: payment run on Friday", r.number,
+                             today - timedelta(days=4), r.open_amount, today - timedelta(days=3))  # fmt: skip
+        elif k == 1:
+            note = NoteInput(r.customer, "Left a voicemail; call again", follow_up_on=today)
+        else:
+            note = NoteInput(r.customer, "Disputes the delivery charge; waiting for the POD",
+                             r.number, follow_up_on=today + timedelta(days=5))  # fmt: skip
+        collections.add_note(note)
+
+
+def dunning_shots(
+    window: Any, out: Path, docs: Path | None, save: Callable[[QWidget, Path], None], settle: Callable[..., None]
+) -> None:
+    """Dunning (the standard procedure, created once), its procedure dialog, Follow-ups and Exchange rates."""
+    tab = window.receivables_tab
+    session = window.session
+    session.company.dunning(session.ctx).create_standard_procedure()
+    add_collection_notes(session)
+    dunning = tab.show_view("dunning")
+    dunning.propose()
+    while dunning.loader.busy:
+        settle(100)
+    if dunning.tree.topLevelItemCount():
+        first = dunning.tree.topLevelItem(0)
+        dunning.tree.setCurrentItem(first.child(0) if first.childCount() else first)
+    settle(300)
+    save(window, out / "62-dunning.png")
+    if docs is not None:
+        save(window, docs / "receivables-dunning.png")
+    from ui.receivables.dunning_procedures import ProcedureDialog, ProceduresDialog
+
+    procedures = ProceduresDialog(window.hub, window)
+    procedures.show()
+    save(procedures, out / "62b-dunning-procedures.png")
+    dialog = ProcedureDialog(window.hub, procedures.current(), editable=True, parent=window)
+    dialog.show()
+    save(dialog, out / "62c-dunning-procedure.png")
+    dialog.close()
+    procedures.close()
+
+    for key, name in (("follow-ups", "63-follow-ups"), ("rates", "64-exchange-rates")):
+        view = tab.show_view(key)
+        view.reload()
+        settle(300)
+        save(window, out / f"{name}.png")
+        if docs is not None:
+            save(window, docs / f"receivables-{key}.png")
