@@ -159,3 +159,27 @@ def test_the_customer_form_shows_the_credit_standing(qtbot, window, sqlite_books
     dialog.show()
     shot(dialog, "customer-form")
     dialog.reject()
+
+
+def test_the_screenshot_script_shows_a_customer_needing_attention(qtbot, window, sqlite_books, tmp_path):  # type: ignore[no-untyped-def]
+    from ui.receivables.screenshots import credit_shots
+
+    credit_data(sqlite_books)
+    window.resize(1500, 900)
+    saved: list[Path] = []
+
+    def save(widget: Any, path: Path) -> None:
+        widget.grab().save(str(path))
+        saved.append(path)
+
+    credit_shots(window, tmp_path, None, save, lambda ms=150: qtbot.wait(ms))
+    view = window.receivables_tab.current_view()
+    assert saved == [tmp_path / "65-credit-control.png"] and saved[0].stat().st_size > 0
+    assert view.current().code == "ACME" and view.history.topLevelItemCount() == 2
+
+
+def test_an_empty_company_says_why_the_list_is_empty(qtbot, window):  # type: ignore[no-untyped-def]
+    view = open_view(qtbot, window)
+    assert view.model.rowCount() == 0
+    assert view.count.text() == "No active customers yet: add one under Master data > Customers."
+    shot(view, "empty")

@@ -91,18 +91,18 @@ def _places(row: CreditStanding) -> int:
 
 COLUMNS: tuple[Col, ...] = (
     Col("customer", "Customer", lambda r: r.code, width=84),
-    Col("name", "Name", lambda r: r.name, width=200),
+    Col("name", "Name", lambda r: r.name, width=170),
     Col("currency", "Cur.", lambda r: r.currency, width=54),
     Col("limit", "Credit limit", lambda r: r.credit_limit, ColumnKind.MONEY, width=96, places=_places),
     Col("exposure", "Exposure", lambda r: r.exposure, ColumnKind.MONEY, width=96, places=_places),
     Col("available", "Available", lambda r: r.available, ColumnKind.MONEY, width=96, places=_places),
     Col("overdue", "Overdue", lambda r: r.overdue, ColumnKind.MONEY, width=96, places=_places, blank_zero=True),
-    Col("oldest", "Oldest overdue days", lambda r: r.oldest_overdue_days, ColumnKind.INTEGER, width=100),
+    Col("oldest", "Oldest overdue days", lambda r: r.oldest_overdue_days, ColumnKind.INTEGER, width=112),
     Col("days_to_pay", "Avg days to pay", lambda r: r.average_days_to_pay, ColumnKind.MONEY, width=84,
         places=lambda _r: ONE),
     Col("days_late", "Avg days late", lambda r: r.average_days_late, ColumnKind.MONEY, width=84,
         places=lambda _r: ONE),
-    Col("last_payment", "Last payment", lambda r: r.last_payment, ColumnKind.DATE, width=108),
+    Col("last_payment", "Last payment", lambda r: r.last_payment, ColumnKind.DATE, width=118),
     Col("attention", "Attention", lambda r: attention(r), width=150),
 )  # fmt: skip
 
@@ -247,7 +247,7 @@ class CreditControlView(ReceivablesView):
         head = self.history.headerItem()
         for column in range(len(HISTORY_HEADERS)):
             head.setTextAlignment(column, RIGHT if column in HISTORY_RIGHT else LEFT)
-        for column, width in enumerate((190, 96, 96, 96, 120, 110, 48, 96, 86, 100)):
+        for column, width in enumerate((190, 96, 96, 96, 120, 110, 54, 108, 90, 100)):
             self.history.setColumnWidth(column, width)
         self.history.header().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.history.header().setStretchLastSection(False)
