@@ -42,7 +42,7 @@ from ui.hub import Hub
 from ui.models.columns import Col, rows_report
 from ui.models.rows_model import LEFT, RIGHT, ROW_ROLE, RowsTableModel
 from ui.receivables.base_view import ReceivablesView, choice_filter
-from ui.receivables.report_screen import AR_CONCERNS, two_lines
+from ui.receivables.report_screen import AR_CONCERNS
 from ui.style import NEGATIVE, icon, set_state
 from ui.widgets.date_edit import DateEdit
 from ui.widgets.export_button import ReportBuilder
@@ -91,20 +91,31 @@ def _places(row: CreditStanding) -> int:
 
 COLUMNS: tuple[Col, ...] = (
     Col("customer", "Customer", lambda r: r.code, width=84),
-    Col("name", "Name", lambda r: r.name, width=170),
-    Col("currency", "Cur.", lambda r: r.currency, width=54),
-    Col("limit", "Credit limit", lambda r: r.credit_limit, ColumnKind.MONEY, width=96, places=_places),
-    Col("exposure", "Exposure", lambda r: r.exposure, ColumnKind.MONEY, width=96, places=_places),
-    Col("available", "Available", lambda r: r.available, ColumnKind.MONEY, width=96, places=_places),
-    Col("overdue", "Overdue", lambda r: r.overdue, ColumnKind.MONEY, width=96, places=_places, blank_zero=True),
-    Col("oldest", "Oldest overdue days", lambda r: r.oldest_overdue_days, ColumnKind.INTEGER, width=112),
+    Col("name", "Name", lambda r: r.name, width=140),
+    Col("currency", "Cur.", lambda r: r.currency, width=48),
+    Col("limit", "Credit limit", lambda r: r.credit_limit, ColumnKind.MONEY, width=92, places=_places),
+    Col("exposure", "Exposure", lambda r: r.exposure, ColumnKind.MONEY, width=92, places=_places),
+    Col("available", "Available", lambda r: r.available, ColumnKind.MONEY, width=92, places=_places),
+    Col("overdue", "Overdue", lambda r: r.overdue, ColumnKind.MONEY, width=92, places=_places, blank_zero=True),
+    Col("oldest", "Days overdue", lambda r: r.oldest_overdue_days, ColumnKind.INTEGER, width=76),
     Col("days_to_pay", "Avg days to pay", lambda r: r.average_days_to_pay, ColumnKind.MONEY, width=84,
         places=lambda _r: ONE),
     Col("days_late", "Avg days late", lambda r: r.average_days_late, ColumnKind.MONEY, width=84,
         places=lambda _r: ONE),
-    Col("last_payment", "Last payment", lambda r: r.last_payment, ColumnKind.DATE, width=118),
-    Col("attention", "Attention", lambda r: attention(r), width=150),
+    Col("last_payment", "Last payment", lambda r: r.last_payment, ColumnKind.DATE, width=96),
+    Col("attention", "Attention", lambda r: attention(r), width=120),
 )  # fmt: skip
+
+
+HEADER_TIPS = {
+    "exposure": "Open and draft invoices less open credit notes and unapplied receipts, as the books stand now: "
+    "what the credit check at posting compares with the limit",
+    "available": "Credit limit less exposure; in parentheses: over the limit",
+    "overdue": "Open on the as-of day and past its due date",
+    "oldest": "Days the oldest overdue invoice is past its due date on the as-of day",
+    "days_to_pay": "Amount-weighted days from invoice date to payment, invoices paid in the 12 months to the day",
+    "days_late": "The same from the due date; a part paid by its due date counts 0",
+}
 
 
 class CreditModel(RowsTableModel):
@@ -142,9 +153,14 @@ class CreditModel(RowsTableModel):
         return super().data(index, role)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if role == Qt.ItemDataRole.ToolTipRole and horizontal and 0 <= section < len(self.columns):
+            return HEADER_TIPS.get(self.columns[section].key)
         value = super().headerData(section, orientation, role)
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and value:
-            return two_lines(str(value))  # figures' columns as wide as the figures, not their titles
+        if role == Qt.ItemDataRole.DisplayRole and horizontal and value and " " in str(value):
+            title = str(value)  # on two lines, cut at the space nearest the middle: columns as wide as their figures
+            cut = min((i for i, c in enumerate(title) if c == " "), key=lambda i: abs(i - len(title) / 2))
+            return f"{title[:cut]}\n{title[cut + 1 :]}"
         return value
 
 

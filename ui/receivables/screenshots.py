@@ -282,7 +282,8 @@ def credit_shots(
     while view.loader.busy:
         settle(100)
     rows = view.model.rows
-    pick = next((k for k, r in enumerate(rows) if r.reasons and r.last_payment), 0 if rows else None)
+    red = [k for k, r in enumerate(rows) if (r.on_hold or r.over_limit) and r.last_payment]
+    pick = next(iter(red), next((k for k, r in enumerate(rows) if r.reasons and r.last_payment), 0 if rows else None))
     if pick is not None:
         view.table.selectRow(pick)
         while view.history_loader.busy:
