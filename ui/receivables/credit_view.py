@@ -91,19 +91,19 @@ def _places(row: CreditStanding) -> int:
 
 COLUMNS: tuple[Col, ...] = (
     Col("customer", "Customer", lambda r: r.code, width=84),
-    Col("name", "Name", lambda r: r.name, width=140),
+    Col("name", "Name", lambda r: r.name, width=130),
+    Col("attention", "Attention", lambda r: attention(r), width=116),
     Col("currency", "Cur.", lambda r: r.currency, width=48),
-    Col("limit", "Credit limit", lambda r: r.credit_limit, ColumnKind.MONEY, width=92, places=_places),
-    Col("exposure", "Exposure", lambda r: r.exposure, ColumnKind.MONEY, width=92, places=_places),
-    Col("available", "Available", lambda r: r.available, ColumnKind.MONEY, width=92, places=_places),
-    Col("overdue", "Overdue", lambda r: r.overdue, ColumnKind.MONEY, width=92, places=_places, blank_zero=True),
+    Col("limit", "Credit limit", lambda r: r.credit_limit, ColumnKind.MONEY, width=88, places=_places),
+    Col("exposure", "Exposure", lambda r: r.exposure, ColumnKind.MONEY, width=88, places=_places),
+    Col("available", "Available", lambda r: r.available, ColumnKind.MONEY, width=88, places=_places),
+    Col("overdue", "Overdue", lambda r: r.overdue, ColumnKind.MONEY, width=88, places=_places, blank_zero=True),
     Col("oldest", "Days overdue", lambda r: r.oldest_overdue_days, ColumnKind.INTEGER, width=76),
     Col("days_to_pay", "Avg days to pay", lambda r: r.average_days_to_pay, ColumnKind.MONEY, width=84,
         places=lambda _r: ONE),
     Col("days_late", "Avg days late", lambda r: r.average_days_late, ColumnKind.MONEY, width=84,
         places=lambda _r: ONE),
     Col("last_payment", "Last payment", lambda r: r.last_payment, ColumnKind.DATE, width=96),
-    Col("attention", "Attention", lambda r: attention(r), width=120),
 )  # fmt: skip
 
 
@@ -242,7 +242,7 @@ class CreditControlView(ReceivablesView):
         self.filters.clear_button.clicked.connect(self.clear_filter)
         self.body.addWidget(self.filters)
 
-        self.table = make_table("creditTable", self.model, COLUMNS, stretch="attention")
+        self.table = make_table("creditTable", self.model, COLUMNS, stretch="name")
         self.table.selectionModel().currentRowChanged.connect(self._selected)
 
         # ---- the selected customer's payment history
