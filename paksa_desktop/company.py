@@ -36,6 +36,7 @@ from paksa_desktop.persistence.read_only import make_read_only
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.ar_reports import ARReports
 from paksa_desktop.receivables.collections import CollectionService
+from paksa_desktop.receivables.credit_standing import CreditStandingQueries
 from paksa_desktop.receivables.document_queries import DocumentQueries
 from paksa_desktop.receivables.dunning import DunningQueries, DunningService
 from paksa_desktop.receivables.invoice_pdf import InvoicePdfs
@@ -432,6 +433,9 @@ class Company:
 
     def ar_reports(self, ctx: UserContext) -> ARReports:
         return ARReports(self.engine, ctx)
+
+    def credit_standing(self, ctx: UserContext) -> CreditStandingQueries:
+        return CreditStandingQueries(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

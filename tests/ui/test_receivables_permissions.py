@@ -178,18 +178,19 @@ def test_each_view_reloads_only_for_the_kinds_of_change_it_shows(qtbot, open_win
 
 
 def test_a_new_view_is_one_line_in_pages(qtbot, sqlite_books: Books):
-    """What the next engineer does for credit control: one Page line; the list, its heading and the look-up follow."""
+    """What the next engineer does for a new screen (say, disputes): one Page line; the list, its heading and
+    the look-up follow."""
 
-    class CreditView(ReceivablesView):
-        title = "Credit control"
+    class DisputesView(ReceivablesView):
+        title = "Disputes"
 
-    pages = (Page("Credit", "credit", "Credit control", "journal", CreditView), *PAGES)
+    pages = (Page("Disputes", "disputes", "Disputes", "journal", DisputesView), *PAGES)
     clerk = user_session(sqlite_books, "carl", "AR clerk")
     tab = ReceivablesTab(Hub(clerk), pages)
     qtbot.addWidget(tab)
     assert [tab.nav.item(i).text() for i in range(tab.nav.count())] == [
-        "CREDIT",
-        "Credit control",
+        "DISPUTES",
+        "Disputes",
         "SALES",
         "Invoices",
         "Receipts",
@@ -198,6 +199,7 @@ def test_a_new_view_is_one_line_in_pages(qtbot, sqlite_books: Books):
         "Statements",
         "Dunning",
         "Follow-ups",
+        "Credit control",
         "MASTER DATA",
         "Customers",
         "Items",
@@ -206,9 +208,9 @@ def test_a_new_view_is_one_line_in_pages(qtbot, sqlite_books: Books):
         "REPORTS",
         "Reports",
     ]
-    assert tab.current_key() == "credit" and isinstance(tab.current_view(), CreditView)
-    assert tab.show_view("tax-codes") is tab.views["tax-codes"] and tab.nav.currentRow() == 13
-    hidden = (Page("Collections", "write-offs", "Write-offs", "journal", CreditView, Permission.AR_WRITE_OFF), *PAGES)
+    assert tab.current_key() == "disputes" and isinstance(tab.current_view(), DisputesView)
+    assert tab.show_view("tax-codes") is tab.views["tax-codes"] and tab.nav.currentRow() == 14
+    hidden = (Page("Collections", "write-offs", "Write-offs", "journal", DisputesView, Permission.AR_WRITE_OFF), *PAGES)
     assert "write-offs" not in ReceivablesTab(Hub(clerk), hidden).views  # the clerk may not write off
 
 

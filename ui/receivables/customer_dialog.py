@@ -31,6 +31,7 @@ from paksa_desktop.receivables.commands import AddressInput, ContactInput, Custo
 from paksa_desktop.receivables.models import AddressKind
 from paksa_desktop.receivables.queries import AddressView, CustomerView
 from paksa_desktop.receivables.service import ReceivablesService
+from paksa_desktop.reporting.formatting import money_text
 from paksa_desktop.security.permissions import Permission
 from ui.audit.attachments import show_attachments
 from ui.hub import Hub
@@ -252,6 +253,10 @@ class CustomerDialog(RecordDialog):
         self.pages.addTab(contacts_page, "Contact&s")
         self.pages.addTab(addresses_page, "A&ddresses")
         self.pages.addTab(self.notes, "N&otes")
+        self.credit_fields: dict[str, QLabel] = {}
+        if record is not None and self.session.can(Permission.AR_VIEW):
+            self.credit_box = self._credit_page(record.code)
+            self.pages.addTab(self.credit_box, "C&redit")
 
         self.attachments_button = QPushButton("Attachments…")
         self.attachments_button.setAutoDefault(False)
@@ -270,6 +275,65 @@ class CustomerDialog(RecordDialog):
         self._show_terms()
         self.finish(details, self.pages)
         (self.name if record is not None else self.code).setFocus()
+
+    # ---- the customer's credit standing (read-only, read on a worker)
+    def _credit_page(self, code: str) -> QWidget:
+        """Limit, exposure, available, overdue and how the customer pays, as Credit control shows them."""
+        page = QWidget()
+        page.setObjectName("customerCredit")
+        form = QFormLayout(page)
+        form.setVerticalSpacing(8)
+        titles = (
+            ("limit", "Credit limit"), ("exposure", "Exposure"), ("available", "Available"), ("overdue", "Overdue"),
+            ("days_to_pay", "Average days to pay"), ("days_late", "Average days late"),
+            ("last_payment", "Last payment"),
+        )  # fmt: skip
+        for key, title in titles:
+            label = QLabel("…")
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.credit_fields[key] = label
+            form.addRow(title, label)
+        explain = QLabel(
+            "Exposure is what the credit check at posting compares with the limit: open and draft invoices, less "
+            "open credit notes and unapplied receipts. The averages weigh each invoice paid in the last 12 months "
+            "by its amount (receipts only; credit notes do not count as paying). Receivables > Credit control "
+            "lists every customer."
+        )
+        explain.setWordWrap(True)
+        explain.setProperty("state", "muted")
+        form.addRow(explain)
+        from ui.workers import Loader
+
+        self.credit_loader = Loader(self)
+        service = self.session.company.credit_standing(self.session.ctx)
+        self.credit_loader.load(lambda: service.standing(code), self._show_credit)
+        return page
+
+    def _show_credit(self, row: Any) -> None:
+        places = currency_exponent(row.currency)
+
+        def money(value: Any) -> str:
+            return f"{money_text(value, places)} {row.currency}"
+
+        fields = self.credit_fields
+        fields["limit"].setText("no limit" if row.credit_limit is None else money(row.credit_limit))
+        fields["exposure"].setText(money(row.exposure))
+        available = "" if row.available is None else money(row.available)
+        fields["available"].setText(available + (" — over the limit" if row.over_limit else ""))
+        set_state(fields["available"], "bad" if row.over_limit else "")
+        overdue = "nothing overdue"
+        if row.oldest_overdue_days is not None:
+            overdue = f"{money(row.overdue)}, the oldest {row.oldest_overdue_days} days"
+        fields["overdue"].setText(overdue)
+        set_state(fields["overdue"], "bad" if row.oldest_overdue_days is not None else "")
+        if row.average_days_to_pay is None:
+            fields["days_to_pay"].setText("no invoice paid in the last 12 months")
+            fields["days_late"].setText("")
+        else:
+            count = f"{row.invoices_paid} invoice{'s' if row.invoices_paid != 1 else ''}"
+            fields["days_to_pay"].setText(f"{row.average_days_to_pay} days ({count}, 12 months)")
+            fields["days_late"].setText(f"{row.average_days_late} days")
+        fields["last_payment"].setText(str(row.last_payment) if row.last_payment else "none yet")
 
     def read_only_buttons(self) -> list[Any]:
         return [self.attachments_button]

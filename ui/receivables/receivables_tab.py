@@ -23,6 +23,7 @@ from ui.hub import Hub
 from ui.receivables.aging_view import AgingView
 from ui.receivables.ar_reports_view import ARReportsView
 from ui.receivables.base_view import ReceivablesView
+from ui.receivables.credit_view import CreditControlView
 from ui.receivables.customer_statements_view import CustomerStatementsView
 from ui.receivables.customers_view import CustomersView
 from ui.receivables.dunning_view import DunningView
@@ -59,6 +60,7 @@ PAGES: tuple[Page, ...] = (
     Page("Collections", "statements", "Statements", "statements", CustomerStatementsView),
     Page("Collections", "dunning", "Dunning", "dunning", DunningView),
     Page("Collections", "follow-ups", "Follow-ups", "follow-ups", FollowUpsView),
+    Page("Collections", "credit", "Credit control", "credit", CreditControlView),
     Page("Master data", "customers", "Customers", "customers", CustomersView),
     Page("Master data", "items", "Items", "items", ItemsView),
     Page("Master data", "tax-codes", "Tax codes", "tax-codes", TaxCodesView, Permission.LEDGER_VIEW),

@@ -270,3 +270,25 @@ def dunning_shots(
         save(window, out / f"{name}.png")
         if docs is not None:
             save(window, docs / f"receivables-{key}.png")
+    credit_shots(window, out, docs, save, settle)
+
+
+def credit_shots(
+    window: Any, out: Path, docs: Path | None, save: Callable[[QWidget, Path], None], settle: Callable[..., None]
+) -> None:
+    """Credit control with the first customer needing attention selected (their payment history below)."""
+    view = window.receivables_tab.show_view("credit")
+    view.reload()
+    while view.loader.busy:
+        settle(100)
+    rows = view.model.rows
+    red = [k for k, r in enumerate(rows) if (r.on_hold or r.over_limit) and r.last_payment]
+    pick = next(iter(red), next((k for k, r in enumerate(rows) if r.reasons and r.last_payment), 0 if rows else None))
+    if pick is not None:
+        view.table.selectRow(pick)
+        while view.history_loader.busy:
+            settle(100)
+    settle(300)
+    save(window, out / "65-credit-control.png")
+    if docs is not None:
+        save(window, docs / "receivables-credit.png")
