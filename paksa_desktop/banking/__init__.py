@@ -1,0 +1,1 @@
+"""Cash management and banking: bank accounts, statement files, matching and reconciliation."""
