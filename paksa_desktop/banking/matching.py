@@ -1,0 +1,360 @@
+"""The bank matching engine: statement lines against open items, as scored, explained proposals.
+
+Pure: no database, no Qt. The caller gathers open items from its `Candidates` sources (receivables,
+payables, GL lines), calls `match`, shows the proposals with their score and reasons, and books the ones
+the clerk accepts (`accept_above` for the one-key accept of everything above a threshold).
+
+How it stays fast: items are indexed once by the keys of their numbers and payment references, by
+amount and by counterparty (IBAN and name), so each line looks up its few candidates instead of
+scanning every item; subset search (a payment of several invoices, instalments of one) only combines a
+line's referenced and same-counterparty candidates, at most `max_pool` of them, `max_group` at a time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+
+from paksa_desktop.banking.candidates import Candidates, InMemoryCandidates, ItemSource, OpenItem, gather
+from paksa_desktop.banking.normalise import (
+    account_key,
+    digit_key,
+    first_piece,
+    name_key,
+    number_key,
+    pieces,
+    text_keys,
+)
+from paksa_desktop.banking.scoring import (
+    AMBIGUOUS,
+    AMOUNT_EQUAL,
+    REFERENCE,
+    Hit,
+    ItemView,
+    LineView,
+    MatchKind,
+    MatchSettings,
+    Proposal,
+    score,
+)
+from paksa_desktop.banking.statement_data import StatementLine
+
+__all__ = [
+    "Candidates",
+    "InMemoryCandidates",
+    "ItemSource",
+    "MatchKind",
+    "MatchSettings",
+    "OpenItem",
+    "Proposal",
+    "accept_above",
+    "gather",
+    "match",
+]
+
+# Subset search gives up on one line or item after visiting this many partial sums.
+_SEARCH_BUDGET = 4_000
+_MAX_SOLUTIONS = 6
+# A line naming more items than this (a customer reference shared by a whole account) is not a batch.
+_MAX_NAMED_BATCH = 30
+
+
+class _ItemIndex:
+    """The open items, in a fixed order, indexed by reference key, amount and counterparty."""
+
+    def __init__(self, items: Iterable[OpenItem]) -> None:
+        ordered = sorted(items, key=lambda item: item.sort_key)
+        self.views = [
+            ItemView(i, item, name_key(item.counterparty), account_key(item.counterparty_account))
+            for i, item in enumerate(ordered)
+        ]
+        self.by_key: dict[str, list[tuple[int, Hit]]] = defaultdict(list)
+        self.by_amount: dict[Decimal, list[int]] = defaultdict(list)
+        self.by_account: dict[str, list[int]] = defaultdict(list)
+        self.by_name: dict[str, list[int]] = defaultdict(list)
+        self.digits: dict[int, str] = {}
+        self.starts: set[str] = set()
+        self.max_pieces = 1
+        for view in self.views:
+            item = view.item
+            self.digits[view.index] = digit_key(item.number)
+            for text, hit, key in (
+                (item.number, Hit.NUMBER, number_key(item.number)),
+                (item.reference, Hit.REFERENCE, number_key(item.reference)),
+                (item.number, Hit.DIGITS, digit_key(item.number)),
+            ):
+                if not key:
+                    continue
+                self.by_key[key].append((view.index, hit))
+                parts = pieces(text)
+                if hit is Hit.DIGITS:
+                    parts = [p for p in parts if p.isdigit()]
+                self.starts.add(parts[0] if hit is Hit.DIGITS else first_piece(text))
+                self.max_pieces = max(self.max_pieces, len(parts))
+            self.by_amount[item.amount].append(view.index)
+            if view.account:
+                self.by_account[view.account].append(view.index)
+            if view.name:
+                self.by_name[view.name].append(view.index)
+
+    def view_line(self, index: int, line: StatementLine) -> LineView:
+        hits: dict[int, Hit] = {}
+        text = f"{line.reference} {line.description}"
+        for key in text_keys(text, self.starts, self.max_pieces):
+            for item_index, hit in self.by_key.get(key, ()):
+                if hit > hits.get(item_index, 0):
+                    hits[item_index] = hit
+        if Hit.DIGITS in hits.values():
+            # "INV-2024-0113" in the text names that invoice, not bill BILL-2024-0113 by its digits.
+            spelled = {self.digits[i] for i, hit in hits.items() if hit is not Hit.DIGITS}
+            hits = {i: hit for i, hit in hits.items() if hit is not Hit.DIGITS or self.digits[i] not in spelled}
+        return LineView(index, line, name_key(line.counterparty), account_key(line.counterparty_account), hits)
+
+    def same_party(self, line: LineView) -> set[int]:
+        """The items of the line's counterparty, by IBAN and by name."""
+        found: set[int] = set()
+        if line.account:
+            found.update(self.by_account.get(line.account, ()))
+        if line.name:
+            found.update(self.by_name.get(line.name, ()))
+        return found
+
+
+def _subsets(values: Sequence[Decimal], target: Decimal, max_size: int) -> Iterator[tuple[int, ...]]:
+    """Positions of 2..max_size `values` (all > 0, sorted descending) adding up to `target`, bounded."""
+    suffix = [Decimal(0)] * (len(values) + 1)
+    for i in range(len(values) - 1, -1, -1):
+        suffix[i] = suffix[i + 1] + values[i]
+    budget = _SEARCH_BUDGET
+    found = 0
+    stack: list[tuple[int, Decimal, tuple[int, ...]]] = [(0, Decimal(0), ())]
+    while stack and budget > 0 and found < _MAX_SOLUTIONS:
+        start, total, chosen = stack.pop()
+        budget -= 1
+        for i in range(len(values) - 1, start - 1, -1):  # pushed in reverse: explored in order
+            value = values[i]
+            new_total = total + value
+            if new_total > target or total + suffix[i] < target:
+                continue
+            picked = (*chosen, i)
+            if new_total == target:
+                if len(picked) >= 2:
+                    found += 1
+                    yield picked
+            elif len(picked) < max_size:
+                stack.append((i + 1, new_total, picked))
+
+
+class _Proposals:
+    """Proposals collected once each (the same lines and items may be found by several routes)."""
+
+    def __init__(self, index: _ItemIndex, currency: str, settings: MatchSettings) -> None:
+        self.index = index
+        self.currency = currency
+        self.settings = settings
+        self.found: dict[tuple[tuple[int, ...], tuple[int, ...]], Proposal] = {}
+
+    def add(self, kind: MatchKind, lines: Sequence[LineView], items: Sequence[ItemView]) -> Proposal | None:
+        lines = sorted(lines, key=lambda lv: lv.index)
+        items = sorted(items, key=lambda iv: iv.index)
+        key = (tuple(lv.index for lv in lines), tuple(iv.index for iv in items))
+        if key in self.found:
+            return self.found[key]
+        points, reasons, difference = score(kind, lines, items, self.currency, self.settings)
+        if points < self.settings.min_score:
+            return None
+        proposal = Proposal(
+            kind=kind,
+            line_indices=key[0],
+            lines=tuple(lv.line for lv in lines),
+            items=tuple(iv.item for iv in items),
+            score=points,
+            reasons=reasons,
+            difference=difference,
+        )
+        self.found[key] = proposal
+        return proposal
+
+
+def _same_sign(a: Decimal, b: Decimal) -> bool:
+    return (a > 0 and b > 0) or (a < 0 and b < 0)
+
+
+def _one_line(line: LineView, index: _ItemIndex, out: _Proposals, settings: MatchSettings) -> bool:
+    """One-to-one and one-to-many proposals for one line; whether it found a line that is settled
+    exactly by an item of the same amount (so it needs no instalment partner)."""
+    amount = line.line.amount
+    if amount == 0:
+        return True
+    views = index.views
+    party = index.same_party(line)
+    equal = index.by_amount.get(amount, ())
+    if len(equal) > settings.max_amount_candidates:
+        equal = [i for i in equal if i in party or i in line.hits]
+    exact = False
+    strong = False
+    for i in sorted({*equal, *line.hits}):
+        proposal = out.add(MatchKind.ONE_TO_ONE, [line], [views[i]])
+        if views[i].item.amount == amount and (not out.currency or views[i].item.currency == out.currency):
+            exact = True
+            if proposal is not None and proposal.score >= AMOUNT_EQUAL + REFERENCE:
+                strong = True
+    if strong:
+        return True
+
+    def usable(i: int) -> bool:
+        item = views[i].item
+        return (
+            _same_sign(item.amount, amount)
+            and abs(item.amount) < abs(amount)
+            and (not out.currency or item.currency == out.currency)
+        )
+
+    named = sorted(i for i in line.hits if usable(i))
+    if 2 <= len(named) <= _MAX_NAMED_BATCH and sum(views[i].item.amount for i in named) == amount:
+        out.add(MatchKind.ONE_TO_MANY, [line], [views[i] for i in named])
+    pool = named + sorted((i for i in party if i not in line.hits and usable(i)), key=lambda i: views[i].item.sort_key)
+    pool = pool[: settings.max_pool]
+    if len(pool) >= 2:
+        pool.sort(key=lambda i: (-abs(views[i].item.amount), views[i].item.sort_key))
+        values = [abs(views[i].item.amount) for i in pool]
+        for picked in _subsets(values, abs(amount), settings.max_group):
+            out.add(MatchKind.ONE_TO_MANY, [line], [views[pool[p]] for p in picked])
+    return exact
+
+
+def _many_lines(
+    groups: Iterable[tuple[list[LineView], list[int]]],
+    index: _ItemIndex,
+    out: _Proposals,
+    settings: MatchSettings,
+) -> None:
+    """Many-to-one proposals: for each (lines, items) group, subsets of the lines adding up to an item."""
+    for lines, item_positions in groups:
+        for i in item_positions:
+            item = index.views[i].item
+            if out.currency and item.currency != out.currency:
+                continue
+            fitting = [
+                lv for lv in lines if _same_sign(lv.line.amount, item.amount) and abs(lv.line.amount) < abs(item.amount)
+            ][: settings.max_pool]
+            if len(fitting) < 2:
+                continue
+            fitting.sort(key=lambda lv: (-abs(lv.line.amount), lv.index))
+            values = [abs(lv.line.amount) for lv in fitting]
+            for picked in _subsets(values, abs(item.amount), settings.max_group):
+                out.add(MatchKind.MANY_TO_ONE, [fitting[p] for p in picked], [index.views[i]])
+
+
+def _mark_ties(proposals: list[Proposal], keys: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> list[Proposal]:
+    """Proposals tied for best on one of their lines or items lose points: the clerk should choose."""
+    best_by_line: dict[int, list[int]] = defaultdict(list)
+    best_by_item: dict[int, list[int]] = defaultdict(list)
+    for n, (line_ids, item_ids) in enumerate(keys):
+        for table, ids in ((best_by_line, line_ids), (best_by_item, item_ids)):
+            for x in ids:
+                current = table[x]
+                if not current or proposals[current[0]].score < proposals[n].score:
+                    table[x] = [n]
+                elif proposals[current[0]].score == proposals[n].score:
+                    current.append(n)
+    tied: dict[int, int] = {}
+    for table in (best_by_line, best_by_item):
+        for ns in table.values():
+            if len(ns) > 1:
+                for n in ns:
+                    tied[n] = max(tied.get(n, 0), len(ns))
+    result = []
+    for n, proposal in enumerate(proposals):
+        if n in tied:
+            proposal = Proposal(
+                kind=proposal.kind,
+                line_indices=proposal.line_indices,
+                lines=proposal.lines,
+                items=proposal.items,
+                score=max(0, proposal.score + AMBIGUOUS),
+                reasons=(*proposal.reasons, f"{tied[n] - 1} other equally good proposal{'s' if tied[n] > 2 else ''}"),
+                difference=proposal.difference,
+            )
+        result.append(proposal)
+    return result
+
+
+def match(
+    lines: Sequence[StatementLine],
+    items: Iterable[OpenItem],
+    *,
+    settings: MatchSettings | None = None,
+    currency: str = "",
+) -> list[Proposal]:
+    """The best proposals for a statement, each line and each item used at most once.
+
+    `currency` is the bank account's: items in another currency are scored down ("" compares none).
+    Proposals are chosen greedily by score; ties go to the smaller match, then the earlier line, then
+    the item order (source, id), so the same statement and items always give the same answer whatever
+    order the items came in. The result is in statement order.
+    """
+    settings = settings or MatchSettings()
+    index = _ItemIndex(items)
+    out = _Proposals(index, currency, settings)
+    views = [index.view_line(i, line) for i, line in enumerate(lines)]
+
+    settled: list[bool] = [_one_line(lv, index, out, settings) for lv in views]
+
+    # Instalments naming the item they pay.
+    naming: dict[int, list[LineView]] = defaultdict(list)
+    for lv in views:
+        for i in lv.hits:
+            naming[i].append(lv)
+    referenced = ((group, [i]) for i, group in sorted(naming.items()) if len(group) >= 2)
+    _many_lines(referenced, index, out, settings)
+    # Instalments that name nothing: the same party's unsettled lines against that party's items.
+    by_party: dict[str, list[LineView]] = defaultdict(list)
+    for lv, done in zip(views, settled, strict=True):
+        if not done and not lv.hits and (lv.account or lv.name):
+            by_party[lv.account or lv.name].append(lv)
+    unnamed = ((group, sorted(index.same_party(group[0]))) for _, group in sorted(by_party.items()) if len(group) >= 2)
+    _many_lines(unnamed, index, out, settings)
+
+    keys = list(out.found)
+    proposals = _mark_ties(list(out.found.values()), keys)
+    order = sorted(
+        range(len(proposals)),
+        key=lambda n: (-proposals[n].score, len(keys[n][0]) + len(keys[n][1]), keys[n][0], keys[n][1]),
+    )
+    used_lines: set[int] = set()
+    used_items: set[int] = set()
+    chosen: list[int] = []
+    for n in order:
+        line_ids, item_ids = keys[n]
+        if proposals[n].score < settings.min_score:
+            break
+        if used_lines.isdisjoint(line_ids) and used_items.isdisjoint(item_ids):
+            used_lines.update(line_ids)
+            used_items.update(item_ids)
+            chosen.append(n)
+    chosen.sort(key=lambda n: keys[n])
+    return [proposals[n] for n in chosen]
+
+
+def accept_above(proposals: Iterable[Proposal], threshold: int) -> list[Proposal]:
+    """The proposals scoring at least `threshold`: what the clerk's one-key accept books.
+
+    Proposals from `match` never share a line or an item; should a list from elsewhere, the stronger
+    (earlier, at equal score) wins and the other is left for the clerk.
+    """
+    picked: list[Proposal] = []
+    used_lines: set[int] = set()
+    used_items: set[tuple[str, str, str]] = set()
+    ranked = sorted(enumerate(proposals), key=lambda pair: (-pair[1].score, pair[0]))
+    for _, proposal in ranked:
+        if proposal.score < threshold:
+            break
+        item_keys = {item.sort_key for item in proposal.items}
+        if used_lines.isdisjoint(proposal.line_indices) and used_items.isdisjoint(item_keys):
+            used_lines.update(proposal.line_indices)
+            used_items.update(item_keys)
+            picked.append(proposal)
+    picked.sort(key=lambda p: p.line_indices)
+    return picked
