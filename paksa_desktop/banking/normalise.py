@@ -8,6 +8,7 @@ a dictionary look-up, not a fuzzy comparison.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ MIN_DIGIT_KEY_LENGTH = 5
 
 _PIECE = re.compile(r"[A-Z]+|[0-9]+")
 _WORD = re.compile(r"[a-z0-9]+")
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
 
 # Legal-form words dropped from the end of a name ("Müller GmbH & Co. KG" -> "muller").
 LEGAL_SUFFIXES = frozenset(
@@ -33,6 +35,8 @@ LEGAL_SUFFIXES = frozenset(
 
 def fold(text: str) -> str:
     """Accents removed ("Müller" -> "Muller"), so either spelling compares equal."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -85,6 +89,7 @@ def first_piece(key_source: str) -> str:
     return parts[0] if parts else ""
 
 
+@functools.lru_cache(maxsize=65_536)
 def name_key(name: str) -> str:
     """A counterparty name reduced to what identifies it: case, accents, punctuation and trailing legal
     forms gone ("ACME Trading Ltd." and "Acme trading" -> "acme trading"; "Société Générale S.A." ->
@@ -109,4 +114,4 @@ def same_name(a: str, b: str) -> bool:
 
 def account_key(account: str) -> str:
     """An IBAN or account number without spaces or punctuation, upper-cased."""
-    return "".join(ch for ch in account.upper() if ch.isalnum())
+    return _NOT_ALNUM.sub("", account.upper())
