@@ -12,6 +12,7 @@ line's referenced and same-counterparty candidates, at most `max_pool` of them, 
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -247,38 +248,77 @@ def _many_lines(
                 out.add(MatchKind.MANY_TO_ONE, [fitting[p] for p in picked], [index.views[i]])
 
 
-def _mark_ties(proposals: list[Proposal], keys: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> list[Proposal]:
-    """Proposals tied for best on one of their lines or items lose points: the clerk should choose."""
-    best_by_line: dict[int, list[int]] = defaultdict(list)
-    best_by_item: dict[int, list[int]] = defaultdict(list)
-    for n, (line_ids, item_ids) in enumerate(keys):
-        for table, ids in ((best_by_line, line_ids), (best_by_item, item_ids)):
-            for x in ids:
-                current = table[x]
-                if not current or proposals[current[0]].score < proposals[n].score:
-                    table[x] = [n]
-                elif proposals[current[0]].score == proposals[n].score:
-                    current.append(n)
+def _select(
+    proposals: list[Proposal], keys: list[tuple[tuple[int, ...], tuple[int, ...]]], min_score: int
+) -> list[int]:
+    """Greedy choice by score, each line and item used once; a proposal still tied with another that
+    wants one of its lines or items loses points (the clerk should choose) and both go back in line.
+
+    Ties are judged among proposals still possible at that point, so a line that has already gone to a
+    better match does not make the rest look ambiguous. Equal scores go to the smaller match, then the
+    earlier line, then the item order: the same input always gives the same answer.
+    """
+    current = [p.score for p in proposals]
     tied: dict[int, int] = {}
-    for table in (best_by_line, best_by_item):
-        for ns in table.values():
-            if len(ns) > 1:
-                for n in ns:
-                    tied[n] = max(tied.get(n, 0), len(ns))
-    result = []
-    for n, proposal in enumerate(proposals):
-        if n in tied:
-            proposal = Proposal(
-                kind=proposal.kind,
-                line_indices=proposal.line_indices,
-                lines=proposal.lines,
-                items=proposal.items,
-                score=max(0, proposal.score + AMBIGUOUS),
-                reasons=(*proposal.reasons, f"{tied[n] - 1} other equally good proposal{'s' if tied[n] > 2 else ''}"),
-                difference=proposal.difference,
-            )
-        result.append(proposal)
-    return result
+    by_line: dict[int, list[int]] = defaultdict(list)
+    by_item: dict[int, list[int]] = defaultdict(list)
+    for n, (line_ids, item_ids) in enumerate(keys):
+        for x in line_ids:
+            by_line[x].append(n)
+        for x in item_ids:
+            by_item[x].append(n)
+
+    def entry(n: int) -> tuple[int, int, tuple[int, ...], tuple[int, ...], int]:
+        return (-current[n], len(keys[n][0]) + len(keys[n][1]), keys[n][0], keys[n][1], n)
+
+    heap = [entry(n) for n in range(len(proposals))]
+    heapq.heapify(heap)
+    used_lines: set[int] = set()
+    used_items: set[int] = set()
+
+    def free(n: int) -> bool:
+        return used_lines.isdisjoint(keys[n][0]) and used_items.isdisjoint(keys[n][1])
+
+    chosen: list[int] = []
+    while heap:
+        neg, *_, n = heapq.heappop(heap)
+        if -neg != current[n] or not free(n):
+            continue  # stale entry, or beaten to one of its lines or items
+        if current[n] < min_score:
+            break
+        if n not in tied:
+            rivals = {
+                m
+                for x in keys[n][0]
+                for m in by_line[x]
+                if m != n and m not in tied and current[m] == current[n] and free(m)
+            } | {
+                m
+                for x in keys[n][1]
+                for m in by_item[x]
+                if m != n and m not in tied and current[m] == current[n] and free(m)
+            }
+            if rivals:
+                for m in (n, *rivals):
+                    tied[m] = len(rivals)
+                    current[m] += AMBIGUOUS
+                    heapq.heappush(heap, entry(m))
+                continue
+        used_lines.update(keys[n][0])
+        used_items.update(keys[n][1])
+        chosen.append(n)
+    for n, others in tied.items():
+        proposal = proposals[n]
+        proposals[n] = Proposal(
+            kind=proposal.kind,
+            line_indices=proposal.line_indices,
+            lines=proposal.lines,
+            items=proposal.items,
+            score=max(0, current[n]),
+            reasons=(*proposal.reasons, f"{others} other equally good proposal{'s' if others > 1 else ''}"),
+            difference=proposal.difference,
+        )
+    return chosen
 
 
 def match(
@@ -309,31 +349,17 @@ def match(
             naming[i].append(lv)
     referenced = ((group, [i]) for i, group in sorted(naming.items()) if len(group) >= 2)
     _many_lines(referenced, index, out, settings)
-    # Instalments that name nothing: the same party's unsettled lines against that party's items.
+    # Instalments not all naming the item: the same party's unsettled lines against its items.
     by_party: dict[str, list[LineView]] = defaultdict(list)
     for lv, done in zip(views, settled, strict=True):
-        if not done and not lv.hits and (lv.account or lv.name):
+        if not done and (lv.account or lv.name):
             by_party[lv.account or lv.name].append(lv)
     unnamed = ((group, sorted(index.same_party(group[0]))) for _, group in sorted(by_party.items()) if len(group) >= 2)
     _many_lines(unnamed, index, out, settings)
 
     keys = list(out.found)
-    proposals = _mark_ties(list(out.found.values()), keys)
-    order = sorted(
-        range(len(proposals)),
-        key=lambda n: (-proposals[n].score, len(keys[n][0]) + len(keys[n][1]), keys[n][0], keys[n][1]),
-    )
-    used_lines: set[int] = set()
-    used_items: set[int] = set()
-    chosen: list[int] = []
-    for n in order:
-        line_ids, item_ids = keys[n]
-        if proposals[n].score < settings.min_score:
-            break
-        if used_lines.isdisjoint(line_ids) and used_items.isdisjoint(item_ids):
-            used_lines.update(line_ids)
-            used_items.update(item_ids)
-            chosen.append(n)
+    proposals = list(out.found.values())
+    chosen = _select(proposals, keys, settings.min_score)
     chosen.sort(key=lambda n: keys[n])
     return [proposals[n] for n in chosen]
 

@@ -75,7 +75,14 @@ def text_keys(text: str, starts: frozenset[str] | set[str], max_pieces: int) -> 
     n = len(parts)
     for i, first in enumerate(parts):
         if first not in starts:
-            continue
+            if first.isdigit():
+                if len(first) >= MIN_DIGIT_KEY_LENGTH:
+                    yield first  # digits run together: "20240113" for "INV-2024-0113"
+                continue
+            # Letters run into the number's prefix: "PAYMENTINV20240113".
+            first = next((first[k:] for k in range(1, len(first)) if first[k:] in starts), "")
+            if not first:
+                continue
         acc = first
         yield acc
         for j in range(i + 1, min(i + max_pieces, n)):

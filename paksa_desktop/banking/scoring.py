@@ -53,7 +53,7 @@ class MatchSettings:
     max_group: int = 4  # at most this many items (or lines) combined by subset search
     max_pool: int = 12  # subset search looks at no more than this many candidates per line or item
     max_amount_candidates: int = 25  # above this many items of one amount, only the same counterparty's
-    min_score: int = 40  # weaker proposals are not shown at all
+    min_score: int = 30  # weaker proposals are not shown at all
     accept_threshold: int = 80  # the one-key accept takes proposals scoring at least this
 
 
