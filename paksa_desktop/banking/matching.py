@@ -20,10 +20,9 @@ from decimal import Decimal
 from paksa_desktop.banking.candidates import Candidates, InMemoryCandidates, ItemSource, OpenItem, gather
 from paksa_desktop.banking.normalise import (
     account_key,
-    digit_key,
-    first_piece,
+    digit_pieces,
+    key_of,
     name_key,
-    number_key,
     pieces,
     text_keys,
 )
@@ -79,20 +78,19 @@ class _ItemIndex:
         self.max_pieces = 1
         for view in self.views:
             item = view.item
-            self.digits[view.index] = digit_key(item.number)
-            for text, hit, key in (
-                (item.number, Hit.NUMBER, number_key(item.number)),
-                (item.reference, Hit.REFERENCE, number_key(item.reference)),
-                (item.number, Hit.DIGITS, digit_key(item.number)),
+            number = pieces(item.number)
+            digits = digit_pieces(number)
+            self.digits[view.index] = "".join(digits)
+            reference = pieces(item.reference) if item.reference else []
+            for parts, hit, key in (
+                (number, Hit.NUMBER, key_of(number)),
+                (reference, Hit.REFERENCE, key_of(reference)),
+                (digits, Hit.DIGITS, "".join(digits)),
             ):
-                if not key:
-                    continue
-                self.by_key[key].append((view.index, hit))
-                parts = pieces(text)
-                if hit is Hit.DIGITS:
-                    parts = [p for p in parts if p.isdigit()]
-                self.starts.add(parts[0] if hit is Hit.DIGITS else first_piece(text))
-                self.max_pieces = max(self.max_pieces, len(parts))
+                if key:
+                    self.by_key[key].append((view.index, hit))
+                    self.starts.add(parts[0])
+                    self.max_pieces = max(self.max_pieces, len(parts))
             self.by_amount[item.amount].append(view.index)
             if view.account:
                 self.by_account[view.account].append(view.index)

@@ -48,18 +48,27 @@ def pieces(text: str) -> list[str]:
 
 def number_key(number: str) -> str:
     """The key of a document number or reference: "INV-2024-0113" -> "INV20240113" ("" if too weak)."""
-    key = "".join(pieces(number))
-    if len(key) < MIN_KEY_LENGTH or not any(ch.isdigit() for ch in key):
-        return ""
-    return key
+    return key_of(pieces(number))
 
 
 def digit_key(number: str) -> str:
     """The digits alone of a number that also has letters ("INV-2024-0113" -> "20240113"), or ""."""
-    parts = pieces(number)
-    digits = "".join(p for p in parts if p.isdigit())
-    if len(digits) < MIN_DIGIT_KEY_LENGTH or len(digits) == sum(len(p) for p in parts):
+    return "".join(digit_pieces(pieces(number)))
+
+
+def key_of(parts: list[str]) -> str:
+    """`number_key` from pieces already cut (indexing cuts each number once)."""
+    key = "".join(parts)
+    if len(key) < MIN_KEY_LENGTH or not any(p.isdigit() for p in parts):
         return ""
+    return key
+
+
+def digit_pieces(parts: list[str]) -> list[str]:
+    """The digit pieces of a number with letters too, when long enough to be a key; else []."""
+    digits = [p for p in parts if p.isdigit()]
+    if len(digits) == len(parts) or sum(len(p) for p in digits) < MIN_DIGIT_KEY_LENGTH:
+        return []
     return digits
 
 
@@ -88,12 +97,6 @@ def text_keys(text: str, starts: frozenset[str] | set[str], max_pieces: int) -> 
         for j in range(i + 1, min(i + max_pieces, n)):
             acc += parts[j]
             yield acc
-
-
-def first_piece(key_source: str) -> str:
-    """The first piece of a number, what `text_keys` starts from."""
-    parts = pieces(key_source)
-    return parts[0] if parts else ""
 
 
 @functools.lru_cache(maxsize=65_536)
