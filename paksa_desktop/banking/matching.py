@@ -12,9 +12,10 @@ line's referenced and same-counterparty candidates, at most `max_pool` of them, 
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from paksa_desktop.banking.candidates import Candidates, InMemoryCandidates, ItemSource, OpenItem, gather
@@ -71,7 +72,7 @@ class _ItemIndex:
         ]
         self.by_key: dict[str, list[tuple[int, Hit]]] = defaultdict(list)
         self.by_amount: dict[Decimal, list[int]] = defaultdict(list)
-        self.by_account: dict[str, list[int]] = defaultdict(list)
+        self.by_account: dict[str, list[int]] = defaultdict(list)  # sorted by due date below
         self.by_name: dict[str, list[int]] = defaultdict(list)
         self.digits: dict[int, str] = {}
         self.starts: set[str] = set()
@@ -96,6 +97,11 @@ class _ItemIndex:
                 self.by_account[view.account].append(view.index)
             if view.name:
                 self.by_name[view.name].append(view.index)
+        # Each counterparty's items in date order, so a line looks at the nearest few, not at all of them.
+        self.day = [(v.item.due or v.item.date).toordinal() for v in self.views]
+        for table in (self.by_account, self.by_name):
+            for ids in table.values():
+                ids.sort(key=lambda i: (self.day[i], i))
 
     def view_line(self, index: int, line: StatementLine) -> LineView:
         hits: dict[int, Hit] = {}
@@ -110,14 +116,33 @@ class _ItemIndex:
             hits = {i: hit for i, hit in hits.items() if hit is not Hit.DIGITS or self.digits[i] not in spelled}
         return LineView(index, line, name_key(line.counterparty), account_key(line.counterparty_account), hits)
 
-    def same_party(self, line: LineView) -> set[int]:
-        """The items of the line's counterparty, by IBAN and by name."""
+    def same_party(self, line: LineView, item: int) -> bool:
+        view = self.views[item]
+        return bool((line.account and line.account == view.account) or (line.name and line.name == view.name))
+
+    def party_near(self, line: LineView, limit: int, keep: Callable[[int], bool] = lambda i: True) -> list[int]:
+        """Up to `limit` items of the line's counterparty (by IBAN and by name) that `keep` accepts,
+        those due nearest the booking date first: a payer with thousands of open items costs no more
+        than one with a dozen."""
+        day = line.line.booked.toordinal()
         found: set[int] = set()
-        if line.account:
-            found.update(self.by_account.get(line.account, ()))
-        if line.name:
-            found.update(self.by_name.get(line.name, ()))
-        return found
+        for table, key in ((self.by_account, line.account), (self.by_name, line.name)):
+            ids = table.get(key) if key else None
+            if not ids:
+                continue
+            hi = bisect.bisect_left(ids, day, key=lambda i: self.day[i])
+            lo = hi - 1
+            taken = looked = 0
+            while (lo >= 0 or hi < len(ids)) and taken < limit and looked < limit * 8:
+                if hi >= len(ids) or (lo >= 0 and day - self.day[ids[lo]] <= self.day[ids[hi]] - day):
+                    i, lo = ids[lo], lo - 1
+                else:
+                    i, hi = ids[hi], hi + 1
+                looked += 1
+                if i not in found and keep(i):
+                    found.add(i)
+                    taken += 1
+        return sorted(found, key=lambda i: (abs(self.day[i] - day), i))[:limit]
 
 
 def _subsets(values: Sequence[Decimal], target: Decimal, max_size: int) -> Iterator[tuple[int, ...]]:
@@ -187,10 +212,9 @@ def _one_line(line: LineView, index: _ItemIndex, out: _Proposals, settings: Matc
     if amount == 0:
         return True
     views = index.views
-    party = index.same_party(line)
     equal = index.by_amount.get(amount, ())
     if len(equal) > settings.max_amount_candidates:
-        equal = [i for i in equal if i in party or i in line.hits]
+        equal = [i for i in equal if i in line.hits or index.same_party(line, i)]
     exact = False
     strong = False
     for i in sorted({*equal, *line.hits}):
@@ -213,8 +237,8 @@ def _one_line(line: LineView, index: _ItemIndex, out: _Proposals, settings: Matc
     named = sorted(i for i in line.hits if usable(i))
     if 2 <= len(named) <= _MAX_NAMED_BATCH and sum(views[i].item.amount for i in named) == amount:
         out.add(MatchKind.ONE_TO_MANY, [line], [views[i] for i in named])
-    pool = named + sorted((i for i in party if i not in line.hits and usable(i)), key=lambda i: views[i].item.sort_key)
-    pool = pool[: settings.max_pool]
+    pool = named[: settings.max_pool]
+    pool += index.party_near(line, settings.max_pool - len(pool), lambda i: i not in line.hits and usable(i))
     if len(pool) >= 2:
         pool.sort(key=lambda i: (-abs(views[i].item.amount), views[i].item.sort_key))
         values = [abs(views[i].item.amount) for i in pool]
@@ -319,6 +343,21 @@ def _select(
     return chosen
 
 
+def _party_chunks(
+    by_party: dict[str, list[LineView]], index: _ItemIndex, settings: MatchSettings
+) -> Iterator[tuple[list[LineView], list[int]]]:
+    """A party's lines in date order, `max_pool` at a time, each run with the party's items due nearest."""
+    for _, group in sorted(by_party.items()):
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda lv: (lv.line.booked, lv.index))
+        size = settings.max_pool
+        for start in range(0, len(group), size):
+            chunk = group[start : start + size]
+            if len(chunk) >= 2:
+                yield chunk, index.party_near(chunk[len(chunk) // 2], size)
+
+
 def match(
     lines: Sequence[StatementLine],
     items: Iterable[OpenItem],
@@ -352,8 +391,7 @@ def match(
     for lv, done in zip(views, settled, strict=True):
         if not done and (lv.account or lv.name):
             by_party[lv.account or lv.name].append(lv)
-    unnamed = ((group, sorted(index.same_party(group[0]))) for _, group in sorted(by_party.items()) if len(group) >= 2)
-    _many_lines(unnamed, index, out, settings)
+    _many_lines(_party_chunks(by_party, index, settings), index, out, settings)
 
     keys = list(out.found)
     proposals = list(out.found.values())

@@ -431,3 +431,16 @@ def test_same_answer_whatever_order_the_items_come_in() -> None:
         shuffled = items[:]
         rng.shuffle(shuffled)
         assert match(lines, shuffled) == first
+
+
+def test_a_payer_with_hundreds_of_open_items_is_searched_near_the_booking_date() -> None:
+    # 300 invoices of one customer, a week apart; the line pays the two due around its booking date.
+    items = [
+        invoice(f"INV-{n:05d}", f"{100 + n}.00", iban=ACME_IBAN, due=DUE + timedelta(days=7 * (n - 150)))
+        for n in range(300)
+    ]
+    paid = [items[150], items[151]]
+    on = DUE + timedelta(days=3)
+    proposal = only(match([line(str(sum(i.amount for i in paid)), iban=ACME_IBAN, on=on)], items))
+    assert proposal.kind is MatchKind.ONE_TO_MANY
+    assert numbers(proposal) == ["INV-00150", "INV-00151"]

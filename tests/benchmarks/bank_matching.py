@@ -62,11 +62,11 @@ def _spell(rng: random.Random, number: str) -> str:
 
 
 def generate(
-    n_lines: int, n_items: int, seed: int
+    n_lines: int, n_items: int, seed: int, n_customers: int = CUSTOMERS
 ) -> tuple[list[StatementLine], list[OpenItem], dict[int, frozenset[tuple[str, str]]]]:
     """Lines, items and the truth: line position -> the (source, id) keys it pays."""
     rng = random.Random(seed)
-    customers = [_party(rng, n, "Customer") for n in range(CUSTOMERS)]
+    customers = [_party(rng, n, "Customer") for n in range(n_customers)]
     suppliers = [_party(rng, n, "Supplier") for n in range(SUPPLIERS)]
     items: list[OpenItem] = []
     n_gl = n_items // 20
@@ -82,7 +82,7 @@ def generate(
             due = issued + timedelta(days=30)
             items.append(OpenItem(ItemSource.PAYABLE, n, f"BILL-2024-{n:05d}", -cents, "EUR", issued, due, name, iban))
         else:
-            name, iban = customers[rng.randrange(CUSTOMERS)]
+            name, iban = customers[rng.randrange(n_customers)]
             due = issued + timedelta(days=30)
             items.append(OpenItem(ItemSource.RECEIVABLE, n, f"INV-2024-{n:05d}", cents, "EUR", issued, due, name, iban))
 
@@ -180,11 +180,12 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=10_000)
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--customers", type=int, default=CUSTOMERS, help="fewer: more items per payer")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    lines, items, truth = generate(args.lines, args.items, args.seed)
-    print(f"{len(lines):,} lines against {len(items):,} open items (seed {args.seed})")
+    lines, items, truth = generate(args.lines, args.items, args.seed, args.customers)
+    print(f"{len(lines):,} lines against {len(items):,} open items, {args.customers:,} customers (seed {args.seed})")
     if args.profile:
         profiler = cProfile.Profile()
         profiler.runcall(match, lines, items, currency="EUR")
