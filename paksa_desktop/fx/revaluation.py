@@ -286,6 +286,37 @@ class RevaluationService(GuardedService):
             )
         return RevaluationResult(day, entry.number, reversal.number, plan), Changes.of(Kind.ENTRIES)
 
+    def update_settings(self, gain_account: str, loss_account: str, journal: str = STANDARD_JOURNAL) -> Changes:
+        """Name the unrealised gain and loss accounts and the journal of revaluations (`company.manage`)."""
+        with self._unit(Permission.COMPANY_MANAGE) as s:
+            poster = Poster(s, self.ctx, self.facts)
+            ids = []
+            for code in (gain_account, loss_account):
+                problem = poster.account_problem(code)
+                if problem:
+                    raise ValidationError(problem)
+                ids.append(poster.accounts[code].id)
+            journal_id = poster.journal(journal)[0]
+            row = s.execute(select(FxSettings)).scalar_one_or_none()
+            before = None
+            if row is None:
+                row = FxSettings(id=1)
+                s.add(row)
+            else:
+                before = {"gain": row.unrealised_gain_account_id, "loss": row.unrealised_loss_account_id}
+            row.unrealised_gain_account_id, row.unrealised_loss_account_id, row.journal_id = ids[0], ids[1], journal_id
+            s.flush()
+            trail.record(
+                s,
+                self.ctx,
+                "update",
+                "fx_settings",
+                1,
+                before=before,
+                after={"gain": gain_account, "loss": loss_account, "journal": journal},
+            )
+        return Changes.of(Kind.COMPANY)
+
     def posted(self, day: date) -> tuple[str, str] | None:
         """The entry and reversal numbers of the revaluation of `day`, if it was posted."""
         with self._read(Permission.LEDGER_VIEW) as s:

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paksa_desktop.core.errors import ConflictError, PermissionDenied
+from paksa_desktop.core.errors import ConflictError, PermissionDenied, ValidationError
 from paksa_desktop.fx.revaluation import OpenBalance, Revaluation, entry_lines, revalue_items
-from paksa_desktop.ledger.models import EntryState
+from paksa_desktop.ledger.commands import AccountInput
+from paksa_desktop.ledger.models import AccountType, EntryState
 from paksa_desktop.ledger.queries import EntryFilter
 from paksa_desktop.receivables.commands import ReceiptInput
 from paksa_desktop.reporting.model import RowStyle
@@ -115,6 +116,18 @@ def test_the_revaluation_report_shows_every_document_and_totals(books: Books) ->
     assert [r.style for r in report.rows].count(RowStyle.SUBTOTAL) == 2
     assert report.totals[0].cells[5:] == (D("215.80"), "", D("215.40"), D("-0.40"))
     assert report.meta["posted"] is None
+
+
+def test_the_unrealised_accounts_are_a_company_setting(books: Books) -> None:
+    foreign_receivables(books)
+    books.ledger.create_account(AccountInput("4125", "Unrealised exchange gains", AccountType.INCOME, parent="4100"))
+    books.ledger.create_account(AccountInput("7025", "Unrealised exchange losses", AccountType.EXPENSE, parent="7000"))
+    fx(books).update_settings("4125", "7025")
+    fx(books).revalue(DAY)
+    assert (balance(books, "4125", DAY), balance(books, "7025", DAY)) == (D("-3.20"), D("3.60"))
+    assert (balance(books, "4120", DAY), balance(books, "7020", DAY)) == (D("-1.00"), 0)
+    with pytest.raises(ValidationError, match="9999"):
+        fx(books).update_settings("9999", "7025")
 
 
 def test_nothing_foreign_posts_nothing(books: Books) -> None:
