@@ -34,6 +34,13 @@ def test_fx_commands(paksa: Paksa, sqlite_books: Books, tmp_path: Path, monkeypa
     assert run.code == 0 and run.out.startswith("Posted GEN-2024-")
     assert "dated 2024-03-31 and its reversal GEN-2024-" in run.out and "dated 2024-04-01" in run.out
     assert balance(sqlite_books, "4120", DAY) == D("-6.00")
+    run = paksa("ar", "reconcile", "--as-of", "2024-03-31")
+    assert run.code == 0 and run.out.splitlines()[1:] == [
+        "Subledger (open items)  132.00",
+        "Unrealised revaluation    6.00",
+        "Control account 1200    138.00",
+        "Difference                0.00",
+    ]
     run = paksa("fx", "revalue", "--date", "2024-03-31")
     assert run.code == 1 and "2024-03-31 is already revalued" in run.err
     bad = tmp_path / "bad.csv"
