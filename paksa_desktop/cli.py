@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -717,6 +717,55 @@ def _add_receivables_commands(group: Callable[[str, str], Any], leaf: Callable[.
     p.add_argument("--inclusive", action="store_true", help="prices with this code include the tax")
 
 
+# ---------------------------------------------------------------------------------------------- foreign currencies
+# `paksa fx import FILE`, `paksa fx revalue --date D`
+
+
+def cmd_fx_import(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        result, _ = books.company.fx_rates(books.ctx).import_rates_file(args.file)
+    kind = "ECB eurofxref XML" if result.file_format == "ecb" else "CSV"
+    _say(
+        f"Imported {_plural(result.total, 'rate')} from {args.file.name} ({kind}): {result.added} added, "
+        f"{result.replaced} replaced, {result.unchanged} unchanged"
+    )
+    return EXIT_OK
+
+
+def cmd_fx_revalue(args: argparse.Namespace) -> int:
+    from paksa_desktop.reporting import renderers
+
+    with _books(args) as books:
+        service = books.company.fx_revaluation(books.ctx)
+        if args.dry_run:
+            plan = service.preview(args.date)
+            report = service.revaluation_report(args.date, plan)
+            _say(f"Dry run: nothing was posted. The revaluation of {args.date} would post {plan.total_text()}.")
+        else:
+            result, _ = service.revalue(args.date)
+            report = service.revaluation_report(args.date, result.revaluation)
+            if result.entry_number is None:
+                _say(f"Nothing to post: no open foreign balance changes value at the rates of {args.date}.")
+            else:
+                _say(
+                    f"Posted {result.entry_number} dated {args.date} and its reversal {result.reversal_number} "
+                    f"dated {result.day + timedelta(days=1)}"
+                )
+    sys.stdout.write(renderers.to_text(report))
+    return EXIT_OK
+
+
+def _add_fx_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
+    fx = group("fx", "foreign currencies: import exchange rates, revalue open foreign balances at a period end")
+    p = leaf(fx, "import", cmd_fx_import, "import exchange rates from a CSV or ECB eurofxref XML file (all or nothing)")
+    p.add_argument(
+        "file", type=Path, metavar="FILE", help="currency,date,rate CSV or eurofxref-daily/hist.xml (told by content)"
+    )
+    p = leaf(fx, "revalue", cmd_fx_revalue, "post the revaluation of open foreign balances and its next-day reversal")
+    p.add_argument("--date", required=True, type=_date, metavar="DATE", help="the period end to revalue at")
+    p.add_argument("--dry-run", action="store_true", help="show the revaluation without posting it")
+
+
 # ---------------------------------------------------------------------------------------------- printed documents
 # `paksa invoice pdf`, `paksa ar statements`, `paksa ar dunning-run`: printed receivables documents.
 
@@ -929,6 +978,7 @@ def cmd_ar_reconcile(args: argparse.Namespace) -> int:
         currency = books.queries.company().base_currency
     rows = (
         ("Subledger (open items)", result.subledger),
+        *((("Unrealised revaluation", result.revaluation),) if result.revaluation else ()),
         (f"Control account {result.account}", result.control),
         ("Difference", result.difference),
     )
@@ -1753,6 +1803,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--output", type=Path, required=True, metavar="FILE", help="file to write")
     _add_budget_commands(group, leaf)  # budgets block: `paksa budget list`
     _add_receivables_commands(group, leaf)  # receivables block: `paksa tax-code list|add`
+    _add_fx_commands(group, leaf)  # `paksa fx import|revalue`
     receivables = _add_invoice_commands(group, leaf)  # printed receivables block: `paksa invoice pdf`
     _add_ar_commands(receivables, leaf, reports)  # receivables reports block: `paksa ar ...`, `paksa report ar-...`
 

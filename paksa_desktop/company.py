@@ -19,6 +19,8 @@ from paksa_desktop.audit import trail
 from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import CompanyError, ConnectionLost, ValidationError
 from paksa_desktop.core.money import is_currency
+from paksa_desktop.fx.rates import RateService
+from paksa_desktop.fx.revaluation import RevaluationService
 from paksa_desktop.ledger.budgets import BudgetQueries, BudgetService
 from paksa_desktop.ledger.detail_reports import DetailReports
 from paksa_desktop.ledger.import_accounts import read_accounts_file
@@ -436,6 +438,12 @@ class Company:
 
     def credit_standing(self, ctx: UserContext) -> CreditStandingQueries:
         return CreditStandingQueries(self.engine, ctx)
+
+    def fx_rates(self, ctx: UserContext) -> RateService:
+        return RateService(self.engine, ctx)
+
+    def fx_revaluation(self, ctx: UserContext) -> RevaluationService:
+        return RevaluationService(self.engine, ctx, self.posting_facts)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

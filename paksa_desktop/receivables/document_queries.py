@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from paksa_desktop.core.errors import NotFoundError
 from paksa_desktop.core.money import currency_exponent, from_minor
+from paksa_desktop.fx import REVALUATION_SOURCE
 from paksa_desktop.ledger.models import Account, CompanySettings, Department, JournalEntry, JournalLine, Project
 from paksa_desktop.receivables.amounts import PERCENT_SCALE, QUANTITY_SCALE
 from paksa_desktop.receivables.invoicing import customer_exposure
@@ -248,16 +249,35 @@ def control_balance(s: Session, account_id: int, as_of: date) -> int:
     )
 
 
+def revaluation_balance(s: Session, account_id: int, as_of: date) -> int:
+    """What period-end revaluations (and their reversals) left on a control account on `as_of`."""
+    return int(
+        s.execute(
+            select(func.coalesce(func.sum(JournalLine.amount), 0))
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(
+                JournalLine.account_id == account_id,
+                JournalLine.date <= as_of,
+                JournalEntry.source == REVALUATION_SOURCE,
+            )
+        ).scalar_one()
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Reconciliation:
     as_of: date
     account: str
     subledger: Decimal
     control: Decimal
+    # Unrealised exchange differences on the control account (period-end revaluation entries not yet
+    # reversed on `as_of`): the subledger carries documents at historical base values, so on a
+    # revaluation day the control account differs from it by exactly this much.
+    revaluation: Decimal = Decimal(0)
 
     @property
     def difference(self) -> Decimal:
-        return self.subledger - self.control
+        return self.subledger + self.revaluation - self.control
 
 
 class DocumentQueries(GuardedService):
@@ -505,8 +525,15 @@ class DocumentQueries(GuardedService):
                 total = select(func.coalesce(func.sum(stmt.subquery().c.open_base), 0))
                 subledger += int(s.execute(total).scalar_one())
             control = control_balance(s, settings.receivable_account_id, as_of)
+            revaluation = revaluation_balance(s, settings.receivable_account_id, as_of)
             account = s.execute(select(Account.code).where(Account.id == settings.receivable_account_id)).scalar_one()
-            return Reconciliation(as_of, account, from_minor(subledger, exponent), from_minor(control, exponent))
+            return Reconciliation(
+                as_of,
+                account,
+                from_minor(subledger, exponent),
+                from_minor(control, exponent),
+                from_minor(revaluation, exponent),
+            )
 
 
 def _customer_id(s: Session, code: str) -> int:

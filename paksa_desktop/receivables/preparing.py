@@ -18,7 +18,8 @@ from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import currency_exponent, to_minor
 from paksa_desktop.core.payment_terms import PaymentTerms
 from paksa_desktop.core.tax import TaxCode, TaxLine, TaxRounding, compute
-from paksa_desktop.ledger.models import CompanySettings, ExchangeRate
+from paksa_desktop.fx.rates import rate_on
+from paksa_desktop.ledger.models import CompanySettings
 from paksa_desktop.ledger.posting import Poster, PreparedLine
 from paksa_desktop.receivables.amounts import (
     PERCENT_SCALE,
@@ -183,22 +184,11 @@ class Lookups:
     # ---- rates
     def rate(self, currency: str, day: date) -> Decimal:
         """The rate table's rate for `currency` on `day` (the latest on or before it)."""
-        if currency == self.base_currency:
-            return Decimal(1)
         key = (currency, day)
         if key not in self._rates:
-            text = self.s.execute(
-                select(ExchangeRate.rate)
-                .where(ExchangeRate.currency == currency, ExchangeRate.day <= day)
-                .order_by(ExchangeRate.day.desc())
-                .limit(1)
-            ).scalar_one_or_none()
-            if text is None:
-                raise ValidationError(
-                    f"no exchange rate for {currency} on or before {day}: "
-                    "enter one in the rate table or on the document"
-                )
-            self._rates[key] = Decimal(text)
+            self._rates[key] = rate_on(
+                self.s, currency, day, self.base_currency, hint="enter one in the rate table or on the document"
+            )
         return self._rates[key]
 
     def document_rate(self, currency: str, day: date, given: Decimal | None) -> Decimal:

@@ -90,6 +90,9 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     "items": _managed(_p(P.AR_VIEW), P.AR_ITEM_MANAGE, delete=False),
     "receivables_settings": TableAccess(select=_ALL, insert=_p(P.COMPANY_MANAGE), update=_p(P.COMPANY_MANAGE)),
     "exchange_rates": _managed(_ALL, P.RATE_MANAGE),
+    # foreign currencies: revaluations post with the GL's own permission (source 'fx_revaluation')
+    "fx_settings": TableAccess(select=_ALL, insert=_p(P.COMPANY_MANAGE), update=_p(P.COMPANY_MANAGE)),
+    "fx_revaluations": TableAccess(select=_p(P.LEDGER_VIEW), insert=_p(P.ENTRY_POST)),
     "document_sequences": TableAccess(select=_AR_POSTERS, insert=_AR_POSTERS, update=_AR_POSTERS),
     # a trigger keeps posted documents as they were posted: settling moves only their open amount and state
     "invoices": TableAccess(

@@ -237,6 +237,8 @@ EXPECTED = {
     "dunning_procedures": "SIUD S S SIUD - - - S S",
     "exchange_rates": "SIUD SIUD SIUD S S S S S S",
     "fiscal_years": "SI SI SI SI S S S S S",
+    "fx_revaluations": "SI SI SI S S S S S S",
+    "fx_settings": "SIU S S S S S S S S",
     "invoice_lines": "SIUD S S SIUD - - - S S",
     "invoices": "SIUD SU S SIUD - - - S S",
     "ip_allowlist": "SIUD S S S S S S S S",
