@@ -487,9 +487,8 @@ class BankQueries(GuardedService):
         with self._read(Permission.CASH_VIEW) as s:
             bank = find_account(s, account)
             found = last_closing(s, bank.id)
-        if found is None:
-            return None
-        return found[0], from_minor(found[1], currency_exponent(bank.currency))
+            exponent = currency_exponent(bank.currency)
+        return None if found is None else (found[0], from_minor(found[1], exponent))
 
 
 def last_closing(s: Session, account_id: int) -> tuple[Any, int] | None:
