@@ -45,7 +45,7 @@ def compact(text: str) -> str:
 
 def looks_like_iban(text: str) -> bool:
     value = compact(text)
-    return len(value) >= 5 and value[:2].isalpha() and value[2:4].isdigit()
+    return len(value) >= 4 and value[:2].isalpha() and value[2:4].isdigit()
 
 
 def normalise_number(text: str) -> str:
