@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import getpass
+import json
 import os
 import sys
 import tempfile
@@ -21,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -764,6 +767,120 @@ def _add_fx_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any])
     p = leaf(fx, "revalue", cmd_fx_revalue, "post the revaluation of open foreign balances and its next-day reversal")
     p.add_argument("--date", required=True, type=_date, metavar="DATE", help="the period end to revalue at")
     p.add_argument("--dry-run", action="store_true", help="show the revaluation without posting it")
+
+
+# ---------------------------------------------------------------------------------------------- bank accounts
+# `paksa bank account add|list` and `paksa bank lines` (docs/cli.md#bank-accounts-and-statement-lines).
+
+BANK_LINE_COLUMNS = ("date", "amount", "currency", "description", "reference", "bank_id", "status")
+
+
+def cmd_bank_account_add(args: argparse.Namespace) -> int:
+    from paksa_desktop.banking.accounts import BankAccountInput
+
+    profile = None
+    if args.profile is not None:
+        try:
+            profile = json.loads(args.profile.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise CliError(f"{args.profile}: not a JSON import profile ({exc.msg} at line {exc.lineno})") from None
+        if not isinstance(profile, dict):
+            raise CliError(f"{args.profile}: an import profile is a JSON object")
+    data = BankAccountInput(
+        args.name, args.gl_account, args.currency, bank_name=args.bank or "", number=args.iban, import_profile=profile
+    )
+    with _books(args) as books:
+        books.company.bank_accounts(books.ctx).add(data)
+        row = books.company.bank_queries(books.ctx).account(data.name.strip())
+    number = f", {row.number_masked}" if row.number_masked else ""
+    _say(f"Added bank account {row.name} ({row.currency}, GL account {row.gl_account}{number})")
+    return EXIT_OK
+
+
+def cmd_bank_account_list(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        rows = books.company.bank_queries(books.ctx).accounts()
+    if not rows:
+        _say(
+            "No bank accounts yet (add one with 'paksa bank account add --name NAME --gl-account CODE --currency CUR')."
+        )
+        return EXIT_OK
+    width = max(len("Name"), *(len(r.name) for r in rows))
+    _say(f"{'Name':<{width}}  {'Currency':<8}  {'GL':<8}  {'Number':<9}  {'Active':<6}  Bank")
+    for r in rows:
+        _say(
+            f"{r.name:<{width}}  {r.currency:<8}  {r.gl_account:<8}  {r.number_masked:<9}  "
+            f"{'yes' if r.is_active else 'no':<6}  {r.bank_name}"
+        )
+    return EXIT_OK
+
+
+def cmd_bank_lines(args: argparse.Namespace) -> int:
+    if args.start and args.end and args.start > args.end:
+        args.parser.error("--from is after --to")
+    with _books(args) as books:
+        rows = books.company.bank_queries(books.ctx).lines(
+            args.account, start=args.start, end=args.end, status=args.status
+        )
+    if args.format == "csv":
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(BANK_LINE_COLUMNS)
+        for r in rows:
+            out.writerow(
+                (
+                    r.booked.isoformat(),
+                    f"{r.amount:f}",
+                    r.currency,
+                    r.description,
+                    r.reference,
+                    r.bank_id,
+                    r.status.value,
+                )
+            )
+        sys.stdout.flush()
+        return EXIT_OK
+    if not rows:
+        _say(f"No bank lines in {args.account} for these dates.")
+        return EXIT_OK
+    amounts = [f"{r.amount:,f}" for r in rows]
+    width = max(len("Amount"), *(len(a) for a in amounts))
+    _say(f"{'Date':<10}  {'Amount':>{width}}  {'Status':<10}  {'Reference':<20}  {'Bank id':<16}  Description")
+    for r, amount in zip(rows, amounts, strict=True):
+        _say(
+            f"{r.booked.isoformat():<10}  {amount:>{width}}  {r.status.value:<10}  {r.reference[:20]:<20}  "
+            f"{r.bank_id[:16]:<16}  {r.description[:60]}"
+        )
+    total = sum((r.amount for r in rows), Decimal(0))
+    _say(f"{len(rows)} line(s), net {total:,f} {rows[0].currency}")
+    return EXIT_OK
+
+
+def _add_bank_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
+    bank = group("bank", "bank accounts and their imported statement lines")
+    accounts = bank.add_parser(
+        "account", help="add or list bank accounts", description="add or list bank accounts"
+    ).add_subparsers(title="commands", metavar="COMMAND", required=True)
+    p = leaf(accounts, "add", cmd_bank_account_add, "add a bank account")
+    p.add_argument("--name", required=True, metavar="NAME", help="the account's name, e.g. Operating")
+    p.add_argument("--gl-account", required=True, metavar="CODE", help="its postable asset account in the ledger")
+    p.add_argument("--currency", required=True, metavar="CUR", help="ISO 4217 code of the account's currency")
+    p.add_argument(
+        "--iban", metavar="IBAN", help="IBAN or account number (validated; stored encrypted, needs the data key)"
+    )
+    p.add_argument("--bank", metavar="TEXT", help="the bank's name")
+    p.add_argument("--profile", type=Path, metavar="FILE", help="import profile as JSON (CSV columns and formats)")
+    leaf(accounts, "list", cmd_bank_account_list, "list the bank accounts (numbers masked)")
+    p = leaf(bank, "lines", cmd_bank_lines, "list a bank account's imported statement lines")
+    p.add_argument("--account", required=True, metavar="ACCOUNT", help="the bank account's name")
+    p.add_argument("--from", dest="start", type=_date, metavar="D", help="booked on or after this date")
+    p.add_argument("--to", dest="end", type=_date, metavar="D", help="booked on or before this date")
+    p.add_argument("--status", choices=("unmatched", "matched", "reconciled"), help="only lines in this state")
+    p.add_argument(
+        "--format",
+        choices=("table", "csv"),
+        default="table",
+        help="table (default) or CSV with the columns " + ",".join(BANK_LINE_COLUMNS),
+    )
 
 
 # ---------------------------------------------------------------------------------------------- printed documents
@@ -1806,6 +1923,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fx_commands(group, leaf)  # `paksa fx import|revalue`
     receivables = _add_invoice_commands(group, leaf)  # printed receivables block: `paksa invoice pdf`
     _add_ar_commands(receivables, leaf, reports)  # receivables reports block: `paksa ar ...`, `paksa report ar-...`
+    _add_bank_commands(group, leaf)  # bank accounts block: `paksa bank account add|list`, `paksa bank lines`
 
     # period
     periods = group("period", "list, close and reopen periods; set the lock date; close a fiscal year")

@@ -16,6 +16,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from paksa_desktop.audit import trail
+from paksa_desktop.banking.accounts import BankAccountService, BankQueries
+from paksa_desktop.banking.statement_import import StatementImportService
 from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import CompanyError, ConnectionLost, ValidationError
 from paksa_desktop.core.money import is_currency
@@ -444,6 +446,15 @@ class Company:
 
     def fx_revaluation(self, ctx: UserContext) -> RevaluationService:
         return RevaluationService(self.engine, ctx, self.posting_facts)
+
+    def bank_accounts(self, ctx: UserContext) -> BankAccountService:
+        return BankAccountService(self.engine, ctx)
+
+    def bank_queries(self, ctx: UserContext) -> BankQueries:
+        return BankQueries(self.engine, ctx)
+
+    def statement_import(self, ctx: UserContext) -> StatementImportService:
+        return StatementImportService(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

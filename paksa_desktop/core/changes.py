@@ -24,6 +24,8 @@ class Kind(enum.StrEnum):
     INVOICES = "invoices"  # invoices, credit notes and what settled them
     RECEIPTS = "receipts"
     COLLECTIONS = "collections"  # dunning procedures and letters, collection notes
+    BANK_ACCOUNTS = "bank_accounts"
+    BANK_LINES = "bank_lines"  # imported statements and their lines
 
 
 @dataclass(frozen=True, slots=True)

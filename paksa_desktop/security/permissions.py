@@ -149,6 +149,8 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
             P.ANALYTICS_MANAGE,
             P.AUDIT_EXPORT,
             P.DOCUMENT_ATTACH,
+            P.CASH_ACCOUNT_MANAGE,
+            P.CASH_STATEMENT_IMPORT,
         ),
     ),
     "Accountant": (
@@ -156,6 +158,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         _BOOKKEEPING
         | _names(P.RATE_MANAGE)
         | _names(P.AR_VIEW, P.AP_VIEW, P.CASH_VIEW, P.ASSETS_VIEW, P.ASSETS_MANAGE, P.ANALYTICS_VIEW, P.CASH_RECONCILE)
+        | _names(P.CASH_STATEMENT_IMPORT)
         | _names(P.DOCUMENT_VIEW, P.DOCUMENT_ATTACH),
     ),
     "AR clerk": (

@@ -120,6 +120,18 @@ TABLE_ACCESS: dict[str, TableAccess] = {
         insert=_p(P.AR_CUSTOMER_MANAGE, P.AR_RECEIPT_RECORD, P.AR_DUNNING_RUN),
         update=_p(P.AR_CUSTOMER_MANAGE, P.AR_RECEIPT_RECORD, P.AR_DUNNING_RUN),
     ),
+    # cash and banking: statements are append-only, a line changes only its matching status (triggers, 0015)
+    "bank_accounts": TableAccess(
+        select=_p(P.CASH_VIEW, P.CASH_ACCOUNT_MANAGE, P.CASH_STATEMENT_IMPORT),
+        insert=_p(P.CASH_ACCOUNT_MANAGE),
+        update=_p(P.CASH_ACCOUNT_MANAGE),
+    ),
+    "bank_statements": TableAccess(select=_p(P.CASH_VIEW, P.CASH_STATEMENT_IMPORT), insert=_p(P.CASH_STATEMENT_IMPORT)),
+    "bank_lines": TableAccess(
+        select=_p(P.CASH_VIEW, P.CASH_STATEMENT_IMPORT),
+        insert=_p(P.CASH_STATEMENT_IMPORT),
+        update=_p(P.CASH_RECONCILE),
+    ),
     # documents and audit: every write appends an audit row and moves the chain's head
     "documents": _managed(_p(P.DOCUMENT_VIEW), P.DOCUMENT_ATTACH, delete=False),
     "document_versions": TableAccess(select=_p(P.DOCUMENT_VIEW), insert=_p(P.DOCUMENT_ATTACH)),
