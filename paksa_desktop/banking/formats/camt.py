@@ -177,6 +177,9 @@ def read_camt(data: bytes, source: str) -> list[ParsedStatement]:
                     row=entry_number,
                 )
             )
+        if not currency:  # neither the account nor a balance says: the entries' amounts do
+            first = f.find(stmt, "Ntry/Amt")
+            currency = first.get("Ccy", "") if first is not None else ""
         statements.append(
             ParsedStatement(
                 format=kind,

@@ -232,7 +232,7 @@ def _statement_line(value: str, row: int, problems: Problems) -> StatementLine |
     m = _LINE.fullmatch(first.strip())
     if m is None:
         problems.add(
-            row, "field 61", f"{first.strip()!r} is not a statement line (YYMMDD[MMDD]C|D amount type reference)"
+            row, "field 61", f"{first.strip()!r} is not a statement line (YYMMDD[MMDD] C|D amount type reference)"
         )
         return None
     try:
