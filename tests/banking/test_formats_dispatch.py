@@ -66,3 +66,9 @@ def test_wrong_encoding_named_with_its_line(tmp_path) -> None:
     # 0x81 is undefined in cp1252 and invalid UTF-8: no encoding Paksa tries reads it
     path.write_bytes(b":20:X\n:25:1\n:60F:C240101EUR0,00\n:86:abc\x81\n")
     assert _error(path) == ("bad.sta:4: encoding: byte 0x81 is not text in utf-8-sig, cp1252; save the file as UTF-8")
+
+
+def test_csv_with_times_or_markup_in_its_text_stays_csv(tmp_path) -> None:
+    path = tmp_path / "times.csv"
+    path.write_text("Date,Time,Text,Amount\n2024-01-01,10:20:25,<OFX> in a memo :25:,1.00\n")
+    assert detect_format(path) == "csv"

@@ -57,7 +57,9 @@ def looks_like_mt940(head: str) -> bool:
     text = head.lstrip()
     if text.startswith("{1:"):
         return ":20:" in text or "{4:" in text
-    return bool(re.match(r":20:|:940:", text)) or (":20:" in text[:2000] and ":25:" in text[:4000])
+    # a line starting with the statement's ':20:' reference and one with its ':25:' account (a CSV with
+    # times such as 10:20:25 in it has neither at a line start)
+    return bool(re.search(r"^:20:", text, re.M) and re.search(r"^:25:", text, re.M))
 
 
 def _amount(text: str) -> Decimal:

@@ -62,7 +62,10 @@ _AGGREGATES = frozenset(
 
 def looks_like_ofx(head: str) -> bool:
     text = head.lstrip()
-    return text.startswith("OFXHEADER") or "<OFX>" in text.upper() or "<?OFX" in text.upper()
+    if text.startswith("OFXHEADER"):
+        return True
+    upper = text.upper()
+    return text.startswith("<") and ("<OFX>" in upper or "<?OFX" in upper)
 
 
 def _sgml_header(text: str, source: str) -> tuple[dict[str, str], int]:
