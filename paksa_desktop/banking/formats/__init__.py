@@ -7,7 +7,10 @@ Any problem raises `StatementFileError` naming the file and the place; nothing i
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from paksa_desktop.banking.formats.camt import camt_kind, read_camt
@@ -64,10 +67,29 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     return _detect(read_bytes(path), Path(path).name)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file is read: building 50,000 lines (and, for XML,
+    a tree of a million elements) otherwise triggers repeated full collections that find nothing to
+    free and cost a quarter of the reading time. Nothing read here forms reference cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_statement_file(path: str | os.PathLike[str], profile: CsvProfile | None = None) -> list[ParsedStatement]:
     """Every statement in the file (one per account), or StatementFileError naming file and place."""
     source = Path(path).name
     data = read_bytes(path)
+    with _collector_paused():
+        return _read(data, source, profile)
+
+
+def _read(data: bytes, source: str, profile: CsvProfile | None) -> list[ParsedStatement]:
     kind = _detect(data, source)
     if kind == "ofx":
         return read_ofx(data, source)

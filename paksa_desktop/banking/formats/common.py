@@ -137,7 +137,9 @@ def date_parser(fmt: str) -> Callable[[str], date | None]:
     from datetime import datetime
 
     parts = re.split(r"(%.)", fmt)
-    if any(p.startswith("%") and p not in _DATE_PART for p in parts):
+    used = [p for p in parts if p in _DATE_PART]
+    complete = "%m" in used and "%d" in used and ("%Y" in used) != ("%y" in used) and len(used) == len(set(used))
+    if not complete or any(p.startswith("%") and p not in _DATE_PART for p in parts):
 
         def slow(text: str) -> date | None:
             try:
@@ -147,15 +149,21 @@ def date_parser(fmt: str) -> Callable[[str], date | None]:
 
         return slow
     pattern = re.compile("".join(_DATE_PART.get(p, re.escape(p)) for p in parts))
+    match = pattern.fullmatch
+    order = [p for p in parts if p in _DATE_PART]
+    y_at, m_at, d_at = (
+        order.index("%Y" if "%Y" in order else "%y") + 1,
+        order.index("%m") + 1,
+        order.index("%d") + 1,
+    )
+    century = 0 if "%Y" in order else 2000  # two-digit years are 2000-2099
 
     def fast(text: str) -> date | None:
-        m = pattern.fullmatch(text)
+        m = match(text)
         if m is None:
             return None
-        g = m.groupdict()
-        year = int(g["Y"]) if "Y" in g else 2000 + int(g["y"])
         try:
-            return date(year, int(g["m"]), int(g["d"]))
+            return date(century + int(m.group(y_at)), int(m.group(m_at)), int(m.group(d_at)))
         except ValueError:
             return None
 

@@ -264,13 +264,7 @@ def read_csv(data: bytes, source: str, profile: CsvProfile) -> list[ParsedStatem
         value = getattr(profile, field)
         return value if isinstance(value, str) else f"{field.removesuffix('_column')} (column {value})"
 
-    def read_date(cells: list[str], field: str, line: int, required: bool) -> date | None:
-        i = idx[field]
-        cell = cells[i].strip() if i is not None and i < len(cells) else ""
-        if not cell:
-            if required:
-                problems.add(line, label(field), "missing date")
-            return None
+    def read_date(cell: str, field: str, line: int) -> date | None:
         for parse in parsers:
             got = parse(cell)
             if got is not None:
@@ -279,57 +273,63 @@ def read_csv(data: bytes, source: str, profile: CsvProfile) -> list[ParsedStatem
         return None
 
     width = max(i for i in idx.values() if i is not None) + 1
+    # the text columns as (field, index) pairs, read the same way on every row
+    texts = [
+        (keyword, idx[f"{keyword}_column"])
+        for keyword in ("description", "reference", "bank_id", "counterparty", "counterparty_account")
+        if idx[f"{keyword}_column"] is not None
+    ]
+    if profile.sign is AmountSign.INDICATOR:
+        texts.append(("kind", idx["direction_column"]))
+    i_date, i_value = idx["date_column"], idx["value_date_column"]
+    i_amount, i_debit, i_credit, i_dir = (
+        idx["amount_column"],
+        idx["debit_column"],
+        idx["credit_column"],
+        idx["direction_column"],
+    )
+    sign = profile.sign
+    hint = _amount_hint(profile)
+    zero = Decimal(0)
     for line, cells in rows:
-
-        def cell(field: str, cells: list[str] = cells) -> str:
-            i = idx[field]
-            return cells[i].strip() if i is not None and i < len(cells) else ""
-
         if len(cells) < width:
             problems.add(line, "", f"the row has {len(cells)} columns, the profile needs {width} (cut short?)")
             continue
-        booked = read_date(cells, "date_column", line, True)
-        value_date = read_date(cells, "value_date_column", line, False)
+        raw_date = cells[i_date].strip()
+        booked = read_date(raw_date, "date_column", line) if raw_date else None
+        if not raw_date:
+            problems.add(line, label("date_column"), "missing date")
+        value_date = None
+        if i_value is not None:
+            raw_value = cells[i_value].strip()
+            value_date = read_date(raw_value, "value_date_column", line) if raw_value else None
         amount: Decimal | None
-        if idx["amount_column"] is not None:
-            raw = cell("amount_column")
+        if i_amount is not None:
+            raw = cells[i_amount]
             amount = amount_of(raw)
             if amount is None:
-                problems.add(line, label("amount_column"), f"{raw!r} is not an amount{_amount_hint(profile)}")
-            elif profile.sign is AmountSign.INVERTED:
+                problems.add(line, label("amount_column"), f"{raw.strip()!r} is not an amount{hint}")
+            elif sign is AmountSign.INVERTED:
                 amount = -amount
-            elif profile.sign is AmountSign.INDICATOR:
-                mark = cell("direction_column").casefold()
-                amount = -abs(amount) if mark in debit_marks else abs(amount)
+            elif sign is AmountSign.INDICATOR:
+                amount = -abs(amount) if cells[i_dir].strip().casefold() in debit_marks else abs(amount)
         else:
-            raw_debit, raw_credit = cell("debit_column"), cell("credit_column")
-            debit = amount_of(raw_debit) if raw_debit else Decimal(0)
-            credit = amount_of(raw_credit) if raw_credit else Decimal(0)
+            raw_debit, raw_credit = cells[i_debit].strip(), cells[i_credit].strip()
+            debit = amount_of(raw_debit) if raw_debit else zero
+            credit = amount_of(raw_credit) if raw_credit else zero
             amount = None
             if not raw_debit and not raw_credit:
                 problems.add(line, label("debit_column"), "neither a debit nor a credit amount")
             elif debit is None:
-                problems.add(line, label("debit_column"), f"{raw_debit!r} is not an amount{_amount_hint(profile)}")
+                problems.add(line, label("debit_column"), f"{raw_debit!r} is not an amount{hint}")
             elif credit is None:
-                problems.add(line, label("credit_column"), f"{raw_credit!r} is not an amount{_amount_hint(profile)}")
+                problems.add(line, label("credit_column"), f"{raw_credit!r} is not an amount{hint}")
             else:
                 amount = abs(credit) - abs(debit)
         if booked is None or amount is None:
             continue
-        lines.append(
-            StatementLine(
-                booked=booked,
-                amount=amount,
-                description=cell("description_column"),
-                reference=cell("reference_column"),
-                bank_id=cell("bank_id_column"),
-                value_date=value_date,
-                counterparty=cell("counterparty_column"),
-                counterparty_account=cell("counterparty_account_column"),
-                kind=cell("direction_column") if profile.sign is AmountSign.INDICATOR else "",
-                row=line,
-            )
-        )
+        extra = {keyword: cells[i].strip() for keyword, i in texts}
+        lines.append(StatementLine(booked=booked, amount=amount, value_date=value_date, row=line, **extra))
     problems.raise_if_any()
     return [
         ParsedStatement(

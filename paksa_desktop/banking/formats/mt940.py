@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from paksa_desktop.banking.formats.common import Problems, StatementFileError, decode
 from paksa_desktop.banking.statement_data import ParsedStatement, StatementLine
@@ -136,12 +137,12 @@ def read_mt940(data: bytes, source: str) -> list[ParsedStatement]:
     problems = Problems(source)
     drafts: list[_Draft] = []
     current: _Draft | None = None
-    pending: StatementLine | None = None  # a :61: line whose :86: may still follow
+    pending: dict[str, Any] | None = None  # a :61: line whose :86: may still follow
 
     def flush() -> None:
         nonlocal pending
         if pending is not None and current is not None:
-            current.lines.append(pending)
+            current.lines.append(StatementLine(**pending))
         pending = None
 
     for tag in tags:
@@ -186,18 +187,12 @@ def read_mt940(data: bytes, source: str) -> list[ParsedStatement]:
             pending = _statement_line(value, row, problems)
         elif name == "86" and pending is not None:
             description, reference, counterparty, account = _info(value)
-            pending = StatementLine(
-                booked=pending.booked,
-                amount=pending.amount,
-                description=description or pending.description,
-                reference=reference or pending.reference,
-                bank_id=pending.bank_id,
-                value_date=pending.value_date,
-                counterparty=counterparty,
-                counterparty_account=account,
-                kind=pending.kind,
-                row=pending.row,
-            )
+            if description:
+                pending["description"] = description
+            if reference:
+                pending["reference"] = reference
+            pending["counterparty"] = counterparty
+            pending["counterparty_account"] = account
             flush()
         # :21:, :64:, :65:, :34F:, :13D:, ... carry nothing a statement line needs
     flush()
@@ -229,7 +224,8 @@ def read_mt940(data: bytes, source: str) -> list[ParsedStatement]:
     ]
 
 
-def _statement_line(value: str, row: int, problems: Problems) -> StatementLine | None:
+def _statement_line(value: str, row: int, problems: Problems) -> dict[str, Any] | None:
+    """The fields of a :61: line, as keywords of a StatementLine (its :86: may still add to them)."""
     first, _, supplementary = value.partition("\n")
     m = _LINE.fullmatch(first.strip())
     if m is None:
@@ -262,13 +258,13 @@ def _statement_line(value: str, row: int, problems: Problems) -> StatementLine |
     reference = m["ref"].strip()
     if reference.upper() == "NONREF":
         reference = ""
-    return StatementLine(
-        booked=booked,
-        amount=amount,
-        description=supplementary.strip(),
-        reference=reference,
-        bank_id=(m["bankref"] or "").strip(),
-        value_date=value_date,
-        kind=m["type"],
-        row=row,
-    )
+    return {
+        "booked": booked,
+        "amount": amount,
+        "description": supplementary.strip(),
+        "reference": reference,
+        "bank_id": (m["bankref"] or "").strip(),
+        "value_date": value_date,
+        "kind": m["type"],
+        "row": row,
+    }
