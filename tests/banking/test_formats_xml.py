@@ -164,3 +164,11 @@ def _error_at(path) -> str:
     with pytest.raises(StatementFileError) as caught:
         read_statement_file(path)
     return str(caught.value)
+
+
+def test_sgml_end_tag_without_start_names_its_line(tmp_path) -> None:
+    path = tmp_path / "stray.ofx"
+    path.write_text(
+        "OFXHEADER:100\nDATA:OFXSGML\n\n<OFX>\n<BANKMSGSRSV1>\n<STMTTRNRS>\n</STMTRS>\n</STMTTRNRS>\n</BANKMSGSRSV1>\n</OFX>\n"
+    )
+    assert _error_at(path) == "stray.ofx:7: </STMTRS>: end tag without its start tag"

@@ -106,19 +106,22 @@ def _unescape(text: str) -> str:
 
 def _sgml_tree(text: str, offset: int, source: str) -> Element:
     """OFX 1.x SGML as an element tree. Leaf elements (a value after the tag) need no end tag;
-    aggregates must be closed; an end tag closes every leaf-less element opened after its own."""
+    aggregates must be closed; an end tag closes every leaf-less element opened after its own.
+
+    Tokens come from one `findall` (tuples, no match objects); the line of each <STMTTRN> (the row
+    in messages) from a separate scan, and the place of an error by scanning again up to it."""
     root = Element("SGML")
     stack: list[Element] = [root]
     names: list[str] = ["SGML"]
-    opened_at: list[int] = [0]
+    opened_at: list[int] = [0]  # token numbers, turned into lines only for a message
     last_leaf = ""
     # a tag with no value is an aggregate only if the file closes it somewhere; otherwise it is an
     # empty leaf (`<MEMO>` with nothing after it), which real bank files do send
     closed = _AGGREGATES | {n.upper() for n in re.findall(r"</([A-Za-z0-9_.]+)", text)}
-    line = text.count("\n", 0, offset) + 1  # kept up to date only at <STMTTRN>s (the rows in messages)
-    position = offset
-    for m in _TOKEN.finditer(text, offset):
-        closing, name, value = m.group(1), m.group(2).upper(), m.group(3)
+    trn_lines = iter(_tag_lines(text, offset, "STMTTRN"))
+    tokens = _TOKEN.findall(text, offset)
+    for number, (closing, name, value) in enumerate(tokens):
+        name = name.upper()
         if closing:
             if name in names:
                 depth = len(names) - 1 - names[::-1].index(name)
@@ -126,9 +129,8 @@ def _sgml_tree(text: str, offset: int, source: str) -> Element:
                 if len(stack) == 1:
                     break
             elif name != last_leaf:
-                raise StatementFileError.at(
-                    source, _line_at(text, m.start()), f"</{name}>", "end tag without its start tag"
-                )
+                line = _token_line(text, offset, number)
+                raise StatementFileError.at(source, line, f"</{name}>", "end tag without its start tag")
             continue
         value = value.strip()
         el = SubElement(stack[-1], name)
@@ -137,20 +139,37 @@ def _sgml_tree(text: str, offset: int, source: str) -> Element:
             last_leaf = name
         else:
             if name == "STMTTRN":
-                line += text.count("\n", position, m.start())
-                position = m.start()
-                el.set(_LINE_ATTR, str(line))
+                el.set(_LINE_ATTR, str(next(trn_lines, 0)))
             stack.append(el)
             names.append(name)
-            opened_at.append(m.start())
+            opened_at.append(number)
     if len(stack) > 1:
         raise StatementFileError.at(
             source,
-            _line_at(text, opened_at[-1]),
+            _token_line(text, offset, opened_at[-1]),
             f"<{names[-1]}>",
             "never closed: the file is cut short or malformed",
         )
     return root
+
+
+def _tag_lines(text: str, offset: int, name: str) -> list[int]:
+    """The line of every start tag `<name>` from `offset` on, in order (one pass, counting as it goes)."""
+    lines: list[int] = []
+    line, position = text.count("\n", 0, offset) + 1, offset
+    for m in re.compile(f"<{name}>", re.IGNORECASE).finditer(text, offset):
+        line += text.count("\n", position, m.start())
+        position = m.start()
+        lines.append(line)
+    return lines
+
+
+def _token_line(text: str, offset: int, number: int) -> int:
+    """The line where token `number` (counted from `offset`) starts: for messages only."""
+    for i, m in enumerate(_TOKEN.finditer(text, offset)):
+        if i == number:
+            return _line_at(text, m.start())
+    return _line_at(text, len(text))
 
 
 def _tree(data: bytes, source: str) -> Element:
