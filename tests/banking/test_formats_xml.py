@@ -172,3 +172,13 @@ def test_sgml_end_tag_without_start_names_its_line(tmp_path) -> None:
         "OFXHEADER:100\nDATA:OFXSGML\n\n<OFX>\n<BANKMSGSRSV1>\n<STMTTRNRS>\n</STMTRS>\n</STMTTRNRS>\n</BANKMSGSRSV1>\n</OFX>\n"
     )
     assert _error_at(path) == "stray.ofx:7: </STMTRS>: end tag without its start tag"
+
+
+def test_xml_in_another_encoding_than_declared(tmp_path) -> None:
+    path = tmp_path / "latin.xml"
+    text = (FILES / "camt053_two_accounts.xml").read_text(encoding="utf-8")
+    path.write_bytes(text.encode("cp1252"))  # 'Müller' as one cp1252 byte, in a file declared UTF-8
+    assert _error_at(path) == (
+        "latin.xml:28: XML: column 29: not well-formed (invalid token) "
+        "(the file says it is UTF-8 but is in another encoding; save it as UTF-8)"
+    )

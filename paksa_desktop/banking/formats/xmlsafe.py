@@ -11,6 +11,7 @@ external-entity handler, fetches nothing: an undeclared `&name;` is a plain pars
 
 from __future__ import annotations
 
+import re
 from xml.etree.ElementTree import Element, ParseError, XMLParser
 from xml.parsers import expat
 
@@ -80,9 +81,25 @@ def parse_xml(data: bytes, source: str) -> Element:
         line, column = exc.position
         reason = str(exc).split(":")[0]
         hint = " (the file is cut short)" if "no element found" in reason or "unclosed token" in reason else ""
+        if "invalid token" in reason and _declares_utf8(data) and not _is_utf8(data):
+            hint = " (the file says it is UTF-8 but is in another encoding; save it as UTF-8)"
         raise StatementFileError.at(source, line, "XML", f"column {column + 1}: {reason}{hint}") from exc
     except ValueError as exc:  # e.g. an encoding declaration Python does not know
         raise StatementFileError.at(source, 0, "XML", str(exc)) from exc
+
+
+def _declares_utf8(data: bytes) -> bool:
+    """Whether the XML declaration names UTF-8 or no encoding (which means UTF-8)."""
+    m = re.match(rb"\s*<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._-]+)", data[:200])
+    return m is None or m.group(1).lower() in (b"utf-8", b"utf8")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def namespace(tag: str) -> str:
