@@ -30,6 +30,33 @@ _MESSAGES = {
 _OPENING = ("OPBD", "PRCD", "ITBD")  # opening booked, previously closed booked, interim booked (052)
 _CLOSING = ("CLBD",)
 _SKIPPED_STATUS = ("PDNG", "INFO", "FUTR")
+# the aggregates of an entry whose contents are read; real files carry much more (amount details,
+# postal addresses, agents, charges, tax) that a statement line does not need
+_READ_AGGREGATES = frozenset(
+    [
+        "Sts",
+        "BookgDt",
+        "ValDt",
+        "BkTxCd",
+        "Domn",
+        "Fmly",
+        "Prtry",
+        "NtryDtls",
+        "TxDtls",
+        "Refs",
+        "RltdPties",
+        "Dbtr",
+        "Cdtr",
+        "Pty",
+        "DbtrAcct",
+        "CdtrAcct",
+        "Id",
+        "Othr",
+        "RmtInf",
+        "Strd",
+        "CdtrRefInf",
+    ]
+)
 
 
 def camt_kind(head: str) -> str | None:
@@ -204,10 +231,12 @@ def _flatten(el: Element, cut: int) -> dict[str, str]:
 
     def walk(node: Element, path: str) -> None:
         for child in node:
-            here = path + child.tag[cut:]
+            name = child.tag[cut:]
             if len(child):
-                walk(child, here + "/")
+                if name in _READ_AGGREGATES:  # skip what is never read: addresses, agents, charges, ...
+                    walk(child, path + name + "/")
                 continue
+            here = path + name
             text = child.text
             if not text:
                 continue
