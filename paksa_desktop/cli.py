@@ -815,6 +815,35 @@ def cmd_bank_account_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bank_import(args: argparse.Namespace) -> int:
+    """Read the file (format told by its content; a CSV through the account's saved profile), then import
+    every new line of it, or nothing."""
+    from paksa_desktop.banking.formats import read_statement_file
+    from paksa_desktop.banking.formats.csv_profile import CsvProfile
+
+    with _books(args) as books:
+        account = books.company.bank_queries(books.ctx).account(args.account)
+        profile = CsvProfile.from_dict(account.import_profile) if account.import_profile else None
+        statements = read_statement_file(args.file, profile)
+        service = books.company.statement_import(books.ctx)
+        result = service.preview(account.name, statements) if args.dry_run else None
+        if result is not None and result.errors:
+            raise CliError(f"{args.file.name}: nothing would be imported:\n" + "\n".join(result.errors))
+        if result is None:
+            result = service.import_statements(account.name, statements)
+    verb = "Would import" if args.dry_run else "Imported"
+    _say(
+        f"{verb} {_plural(result.imported, 'line')} into {account.name} from {args.file.name} "
+        f"(total {result.total:,f} {result.currency}); skipped {_plural(len(result.skipped), 'line')} already there"
+    )
+    for line in result.skipped:
+        ref = line.bank_id or line.reference
+        _say(f"  skipped {line.source}:{line.row}: {line.booked} {line.amount:f} {ref} ({line.reason})")
+    for warning in result.warnings:
+        _say(f"warning: {warning}")
+    return EXIT_OK
+
+
 def cmd_bank_lines(args: argparse.Namespace) -> int:
     if args.start and args.end and args.start > args.end:
         args.parser.error("--from is after --to")
@@ -870,6 +899,10 @@ def _add_bank_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any
     p.add_argument("--bank", metavar="TEXT", help="the bank's name")
     p.add_argument("--profile", type=Path, metavar="FILE", help="import profile as JSON (CSV columns and formats)")
     leaf(accounts, "list", cmd_bank_account_list, "list the bank accounts (numbers masked)")
+    p = leaf(bank, "import", cmd_bank_import, "import a statement file (OFX, camt.05x, MT940, CSV), all or nothing")
+    p.add_argument("file", type=Path, metavar="FILE", help="the statement file; its format is told by its content")
+    p.add_argument("--account", required=True, metavar="NAME", help="the bank account to import into")
+    p.add_argument("--dry-run", action="store_true", help="show what would be imported and skipped, write nothing")
     p = leaf(bank, "lines", cmd_bank_lines, "list a bank account's imported statement lines")
     p.add_argument("--account", required=True, metavar="ACCOUNT", help="the bank account's name")
     p.add_argument("--from", dest="start", type=_date, metavar="D", help="booked on or after this date")

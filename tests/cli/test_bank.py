@@ -67,3 +67,59 @@ def test_errors_exit_non_zero_with_a_clear_message(paksa: Paksa, any_company: Bo
     )
     run = paksa("bank", "lines", "--account", "Nope", "--format", "xml")
     assert run.code == 2
+
+
+FILES = Path(__file__).resolve().parents[1] / "banking" / "files"
+
+
+def test_import_reads_the_format_from_the_content_and_skips_what_is_there(
+    paksa: Paksa, any_company: Books, tmp_path: Path
+) -> None:
+    assert paksa("bank", "account", "add", "--name", "Checking", "--gl-account", "1100", "--currency", "USD").code == 0
+    sgml = tmp_path / "january.dat"  # the extension says nothing: the content is OFX 1.x SGML
+    sgml.write_bytes((FILES / "ofx1_sgml_cp1252.ofx").read_bytes())
+    run = paksa("bank", "import", sgml, "--account", "Checking", "--dry-run")
+    assert (run.code, run.err) == (0, "")
+    assert run.out.startswith("Would import 3 lines into Checking from january.dat (total 927.55 USD)")
+    assert "warning: " in run.out and "account 4433221100" in run.out  # the account has no number to compare
+    assert paksa("bank", "lines", "--account", "Checking", "--format", "csv").out.count("\n") == 1  # header only
+    run = paksa("bank", "import", sgml, "--account", "Checking")
+    assert run.out.startswith("Imported 3 lines into Checking from january.dat (total 927.55 USD); skipped 0 lines")
+    run = paksa("bank", "import", sgml, "--account", "Checking")
+    assert run.code == 0 and "Imported 0 lines" in run.out and "skipped 3 lines already there" in run.out
+    rows = list(csv.reader(io.StringIO(paksa("bank", "lines", "--account", "Checking", "--format", "csv").out)))
+    assert [r[1] for r in rows[1:]] == ["1250.00", "-310.45", "-12.00"]
+
+
+def test_a_csv_statement_is_read_through_the_accounts_saved_profile(
+    paksa: Paksa, any_company: Books, tmp_path: Path
+) -> None:
+    profile = tmp_path / "profile.json"
+    profile.write_text(
+        json.dumps(
+            {
+                "date_column": "Date",
+                "description_column": "Description",
+                "debit_column": "Debit",
+                "credit_column": "Credit",
+                "bank_id_column": "Transaction ID",
+                "date_formats": ["%m/%d/%Y"],
+                "thousands_separator": ",",
+                "skip_footer_rows": 1,
+            }
+        ),
+        encoding="utf-8",
+    )
+    add = ("bank", "account", "add", "--name", "Savings", "--gl-account", "1100", "--currency", "USD")
+    assert paksa(*add, "--profile", profile).code == 0
+    run = paksa("bank", "import", FILES / "csv_two_columns.csv", "--account", "Savings")
+    assert (run.code, run.err) == (0, "")
+    assert run.out.startswith("Imported 3 lines into Savings from csv_two_columns.csv (total 4,689.92 USD)")
+
+
+def test_a_bad_statement_file_imports_nothing_and_names_the_place(paksa: Paksa, any_company: Books) -> None:
+    assert paksa("bank", "account", "add", "--name", "Checking", "--gl-account", "1100", "--currency", "USD").code == 0
+    run = paksa("bank", "import", FILES / "ofx1_truncated.ofx", "--account", "Checking")
+    assert run.code == 1 and run.out == ""
+    assert "ofx1_truncated.ofx:" in run.err
+    assert paksa("bank", "lines", "--account", "Checking", "--format", "csv").out.count("\n") == 1
