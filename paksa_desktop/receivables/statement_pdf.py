@@ -48,7 +48,7 @@ def _parties(st: CustomerStatement, width: float) -> Table:
 
 def _open_items_table(section: CurrencySection, width: float) -> Table:
     e = section.exponent
-    numbers = [21 * mm, 16 * mm, 20 * mm, 20 * mm, 22 * mm]
+    numbers = [20 * mm, 14 * mm, 20 * mm, 20 * mm, 22 * mm]
     widths = [19 * mm, 31 * mm, width - 50 * mm - sum(numbers), *numbers]
     data: list[list[Any]] = [["Date", "Document", "Description", "Due date", "Overdue", "Amount", "Open", "Balance"]]
     for ln in section.lines:
