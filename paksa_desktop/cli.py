@@ -831,10 +831,13 @@ def cmd_bank_import(args: argparse.Namespace) -> int:
             raise CliError(f"{args.file.name}: nothing would be imported:\n" + "\n".join(result.errors))
         if result is None:
             result = service.import_statements(account.name, statements)
+    from paksa_desktop.core.money import currency_exponent, format_amount
+
     verb = "Would import" if args.dry_run else "Imported"
+    total = format_amount(result.total, currency_exponent(result.currency), grouping=True)
     _say(
         f"{verb} {_plural(result.imported, 'line')} into {account.name} from {args.file.name} "
-        f"(total {result.total:,f} {result.currency}); skipped {_plural(len(result.skipped), 'line')} already there"
+        f"(total {total} {result.currency}); skipped {_plural(len(result.skipped), 'line')} already there"
     )
     for line in result.skipped:
         ref = line.bank_id or line.reference
