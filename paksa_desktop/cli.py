@@ -887,6 +887,29 @@ def cmd_bank_lines(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bank_reconcile(args: argparse.Namespace) -> int:
+    if not args.auto:
+        args.parser.error("say --auto to book the proposals at or above the threshold")
+    if not 0 <= args.threshold <= 100:
+        args.parser.error("--threshold must be between 0 and 100")
+    with _books(args) as books:
+        service = books.company.bank_reconciliation(books.ctx)
+        as_of = args.as_of or books.ctx.clock.now().date()
+        result, left = service.accept_all(args.account, as_of, args.threshold)
+        remaining = books.company.bank_queries(books.ctx).lines(args.account, end=as_of, status="unmatched")
+    for p in result.accepted:
+        _say(f"matched  {p.describe()}")
+    for p, reason in result.refused:
+        _say(f"refused  {p.describe()}: {reason}")
+    for p in left:
+        _say(f"proposed {p.describe()} (below {args.threshold}, not booked)")
+    _say(
+        f"{len(result.accepted)} proposal(s) booked, {len(result.refused)} refused, {len(left)} below the threshold; "
+        f"{len(remaining)} line(s) of {args.account} still unmatched"
+    )
+    return EXIT_OK
+
+
 def _add_bank_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
     bank = group("bank", "bank accounts and their imported statement lines")
     accounts = bank.add_parser(
@@ -911,6 +934,11 @@ def _add_bank_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any
     p.add_argument("--from", dest="start", type=_date, metavar="D", help="booked on or after this date")
     p.add_argument("--to", dest="end", type=_date, metavar="D", help="booked on or before this date")
     p.add_argument("--status", choices=("unmatched", "matched", "reconciled"), help="only lines in this state")
+    p = leaf(bank, "reconcile", cmd_bank_reconcile, "match a bank account's unmatched lines and book the sure ones")
+    p.add_argument("--account", required=True, metavar="ACCOUNT", help="the bank account's name")
+    p.add_argument("--auto", action="store_true", help="book every proposal scoring at least the threshold")
+    p.add_argument("--threshold", type=int, default=80, metavar="N", help="lowest score booked (0-100, default 80)")
+    p.add_argument("--as-of", dest="as_of", type=_date, metavar="D", help="lines booked and items open by (today)")
     p.add_argument(
         "--format",
         choices=("table", "csv"),

@@ -22,6 +22,7 @@ def all_metadata() -> MetaData:
     """Metadata with every module's tables registered (importing the model modules registers them)."""
     import paksa_desktop.audit.models
     import paksa_desktop.banking.models
+    import paksa_desktop.banking.recon_models
     import paksa_desktop.documents.models
     import paksa_desktop.fx.models
     import paksa_desktop.ledger.models

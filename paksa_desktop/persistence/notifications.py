@@ -63,6 +63,8 @@ CHANGE_KINDS: Mapping[str, Kind] = {
     "bank_accounts": Kind.BANK_ACCOUNTS,
     "bank_statements": Kind.BANK_LINES,
     "bank_lines": Kind.BANK_LINES,
+    "bank_line_links": Kind.BANK_LINES,
+    "bank_reconciliations": Kind.BANK_LINES,
     "invoice_lines": Kind.INVOICES,
     "settlements": Kind.INVOICES,
     "recurring_invoices": Kind.INVOICES,

@@ -132,6 +132,13 @@ TABLE_ACCESS: dict[str, TableAccess] = {
         insert=_p(P.CASH_STATEMENT_IMPORT),
         update=_p(P.CASH_RECONCILE),
     ),
+    # reconciliation (0016): links and finished reconciliations are written only by cash.reconcile
+    "bank_line_links": TableAccess(
+        select=_p(P.CASH_VIEW, P.CASH_RECONCILE), insert=_p(P.CASH_RECONCILE), update=_p(P.CASH_RECONCILE)
+    ),
+    "bank_reconciliations": TableAccess(
+        select=_p(P.CASH_VIEW, P.CASH_RECONCILE), insert=_p(P.CASH_RECONCILE), update=_p(P.CASH_RECONCILE)
+    ),
     # documents and audit: every write appends an audit row and moves the chain's head
     "documents": _managed(_p(P.DOCUMENT_VIEW), P.DOCUMENT_ATTACH, delete=False),
     "document_versions": TableAccess(select=_p(P.DOCUMENT_VIEW), insert=_p(P.DOCUMENT_ATTACH)),

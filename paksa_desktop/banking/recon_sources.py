@@ -1,0 +1,105 @@
+"""Database-backed `Candidates` sources: what a bank account's statement lines may settle.
+
+Receivables give open invoices (money expected in) and open customer credit (credit notes and receipt
+remainders, money that may be refunded out); the general ledger gives the lines on the bank's GL account
+that no bank line has cleared yet. A payables source joins `SOURCE_FACTORIES` when payables exist: each
+factory takes the session and the bank account and returns a `Candidates`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from paksa_desktop.banking.candidates import Candidates, ItemSource, OpenItem
+from paksa_desktop.banking.models import BankAccount
+from paksa_desktop.banking.recon_models import BankLineLink
+from paksa_desktop.core.money import currency_exponent, from_minor
+from paksa_desktop.ledger.models import CompanySettings, JournalEntry, JournalLine
+from paksa_desktop.receivables.document_queries import open_items_query
+from paksa_desktop.receivables.models import Customer, DocumentKind
+
+
+def item_key(kind: str, doc_id: int) -> str:
+    """The `OpenItem.id` of a receivables document: its kind and id ("invoice:12")."""
+    return f"{kind}:{doc_id}"
+
+
+def parse_key(key: int | str) -> tuple[str, int]:
+    kind, _, doc_id = str(key).partition(":")
+    return kind, int(doc_id)
+
+
+class ReceivableCandidates:
+    """Open invoices (+) and open customer credit (-), with the customer's name as counterparty."""
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+
+    def items(self, account_currency: str, as_of: date) -> Iterable[OpenItem]:
+        names = {row[0]: row[1] for row in self.s.execute(select(Customer.id, Customer.name))}
+        found: list[OpenItem] = []
+        for stmt in open_items_query(as_of):
+            for r in self.s.execute(stmt):
+                kind = r[0].value if isinstance(r[0], DocumentKind) else str(r[0])
+                units = int(r[7])
+                if units == 0:
+                    continue
+                label = {"invoice": "", "credit_note": "credit note", "receipt": "receipt"}.get(kind, "")
+                found.append(
+                    OpenItem(
+                        ItemSource.RECEIVABLE,
+                        item_key(kind, r[1]),
+                        r[2],
+                        from_minor(units, currency_exponent(r[6])),
+                        r[6],
+                        r[4],
+                        due=r[5],
+                        counterparty=names.get(r[3], ""),
+                        label=label,
+                    )
+                )
+        return found
+
+
+class LedgerCandidates:
+    """Posted lines on the bank's GL account that no bank line has cleared yet."""
+
+    def __init__(self, s: Session, gl_account_id: int) -> None:
+        self.s = s
+        self.gl_account_id = gl_account_id
+
+    def items(self, account_currency: str, as_of: date) -> Iterable[OpenItem]:
+        base = self.s.execute(select(CompanySettings.base_currency)).scalar_one()
+        exponent = currency_exponent(base)
+        cleared = exists().where(BankLineLink.journal_line_id == JournalLine.id)
+        rows = self.s.execute(
+            select(JournalLine.id, JournalLine.amount, JournalLine.date, JournalLine.memo, JournalEntry.number)
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(JournalLine.account_id == self.gl_account_id, JournalLine.date <= as_of, ~cleared)
+            .order_by(JournalLine.date, JournalLine.id)
+        )
+        return [
+            OpenItem(
+                ItemSource.GL,
+                line_id,
+                number or f"line {line_id}",
+                from_minor(int(amount), exponent),
+                base,
+                on,
+                reference=memo or "",
+            )
+            for line_id, amount, on, memo, number in rows
+        ]
+
+
+SourceFactory = Callable[[Session, BankAccount], Candidates]
+
+# The sources every proposal run asks, in order. Payables will add `lambda s, bank: PayableCandidates(s)`.
+SOURCE_FACTORIES: tuple[SourceFactory, ...] = (
+    lambda s, bank: ReceivableCandidates(s),
+    lambda s, bank: LedgerCandidates(s, bank.gl_account_id),
+)

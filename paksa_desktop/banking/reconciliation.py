@@ -1,0 +1,656 @@
+"""Matching statement lines against the books, booking what is accepted, and reconciling to a statement.
+
+`propose` runs the pure matcher over an account's unmatched lines and the open items of every source
+(recon_sources.py). `accept` books one proposal per unit of work: a receivable match records the customer
+receipt (or refund) through the receivables services, in the same transaction as the link, so an invoice
+is never paid without its bank line matched, nor the reverse; a GL match links the line to the journal
+lines it clears. `create_entry` posts a journal entry from a line nothing matches (charges, interest).
+`reconcile` compares the book balance with a statement balance; `finish` only when they agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Engine, exists, func, select, update
+from sqlalchemy.orm import Session
+
+from paksa_desktop.audit import trail
+from paksa_desktop.banking.accounts import find_account
+from paksa_desktop.banking.candidates import ItemSource, gather
+from paksa_desktop.banking.matching import MatchSettings, Proposal, accept_above, match
+from paksa_desktop.banking.models import BankAccount, BankLine, LineStatus
+from paksa_desktop.banking.recon_models import BankLineLink, BankReconciliation, LinkKind
+from paksa_desktop.banking.recon_sources import SOURCE_FACTORIES, SourceFactory, parse_key
+from paksa_desktop.banking.statement_data import StatementLine
+from paksa_desktop.core.changes import Changes, Kind
+from paksa_desktop.core.errors import ConflictError, NotFoundError, ValidationError
+from paksa_desktop.core.money import currency_exponent, from_minor, to_minor
+from paksa_desktop.ledger.models import Account, CompanySettings, JournalEntry, JournalLine
+from paksa_desktop.ledger.posting import Poster, PostingFacts, PreparedEntry, PreparedLine
+from paksa_desktop.persistence.retry import retry_writes
+from paksa_desktop.receivables.commands import AllocationInput, ReceiptInput
+from paksa_desktop.receivables.models import Customer, Invoice, Receipt
+from paksa_desktop.receivables.receipts import ReceiptService
+from paksa_desktop.reporting.model import Column, ColumnKind, Report, ReportRow, RowStyle
+from paksa_desktop.security.context import UserContext
+from paksa_desktop.security.guarded_service import GuardedService
+from paksa_desktop.security.permissions import Permission
+
+ZERO = Decimal(0)
+
+
+# ------------------------------------------------------------------------------------------ values
+
+
+@dataclass(frozen=True, slots=True)
+class BankProposal:
+    """A matcher proposal with the ids of the bank lines it concerns (the matcher only knows positions)."""
+
+    line_ids: tuple[int, ...]
+    proposal: Proposal
+
+    @property
+    def score(self) -> int:
+        return self.proposal.score
+
+    def describe(self) -> str:
+        lines = ", ".join(f"{ln.booked} {ln.amount} {ln.reference}".strip() for ln in self.proposal.lines)
+        items = ", ".join(f"{i.kind_label} {i.number}" for i in self.proposal.items)
+        return f"{lines} -> {items} ({self.score}: {self.proposal.explanation})"
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptResult:
+    accepted: tuple[BankProposal, ...]
+    refused: tuple[tuple[BankProposal, str], ...]  # the proposal and why it could not be booked
+    changes: Changes = field(default_factory=Changes)
+
+
+@dataclass(frozen=True, slots=True)
+class UnclearedItem:
+    """A GL line on the bank account no bank line has cleared, or a bank line not yet matched."""
+
+    kind: str  # "GL line" or "bank line"
+    id: int
+    date: date
+    number: str  # entry number, or the bank line's reference
+    text: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationView:
+    account: str
+    currency: str
+    statement_date: date
+    statement_balance: Decimal
+    book_balance: Decimal  # GL balance of the bank's GL account on the date
+    uncleared_gl: tuple[UnclearedItem, ...]  # in the books, not yet on the bank statement
+    unmatched_lines: tuple[UnclearedItem, ...]  # on the statement, not yet in the books
+
+    @property
+    def uncleared_total(self) -> Decimal:
+        return sum((i.amount for i in self.uncleared_gl), ZERO)
+
+    @property
+    def cleared_balance(self) -> Decimal:
+        """The book balance less what the bank has not seen yet: what the statement should show."""
+        return self.book_balance - self.uncleared_total
+
+    @property
+    def difference(self) -> Decimal:
+        """Statement balance minus cleared book balance; a reconciliation finishes only at zero."""
+        return self.statement_balance - self.cleared_balance
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationRow:
+    id: int
+    account: str
+    statement_date: date
+    statement_balance: Decimal
+    book_balance: Decimal
+    line_count: int
+    finished_at: object
+    undone: bool
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+class _ReceiptsInUnit(ReceiptService):
+    """ReceiptService writing into the reconciliation's own transaction (receipt and link: one unit)."""
+
+    def __init__(self, s: Session, engine: Engine, ctx: UserContext, facts: PostingFacts | None) -> None:
+        super().__init__(engine, ctx, facts)
+        self._session = s
+
+    @contextmanager
+    def _unit(self, permission: str) -> Iterator[Session]:
+        self.ctx.require(permission)
+        yield self._session
+
+
+def _statement_line(row: BankLine, exponent: int) -> StatementLine:
+    return StatementLine(
+        row.booked,
+        from_minor(row.amount, exponent),
+        description=row.description,
+        reference=row.reference,
+        bank_id=row.bank_id,
+        value_date=row.value_date,
+        counterparty=row.counterparty,
+        counterparty_account=row.counterparty_account,
+        kind=row.kind,
+    )
+
+
+def _base(s: Session) -> tuple[str, int]:
+    base = s.execute(select(CompanySettings.base_currency)).scalar_one()
+    return base, currency_exponent(base)
+
+
+def _gl_code(s: Session, bank: BankAccount) -> str:
+    return s.execute(select(Account.code).where(Account.id == bank.gl_account_id)).scalar_one()
+
+
+def _bank_side_line(s: Session, entry_id: int, gl_account_id: int) -> int | None:
+    """The journal line of an entry on the bank's GL account (the one a bank line clears)."""
+    return s.execute(
+        select(JournalLine.id)
+        .where(JournalLine.entry_id == entry_id, JournalLine.account_id == gl_account_id)
+        .order_by(JournalLine.line_no)
+        .limit(1)
+    ).scalar()
+
+
+# ------------------------------------------------------------------------------------------ service
+
+
+@retry_writes
+class ReconciliationService(GuardedService):
+    """Match, book and reconcile a bank account's statement lines (`cash.reconcile`)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        ctx: UserContext,
+        facts: PostingFacts | None = None,
+        sources: Sequence[SourceFactory] = SOURCE_FACTORIES,
+    ) -> None:
+        super().__init__(engine, ctx)
+        self.facts = facts
+        self.sources = tuple(sources)
+
+    # -------------------------------------------------------------------------------------- matching
+
+    def propose(self, account: str, as_of: date, *, settings: MatchSettings | None = None) -> list[BankProposal]:
+        """Proposals for the account's unmatched lines booked by `as_of`, against items open on `as_of`."""
+        with self._read(Permission.CASH_RECONCILE) as s:
+            bank = find_account(s, account)
+            exponent = currency_exponent(bank.currency)
+            rows = (
+                s.execute(
+                    select(BankLine)
+                    .where(
+                        BankLine.bank_account_id == bank.id,
+                        BankLine.status == LineStatus.UNMATCHED,
+                        BankLine.booked <= as_of,
+                    )
+                    .order_by(BankLine.booked, BankLine.id)
+                )
+                .scalars()
+                .all()
+            )
+            if not rows:
+                return []
+            items = gather([make(s, bank) for make in self.sources], bank.currency, as_of)
+            lines = [_statement_line(r, exponent) for r in rows]
+            found = match(lines, items, settings=settings, currency=bank.currency)
+            ids = [r.id for r in rows]
+        return [BankProposal(tuple(ids[i] for i in p.line_indices), p) for p in found]
+
+    def accept_all(self, account: str, as_of: date, threshold: int = 80) -> tuple[AcceptResult, list[BankProposal]]:
+        """Propose, then book every proposal scoring at least `threshold`; also returns those left."""
+        proposals = self.propose(account, as_of)
+        picked = accept_above([p.proposal for p in proposals], threshold)
+        chosen = [p for p in proposals if any(p.proposal is q for q in picked)]
+        left = [p for p in proposals if not any(p.proposal is q for q in picked)]
+        return self.accept(account, chosen), left
+
+    def accept(self, account: str, proposals: Sequence[BankProposal]) -> AcceptResult:
+        """Book each proposal in its own unit of work; one that no longer fits is refused, with why."""
+        accepted: list[BankProposal] = []
+        refused: list[tuple[BankProposal, str]] = []
+        kinds: set[Kind] = set()
+        for proposal in proposals:
+            try:
+                kinds |= self._accept_one(account, proposal)
+            except (ValidationError, NotFoundError, ConflictError) as exc:
+                refused.append((proposal, str(exc)))
+            else:
+                accepted.append(proposal)
+        return AcceptResult(tuple(accepted), tuple(refused), Changes.of(*kinds) if kinds else Changes())
+
+    def _accept_one(self, account: str, proposal: BankProposal) -> set[Kind]:
+        sources = {ItemSource(i.source) for i in proposal.proposal.items}
+        if len(sources) != 1:
+            raise ValidationError("a proposal mixing receivables and GL lines is booked by hand")
+        with self._unit(Permission.CASH_RECONCILE) as s:
+            bank = find_account(s, account)
+            lines = self._lock_unmatched(s, bank, proposal.line_ids)
+            if sources == {ItemSource.GL}:
+                ids = [int(i.id) for i in proposal.proposal.items]
+                taken = s.execute(
+                    select(BankLineLink.journal_line_id).where(BankLineLink.journal_line_id.in_(ids))
+                ).first()
+                if taken is not None:
+                    raise ConflictError(f"GL line {taken[0]} was cleared by another bank line meanwhile")
+                for line in lines:
+                    for jl in ids:
+                        self._link(s, line, LinkKind.JOURNAL_LINE, journal_line_id=jl)
+                kinds = {Kind.BANK_LINES}
+            elif sources == {ItemSource.RECEIVABLE}:
+                self._book_receivable(s, bank, lines, proposal)
+                kinds = {Kind.BANK_LINES, Kind.RECEIPTS, Kind.INVOICES, Kind.ENTRIES}
+            else:
+                raise ValidationError(f"no booking for {', '.join(sorted(sources))} items yet")
+            trail.record(
+                s,
+                self.ctx,
+                "match",
+                "bank_line",
+                ",".join(str(i) for i in proposal.line_ids),
+                after={"items": [i.number for i in proposal.proposal.items], "score": proposal.score},
+            )
+        return kinds
+
+    def _book_receivable(self, s: Session, bank: BankAccount, lines: list[BankLine], proposal: BankProposal) -> None:
+        receipts = _ReceiptsInUnit(s, self.engine, self.ctx, self.facts)
+        gl_code = _gl_code(s, bank)
+        exponent = currency_exponent(bank.currency)
+        # what is left open of each item, in document units, as the proposal saw it
+        remaining = {str(i.id): abs(i.amount) for i in proposal.proposal.items}
+        for line in lines:
+            amount = from_minor(line.amount, exponent)
+            left = abs(amount)
+            picks: list[tuple[str, str, Decimal]] = []  # (key, number, amount)
+            for item in proposal.proposal.items:
+                take = min(left, remaining[str(item.id)])
+                if take > 0:
+                    picks.append((str(item.id), item.number, take))
+                    remaining[str(item.id)] -= take
+                    left -= take
+            if amount > 0:
+                customer = self._customer_of(s, [parse_key(k) for k, _, _ in picks])
+                ref, _ = receipts.record(
+                    ReceiptInput(
+                        customer,
+                        line.booked,
+                        amount,
+                        gl_code,
+                        allocations=tuple(AllocationInput(number, value) for _, number, value in picks),
+                        reference=(line.reference or line.bank_id)[:100],
+                        memo=line.description[:200],
+                        currency=line.currency,
+                    )
+                )
+                entry = s.execute(select(Receipt.entry_id).where(Receipt.id == ref.id)).scalar_one()
+                self._link(
+                    s,
+                    line,
+                    LinkKind.RECEIPT,
+                    receipt_id=ref.id,
+                    entry_id=entry,
+                    journal_line_id=_bank_side_line(s, entry, bank.gl_account_id),
+                )
+            else:
+                for _, number, value in picks:
+                    entry_id, _ = receipts.refund(
+                        number, value, gl_code, line.booked, reference=(line.reference or line.bank_id)[:100]
+                    )
+                    assert entry_id is not None
+                    self._link(
+                        s,
+                        line,
+                        LinkKind.ENTRY,
+                        entry_id=entry_id,
+                        journal_line_id=_bank_side_line(s, entry_id, bank.gl_account_id),
+                    )
+
+    @staticmethod
+    def _customer_of(s: Session, keys: list[tuple[str, int]]) -> str:
+        ids = {k[1] for k in keys if k[0] != "receipt"}
+        customers = set(
+            s.execute(
+                select(Customer.code).join(Invoice, Invoice.customer_id == Customer.id).where(Invoice.id.in_(ids))
+            )
+            .scalars()
+            .all()
+        )
+        if len(customers) != 1:
+            raise ValidationError("the matched invoices belong to several customers; record the receipts by hand")
+        return customers.pop()
+
+    def _lock_unmatched(self, s: Session, bank: BankAccount, line_ids: Sequence[int]) -> list[BankLine]:
+        rows = (
+            s.execute(
+                select(BankLine)
+                .where(BankLine.id.in_(line_ids), BankLine.bank_account_id == bank.id)
+                .order_by(BankLine.booked, BankLine.id)
+                .with_for_update()
+            )
+            .scalars()
+            .all()
+        )
+        if len(rows) != len(set(line_ids)):
+            raise NotFoundError(f"bank line(s) {', '.join(map(str, line_ids))} are not lines of {bank.name}")
+        for row in rows:
+            if row.status is not LineStatus.UNMATCHED:
+                raise ConflictError(f"bank line {row.id} of {row.booked} is already {row.status.value}")
+        return list(rows)
+
+    def _link(self, s: Session, line: BankLine, kind: LinkKind, **targets: int | None) -> None:
+        s.add(
+            BankLineLink(
+                bank_line_id=line.id,
+                kind=kind,
+                created_by=self.ctx.user_id,
+                created_at=self.ctx.clock.now(),
+                **targets,
+            )
+        )
+        line.status = LineStatus.MATCHED
+        s.flush()
+
+    # -------------------------------------------------------------------------------------- entries
+
+    def create_entry(self, line_id: int, account: str, *, memo: str = "", journal: str = "GEN") -> tuple[int, Changes]:
+        """Post an entry for an unmatched bank line: the bank's GL account against `account` (a GL code)."""
+        self.ctx.require(Permission.ENTRY_POST)
+        with self._unit(Permission.CASH_RECONCILE) as s:
+            row = s.get(BankLine, line_id)
+            if row is None:
+                raise NotFoundError(f"there is no bank line {line_id}")
+            bank = s.get(BankAccount, row.bank_account_id)
+            assert bank is not None
+            (line,) = self._lock_unmatched(s, bank, [line_id])
+            base, base_exp = _base(s)
+            if line.currency != base:
+                raise ValidationError(
+                    f"bank line {line_id} is in {line.currency}; post an entry for a line in another currency "
+                    f"than {base} by hand, with its exchange rate"
+                )
+            poster = Poster(s, self.ctx, self.facts, day=line.booked)
+            problem = poster.account_problem(account.strip()) or poster.date_problem(line.booked)
+            if problem:
+                raise ValidationError(f"entry for bank line {line_id}: {problem}")
+            other = poster.accounts[account.strip()].id
+            if other == bank.gl_account_id:
+                raise ValidationError("choose the account the money came from or went to, not the bank's own")
+            units = to_minor(from_minor(line.amount, currency_exponent(line.currency)), base_exp)
+            text = (memo or line.description or line.reference or "Bank line")[:200]
+            prepared = PreparedEntry(
+                journal_id=poster.journal(journal)[0],
+                date=line.booked,
+                lines=[PreparedLine(bank.gl_account_id, units, text), PreparedLine(other, -units, text)],
+                memo=text,
+                reference=(line.reference or line.bank_id)[:100],
+                source="bank",
+            )
+            poster.check(prepared)
+            poster.write([prepared])
+            assert prepared.id is not None
+            self._link(
+                s,
+                line,
+                LinkKind.ENTRY,
+                entry_id=prepared.id,
+                journal_line_id=_bank_side_line(s, prepared.id, bank.gl_account_id),
+            )
+            trail.record(
+                s,
+                self.ctx,
+                "post",
+                "journal_entry",
+                prepared.id,
+                after={"number": prepared.number, "bank_line": line_id, "account": account.strip()},
+            )
+            return prepared.id, Changes.of(Kind.ENTRIES, Kind.BANK_LINES)
+
+    # -------------------------------------------------------------------------------------- reconciling
+
+    def reconcile(self, account: str, statement_date: date, statement_balance: Decimal) -> ReconciliationView:
+        """Book balance on the date against the statement balance, with what is not yet on both sides."""
+        with self._read(Permission.CASH_RECONCILE) as s:
+            return self._view(s, find_account(s, account), statement_date, statement_balance)
+
+    def _view(self, s: Session, bank: BankAccount, on: date, statement_balance: Decimal) -> ReconciliationView:
+        base, base_exp = _base(s)
+        book = s.execute(
+            select(func.coalesce(func.sum(JournalLine.amount), 0)).where(
+                JournalLine.account_id == bank.gl_account_id, JournalLine.date <= on
+            )
+        ).scalar_one()
+        cleared = exists().where(
+            BankLineLink.journal_line_id == JournalLine.id,
+            BankLineLink.bank_line_id == BankLine.id,
+            BankLine.booked <= on,
+        )
+        gl = s.execute(
+            select(
+                JournalLine.id,
+                JournalLine.date,
+                JournalEntry.number,
+                func.coalesce(func.nullif(JournalLine.memo, ""), JournalEntry.memo),
+                JournalLine.amount,
+            )
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(JournalLine.account_id == bank.gl_account_id, JournalLine.date <= on, ~cleared)
+            .order_by(JournalLine.date, JournalLine.id)
+        ).all()
+        exponent = currency_exponent(bank.currency)
+        lines = s.execute(
+            select(BankLine)
+            .where(BankLine.bank_account_id == bank.id, BankLine.booked <= on, BankLine.status == LineStatus.UNMATCHED)
+            .order_by(BankLine.booked, BankLine.id)
+        ).scalars()
+        return ReconciliationView(
+            bank.name,
+            base,
+            on,
+            statement_balance,
+            from_minor(int(book), base_exp),
+            tuple(
+                UnclearedItem("GL line", i, d, n or "", m or "", from_minor(int(a), base_exp)) for i, d, n, m, a in gl
+            ),
+            tuple(
+                UnclearedItem(
+                    "bank line",
+                    r.id,
+                    r.booked,
+                    r.reference,
+                    r.description or r.counterparty,
+                    from_minor(r.amount, exponent),
+                )
+                for r in lines
+            ),
+        )
+
+    def finish(self, account: str, statement_date: date, statement_balance: Decimal) -> tuple[int, Changes]:
+        """Mark the matched lines up to the date reconciled; only when the difference is zero."""
+        with self._unit(Permission.CASH_RECONCILE) as s:
+            bank = find_account(s, account)
+            s.execute(select(BankAccount.id).where(BankAccount.id == bank.id).with_for_update())
+            latest = self._latest(s, bank.id)
+            if latest is not None and latest.statement_date >= statement_date:
+                raise ValidationError(
+                    f"{bank.name} is already reconciled to {latest.statement_date}; undo that reconciliation "
+                    f"first or choose a later date"
+                )
+            view = self._view(s, bank, statement_date, statement_balance)
+            if view.difference != 0:
+                raise ValidationError(
+                    f"{bank.name} on {statement_date}: the statement balance {statement_balance} differs from the "
+                    f"cleared book balance {view.cleared_balance} by {view.difference}; match or post the "
+                    f"{len(view.unmatched_lines)} unmatched bank line(s) first"
+                )
+            _, base_exp = _base(s)
+            line_ids = (
+                s.execute(
+                    select(BankLine.id).where(
+                        BankLine.bank_account_id == bank.id,
+                        BankLine.booked <= statement_date,
+                        BankLine.status == LineStatus.MATCHED,
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            rec = BankReconciliation(
+                bank_account_id=bank.id,
+                statement_date=statement_date,
+                statement_balance=to_minor(statement_balance, base_exp),
+                book_balance=to_minor(view.book_balance, base_exp),
+                uncleared=to_minor(view.uncleared_total, base_exp),
+                line_count=len(line_ids),
+                finished_by=self.ctx.user_id,
+                finished_at=self.ctx.clock.now(),
+                undo_reason="",
+            )
+            s.add(rec)
+            s.flush()
+            if line_ids:
+                s.execute(update(BankLine).where(BankLine.id.in_(line_ids)).values(status=LineStatus.RECONCILED))
+                s.execute(
+                    update(BankLineLink)
+                    .where(BankLineLink.bank_line_id.in_(line_ids), BankLineLink.reconciliation_id.is_(None))
+                    .values(reconciliation_id=rec.id)
+                )
+            trail.record(
+                s,
+                self.ctx,
+                "reconcile",
+                "bank_account",
+                bank.name,
+                after={"date": statement_date, "balance": str(statement_balance), "lines": len(line_ids)},
+            )
+            return rec.id, Changes.of(Kind.BANK_LINES)
+
+    def undo(self, account: str, *, reason: str = "") -> Changes:
+        """Undo the account's latest finished reconciliation: its lines go back to matched (audited)."""
+        with self._unit(Permission.CASH_RECONCILE) as s:
+            bank = find_account(s, account)
+            rec = self._latest(s, bank.id)
+            if rec is None:
+                raise NotFoundError(f"{bank.name} has no finished reconciliation to undo")
+            line_ids = (
+                s.execute(select(BankLineLink.bank_line_id).where(BankLineLink.reconciliation_id == rec.id))
+                .scalars()
+                .all()
+            )
+            if line_ids:
+                s.execute(update(BankLine).where(BankLine.id.in_(line_ids)).values(status=LineStatus.MATCHED))
+                s.execute(
+                    update(BankLineLink).where(BankLineLink.reconciliation_id == rec.id).values(reconciliation_id=None)
+                )
+            rec.undone_by = self.ctx.user_id
+            rec.undone_at = self.ctx.clock.now()
+            rec.undo_reason = reason.strip()[:200]
+            s.flush()
+            trail.record(
+                s,
+                self.ctx,
+                "undo_reconcile",
+                "bank_account",
+                bank.name,
+                before={"date": rec.statement_date, "lines": len(set(line_ids))},
+                after={"reason": rec.undo_reason},
+            )
+        return Changes.of(Kind.BANK_LINES)
+
+    @staticmethod
+    def _latest(s: Session, bank_id: int) -> BankReconciliation | None:
+        return s.execute(
+            select(BankReconciliation)
+            .where(BankReconciliation.bank_account_id == bank_id, BankReconciliation.undone_at.is_(None))
+            .order_by(BankReconciliation.statement_date.desc(), BankReconciliation.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+    def history(self, account: str) -> list[ReconciliationRow]:
+        with self._read(Permission.CASH_VIEW) as s:
+            bank = find_account(s, account)
+            _, base_exp = _base(s)
+            rows = s.execute(
+                select(BankReconciliation)
+                .where(BankReconciliation.bank_account_id == bank.id)
+                .order_by(BankReconciliation.statement_date, BankReconciliation.id)
+            ).scalars()
+            return [
+                ReconciliationRow(
+                    r.id,
+                    bank.name,
+                    r.statement_date,
+                    from_minor(r.statement_balance, base_exp),
+                    from_minor(r.book_balance, base_exp),
+                    r.line_count,
+                    r.finished_at,
+                    r.undone_at is not None,
+                )
+                for r in rows
+            ]
+
+    # -------------------------------------------------------------------------------------- report
+
+    def reconciliation_report(
+        self, account: str, statement_date: date, statement_balance: Decimal, *, company: str = ""
+    ) -> Report:
+        return reconciliation_report(self.reconcile(account, statement_date, statement_balance), company=company)
+
+
+def reconciliation_report(view: ReconciliationView, *, company: str = "") -> Report:
+    """The bank reconciliation statement: book balance, what the bank has not seen, the statement."""
+    columns = (
+        Column("date", "Date", ColumnKind.DATE),
+        Column("number", "Number / reference"),
+        Column("text", "Description"),
+        Column("amount", "Amount", ColumnKind.MONEY),
+    )
+
+    def heading(text: str) -> ReportRow:
+        return ReportRow((None, text, "", None), RowStyle.HEADING)
+
+    def item(i: UnclearedItem) -> ReportRow:
+        return ReportRow((i.date, i.number, i.text, i.amount), level=1)
+
+    rows: list[ReportRow] = [
+        ReportRow((view.statement_date, "", f"Book balance ({view.account} GL account)", view.book_balance)),
+        heading("Less: in the books, not yet on the statement"),
+        *(item(i) for i in view.uncleared_gl),
+        ReportRow((None, "", "Total uncleared", -view.uncleared_total), RowStyle.SUBTOTAL),
+        ReportRow((None, "", "Cleared book balance", view.cleared_balance), RowStyle.SUBTOTAL),
+        ReportRow((view.statement_date, "", "Balance per bank statement", view.statement_balance)),
+        heading("On the statement, not yet in the books"),
+        *(item(i) for i in view.unmatched_lines),
+    ]
+    if not view.uncleared_gl:
+        rows.insert(2, ReportRow((None, "", "(none)", None), level=1))
+    if not view.unmatched_lines:
+        rows.append(ReportRow((None, "", "(none)", None), level=1))
+    return Report(
+        title="Bank reconciliation",
+        subtitle=f"{view.account} as of {view.statement_date}",
+        columns=columns,
+        rows=tuple(rows),
+        company=company,
+        currency=view.currency,
+        exponent=currency_exponent(view.currency),
+        totals=(ReportRow((None, "", "Difference", view.difference), RowStyle.TOTAL),),
+        meta={"difference": view.difference},
+    )
