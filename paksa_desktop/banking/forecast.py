@@ -29,7 +29,7 @@ the next week opens with the closing. All figures are exact base-currency decima
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
@@ -348,8 +348,10 @@ def flows_report(forecast: Forecast, company: str) -> Report:
 
 
 class CashForecastService(GuardedService):
-    """Read-only: `cash.view` plus each flow source's own view permission (a source the user may not
-    see is refused, never silently left out: a forecast missing its receipts would mislead)."""
+    """Read-only, `cash.view` (the Treasurer's forecast). Every source always counts, so the weekly
+    figures are complete for anyone who may see cash; what names a document or a customer (an item's
+    label) is shown only to a user holding the source's own view permission, otherwise the label is the
+    source's name (`receivables`)."""
 
     def __init__(self, engine, ctx, sources: Sequence[FlowSource] = FLOW_SOURCES) -> None:  # type: ignore[no-untyped-def]
         super().__init__(engine, ctx)
@@ -357,11 +359,13 @@ class CashForecastService(GuardedService):
 
     def forecast(self, start: date | None = None, weeks: int = 13, scenario: Scenario | None = None) -> Forecast:
         start = start or self.ctx.clock.today()
-        for source in self.sources:
-            if source.permission:
-                self.ctx.require(source.permission)
         with self._read(Permission.CASH_VIEW) as s:
-            return build_forecast(s, start, weeks, scenario, self.sources)
+            found = build_forecast(s, start, weeks, scenario, self.sources)
+        hidden = {src.name for src in self.sources if src.permission and not self.ctx.can(src.permission)}
+        if not hidden:
+            return found
+        flows = tuple(Flow(f.day, f.units, f.source, f.source) if f.source in hidden else f for f in found.flows)
+        return replace(found, flows=flows)
 
     def report(self, start: date | None = None, weeks: int = 13, scenario: Scenario | None = None) -> Report:
         forecast = self.forecast(start, weeks, scenario)
