@@ -947,6 +947,79 @@ def _add_bank_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any
     )
 
 
+# ---------------------------------------------------------------------------------------------- cash
+# `paksa cash position`, `paksa cash forecast`: banking/cash_position.py and banking/forecast.py.
+
+
+def _one_off(text: str) -> Any:
+    """DATE:AMOUNT:LABEL (positive: money in, negative: money out) -> a forecast one-off item."""
+    from paksa_desktop.banking.forecast import OneOff
+
+    parts = text.split(":", 2)
+    if len(parts) < 2:
+        raise argparse.ArgumentTypeError(f"'{text}' is not DATE:AMOUNT[:LABEL], e.g. 2024-07-20:-3000:Tax")
+    day = _date(parts[0])
+    try:
+        amount = Decimal(parts[1])
+        if not amount.is_finite():
+            raise ValueError
+    except (ArithmeticError, ValueError):
+        raise argparse.ArgumentTypeError(f"'{parts[1]}' in '{text}' is not an amount such as -3000.00") from None
+    return OneOff(day, amount, parts[2].strip() if len(parts) > 2 and parts[2].strip() else "one-off")
+
+
+def cmd_cash_position(args: argparse.Namespace) -> int:
+    _report_format(args)
+    with _books(args) as books:
+        report = books.company.cash_position(books.ctx).report(args.as_of)
+        _write_report(args, books, report, "cash position")
+    return EXIT_OK
+
+
+def cmd_cash_forecast(args: argparse.Namespace) -> int:
+    from paksa_desktop.banking.forecast import Scenario, forecast_report
+
+    _report_format(args)
+    scenario = Scenario(args.delay_receipts, tuple(args.one_off or ()))
+    with _books(args) as books:
+        service = books.company.cash_forecast(books.ctx)
+        forecast = service.forecast(args.start, args.weeks, scenario)
+        report = forecast_report(forecast, books.queries.company().name)
+        _write_report(args, books, report, "cash forecast", chart=forecast.chart())
+    return EXIT_OK
+
+
+def _add_cash_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
+    cash = group("cash", "cash position and the cash forecast")
+
+    def output(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--format",
+            choices=("table", "csv", "xlsx", "pdf"),
+            help="output format (default: from the --output file's extension, else table)",
+        )
+        p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size of a PDF (default: A4)")
+        p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+
+    p = leaf(cash, "position", cmd_cash_position, "each bank account's balance, last statement and uncleared items")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="balances at the end of this day (default: today)")
+    output(p)
+    p = leaf(cash, "forecast", cmd_cash_forecast, "week-by-week cash forecast (direct method) with what-ifs")
+    p.add_argument("--weeks", type=int, default=13, metavar="N", help="number of weeks (default: 13)")
+    p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day of week 1 (default: today)")
+    p.add_argument(
+        "--delay-receipts", type=int, default=0, metavar="N", help="what-if: every expected receipt N days later"
+    )
+    p.add_argument(
+        "--one-off",
+        type=_one_off,
+        action="append",
+        metavar="DATE:AMOUNT:LABEL",
+        help="what-if: add an item (positive: money in, negative: out); repeat for more",
+    )
+    output(p)
+
+
 # ---------------------------------------------------------------------------------------------- printed documents
 # `paksa invoice pdf`, `paksa ar statements`, `paksa ar dunning-run`: printed receivables documents.
 
@@ -1988,6 +2061,7 @@ def build_parser() -> argparse.ArgumentParser:
     receivables = _add_invoice_commands(group, leaf)  # printed receivables block: `paksa invoice pdf`
     _add_ar_commands(receivables, leaf, reports)  # receivables reports block: `paksa ar ...`, `paksa report ar-...`
     _add_bank_commands(group, leaf)  # bank accounts block: `paksa bank account add|list`, `paksa bank lines`
+    _add_cash_commands(group, leaf)  # `paksa cash position`, `paksa cash forecast`
 
     # period
     periods = group("period", "list, close and reopen periods; set the lock date; close a fiscal year")

@@ -17,6 +17,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from paksa_desktop.audit import trail
 from paksa_desktop.banking.accounts import BankAccountService, BankQueries
+from paksa_desktop.banking.cash_position import CashPositionQueries
+from paksa_desktop.banking.forecast import CashForecastService
 from paksa_desktop.banking.reconciliation import ReconciliationService
 from paksa_desktop.banking.statement_import import StatementImportService
 from paksa_desktop.core.clock import Clock, SystemClock
@@ -459,6 +461,12 @@ class Company:
 
     def bank_reconciliation(self, ctx: UserContext) -> ReconciliationService:
         return ReconciliationService(self.engine, ctx, self.posting_facts)
+
+    def cash_position(self, ctx: UserContext) -> CashPositionQueries:
+        return CashPositionQueries(self.engine, ctx)
+
+    def cash_forecast(self, ctx: UserContext) -> CashForecastService:
+        return CashForecastService(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)
