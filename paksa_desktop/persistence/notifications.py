@@ -59,6 +59,8 @@ CHANGE_KINDS: Mapping[str, Kind] = {
     "items": Kind.ITEMS,
     "receivables_settings": Kind.COMPANY,
     "exchange_rates": Kind.RATES,
+    "fx_settings": Kind.COMPANY,
+    "fx_revaluations": Kind.ENTRIES,
     "invoices": Kind.INVOICES,
     "bank_accounts": Kind.BANK_ACCOUNTS,
     "bank_statements": Kind.BANK_LINES,
