@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from paksa_desktop.audit import trail
 from paksa_desktop.banking.accounts import BankAccountService, BankQueries
+from paksa_desktop.banking.connectors.service import BankConnectionService
 from paksa_desktop.banking.statement_import import StatementImportService
 from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import CompanyError, ConnectionLost, ValidationError
@@ -455,6 +456,9 @@ class Company:
 
     def statement_import(self, ctx: UserContext) -> StatementImportService:
         return StatementImportService(self.engine, ctx)
+
+    def bank_connections(self, ctx: UserContext) -> BankConnectionService:
+        return BankConnectionService(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

@@ -61,6 +61,7 @@ CHANGE_KINDS: Mapping[str, Kind] = {
     "exchange_rates": Kind.RATES,
     "invoices": Kind.INVOICES,
     "bank_accounts": Kind.BANK_ACCOUNTS,
+    "bank_connections": Kind.BANK_ACCOUNTS,
     "bank_statements": Kind.BANK_LINES,
     "bank_lines": Kind.BANK_LINES,
     "invoice_lines": Kind.INVOICES,
