@@ -219,6 +219,7 @@ EXPECTED = {
     "audit_head": "SU SU SU SU SU SU SU SU SU",
     "audit_log": "SI SI I I I I I SI I",
     "bank_accounts": "SIU SIU S S S - SIU S S",
+    "bank_connections": "SIUD SIUD SU S S - SIUD S S",
     "bank_lines": "SIU SI SIU S S - SIU S S",
     "bank_statements": "SI SI SI S S - SI S S",
     "budget_amounts": "SIUD SIUD S S S S S S S",
