@@ -180,3 +180,14 @@ def test_a_bank_that_cannot_be_reached_is_retried_then_named(connected: Books) -
     outcome = sync_one(connected.company, connected.ctx, row, HttpConnector(settings, "token", sleep=sleeps.append))
     assert not outcome.ok and "cannot connect" in outcome.error and "gave up after 2 attempt(s)" in outcome.error
     assert sleeps == [0.01]
+
+
+def test_an_expired_token_is_exchanged_again_once(connected: Books, bank: FakeBank) -> None:
+    bank.queue.append(Canned(401, b'{"error": "token expired"}', after=1))
+    outcome = _sync_with(connected, bank, [])
+    assert (outcome.ok, outcome.imported) == (True, 5), outcome.error
+    assert bank.tokens_issued == 2
+    bank.queue += [Canned(401, b'{"error": "invalid_token"}')] * 2  # refused again after a fresh token: named
+    bank.add(1)
+    outcome = _sync_with(connected, bank, [])
+    assert not outcome.ok and "refused the credentials (check the client id" in outcome.error
