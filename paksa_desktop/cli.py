@@ -910,6 +910,76 @@ def cmd_bank_reconcile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bank_connect(args: argparse.Namespace) -> int:
+    """Connect a bank account to a folder or an API; the secret (if asked for) goes to the keyring only."""
+    from paksa_desktop.banking.connectors.models import ConnectionKind
+    from paksa_desktop.banking.connectors.service import ConnectionInput, secret_label
+    from paksa_desktop.security.credentials import CredentialError
+
+    if bool(args.folder) == bool(args.url):
+        args.parser.error("give exactly one of --folder DIR and --url URL")
+    if args.folder:
+        data = ConnectionInput(ConnectionKind.FOLDER, folder=str(Path(args.folder).expanduser().resolve()))
+    else:
+        data = ConnectionInput(
+            ConnectionKind.HTTP,
+            base_url=args.url,
+            token_url=args.token_url or "",
+            client_id=args.client_id or "",
+            account_ref=args.account_ref or "",
+        )
+    secret = ""
+    if args.secret:
+        what = "client secret" if args.token_url else "API token"
+        secret = os.environ.get("PAKSA_BANK_SECRET") or (
+            _prompt(f"The bank's {what} for {args.account}: ") if sys.stdin.isatty() else ""
+        )
+        if not secret:
+            raise CliError(f"no {what} given: set PAKSA_BANK_SECRET or run this in a terminal")
+    with _books(args) as books:
+        books.company.bank_connections(books.ctx).set(args.account, data)
+        location = books.company.location
+    where = data.folder or data.base_url
+    _say(f"Connected bank account {args.account} to {where}")
+    if secret:
+        try:
+            store = _credential_store(create=True)
+            if store is None:
+                raise CliError("no secure keyring, and no master password for the encrypted credentials file")
+            store.set(secret_label(args.account, location), secret)
+        except CredentialError as exc:
+            raise CliError(str(exc)) from None
+        _say(f"Saved the secret in {store.description}")
+    return EXIT_OK
+
+
+def cmd_bank_sync(args: argparse.Namespace) -> int:
+    """Sync every connected account (or one); each all or nothing, the others go on after a failure."""
+    from paksa_desktop.banking.connectors.sync import sync_accounts
+    from paksa_desktop.security.credentials import CredentialError
+
+    try:
+        store = _credential_store()
+    except CredentialError as exc:
+        _say(f"warning: {exc}; API connections have no secret")
+        store = None
+    with _books(args) as books:
+        outcomes = sync_accounts(books.company, books.ctx, store, args.account)
+    if not outcomes:
+        _say("No bank account has a connection (set one with 'paksa bank connect ACCOUNT --folder DIR|--url URL').")
+        return EXIT_OK
+    failed = 0
+    for o in outcomes:
+        if o.ok:
+            _say(f"{o.account}: {_plural(o.imported, 'line')} imported, {o.skipped} already there and skipped")
+            for warning in o.warnings:
+                _say(f"  warning: {warning}")
+        else:
+            failed += 1
+            print(f"{o.account}: FAILED, nothing imported: {o.error}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def _add_bank_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
     bank = group("bank", "bank accounts and their imported statement lines")
     accounts = bank.add_parser(
@@ -929,22 +999,36 @@ def _add_bank_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any
     p.add_argument("file", type=Path, metavar="FILE", help="the statement file; its format is told by its content")
     p.add_argument("--account", required=True, metavar="NAME", help="the bank account to import into")
     p.add_argument("--dry-run", action="store_true", help="show what would be imported and skipped, write nothing")
+    p = leaf(bank, "connect", cmd_bank_connect, "connect a bank account to a statement folder or a bank API")
+    p.add_argument("account", metavar="ACCOUNT", help="the bank account's name")
+    p.add_argument("--folder", metavar="DIR", help="a folder statement files are dropped in")
+    p.add_argument("--url", metavar="URL", help="the bank API's base URL (https)")
+    p.add_argument("--token-url", metavar="URL", help="OAuth2 client-credentials token URL (else a static token)")
+    p.add_argument("--client-id", metavar="ID", help="the OAuth2 client id")
+    p.add_argument("--account-ref", metavar="REF", help="the bank's id of the account, sent as ?account=REF")
+    p.add_argument(
+        "--secret",
+        action="store_true",
+        help="store the client secret or API token in the keyring ($PAKSA_BANK_SECRET, else asked)",
+    )
+    p = leaf(bank, "sync", cmd_bank_sync, "import new statements of every connected bank account (or one)")
+    p.add_argument("--account", metavar="ACCOUNT", help="only this bank account")
     p = leaf(bank, "lines", cmd_bank_lines, "list a bank account's imported statement lines")
     p.add_argument("--account", required=True, metavar="ACCOUNT", help="the bank account's name")
     p.add_argument("--from", dest="start", type=_date, metavar="D", help="booked on or after this date")
     p.add_argument("--to", dest="end", type=_date, metavar="D", help="booked on or before this date")
     p.add_argument("--status", choices=("unmatched", "matched", "reconciled"), help="only lines in this state")
-    p = leaf(bank, "reconcile", cmd_bank_reconcile, "match a bank account's unmatched lines and book the sure ones")
-    p.add_argument("--account", required=True, metavar="ACCOUNT", help="the bank account's name")
-    p.add_argument("--auto", action="store_true", help="book every proposal scoring at least the threshold")
-    p.add_argument("--threshold", type=int, default=80, metavar="N", help="lowest score booked (0-100, default 80)")
-    p.add_argument("--as-of", dest="as_of", type=_date, metavar="D", help="lines booked and items open by (today)")
     p.add_argument(
         "--format",
         choices=("table", "csv"),
         default="table",
         help="table (default) or CSV with the columns " + ",".join(BANK_LINE_COLUMNS),
     )
+    p = leaf(bank, "reconcile", cmd_bank_reconcile, "match a bank account's unmatched lines and book the sure ones")
+    p.add_argument("--account", required=True, metavar="ACCOUNT", help="the bank account's name")
+    p.add_argument("--auto", action="store_true", help="book every proposal scoring at least the threshold")
+    p.add_argument("--threshold", type=int, default=80, metavar="N", help="lowest score booked (0-100, default 80)")
+    p.add_argument("--as-of", dest="as_of", type=_date, metavar="D", help="lines booked and items open by (today)")
 
 
 # ---------------------------------------------------------------------------------------------- cash

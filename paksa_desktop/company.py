@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from paksa_desktop.audit import trail
 from paksa_desktop.banking.accounts import BankAccountService, BankQueries
 from paksa_desktop.banking.cash_position import CashPositionQueries
+from paksa_desktop.banking.connectors.service import BankConnectionService
 from paksa_desktop.banking.forecast import CashForecastService
 from paksa_desktop.banking.reconciliation import ReconciliationService
 from paksa_desktop.banking.statement_import import StatementImportService
@@ -467,6 +468,9 @@ class Company:
 
     def cash_forecast(self, ctx: UserContext) -> CashForecastService:
         return CashForecastService(self.engine, ctx)
+
+    def bank_connections(self, ctx: UserContext) -> BankConnectionService:
+        return BankConnectionService(self.engine, ctx)
 
     def users(self, ctx: UserContext) -> UserService:
         return UserService(self.engine, ctx)

@@ -21,6 +21,7 @@ class Base(DeclarativeBase):
 def all_metadata() -> MetaData:
     """Metadata with every module's tables registered (importing the model modules registers them)."""
     import paksa_desktop.audit.models
+    import paksa_desktop.banking.connectors.models
     import paksa_desktop.banking.models
     import paksa_desktop.banking.recon_models
     import paksa_desktop.documents.models

@@ -63,6 +63,7 @@ CHANGE_KINDS: Mapping[str, Kind] = {
     "fx_revaluations": Kind.ENTRIES,
     "invoices": Kind.INVOICES,
     "bank_accounts": Kind.BANK_ACCOUNTS,
+    "bank_connections": Kind.BANK_ACCOUNTS,
     "bank_statements": Kind.BANK_LINES,
     "bank_lines": Kind.BANK_LINES,
     "bank_line_links": Kind.BANK_LINES,

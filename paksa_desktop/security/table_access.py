@@ -126,6 +126,13 @@ TABLE_ACCESS: dict[str, TableAccess] = {
         insert=_p(P.CASH_ACCOUNT_MANAGE),
         update=_p(P.CASH_ACCOUNT_MANAGE),
     ),
+    # connection settings by account managers; a sync (statement import) moves the cursor and last result
+    "bank_connections": TableAccess(
+        select=_p(P.CASH_VIEW, P.CASH_ACCOUNT_MANAGE, P.CASH_STATEMENT_IMPORT),
+        insert=_p(P.CASH_ACCOUNT_MANAGE),
+        update=_p(P.CASH_ACCOUNT_MANAGE, P.CASH_STATEMENT_IMPORT),
+        delete=_p(P.CASH_ACCOUNT_MANAGE),
+    ),
     "bank_statements": TableAccess(select=_p(P.CASH_VIEW, P.CASH_STATEMENT_IMPORT), insert=_p(P.CASH_STATEMENT_IMPORT)),
     "bank_lines": TableAccess(
         select=_p(P.CASH_VIEW, P.CASH_STATEMENT_IMPORT),

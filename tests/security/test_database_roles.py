@@ -219,6 +219,7 @@ EXPECTED = {
     "audit_head": "SU SU SU SU SU SU SU SU SU",
     "audit_log": "SI SI I I I I I SI I",
     "bank_accounts": "SIU SIU S S S - SIU S S",
+    "bank_connections": "SIUD SIUD SU S S - SIUD S S",
     "bank_line_links": "SIU S SIU S S - SIU S S",
     "bank_lines": "SIU SI SIU S S - SIU S S",
     "bank_reconciliations": "SIU S SIU S S - SIU S S",
