@@ -1,7 +1,7 @@
 """bank connections: a watched folder or a bank API per bank account, and where its last sync stopped
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-28
 
 `bank_connections` holds one row per connected bank account: the kind (folder | http), the folder or
@@ -18,8 +18,8 @@ from alembic import op
 import paksa_desktop.persistence.types
 from paksa_desktop.persistence.notifications import install_change_triggers
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
