@@ -162,6 +162,10 @@ def test_csv_import_through_the_mapping_editor_saves_the_profile_and_reuses_it(
     result = again.preview_result
     assert result is not None and (result.imported, len(result.skipped)) == (1, 1)
     assert any("Skipped (already imported)" in again.problems.item(i).text() for i in range(again.problems.count()))
+    assert [(r.bank_id, r.action) for r in again.lines_model.rows] == [
+        ("T-3", "skip: already imported"),
+        ("T-4", "new"),
+    ]
     shot(again, "wizard-duplicates")
     again.import_button.click()
     qtbot.waitUntil(lambda: again.result is not None, timeout=10_000)
@@ -197,6 +201,7 @@ def test_a_bad_file_shows_a_dialog_naming_file_and_place_and_imports_nothing(
     del timer
     assert seen[0].startswith(name)
     assert wizard.pages.currentIndex() == 0 and lines_of(hub, "Checking") == []
+    shot(wizard, "wizard-file")
 
 
 def test_a_file_for_another_account_is_refused_in_the_preview(qtbot: Any, hub: Hub, messages: Messages) -> None:

@@ -40,12 +40,12 @@ class AccountItem:
 
 
 COLUMNS = (
-    Col("name", "Name", lambda r: r.account.name, width=170),
-    Col("bank", "Bank", lambda r: r.account.bank_name, width=170),
+    Col("name", "Name", lambda r: r.account.name, width=150),
+    Col("bank", "Bank", lambda r: r.account.bank_name, width=140),
     Col("number", "Number", lambda r: r.account.number_masked, width=110),
-    Col("currency", "Currency", lambda r: r.account.currency, width=76),
+    Col("currency", "Currency", lambda r: r.account.currency, width=84),
     Col("gl", "GL account", lambda r: f"{r.account.gl_account} {r.account.gl_account_name}"),
-    Col("profile", "CSV profile", lambda r: "saved" if r.account.import_profile else "", width=90),
+    Col("profile", "CSV profile", lambda r: "saved" if r.account.import_profile else "", width=100),
     Col("active", "Active", lambda r: "yes" if r.account.is_active else "no", width=64),
 )
 

@@ -17,6 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -49,7 +51,7 @@ from ui.errors import attempt, message_for, show_error
 from ui.hub import Hub
 from ui.models.columns import Col
 from ui.models.rows_model import RowsTableModel
-from ui.style import set_state
+from ui.style import MUTED, set_state
 from ui.widgets.dialogs import note
 from ui.widgets.notify import notify
 from ui.widgets.tables import make_table
@@ -69,13 +71,28 @@ NONE = "(none)"
 PREVIEW_ROWS = 200  # the live preview shows the first lines; the import reads them all
 
 LINE_COLUMNS = (
-    Col("row", "Row", lambda r: r.row, ColumnKind.INTEGER, width=56),
+    Col("row", "Line", lambda r: r.row, ColumnKind.INTEGER, width=56),
     Col("booked", "Date", lambda r: r.booked, ColumnKind.DATE, width=96),
     Col("amount", "Amount", lambda r: r.amount, ColumnKind.MONEY, width=110),
     Col("description", "Description", lambda r: r.description or r.counterparty),
     Col("reference", "Reference", lambda r: r.reference, width=130),
-    Col("bank_id", "Bank id", lambda r: r.bank_id, width=90),
+    Col("bank_id", "Bank id", lambda r: r.bank_id, width=140),
 )
+PREVIEW_COLUMNS = (
+    *LINE_COLUMNS,
+    Col("action", "Import", lambda r: r.action, width=180),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewLine:
+    """A line of the file with what the import does with it."""
+
+    line: StatementLine
+    action: str  # "new" or "skip: already imported" / "skip: twice in this import"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.line, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +381,11 @@ class MappingPage(QWidget):
         set_state(self.status, "ok")
 
 
+def skipped_look(row: PreviewLine) -> tuple[QColor | None, bool]:
+    """Lines the import skips are greyed and italic, so what will be written stands out."""
+    return (MUTED, True) if row.action.startswith("skip") else (None, False)
+
+
 class ImportWizard(QDialog):
     """File → (CSV mapping) → preview → Import, for one bank account."""
 
@@ -412,11 +434,13 @@ class ImportWizard(QDialog):
         self.summary = QLabel()
         self.summary.setObjectName("importSummary")
         self.summary.setWordWrap(True)
-        self.lines_model = RowsTableModel(LINE_COLUMNS, parent=self)
-        self.lines_table = make_table("importLinesTable", self.lines_model, LINE_COLUMNS, stretch="description")
+        self.lines_model = RowsTableModel(PREVIEW_COLUMNS, look=skipped_look, parent=self)
+        self.lines_table = make_table("importLinesTable", self.lines_model, PREVIEW_COLUMNS, stretch="description")
         self.problems = QListWidget()
         self.problems.setObjectName("importProblems")
         self.problems.setMaximumHeight(150)
+        self.problems.setWordWrap(True)
+        self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         preview_page = QWidget()
         preview_layout = QVBoxLayout(preview_page)
         preview_layout.addWidget(self.summary)
@@ -551,7 +575,7 @@ class ImportWizard(QDialog):
         self.preview_result = None
         self.summary.setText("Checking the statement against what is imported already…")
         set_state(self.summary, "muted")
-        self.lines_model.set_rows([line for st in statements for line in st.lines])
+        self.lines_model.set_rows([PreviewLine(line, "") for st in statements for line in st.lines])
         self.problems.clear()
         self._show(2)
         service, name = import_service(self.session), self.account.name
@@ -566,6 +590,19 @@ class ImportWizard(QDialog):
 
     def show_preview(self, result: ImportResult) -> None:
         self.preview_result = result
+        skips = {(s.source, s.row, s.booked, s.amount): s.reason for s in result.skipped}
+        self.lines_model.set_rows(
+            [
+                PreviewLine(
+                    line,
+                    "skip: " + skips[key]
+                    if (key := (st.source, line.row, line.booked, line.amount)) in skips
+                    else "new",
+                )
+                for st in self.statements
+                for line in st.lines
+            ]
+        )
         self.problems.clear()
         for error in result.errors:
             self.problems.addItem(f"Error: {error}")

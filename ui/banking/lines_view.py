@@ -29,7 +29,7 @@ COLUMNS = (
     Col("description", "Description", lambda r: r.description or r.counterparty),
     Col("reference", "Reference", lambda r: r.reference, width=150),
     Col("bank_id", "Bank id", lambda r: r.bank_id, width=110),
-    Col("status", "Status", lambda r: r.status.value, width=90),
+    Col("status", "Status", lambda r: r.status.value, width=110),
 )
 
 
