@@ -82,6 +82,23 @@ def test_the_tab_shows_for_cash_view_with_its_pages(window: MainWindow) -> None:
     assert tab is not None and window.tabs.indexOf(tab) >= 0
     assert list(tab.views) == ["lines", "accounts"]
     assert window.session.can(Permission.CASH_VIEW)
+    window.tabs.setCurrentWidget(tab)
+    assert window.new_entry_action.shortcut().isEmpty()  # Ctrl+N is New bank account here
+    window.tabs.setCurrentWidget(window.ledger_tab)
+    assert not window.new_entry_action.shortcut().isEmpty()
+    window.show_banking_view("accounts")
+    assert window.tabs.currentWidget() is tab and tab.current_key() == "accounts"
+
+
+def test_the_tab_is_hidden_without_cash_view(qtbot: Any, session: Any, recent: Any, messages: Messages) -> None:
+    from dataclasses import replace
+
+    ctx = session.ctx
+    limited = replace(ctx, permissions=frozenset(p for p in ctx.permissions if p != Permission.CASH_VIEW))
+    win = MainWindow(type(session)(session.company, limited), recent)
+    qtbot.addWidget(win)
+    assert win.banking_tab is None
+    win.close()
 
 
 def test_add_a_bank_account_in_the_dialog_with_a_bad_iban_named_first(qtbot: Any, hub: Hub, messages: Messages) -> None:

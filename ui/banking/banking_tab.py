@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 from paksa_desktop.security.permissions import Permission
@@ -41,4 +42,14 @@ def add_banking_tab(window: Any) -> BankingTab | None:
         return None
     tab = BankingTab(window.hub)
     window.tabs.addTab(tab, icon("ledger"), "Cash && Banking")
+
+    def current_changed(index: int) -> None:
+        """Ctrl+N is the tab's own (New bank account) while it is current; the Receivables tab's handler,
+        connected before this one, hands it back to New journal entry elsewhere."""
+        action = getattr(window, "new_entry_action", None)
+        current = window.tabs.widget(index)
+        if action is not None and (current is tab or current is not getattr(window, "receivables_tab", None)):
+            action.setShortcut(QKeySequence() if current is tab else QKeySequence(QKeySequence.StandardKey.New))
+
+    window.tabs.currentChanged.connect(current_changed)
     return tab
