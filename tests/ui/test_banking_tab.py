@@ -140,6 +140,7 @@ def test_csv_import_through_the_mapping_editor_saves_the_profile_and_reuses_it(
     jan.write_text(JAN, encoding="utf-8")
     wizard = open_wizard(qtbot, hub, "Operating", jan)
     assert wizard.pages.currentIndex() == 1  # a CSV: the mapping editor
+    assert wizard.step.text() == "Step 2 of 3: Map the CSV columns"
     mapping = wizard.mapping
     assert mapping.date_column.currentText() == "Date"  # guessed from the header
     choose(mapping.date_format, "%m/%d/%Y")
@@ -194,6 +195,7 @@ def test_ofx_import_then_the_same_file_again_is_all_duplicates(qtbot: Any, hub: 
     add_account(hub, "Checking", "1110", number="4433221100")
     wizard = open_wizard(qtbot, hub, "Checking", FILES / "ofx1_sgml_cp1252.ofx")
     assert wizard.pages.currentIndex() == 2  # not a CSV: straight to the preview
+    assert wizard.step.text() == "Step 2 of 2: Check and import"
     wait_preview(qtbot, wizard)
     wizard.import_button.click()
     qtbot.waitUntil(lambda: wizard.result is not None, timeout=10_000)
@@ -264,6 +266,7 @@ def test_the_lines_view_filters_by_account_dates_and_status(qtbot: Any, hub: Hub
     view.status.setCurrentIndex(view.status.findData("unmatched"))
     wait_idle(qtbot, view)
     assert [r.bank_id for r in view.model.rows] == ["A2", "A3"]
+    assert view.totals.text() == "2 line(s)   In 0.00 USD   Out 1,045.10 USD   Net (1,045.10) USD"
     from datetime import date
 
     view.start.set_value(date(2024, 1, 10))

@@ -41,7 +41,7 @@ def add_banking_tab(window: Any) -> BankingTab | None:
     if not window.session.can(Permission.CASH_VIEW):
         return None
     tab = BankingTab(window.hub)
-    window.tabs.addTab(tab, icon("ledger"), "Cash && Banking")
+    window.tabs.addTab(tab, icon("statements"), "Cash && Banking")
 
     def current_changed(index: int) -> None:
         """Ctrl+N is the tab's own (New bank account) while it is current; the Receivables tab's handler,

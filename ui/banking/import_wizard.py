@@ -465,7 +465,14 @@ class ImportWizard(QDialog):
         self.next_button.clicked.connect(self.next)
         self.import_button.clicked.connect(self.run_import)
         self.cancel_button.clicked.connect(self.reject)
+        self.step = QLabel()
+        self.step.setObjectName("wizardStep")
+        font = self.step.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.step.setFont(font)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.step)
         layout.addWidget(self.pages, 1)
         layout.addLayout(buttons)
         self._show(0)
@@ -473,6 +480,11 @@ class ImportWizard(QDialog):
     # ---- navigation
     def _show(self, index: int) -> None:
         self.pages.setCurrentIndex(index)
+        steps = ["Choose the file", "Map the CSV columns", "Check and import"]
+        if self.kind and self.kind != "csv":
+            steps.pop(1)
+        number = index + 1 if self.kind == "csv" or index < 2 else 2
+        self.step.setText(f"Step {number} of {len(steps)}: {steps[number - 1]}")
         self.back_button.setEnabled(index > 0)
         self.next_button.setVisible(index < 2)
         self.import_button.setVisible(index == 2)

@@ -120,10 +120,14 @@ class StatementLinesView(BankingView):
         money_in = sum((r.amount for r in rows if r.amount > 0), Decimal(0))
         money_out = sum((r.amount for r in rows if r.amount < 0), Decimal(0))
         currency = account.currency if account else ""
-        q = Decimal(1).scaleb(-self.exponent)
+
+        def shown(amount: Decimal) -> str:
+            text_ = f"{abs(amount).quantize(Decimal(1).scaleb(-self.exponent)):,}"
+            return f"({text_})" if amount < 0 else text_
+
         self.totals.setText(
-            f"{len(rows):,} line(s)   In {money_in.quantize(q):,} {currency}   Out {(-money_out).quantize(q):,} "
-            f"{currency}   Net {(money_in + money_out).quantize(q):,} {currency}"
+            f"{len(rows):,} line(s)   In {shown(money_in)} {currency}   Out {shown(-money_out)} "
+            f"{currency}   Net {shown(money_in + money_out)} {currency}"
         )
 
     def filtered(self) -> bool:
