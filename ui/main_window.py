@@ -251,7 +251,7 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.hub.forget()
         tab = self.tabs.currentWidget()
-        (tab if tab is self.receivables_tab else self.ledger_tab).current_view().reload()
+        (tab if tab in (self.receivables_tab, self.banking_tab) else self.ledger_tab).current_view().reload()
         self.update_status()
 
     def _run_recurring(self) -> None:

@@ -280,3 +280,30 @@ def test_the_lines_view_filters_by_account_dates_and_status(qtbot: Any, hub: Hub
     report = view.export_builder()(lambda *_: None, lambda: False)
     assert [row.cells[1] for row in report.rows] == [view.model.rows[0].amount]
     assert report.totals[0].cells[1] == view.model.rows[0].amount
+
+
+def test_a_viewer_sees_accounts_and_lines_but_cannot_change_or_import(
+    qtbot: Any, sqlite_books: Any, messages: Messages
+) -> None:
+    company, ctx = sqlite_books.company, sqlite_books.ctx
+    company.bank_accounts(ctx).add(BankAccountInput("Operating", "1100", "USD", "First Bank"))
+    company.add_user(ctx, "vera", "vera-password-12", roles=("Viewer",))
+    viewer = Hub(type_session(company, company.login("vera", "vera-password-12")))
+    assert viewer.session.can(Permission.CASH_VIEW)
+    assert not viewer.session.can(Permission.CASH_ACCOUNT_MANAGE)
+    view = BankAccountsView(viewer)
+    qtbot.addWidget(view)
+    view.show()
+    wait_idle(qtbot, view)
+    view.select("Operating")
+    assert not view.new_button.isEnabled() and not view.toggle_button.isEnabled()
+    assert not view.import_button.isEnabled() and view.open_button.text() == "Open…"
+    lines = StatementLinesView(viewer)
+    qtbot.addWidget(lines)
+    assert not hasattr(lines, "import_button")
+
+
+def type_session(company: Any, ctx: Any) -> Any:
+    from ui.session import AppSession
+
+    return AppSession(company, ctx)
