@@ -135,7 +135,7 @@ class BankAccountDialog(QDialog):
         self.number.setPlaceholderText(
             f"{account.number_masked}: leave empty to keep it"
             if account and account.number_masked
-            else "IBAN (DE89 3704 0044 0532 0130 00) or account number"
+            else "IBAN or account number"
         )
         self.currency = QComboBox()
         self.currency.setEditable(True)

@@ -415,6 +415,7 @@ class ImportWizard(QDialog):
         row.addWidget(self.browse)
         file_page = QWidget()
         file_layout = QVBoxLayout(file_page)
+        file_layout.setContentsMargins(0, 0, 0, 0)
         file_layout.addWidget(
             note(
                 f"Choose a statement of {account.name} ({account.currency}"
@@ -443,6 +444,7 @@ class ImportWizard(QDialog):
         self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         preview_page = QWidget()
         preview_layout = QVBoxLayout(preview_page)
+        preview_layout.setContentsMargins(0, 0, 0, 0)
         preview_layout.addWidget(self.summary)
         preview_layout.addWidget(self.lines_table, 1)
         preview_layout.addWidget(QLabel("Skipped lines, warnings and errors:"))
@@ -609,7 +611,7 @@ class ImportWizard(QDialog):
                     line,
                     "skip: " + skips[key]
                     if (key := (st.source, line.row, line.booked, line.amount)) in skips
-                    else "new",
+                    else ("not imported" if result.errors else "new"),
                 )
                 for st in self.statements
                 for line in st.lines
