@@ -15,6 +15,7 @@ from paksa_desktop.ledger.models import PeriodState
 from paksa_desktop.security.permissions import Permission
 from ui.admin.hooks import install_security
 from ui.audit.hooks import add_audit_tab
+from ui.banking.banking_tab import add_banking_tab
 from ui.hub import Hub
 from ui.ledger import import_export
 from ui.ledger.ledger_tab import ACCOUNT_LEDGER, ENTRIES, RECURRING, TRIAL_BALANCE, LedgerTab
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.ledger_tab = LedgerTab(self.hub)
         self.tabs.addTab(self.ledger_tab, icon("ledger"), "General Ledger")
         self.receivables_tab = add_receivables_tab(self)  # ui/receivables: users holding receivables.view
+        self.banking_tab = add_banking_tab(self)  # ui/banking: users holding cash.view
         self.audit_tab = add_audit_tab(self)  # ui/audit: users holding audit.view
         self.setCentralWidget(self.tabs)
 
@@ -155,6 +157,8 @@ class MainWindow(QMainWindow):
         ledger_menu.addAction(self.refresh_action)
         if self.receivables_tab is not None:
             self.receivables_tab.add_menu(bar, self.show_receivables_view)
+        if self.banking_tab is not None:
+            self.banking_tab.add_menu(bar, self.show_banking_view)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
@@ -234,6 +238,11 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.ledger_tab)
         self.ledger_tab.show_view(index)
 
+    def show_banking_view(self, key: str) -> None:
+        if self.banking_tab is not None:
+            self.tabs.setCurrentWidget(self.banking_tab)
+            self.banking_tab.show_view(key)
+
     def show_receivables_view(self, key: str) -> None:
         if self.receivables_tab is not None:
             self.tabs.setCurrentWidget(self.receivables_tab)
@@ -242,7 +251,7 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.hub.forget()
         tab = self.tabs.currentWidget()
-        (tab if tab is self.receivables_tab else self.ledger_tab).current_view().reload()
+        (tab if tab in (self.receivables_tab, self.banking_tab) else self.ledger_tab).current_view().reload()
         self.update_status()
 
     def _run_recurring(self) -> None:

@@ -177,6 +177,11 @@ def run(app: QApplication, out: Path, demo_path: Path, docs: Path | None) -> Non
 
     receivables_shots(window, out, docs, save, settle)
 
+    # ---- cash and banking: accounts, the import wizard, statement lines
+    from ui.banking.screenshots import banking_shots
+
+    banking_shots(window, out, docs, save, settle)
+
     # ---- entry editor: a posted entry, then an out-of-balance draft
     queries = window.session.queries
     posted = queries.entries(EntryFilter(state=EntryState.POSTED, journal="SAL"), limit=1)[0]

@@ -167,7 +167,11 @@ def test_account_menu_and_administration_tab_follow_permissions(
     win = MainWindow(viewer, recent)
     qtbot.addWidget(win)
     assert win.admin_tab is None
-    assert [win.tabs.tabText(i) for i in range(win.tabs.count())] == ["General Ledger", "Receivables"]
+    assert [win.tabs.tabText(i) for i in range(win.tabs.count())] == [
+        "General Ledger",
+        "Receivables",
+        "Cash && Banking",
+    ]
     assert win.change_password_action.isEnabled() and win.lock_action.shortcut().toString() == "Ctrl+L"
     win.close()
 

@@ -48,12 +48,16 @@ def audit_tab(qtbot: Any, window: MainWindow) -> AuditTab:
 
 def test_admin_sees_the_tab_a_viewer_does_not(qtbot: Any, window: MainWindow, busy: Books, recent: Any) -> None:
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert tabs[:3] == ["General Ledger", "Receivables", "Audit"]  # then Administration (ui/admin)
+    assert tabs[:4] == ["General Ledger", "Receivables", "Cash && Banking", "Audit"]  # then Administration (ui/admin)
     busy.company.add_user(busy.ctx, "vera", "vera-password-12", roles=("Viewer",))
     viewer = MainWindow(AppSession(busy.company, busy.company.login("vera", "vera-password-12")), recent)
     qtbot.addWidget(viewer)
     assert viewer.audit_tab is None
-    assert [viewer.tabs.tabText(i) for i in range(viewer.tabs.count())] == ["General Ledger", "Receivables"]
+    assert [viewer.tabs.tabText(i) for i in range(viewer.tabs.count())] == [
+        "General Ledger",
+        "Receivables",
+        "Cash && Banking",
+    ]
 
 
 def test_filter_rows_and_see_the_field_diff(qtbot: Any, qtmodeltester: Any, window: MainWindow, busy: Books) -> None:

@@ -1,0 +1,1 @@
+"""The Cash & Banking tab: bank accounts, statement import, statement lines."""
