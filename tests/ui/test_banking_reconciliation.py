@@ -96,7 +96,7 @@ def test_keys_move_between_lines_and_enter_books_the_proposal(
     assert [r.amount for r in rows] == [Decimal("120.00"), Decimal("120.00"), Decimal("-12.50")]
     assert rows[0].score is not None and rows[0].score >= 80 and numbers[0] in rows[0].items
     assert "amount equal" in rows[0].reasons and f"invoice {numbers[0]} in reference" in rows[0].reasons
-    assert rows[2].proposal is None and "no proposal" in rows[2].items
+    assert rows[2].proposal is None and rows[2].items.startswith("none")
     assert view.figures["difference"].text() == "227.50"  # nothing booked yet
     assert "color: #b3261e" in view.figures["difference"].styleSheet()
     assert not view.finish_button.isEnabled()

@@ -88,7 +88,7 @@ class LineRow:
     @property
     def items(self) -> str:
         if self.proposal is None:
-            return "no proposal: search (F) or post an entry (E)"
+            return "none (F search, E entry)"
         return ", ".join(f"{i.kind_label} {i.number}".strip() for i in self.proposal.proposal.items)
 
     @property
