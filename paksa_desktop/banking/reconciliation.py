@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
 from paksa_desktop.banking.accounts import find_account
-from paksa_desktop.banking.candidates import ItemSource, gather
+from paksa_desktop.banking.candidates import ItemSource, OpenItem, gather
 from paksa_desktop.banking.matching import MatchSettings, Proposal, accept_above, match
 from paksa_desktop.banking.models import BankAccount, BankLine, LineStatus
 from paksa_desktop.banking.recon_models import BankLineLink, BankReconciliation, LinkKind
 from paksa_desktop.banking.recon_sources import SOURCE_FACTORIES, SourceFactory, parse_key
+from paksa_desktop.banking.scoring import MatchKind
 from paksa_desktop.banking.statement_data import StatementLine
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import ConflictError, NotFoundError, ValidationError
@@ -214,6 +215,45 @@ class ReconciliationService(GuardedService):
             found = match(lines, items, settings=settings, currency=bank.currency)
             ids = [r.id for r in rows]
         return [BankProposal(tuple(ids[i] for i in p.line_indices), p) for p in found]
+
+    def open_items(self, account: str, as_of: date) -> list[OpenItem]:
+        """Every source's items open on `as_of`: what the clerk searches when no proposal is right."""
+        with self._read(Permission.CASH_RECONCILE) as s:
+            bank = find_account(s, account)
+            return gather([make(s, bank) for make in self.sources], bank.currency, as_of)
+
+    def accept_manual(
+        self, account: str, line_id: int, keys: Sequence[tuple[str, str]], as_of: date | None = None
+    ) -> AcceptResult:
+        """Book a match the clerk chose by hand: one line against the items (source, id) open on `as_of`."""
+        if not keys:
+            raise ValidationError("choose at least one open item to match the bank line with")
+        with self._read(Permission.CASH_RECONCILE) as s:
+            row = s.get(BankLine, line_id)
+            if row is None:
+                raise NotFoundError(f"there is no bank line {line_id}")
+            bank = find_account(s, account)
+            if row.bank_account_id != bank.id:
+                raise NotFoundError(f"bank line {line_id} is not a line of {bank.name}")
+            line = _statement_line(row, currency_exponent(bank.currency))
+            booked = row.booked
+        wanted = {(str(src), str(key)) for src, key in keys}
+        items = tuple(
+            i for i in self.open_items(account, max(booked, as_of or booked)) if (str(i.source), str(i.id)) in wanted
+        )
+        if len(items) != len(wanted):
+            raise ConflictError("an item chosen is no longer open on the line's date; search again")
+        total = sum((i.amount for i in items), ZERO)
+        proposal = Proposal(
+            MatchKind.ONE_TO_ONE if len(items) == 1 else MatchKind.ONE_TO_MANY,
+            (0,),
+            (line,),
+            items,
+            100,
+            ("matched by hand",),
+            line.amount - total,
+        )
+        return self.accept(account, [BankProposal((line_id,), proposal)])
 
     def accept_all(self, account: str, as_of: date, threshold: int = 80) -> tuple[AcceptResult, list[BankProposal]]:
         """Propose, then book every proposal scoring at least `threshold`; also returns those left."""

@@ -1,5 +1,5 @@
 """Screenshots of the Cash & Banking tab for `python -m ui.screenshots`: accounts, the account form, the
-import wizard (CSV mapping, preview with a duplicate) and the statement lines.
+import wizard (CSV mapping, preview with a duplicate), the statement lines and the reconciliation screen.
 
 The demo company has no bank accounts yet, so one is added, with a CSV statement imported through the
 same services the wizard calls, the first time.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,11 @@ def banking_shots(
     tab.show_view("lines")
     settle(300)
     save(window, out / "74-bank-statement-lines.png")
+
+    recon = tab.show_view("reconcile")
+    settle(300)
+    recon.statement_date.set_value(date(2025, 6, 30))
+    recon.balance.setText("-23087.10")
+    recon.balance.editingFinished.emit()
+    settle(500)
+    save(window, out / "75-bank-reconciliation.png")
