@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -219,7 +219,7 @@ def _from_e4(value: int | None) -> Decimal | None:
 class BankRuleService(GuardedService):
     """Bank rules: kept by `cash.account.manage`, applied by `cash.reconcile` (with `ledger.entry.post`)."""
 
-    def __init__(self, engine, ctx: UserContext, facts: PostingFacts | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, engine: Engine, ctx: UserContext, facts: PostingFacts | None = None) -> None:
         super().__init__(engine, ctx)
         self.facts = facts
 
