@@ -980,6 +980,81 @@ def cmd_bank_sync(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _signed_amount(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+        if not value.is_finite():
+            raise ValueError
+    except (ArithmeticError, ValueError):
+        raise argparse.ArgumentTypeError(f"'{text}' is not an amount such as -500.00") from None
+    return value
+
+
+def cmd_bank_rules_list(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        rows = books.company.bank_rules(books.ctx).rules()
+    if not rows:
+        _say("no bank rules yet; add one with `paksa bank rules add`")
+    for r in rows:
+        d = r.data
+        pattern = f"/{d.pattern}/" if d.is_regex else f"'{d.pattern}'"
+        low, high = ("" if v is None else str(v) for v in (d.amount_min, d.amount_max))
+        amounts = f" {low}..{high}" if low or high else ""
+        extra = " ".join(
+            f"{k}={v}"
+            for k, v in (
+                ("counterparty", d.counterparty),
+                ("tax", d.tax_code),
+                ("dept", d.department),
+                ("project", d.project),
+            )
+            if v
+        )
+        _say(
+            f"{d.priority:>4} {d.name} [{d.bank_account or 'all accounts'}] {pattern}{amounts} -> {d.account}"
+            f"{' ' + extra if extra else ''}{'' if d.is_active else ' (inactive)'}"
+        )
+    return EXIT_OK
+
+
+def cmd_bank_rules_add(args: argparse.Namespace) -> int:
+    from paksa_desktop.banking.rules import RuleInput
+
+    data = RuleInput(
+        name=args.name,
+        pattern=args.pattern,
+        account=args.gl_account,
+        bank_account=args.account or "",
+        is_regex=args.regex,
+        amount_min=args.min,
+        amount_max=args.max,
+        counterparty=args.counterparty or "",
+        tax_code=args.tax_code or "",
+        department=args.department or "",
+        project=args.project or "",
+        memo=args.memo or "",
+        priority=args.priority,
+    )
+    with _books(args) as books:
+        books.company.bank_rules(books.ctx).add(data)
+    _say(f"bank rule {data.name} added")
+    return EXIT_OK
+
+
+def cmd_bank_rules_apply(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        result = books.company.bank_rules(books.ctx).apply(args.account, args.as_of)
+        lines = {r.id: r for r in books.company.bank_queries(books.ctx).lines(args.account)}
+    for line_id, rule, _ in result.posted:
+        ln = lines[line_id]
+        _say(f"posted   {ln.booked} {ln.amount} {ln.description} -> {rule}")
+    for line_id, rule, why in result.refused:
+        ln = lines[line_id]
+        _say(f"refused  {ln.booked} {ln.amount} {ln.description} ({rule}): {why}")
+    _say(f"{len(result.posted)} line(s) posted, {len(result.refused)} refused")
+    return EXIT_FAILED if result.refused else EXIT_OK
+
+
 def _add_bank_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any]) -> None:
     bank = group("bank", "bank accounts and their imported statement lines")
     accounts = bank.add_parser(
@@ -1029,6 +1104,27 @@ def _add_bank_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any
     p.add_argument("--auto", action="store_true", help="book every proposal scoring at least the threshold")
     p.add_argument("--threshold", type=int, default=80, metavar="N", help="lowest score booked (0-100, default 80)")
     p.add_argument("--as-of", dest="as_of", type=_date, metavar="D", help="lines booked and items open by (today)")
+    rules = bank.add_parser(
+        "rules", help="list, add or apply bank rules", description="list, add or apply bank rules"
+    ).add_subparsers(title="commands", metavar="COMMAND", required=True)
+    leaf(rules, "list", cmd_bank_rules_list, "list the bank rules in the order they are tried")
+    p = leaf(rules, "add", cmd_bank_rules_add, "add a rule: lines whose description matches are posted to an account")
+    p.add_argument("--name", required=True, metavar="NAME", help="the rule's name (unique)")
+    p.add_argument("--pattern", required=True, metavar="TEXT", help="text the description contains (any case)")
+    p.add_argument("--regex", action="store_true", help="the pattern is a regular expression (checked, kept simple)")
+    p.add_argument("--gl-account", required=True, metavar="CODE", help="the account the line is posted against")
+    p.add_argument("--account", metavar="NAME", help="only lines of this bank account (else every account)")
+    p.add_argument("--min", type=_signed_amount, metavar="AMOUNT", help="smallest signed amount (money out < 0)")
+    p.add_argument("--max", type=_signed_amount, metavar="AMOUNT", help="largest signed amount (--max 0: money out)")
+    p.add_argument("--counterparty", metavar="TEXT", help="text the counterparty contains (any case)")
+    p.add_argument("--tax-code", metavar="CODE", help="split the tax out of the amount (taken as tax-inclusive)")
+    p.add_argument("--department", metavar="CODE", help="department of the posted line")
+    p.add_argument("--project", metavar="CODE", help="project of the posted line")
+    p.add_argument("--memo", metavar="TEXT", help="entry memo; may use {description} {reference} {counterparty} {date}")
+    p.add_argument("--priority", type=int, default=100, metavar="N", help="lower is tried first (default 100)")
+    p = leaf(rules, "apply", cmd_bank_rules_apply, "post every unmatched line of an account a rule fits")
+    p.add_argument("--account", required=True, metavar="ACCOUNT", help="the bank account's name")
+    p.add_argument("--as-of", dest="as_of", type=_date, metavar="D", help="only lines booked by this date")
 
 
 # ---------------------------------------------------------------------------------------------- cash

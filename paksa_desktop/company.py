@@ -21,6 +21,7 @@ from paksa_desktop.banking.cash_position import CashPositionQueries
 from paksa_desktop.banking.connectors.service import BankConnectionService
 from paksa_desktop.banking.forecast import CashForecastService
 from paksa_desktop.banking.reconciliation import ReconciliationService
+from paksa_desktop.banking.rules import BankRuleService
 from paksa_desktop.banking.statement_import import StatementImportService
 from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import CompanyError, ConnectionLost, ValidationError
@@ -462,6 +463,9 @@ class Company:
 
     def bank_reconciliation(self, ctx: UserContext) -> ReconciliationService:
         return ReconciliationService(self.engine, ctx, self.posting_facts)
+
+    def bank_rules(self, ctx: UserContext) -> BankRuleService:
+        return BankRuleService(self.engine, ctx, self.posting_facts)
 
     def cash_position(self, ctx: UserContext) -> CashPositionQueries:
         return CashPositionQueries(self.engine, ctx)

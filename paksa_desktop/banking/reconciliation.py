@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Engine, exists, func, select, update
 from sqlalchemy.orm import Session
@@ -35,7 +35,7 @@ from paksa_desktop.ledger.models import Account, CompanySettings, JournalEntry, 
 from paksa_desktop.ledger.posting import Poster, PostingFacts, PreparedEntry, PreparedLine
 from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.receivables.commands import AllocationInput, ReceiptInput
-from paksa_desktop.receivables.models import Customer, Invoice, Receipt
+from paksa_desktop.receivables.models import Customer, Invoice, Receipt, TaxCodeRow
 from paksa_desktop.receivables.receipts import ReceiptService
 from paksa_desktop.reporting.model import Column, ColumnKind, Report, ReportRow, RowStyle
 from paksa_desktop.security.context import UserContext
@@ -168,6 +168,33 @@ def _bank_side_line(s: Session, entry_id: int, gl_account_id: int) -> int | None
         .order_by(JournalLine.line_no)
         .limit(1)
     ).scalar()
+
+
+def _dimensions(poster: Poster, line_id: int, department: str, project: str) -> tuple[int | None, int | None]:
+    """Department and project ids for an entry from a bank line; an unknown or inactive code is refused."""
+    ids: list[int | None] = []
+    for label, code, look_up in (
+        ("department", department, poster.department_id),
+        ("project", project, poster.project_id),
+    ):
+        code = code.strip()
+        found = look_up(code) if code else None
+        if code and found is None:
+            raise ValidationError(f"entry for bank line {line_id}: unknown or inactive {label} '{code}'")
+        ids.append(found)
+    return ids[0], ids[1]
+
+
+def _inclusive_tax(s: Session, line_id: int, tax_code: str, units: int) -> tuple[int | None, int]:
+    """The tax account and the tax part (minor units, half up) of an amount that includes the tax."""
+    code = tax_code.strip()
+    if not code:
+        return None, 0
+    row = s.execute(select(TaxCodeRow).where(TaxCodeRow.code == code)).scalar_one_or_none()
+    if row is None or not row.is_active:
+        raise ValidationError(f"entry for bank line {line_id}: unknown or inactive tax code '{code}'")
+    tax = (Decimal(units) * row.rate_e4 / (1_000_000 + row.rate_e4)).quantize(Decimal(1), ROUND_HALF_UP)
+    return row.account_id, int(tax)
 
 
 # ------------------------------------------------------------------------------------------ service
@@ -410,8 +437,22 @@ class ReconciliationService(GuardedService):
 
     # -------------------------------------------------------------------------------------- entries
 
-    def create_entry(self, line_id: int, account: str, *, memo: str = "", journal: str = "GEN") -> tuple[int, Changes]:
-        """Post an entry for an unmatched bank line: the bank's GL account against `account` (a GL code)."""
+    def create_entry(
+        self,
+        line_id: int,
+        account: str,
+        *,
+        memo: str = "",
+        journal: str = "GEN",
+        tax_code: str = "",
+        department: str = "",
+        project: str = "",
+    ) -> tuple[int, Changes]:
+        """Post an entry for an unmatched bank line: the bank's GL account against `account` (a GL code).
+
+        With a tax code the bank amount is taken as tax-inclusive (it is what was paid): the tax part goes
+        to the code's account and the rest to `account`; department and project go on the `account` line.
+        """
         self.ctx.require(Permission.ENTRY_POST)
         with self._unit(Permission.CASH_RECONCILE) as s:
             row = s.get(BankLine, line_id)
@@ -435,10 +476,15 @@ class ReconciliationService(GuardedService):
                 raise ValidationError("choose the account the money came from or went to, not the bank's own")
             units = to_minor(from_minor(line.amount, currency_exponent(line.currency)), base_exp)
             text = (memo or line.description or line.reference or "Bank line")[:200]
+            dims = _dimensions(poster, line_id, department, project)
+            tax_account, tax = _inclusive_tax(s, line_id, tax_code, units)
+            lines = [PreparedLine(bank.gl_account_id, units, text), PreparedLine(other, -(units - tax), text, *dims)]
+            if tax_account is not None and tax:
+                lines.append(PreparedLine(tax_account, -tax, f"{tax_code.strip()}: {text}"[:200]))
             prepared = PreparedEntry(
                 journal_id=poster.journal(journal)[0],
                 date=line.booked,
-                lines=[PreparedLine(bank.gl_account_id, units, text), PreparedLine(other, -units, text)],
+                lines=lines,
                 memo=text,
                 reference=(line.reference or line.bank_id)[:100],
                 source="bank",
@@ -459,7 +505,12 @@ class ReconciliationService(GuardedService):
                 "post",
                 "journal_entry",
                 prepared.id,
-                after={"number": prepared.number, "bank_line": line_id, "account": account.strip()},
+                after={
+                    "number": prepared.number,
+                    "bank_line": line_id,
+                    "account": account.strip(),
+                    **({"tax_code": tax_code.strip(), "tax": tax} if tax_account is not None else {}),
+                },
             )
             return prepared.id, Changes.of(Kind.ENTRIES, Kind.BANK_LINES)
 

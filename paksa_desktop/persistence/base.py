@@ -24,6 +24,7 @@ def all_metadata() -> MetaData:
     import paksa_desktop.banking.connectors.models
     import paksa_desktop.banking.models
     import paksa_desktop.banking.recon_models
+    import paksa_desktop.banking.rule_models
     import paksa_desktop.documents.models
     import paksa_desktop.fx.models
     import paksa_desktop.ledger.models

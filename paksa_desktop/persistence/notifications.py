@@ -67,6 +67,7 @@ CHANGE_KINDS: Mapping[str, Kind] = {
     "bank_statements": Kind.BANK_LINES,
     "bank_lines": Kind.BANK_LINES,
     "bank_line_links": Kind.BANK_LINES,
+    "bank_rules": Kind.BANK_ACCOUNTS,
     "bank_reconciliations": Kind.BANK_LINES,
     "invoice_lines": Kind.INVOICES,
     "settlements": Kind.INVOICES,

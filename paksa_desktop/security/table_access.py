@@ -133,6 +133,8 @@ TABLE_ACCESS: dict[str, TableAccess] = {
         update=_p(P.CASH_ACCOUNT_MANAGE, P.CASH_STATEMENT_IMPORT),
         delete=_p(P.CASH_ACCOUNT_MANAGE),
     ),
+    # bank rules (0018): kept by account managers, read by whoever reconciles (applying posts as reconciling)
+    "bank_rules": _managed(_p(P.CASH_VIEW, P.CASH_RECONCILE, P.CASH_ACCOUNT_MANAGE), P.CASH_ACCOUNT_MANAGE),
     "bank_statements": TableAccess(select=_p(P.CASH_VIEW, P.CASH_STATEMENT_IMPORT), insert=_p(P.CASH_STATEMENT_IMPORT)),
     "bank_lines": TableAccess(
         select=_p(P.CASH_VIEW, P.CASH_STATEMENT_IMPORT),

@@ -223,6 +223,7 @@ EXPECTED = {
     "bank_line_links": "SIU S SIU S S - SIU S S",
     "bank_lines": "SIU SI SIU S S - SIU S S",
     "bank_reconciliations": "SIU S SIU S S - SIU S S",
+    "bank_rules": "SIUD SIUD S S S - SIUD S S",
     "bank_statements": "SI SI SI S S - SI S S",
     "budget_amounts": "SIUD SIUD S S S S S S S",
     "budgets": "SIUD SIUD S S S S S S S",
