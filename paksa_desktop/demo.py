@@ -29,6 +29,7 @@ from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import Cancelled
 from paksa_desktop.core.money import from_minor
 from paksa_desktop.core.periods import add_months, fiscal_year_containing, month_end
+from paksa_desktop.demo_banking import add_bank
 from paksa_desktop.ledger.commands import AccountInput, EntryInput, LineInput, RecurringInput
 from paksa_desktop.ledger.models import AccountSubtype, AccountType, Frequency
 from paksa_desktop.ledger.posting import Poster, PreparedEntry, PreparedLine
@@ -841,7 +842,7 @@ class _Builder:
         self.story = _Northwind(random.Random(seed), self.start, self.end)
         self.progress = progress
         self.cancelled = cancelled
-        self.steps = MONTHS + 3
+        self.steps = MONTHS + 4
         self.done = 0
 
     def step(self) -> None:
@@ -872,6 +873,8 @@ class _Builder:
         self.step()
         self.close_years()
         self.budget()
+        self.step()
+        add_bank(self.company, self.ctx, self.start, self.end)
         self.step()
 
     def setup(self) -> None:

@@ -204,3 +204,32 @@ def test_demo_keeps_a_year_of_receivables_that_reconcile(demo: Demo) -> None:
     q = company.ledger_queries(ctx)
     balances = {r.code: r.closing for r in q.trial_balance(as_of=date(2025, 2, 28)).rows}
     assert "1205" not in balances  # the legacy receivables were all settled within the year
+
+
+def test_demo_has_bank_accounts_with_statements_partly_reconciled(demo: Demo) -> None:
+    """Operating and Savings, their statements imported and matched up to mid-February, Savings reconciled
+    to 2024-12-31, the last weeks unmatched (with fees and a deposit the books do not know yet)."""
+    company, ctx = demo.company, demo.ctx
+    queries = company.bank_queries(ctx)
+    assert [(a.name, a.currency, a.gl_account) for a in queries.accounts()] == [
+        ("Operating", "USD", "1100"),
+        ("Savings", "USD", "1110"),
+    ]
+    statuses = {
+        name: {str(getattr(r.status, "value", r.status)) for r in queries.lines(name)}
+        for name in ("Operating", "Savings")
+    }
+    assert statuses["Operating"] == {"matched", "unmatched"}
+    assert statuses["Savings"] == {"reconciled", "matched", "unmatched"}
+    operating = queries.lines("Operating")
+    unmatched = [r for r in operating if str(getattr(r.status, "value", r.status)) == "unmatched"]
+    assert min(r.booked for r in unmatched) > date(2025, 2, 15)  # matched up to mid-month: the last weeks wait
+    assert any(r.description == "Cash deposit, branch 042" for r in unmatched)
+    receipt = next(r for r in operating if r.counterparty and r.reference.startswith("INV-"))
+    assert "remittance" in receipt.description  # a customer's payment naming the invoices it pays
+    history = company.bank_reconciliation(ctx).history("Savings")
+    assert [(h.statement_date, h.undone) for h in history] == [(date(2024, 12, 31), False)]
+    position = company.cash_position(ctx).position(date(2025, 2, 28))
+    balances = {r.code: r.closing for r in company.ledger_queries(ctx).trial_balance().rows}
+    assert position.rows[0].account == "Operating" and position.rows[0].base_balance == balances["1100"]
+    assert position.rows[0].uncleared_count == len([r for r in unmatched if r.booked <= date(2025, 2, 28)])

@@ -1,15 +1,17 @@
 """Screenshots of the Cash & Banking tab for `python -m ui.screenshots`: accounts, the account form, the
-import wizard (CSV mapping, preview with a duplicate), the statement lines and the reconciliation screen.
+import wizard (CSV mapping, preview with a duplicate), the statement lines, the reconciliation screen,
+the cash position and the cash forecast with a what-if.
 
-The demo company has no bank accounts yet, so one is added, with a CSV statement imported through the
-same services the wizard calls, the first time.
+The demo company has an Operating account with statements (paksa_desktop/demo_banking.py); it is given
+the CSV import profile the wizard shows, through the same service the form calls, the first time. An
+older demo without bank accounts gets one, with a CSV statement imported.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +62,17 @@ def banking_shots(
     (folder / "june.csv").write_text(JUNE, encoding="utf-8")
     (folder / "july.csv").write_text(JULY, encoding="utf-8")
     queries = session.company.bank_queries(session.ctx)
-    if not any(a.name == "Operating" for a in queries.accounts()):
+    existing = next((a for a in queries.accounts() if a.name == "Operating"), None)
+    if existing is not None and not existing.import_profile:
+        window.hub.broadcast(
+            session.company.bank_accounts(session.ctx).update(
+                "Operating",
+                BankAccountInput("Operating", existing.gl_account, existing.currency, existing.bank_name,
+                                 import_profile=PROFILE.to_dict()),
+                version=existing.version,
+            )
+        )  # fmt: skip
+    if existing is None:
         base = window.hub.info().base_currency
         window.hub.broadcast(
             session.company.bank_accounts(session.ctx).add(
@@ -103,3 +115,13 @@ def banking_shots(
     recon.balance.editingFinished.emit()
     settle(500)
     save(window, out / "75-bank-reconciliation.png")
+    tab.show_view("position")
+    settle(300)
+    save(window, out / "76-cash-position.png")
+    forecast = tab.show_view("forecast")
+    settle(300)
+    forecast.delay.setValue(10)
+    forecast.add_one_off(forecast.start.value() + timedelta(days=20), "-42000.00", "Quarterly estimated tax")
+    forecast.refresh()
+    settle(400)
+    save(window, out / "77-cash-forecast.png")

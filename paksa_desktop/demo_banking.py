@@ -1,0 +1,160 @@
+"""The demo company's bank: the operating account and a savings account, statements for the last months
+built from the demo's own bank postings, matched and partly reconciled, as a real bookkeeper leaves it.
+
+The bank sees what the books say went through the bank's GL account: customer remittances (their
+reference names the invoices they pay), payments with the text Paksa sent, bank charges, transfers. On
+top, the bank books a few things the books do not know yet (card terminal fees, interest, a deposit
+nobody can place) in the last weeks. The statements are `ParsedStatement` values imported through
+`StatementImportService`; `ReconciliationService.accept_all` matches the lines up to mid-way through the
+last month, and an early month end is reconciled (`finish`), so the screens show lines in all
+three states: reconciled, matched, and unmatched in the last weeks.
+
+The savings account's GL account is kept in the base currency (the chart has no euro bank account), so
+it is in USD; it only holds the monthly transfers and its interest.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from paksa_desktop.banking.accounts import BankAccountInput
+from paksa_desktop.banking.statement_data import ParsedStatement, StatementLine
+from paksa_desktop.core.money import from_minor
+from paksa_desktop.core.periods import add_months, month_end
+from paksa_desktop.ledger.models import Account, JournalEntry, JournalLine
+from paksa_desktop.receivables.models import Customer, Invoice, Receipt, Settlement
+
+OPERATING_MONTHS = 3  # the operating account's statements: its last three months (each line is one accept)
+ACCOUNTS = (
+    ("Operating", "1100", "First National Bank", "4471-0029-3310", OPERATING_MONTHS),
+    ("Savings", "1110", "First National Bank", None, None),  # None: every month since the demo began
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """One posted line on a bank's GL account, as the bank will report it."""
+
+    day: date
+    units: int
+    memo: str
+    reference: str
+    counterparty: str
+
+
+def _bank_postings(s: Session, gl_code: str, start: date, end: date) -> list[Booked]:
+    """The GL account's lines in the period; a receipt's reference names the invoices it pays, its
+    counterparty is the customer (as the payer's bank sends them)."""
+    rows = s.execute(
+        select(JournalLine.date, JournalLine.amount, JournalLine.memo, JournalEntry.reference, JournalEntry.id)
+        .join(Account, Account.id == JournalLine.account_id)
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(Account.code == gl_code, JournalLine.date >= start, JournalLine.date <= end)
+        .order_by(JournalLine.date, JournalLine.id)
+    ).all()
+    paid: dict[int, list[str]] = defaultdict(list)
+    payers: dict[int, str] = {}
+    for entry_id, number, name in s.execute(
+        select(Receipt.entry_id, Invoice.number, Customer.name)
+        .join(Settlement, Settlement.receipt_id == Receipt.id)
+        .join(Invoice, Invoice.id == Settlement.invoice_id)
+        .join(Customer, Customer.id == Receipt.customer_id)
+        .where(Receipt.date >= start, Receipt.date <= end)
+        .order_by(Invoice.number)
+    ):
+        paid[int(entry_id)].append(number or "")
+        payers[int(entry_id)] = name
+    found = []
+    for day, units, memo, reference, entry_id in rows:
+        invoices = paid.get(int(entry_id))
+        found.append(
+            Booked(day, int(units), memo or "", " ".join(invoices) if invoices else reference or "",
+                   payers.get(int(entry_id), ""))
+        )  # fmt: skip
+    return found
+
+
+def _extras(gl_code: str, end: date) -> list[StatementLine]:
+    """What the bank booked and the books do not know yet, all in the last weeks (left unmatched)."""
+    if gl_code != "1100":
+        last = end.replace(day=min(end.day, 28))
+        return [StatementLine(last, Decimal("18.42"), "Interest credit", "INT-" + f"{end:%Y%m}")]
+    return [
+        StatementLine(end - timedelta(days=12), Decimal("-37.80"), "Card terminal fees", "MERCH-FEES"),
+        StatementLine(end - timedelta(days=9), Decimal("1250.00"), "Cash deposit, branch 042", ""),
+        StatementLine(end - timedelta(days=4), Decimal("-15.00"), "Wire fee, outgoing transfer", "FEE-WIRE"),
+    ]
+
+
+def _statements(account: str, postings: list[Booked], opening_units: int, first: date, end: date,
+                extras: list[StatementLine]) -> list[ParsedStatement]:  # fmt: skip
+    """One statement a month, with opening and closing balances that agree with the lines."""
+    by_month: dict[date, list[StatementLine]] = defaultdict(list)
+    for n, p in enumerate(postings, 1):
+        description = p.memo if not p.counterparty else f"{p.counterparty} remittance / {p.memo}"
+        bank_id = f"FNB-{account[:3].upper()}-{n:05d}"
+        line = StatementLine(
+            p.day, from_minor(p.units, 2), description, p.reference, bank_id, counterparty=p.counterparty
+        )
+        by_month[p.day.replace(day=1)].append(line)
+    for extra in extras:
+        by_month[extra.booked.replace(day=1)].append(extra)
+    balance = from_minor(opening_units, 2)
+    found = []
+    month = first
+    while month <= end:
+        lines = tuple(sorted(by_month.get(month, []), key=lambda ln: ln.booked))
+        lines = tuple(StatementLine(**{**_fields(ln), "row": i}) for i, ln in enumerate(lines, 1))
+        closing = balance + sum((ln.amount for ln in lines), Decimal(0))
+        found.append(
+            ParsedStatement(
+                "camt.053", f"{account.lower()}-{month:%Y-%m}.xml", currency="USD", statement_id=f"{month:%Y%m}",
+                start=month, end=month_end(month), opening=balance, closing=closing, lines=lines,
+            )
+        )  # fmt: skip
+        balance = closing
+        month = add_months(month, 1)
+    return found
+
+
+def _fields(line: StatementLine) -> dict[str, object]:
+    return {name: getattr(line, name) for name in StatementLine.__dataclass_fields__}
+
+
+def add_bank(company: object, ctx: object, start: date, end: date) -> None:
+    """The bank accounts and their monthly statements, matched up to mid-month (see the module docstring).
+
+    A reconciliation clears every GL line of the account up to its date, history included, so only the
+    savings account, whose statements go back to `start` (the demo's first month, a few lines a month),
+    is reconciled, to the month end two months before the last. The operating account's two thousand lines of
+    history would each be one accept and double the demo's build time: its statements cover the last
+    months only, matched but not reconciled.
+    """
+    banks = company.bank_accounts(ctx)  # type: ignore[attr-defined]
+    imports = company.statement_import(ctx)  # type: ignore[attr-defined]
+    recon = company.bank_reconciliation(ctx)  # type: ignore[attr-defined]
+    matched_to = end.replace(day=15)  # the last two weeks or so are left for the user
+    reconciled_to = month_end(add_months(end.replace(day=1), -2))  # an early month end
+    for name, gl, bank_name, iban, months in ACCOUNTS:
+        first = start.replace(day=1) if months is None else add_months(end.replace(day=1), -(months - 1))
+        banks.add(BankAccountInput(name, gl, "USD", bank_name, number=iban))
+        with Session(company.engine) as s:  # type: ignore[attr-defined]
+            postings = _bank_postings(s, gl, first, end)
+            opening = s.execute(
+                select(JournalLine.amount).join(Account, Account.id == JournalLine.account_id)
+                .where(Account.code == gl, JournalLine.date < first)
+            ).scalars().all()  # fmt: skip
+        statements = _statements(name, postings, sum(int(v) for v in opening), first, end, _extras(gl, end))
+        imports.import_statements(name, statements)
+        _, left = recon.accept_all(name, matched_to)
+        # what the bookkeeper confirmed one by one: the same amount on the same day, no reference to go by
+        recon.accept(name, [p for p in left if p.proposal.difference == 0 and p.proposal.score >= 45])
+        if months is None:
+            balance = next(st.closing for st in statements if st.end == reconciled_to)
+            recon.finish(name, reconciled_to, balance)
