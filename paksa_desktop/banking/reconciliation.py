@@ -253,6 +253,7 @@ class ReconciliationService(GuardedService):
         self, account: str, line_id: int, keys: Sequence[tuple[str, str]], as_of: date | None = None
     ) -> AcceptResult:
         """Book a match the clerk chose by hand: one line against the items (source, id) open on `as_of`."""
+        self.ctx.require(Permission.CASH_RECONCILE)  # before looking at the input (the permission walk)
         if not keys:
             raise ValidationError("choose at least one open item to match the bank line with")
         with self._read(Permission.CASH_RECONCILE) as s:
@@ -292,6 +293,7 @@ class ReconciliationService(GuardedService):
 
     def accept(self, account: str, proposals: Sequence[BankProposal]) -> AcceptResult:
         """Book each proposal in its own unit of work; one that no longer fits is refused, with why."""
+        self.ctx.require(Permission.CASH_RECONCILE)  # before reading the proposals (the permission walk)
         accepted: list[BankProposal] = []
         refused: list[tuple[BankProposal, str]] = []
         kinds: set[Kind] = set()

@@ -215,6 +215,7 @@ class RateService(GuardedService):
 
     def import_rates_file(self, path: Path) -> tuple[ImportResult, Changes]:
         """Read, check and store every rate of a CSV or ECB XML file, all or nothing."""
+        self.ctx.require(Permission.RATE_MANAGE)  # before reading the file (the permission walk)
         data = path.read_bytes()
         kind = file_format(data)
         with self._unit(Permission.RATE_MANAGE) as s:

@@ -124,6 +124,7 @@ class BankConnectionService(GuardedService):
 
     def set(self, account: str, data: ConnectionInput) -> Changes:
         """Create or replace the connection; a changed source starts its sync from the beginning."""
+        self.ctx.require(Permission.CASH_ACCOUNT_MANAGE)  # before reading the input (the permission walk)
         values = _clean(data)
         with self._unit(Permission.CASH_ACCOUNT_MANAGE) as s:
             bank = find_account(s, account)
