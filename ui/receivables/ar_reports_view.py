@@ -23,6 +23,7 @@ from paksa_desktop.receivables.sales_reports import SalesBy
 from paksa_desktop.reporting.model import Report
 from ui.hub import Hub
 from ui.models.report_model import DRILL_ROLE
+from ui.receivables.fields import fill_customers
 from ui.receivables.report_screen import ReportScreen, customer_of
 from ui.style import set_state
 from ui.widgets.date_edit import DateEdit
@@ -161,15 +162,8 @@ class ARReportsView(ReportScreen):
         super().reload()
 
     def _fill_customers(self) -> None:
-        chosen = self.customer.currentData()
         customers = self.session.receivables_queries.customers()
-        self.customer.blockSignals(True)
-        self.customer.clear()
-        self.customer.addItem("All customers", None)
-        for c in customers:
-            self.customer.addItem(f"{c.code} — {c.name}", c.code)
-        self.customer.setCurrentIndex(max(0, self.customer.findData(chosen)))
-        self.customer.blockSignals(False)
+        fill_customers(self.customer, customers, self.customer.currentData(), first=("All customers", None))
 
     def refresh(self) -> None:
         request = self.request()

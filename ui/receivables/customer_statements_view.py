@@ -29,6 +29,7 @@ from ui.hub import Hub
 from ui.models.columns import Col, rows_report
 from ui.models.rows_model import ROW_ROLE, RowsTableModel
 from ui.receivables.base_view import ReceivablesView
+from ui.receivables.fields import fill_customers
 from ui.receivables.report_screen import AR_CONCERNS
 from ui.style import icon, set_state
 from ui.widgets.date_edit import DateEdit, OptionalDateEdit
@@ -162,15 +163,9 @@ class CustomerStatementsView(ReceivablesView):
         super().reload()
 
     def _fill_customers(self) -> None:
-        chosen = self.customer.currentData()
         customers = self.session.receivables_queries.customers()
-        self.customer.blockSignals(True)
-        self.customer.clear()
-        self.customer.addItem("All customers with a balance", ALL)
-        for c in customers:
-            self.customer.addItem(f"{c.code} — {c.name}", c.code)
-        self.customer.setCurrentIndex(max(0, self.customer.findData(chosen)))
-        self.customer.blockSignals(False)
+        chosen = self.customer.currentData()
+        fill_customers(self.customer, customers, chosen, first=("All customers with a balance", ALL))
 
     def refresh(self) -> None:
         request = self.request()

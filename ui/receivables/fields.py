@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
@@ -83,6 +84,21 @@ def fill_tax_codes(combo: QComboBox, codes: Sequence[TaxCodeView], chosen: str |
     if chosen and combo.findData(chosen) < 0:
         combo.addItem(chosen, chosen)
     combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen else 0)
+
+
+def fill_customers(
+    combo: QComboBox, customers: Iterable[Any], chosen: str | None = None, *, first: tuple[str, object] | None = None
+) -> None:
+    """Each customer as 'CODE — Name' with its code as data, after an optional first choice (such as 'All
+    customers'); `chosen` stays selected when it is still there. Signals are held while the list refills."""
+    combo.blockSignals(True)
+    combo.clear()
+    if first is not None:
+        combo.addItem(*first)
+    for c in customers:
+        combo.addItem(f"{c.code} — {c.name}", c.code)
+    combo.setCurrentIndex(max(0, combo.findData(chosen)))
+    combo.blockSignals(False)
 
 
 def chosen_tax_code(combo: QComboBox) -> str | None:

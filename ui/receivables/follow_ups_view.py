@@ -39,7 +39,7 @@ from ui.hub import Hub
 from ui.models.columns import Col, rows_report
 from ui.models.rows_model import ROW_ROLE, RowsTableModel
 from ui.receivables.base_view import ReceivablesView
-from ui.receivables.fields import AmountEdit
+from ui.receivables.fields import AmountEdit, fill_customers
 from ui.receivables.record_dialog import FormProblem
 from ui.style import MUTED, NEGATIVE, icon
 from ui.widgets.dialogs import button_box, field_grid, note
@@ -289,10 +289,7 @@ class NoteDialog(QDialog):
         today = session.today()
         self.customer = QComboBox()
         self.customer.setObjectName("noteCustomer")
-        for c in session.receivables_queries.customers(include_inactive=False):
-            self.customer.addItem(f"{c.code} — {c.name}", c.code)
-        if customer:
-            self.customer.setCurrentIndex(max(0, self.customer.findData(customer)))
+        fill_customers(self.customer, session.receivables_queries.customers(include_inactive=False), customer)
         self.invoice = QComboBox()
         self.text = QPlainTextEdit()
         self.text.setTabChangesFocus(True)

@@ -50,6 +50,7 @@ from paksa_desktop.security.permissions import Permission
 from ui.errors import message_for
 from ui.hub import Hub
 from ui.models.code_choices import Choice, CodeChoices
+from ui.receivables.fields import fill_customers
 from ui.style import NEGATIVE
 from ui.widgets.account_picker import account_completer
 
@@ -237,8 +238,7 @@ class InvoiceDialog(QDialog):
         self.customer = QComboBox()
         self.customer.setObjectName("invoiceCustomer")
         self.customer.setMinimumContentsLength(28)
-        for c in sorted(self.customers.values(), key=lambda c: c.code):
-            self.customer.addItem(f"{c.code} — {c.name}", c.code)
+        fill_customers(self.customer, sorted(self.customers.values(), key=lambda c: c.code))
         self.date = QDateEdit()
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")

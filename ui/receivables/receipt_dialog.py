@@ -37,6 +37,7 @@ from paksa_desktop.receivables.models import DocumentKind
 from paksa_desktop.receivables.queries import CustomerView
 from ui.errors import message_for
 from ui.hub import Hub
+from ui.receivables.fields import fill_customers
 from ui.receivables.invoice_dialog import RIGHT, _buddy, _decimal, _qdate, money_text
 
 ALLOCATION_COLUMNS = ("Invoice", "Due", "Open", "Allocate", "Discount")
@@ -73,8 +74,7 @@ class ReceiptDialog(QDialog):
 
         self.customer = QComboBox()
         self.customer.setMinimumContentsLength(26)
-        for c in sorted(self.customers.values(), key=lambda c: c.code):
-            self.customer.addItem(f"{c.code} — {c.name}", c.code)
+        fill_customers(self.customer, sorted(self.customers.values(), key=lambda c: c.code))
         self.date = QDateEdit()
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")

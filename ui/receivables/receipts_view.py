@@ -30,6 +30,7 @@ from ui.hub import Hub
 from ui.models.columns import Col, rows_report
 from ui.models.rows_model import ROW_ROLE, RowsTableModel
 from ui.receivables.base_view import ReceivablesView
+from ui.receivables.fields import fill_customers
 from ui.receivables.receipt_dialog import ReceiptDialog, bank_accounts
 from ui.style import icon
 from ui.widgets.export_button import ReportBuilder
@@ -173,10 +174,7 @@ class CustomerCreditDialog(QDialog):
         self.resize(640, 400)
         session = hub.session
         self.customer = QComboBox()
-        for c in session.receivables_queries.customers(include_inactive=False):
-            self.customer.addItem(f"{c.code} — {c.name}", c.code)
-        if customer:
-            self.customer.setCurrentIndex(max(0, self.customer.findData(customer)))
+        fill_customers(self.customer, session.receivables_queries.customers(include_inactive=False), customer)
         self.model = RowsTableModel(CREDIT_COLUMNS, exponent=hub.exponent, parent=self)
         self.table = make_table("creditSources", self.model, CREDIT_COLUMNS, stretch="number")
         self.bank = QComboBox()
