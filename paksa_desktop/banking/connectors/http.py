@@ -292,7 +292,7 @@ def _retry_after(header: str | None, default: float) -> float:
         return default
     value = header.strip()
     if value.isdigit():
-        return float(value)
+        return int(value)  # whole seconds (a delay, not money)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
