@@ -38,6 +38,7 @@ from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.ledger.statement_structure import StructureCache
 from paksa_desktop.ledger.statements import StatementQueries
+from paksa_desktop.payables.settings import PayablesSetup
 from paksa_desktop.persistence import file_lock, migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
 from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, start_listener
@@ -273,6 +274,7 @@ class Company:
             if rows:
                 company.ledger(ctx).import_accounts(rows)
             company.invoicing(ctx).use_standard_settings()
+            company.payables_setup(ctx).use_standard_settings()
         except BaseException:
             engine.dispose()
             if path is not None:
@@ -418,6 +420,9 @@ class Company:
 
     def invoicing(self, ctx: UserContext) -> InvoicingService:
         return InvoicingService(self.engine, ctx, self.posting_facts)
+
+    def payables_setup(self, ctx: UserContext) -> PayablesSetup:
+        return PayablesSetup(self.engine, ctx, self.posting_facts)
 
     def receipts(self, ctx: UserContext) -> ReceiptService:
         return ReceiptService(self.engine, ctx, self.posting_facts)

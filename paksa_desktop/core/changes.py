@@ -26,6 +26,10 @@ class Kind(enum.StrEnum):
     COLLECTIONS = "collections"  # dunning procedures and letters, collection notes
     BANK_ACCOUNTS = "bank_accounts"
     BANK_LINES = "bank_lines"  # imported statements and their lines
+    VENDORS = "vendors"
+    BILLS = "bills"  # bills, vendor credit notes, their approvals and allocations
+    PAYMENTS = "payments"  # vendor payments and payment runs
+    EXPENSES = "expenses"  # expense categories and claims
 
 
 @dataclass(frozen=True, slots=True)

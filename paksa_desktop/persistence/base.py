@@ -29,6 +29,7 @@ def all_metadata() -> MetaData:
     import paksa_desktop.fx.models
     import paksa_desktop.ledger.models
     import paksa_desktop.ledger.statement_models
+    import paksa_desktop.payables.models
     import paksa_desktop.receivables.models
     import paksa_desktop.security.crypto_models
     import paksa_desktop.security.models  # noqa: F401

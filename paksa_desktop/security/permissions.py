@@ -60,7 +60,9 @@ class Permission(enum.StrEnum):
     AP_BILL_CREATE = "payables.bill.create"
     AP_BILL_APPROVE = "payables.bill.approve"
     AP_PAYMENT_RUN_CREATE = "payables.paymentrun.create"
-    AP_PAYMENT_RUN_APPROVE = "payables.paymentrun.approve"
+    AP_PAYMENT_RUN_APPROVE = "payables.paymentrun.approve"  # release payments: runs and single payments
+    AP_EXPENSE_SUBMIT = "payables.expense.submit"  # claim one's own expenses
+    AP_EXPENSE_APPROVE = "payables.expense.approve"  # approve (and so post) others' claims
     # cash and banking
     CASH_VIEW = "cash.view"
     CASH_ACCOUNT_MANAGE = "cash.account.manage"
@@ -122,12 +124,14 @@ P = Permission
 READ_ALL = _names(*(p for p in Permission if p.value.endswith(".view"))) | _names(P.LEDGER_EXPORT, P.AUDIT_VIEW)
 _VIEW_BOOKS = _names(P.LEDGER_VIEW, P.LEDGER_EXPORT)
 _BOOKKEEPING = _VIEW_BOOKS | _names(P.ENTRY_CREATE, P.ENTRY_POST, P.ENTRY_REVERSE, P.RECURRING_MANAGE, P.LEDGER_IMPORT)
+_STAFF = _names(P.AP_EXPENSE_SUBMIT)  # everyone who works here may claim expenses; auditors and viewers do not
 
 BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
     "Administrator": ("Everything, including users, roles and company settings", ALL_PERMISSIONS),
     "Controller": (
         "Books, periods, lock date, the chart of accounts and approvals",
         _BOOKKEEPING
+        | _STAFF
         | (READ_ALL - _names(P.PAYROLL_VIEW))
         | _names(
             P.ACCOUNT_MANAGE,
@@ -144,6 +148,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
             P.AR_INVOICE_APPROVE,
             P.AR_WRITE_OFF,
             P.AP_BILL_APPROVE,
+            P.AP_EXPENSE_APPROVE,
             P.ASSETS_DEPRECIATION_RUN,
             P.ASSETS_DISPOSE,
             P.ANALYTICS_MANAGE,
@@ -156,6 +161,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
     "Accountant": (
         "Enter, post and reverse entries; import; fixed assets",
         _BOOKKEEPING
+        | _STAFF
         | _names(P.RATE_MANAGE)
         | _names(P.AR_VIEW, P.AP_VIEW, P.CASH_VIEW, P.ASSETS_VIEW, P.ASSETS_MANAGE, P.ANALYTICS_VIEW, P.CASH_RECONCILE)
         | _names(P.CASH_STATEMENT_IMPORT)
@@ -164,6 +170,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
     "AR clerk": (
         "Customers, invoices, receipts and dunning",
         _VIEW_BOOKS
+        | _STAFF
         | _names(
             P.AR_VIEW,
             P.AR_CUSTOMER_MANAGE,
@@ -177,16 +184,20 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
     ),
     "AP clerk": (
         "Vendors, bills and payment proposals",
-        _VIEW_BOOKS | _names(P.AP_VIEW, P.AP_VENDOR_MANAGE, P.AP_BILL_CREATE, P.AP_PAYMENT_RUN_CREATE, P.CASH_VIEW),
+        _VIEW_BOOKS
+        | _STAFF
+        | _names(P.AP_VIEW, P.AP_VENDOR_MANAGE, P.AP_BILL_CREATE, P.AP_PAYMENT_RUN_CREATE, P.CASH_VIEW),
     ),
     "Payroll officer": (
         "Employees and pay runs",
         # salaries and employees' bank details are encrypted fields: the payroll officer holds the data key
-        _names(P.LEDGER_VIEW, P.PAYROLL_VIEW, P.PAYROLL_EMPLOYEE_MANAGE, P.PAYROLL_PAYRUN_CREATE, P.SENSITIVE_READ),
+        _STAFF
+        | _names(P.LEDGER_VIEW, P.PAYROLL_VIEW, P.PAYROLL_EMPLOYEE_MANAGE, P.PAYROLL_PAYRUN_CREATE, P.SENSITIVE_READ),
     ),
     "Treasurer": (
         "Bank accounts, transfers, treasury deals; releases payment runs",
         _VIEW_BOOKS
+        | _STAFF
         | _names(
             P.CASH_VIEW,
             P.CASH_ACCOUNT_MANAGE,

@@ -39,11 +39,17 @@ _ALL = (EVERY_USER,)
 # Posting writes entries, lines, series and (the first time a date is used) a fiscal year and periods.
 # Subledgers post through their own permissions (paksa_posting_permission names which, per entry source).
 _AR_POSTERS = _p(P.AR_INVOICE_CREATE, P.AR_CREDIT_NOTE_CREATE, P.AR_RECEIPT_RECORD, P.AR_WRITE_OFF, P.AR_DUNNING_RUN)
+# payables: bills and applied credit notes by their clerk, payments by who releases them, claims by their approver
+_AP_POSTERS = _p(P.AP_BILL_CREATE, P.AP_PAYMENT_RUN_APPROVE, P.AP_EXPENSE_APPROVE)
+_SUBLEDGER_POSTERS = (*_AR_POSTERS, *_AP_POSTERS)
 _POSTERS = (
     *_p(P.ENTRY_CREATE, P.ENTRY_POST, P.ENTRY_REVERSE, P.LEDGER_IMPORT, P.RECURRING_MANAGE, P.PERIOD_CLOSE),
-    *_AR_POSTERS,
+    *_SUBLEDGER_POSTERS,
 )
-_LINE_WRITERS = (*_p(P.ENTRY_POST, P.ENTRY_REVERSE, P.LEDGER_IMPORT, P.RECURRING_MANAGE, P.PERIOD_CLOSE), *_AR_POSTERS)
+_LINE_WRITERS = (
+    *_p(P.ENTRY_POST, P.ENTRY_REVERSE, P.LEDGER_IMPORT, P.RECURRING_MANAGE, P.PERIOD_CLOSE),
+    *_SUBLEDGER_POSTERS,
+)
 _AR_DOCUMENTS = _p(P.AR_INVOICE_CREATE, P.AR_CREDIT_NOTE_CREATE)
 # a dunning run raises its fees and interest as an invoice (so they are open items the customer pays)
 _AR_CHARGES = (*_AR_DOCUMENTS, str(P.AR_DUNNING_RUN))
@@ -93,7 +99,7 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     # foreign currencies: revaluations post with the GL's own permission (source 'fx_revaluation')
     "fx_settings": TableAccess(select=_ALL, insert=_p(P.COMPANY_MANAGE), update=_p(P.COMPANY_MANAGE)),
     "fx_revaluations": TableAccess(select=_p(P.LEDGER_VIEW), insert=_p(P.ENTRY_POST)),
-    "document_sequences": TableAccess(select=_AR_POSTERS, insert=_AR_POSTERS, update=_AR_POSTERS),
+    "document_sequences": TableAccess(select=_SUBLEDGER_POSTERS, insert=_SUBLEDGER_POSTERS, update=_SUBLEDGER_POSTERS),
     # a trigger keeps posted documents as they were posted: settling moves only their open amount and state
     "invoices": TableAccess(
         select=_p(P.AR_VIEW),
@@ -122,7 +128,7 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     ),
     # cash and banking: statements are append-only, a line changes only its matching status (triggers, 0015)
     "bank_accounts": TableAccess(
-        select=_p(P.CASH_VIEW, P.CASH_ACCOUNT_MANAGE, P.CASH_STATEMENT_IMPORT),
+        select=_p(P.CASH_VIEW, P.CASH_ACCOUNT_MANAGE, P.CASH_STATEMENT_IMPORT, P.AP_PAYMENT_RUN_CREATE, P.AP_VIEW),
         insert=_p(P.CASH_ACCOUNT_MANAGE),
         update=_p(P.CASH_ACCOUNT_MANAGE),
     ),
@@ -147,6 +153,61 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     ),
     "bank_reconciliations": TableAccess(
         select=_p(P.CASH_VIEW, P.CASH_RECONCILE), insert=_p(P.CASH_RECONCILE), update=_p(P.CASH_RECONCILE)
+    ),
+    # payables (0019): a posted bill changes only its open amount and state; payments are voided, never removed
+    "payables_settings": TableAccess(select=_ALL, insert=_p(P.COMPANY_MANAGE), update=_p(P.COMPANY_MANAGE)),
+    # claimants read the vendor record that stands for them (their bank details stay sealed without the key)
+    "vendors": TableAccess(
+        select=_p(P.AP_VIEW, P.AP_EXPENSE_SUBMIT),
+        insert=_p(P.AP_VENDOR_MANAGE),
+        update=_p(P.AP_VENDOR_MANAGE),
+    ),
+    "vendor_contacts": _managed(_p(P.AP_VIEW), P.AP_VENDOR_MANAGE),
+    "bills": TableAccess(
+        select=_p(P.AP_VIEW),
+        insert=_p(P.AP_BILL_CREATE, P.AP_EXPENSE_APPROVE),
+        update=_p(P.AP_BILL_CREATE, P.AP_BILL_APPROVE, P.AP_PAYMENT_RUN_APPROVE, P.AP_EXPENSE_APPROVE),
+        delete=_p(P.AP_BILL_CREATE),  # drafts only
+    ),
+    "bill_lines": TableAccess(
+        select=_p(P.AP_VIEW),
+        insert=_p(P.AP_BILL_CREATE, P.AP_EXPENSE_APPROVE),
+        update=_p(P.AP_BILL_CREATE),
+        delete=_p(P.AP_BILL_CREATE),
+    ),
+    "bill_approvals": TableAccess(select=_p(P.AP_VIEW), insert=_p(P.AP_BILL_CREATE, P.AP_BILL_APPROVE)),
+    "recurring_bills": _managed(_p(P.AP_VIEW), P.AP_BILL_CREATE),
+    "payment_runs": TableAccess(
+        select=_p(P.AP_VIEW),
+        insert=_p(P.AP_PAYMENT_RUN_CREATE),
+        update=_p(P.AP_PAYMENT_RUN_CREATE, P.AP_PAYMENT_RUN_APPROVE),
+    ),
+    "payment_run_items": TableAccess(
+        select=_p(P.AP_VIEW),
+        insert=_p(P.AP_PAYMENT_RUN_CREATE),
+        update=_p(P.AP_PAYMENT_RUN_CREATE, P.AP_PAYMENT_RUN_APPROVE),
+        delete=_p(P.AP_PAYMENT_RUN_CREATE),
+    ),
+    "vendor_payments": TableAccess(
+        select=_p(P.AP_VIEW), insert=_p(P.AP_PAYMENT_RUN_APPROVE), update=_p(P.AP_PAYMENT_RUN_APPROVE)
+    ),
+    "payment_allocations": TableAccess(
+        select=_p(P.AP_VIEW),
+        insert=_p(P.AP_PAYMENT_RUN_APPROVE, P.AP_BILL_CREATE),
+        update=_p(P.AP_PAYMENT_RUN_APPROVE, P.AP_BILL_CREATE),
+    ),
+    "expense_categories": _managed(_p(P.AP_VIEW, P.AP_EXPENSE_SUBMIT), P.AP_EXPENSE_APPROVE, delete=False),
+    "expense_claims": TableAccess(
+        select=_p(P.AP_VIEW, P.AP_EXPENSE_SUBMIT, P.AP_EXPENSE_APPROVE),
+        insert=_p(P.AP_EXPENSE_SUBMIT),
+        update=_p(P.AP_EXPENSE_SUBMIT, P.AP_EXPENSE_APPROVE, P.AP_PAYMENT_RUN_APPROVE),
+        delete=_p(P.AP_EXPENSE_SUBMIT),  # drafts only
+    ),
+    "expense_claim_lines": TableAccess(
+        select=_p(P.AP_VIEW, P.AP_EXPENSE_SUBMIT, P.AP_EXPENSE_APPROVE),
+        insert=_p(P.AP_EXPENSE_SUBMIT),
+        update=_p(P.AP_EXPENSE_SUBMIT),
+        delete=_p(P.AP_EXPENSE_SUBMIT),
     ),
     # documents and audit: every write appends an audit row and moves the chain's head
     "documents": _managed(_p(P.DOCUMENT_VIEW), P.DOCUMENT_ATTACH, delete=False),

@@ -1,0 +1,1 @@
+"""Accounts payable and expenses: vendors, bills, approvals, payments and runs, expense claims."""
