@@ -1,0 +1,1 @@
+"""Accounts payable: vendors, bills, payment runs and the bank payment files they produce."""
