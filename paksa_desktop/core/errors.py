@@ -133,6 +133,14 @@ class ImportFileError(PaksaError):
         super().__init__("\n".join(lines))
 
 
+class PaymentFileError(ValidationError):
+    """A bank payment file (pain.001, CSV) was refused: every problem is listed, one per line; no file written."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
 class Cancelled(PaksaError):
     """The user cancelled a long operation; nothing was written."""
 

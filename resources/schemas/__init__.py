@@ -1,0 +1,1 @@
+"""XML schemas of the files Paksa writes for others (bank payment files), validated before they leave."""
