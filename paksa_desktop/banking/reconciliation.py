@@ -27,6 +27,7 @@ from paksa_desktop.banking.models import BankAccount, BankLine, LineStatus
 from paksa_desktop.banking.recon_models import BankLineLink, BankReconciliation, LinkKind
 from paksa_desktop.banking.recon_sources import SOURCE_FACTORIES, SourceFactory, parse_key
 from paksa_desktop.banking.scoring import MatchKind
+from paksa_desktop.banking.split import AccountPart, ItemPart, check_split
 from paksa_desktop.banking.statement_data import StatementLine
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import ConflictError, NotFoundError, ValidationError
@@ -341,7 +342,6 @@ class ReconciliationService(GuardedService):
 
     def _book_receivable(self, s: Session, bank: BankAccount, lines: list[BankLine], proposal: BankProposal) -> None:
         receipts = _ReceiptsInUnit(s, self.engine, self.ctx, self.facts)
-        gl_code = _gl_code(s, bank)
         exponent = currency_exponent(bank.currency)
         # what is left open of each item, in document units, as the proposal saw it
         remaining = {str(i.id): abs(i.amount) for i in proposal.proposal.items}
@@ -355,42 +355,56 @@ class ReconciliationService(GuardedService):
                     picks.append((str(item.id), item.number, take))
                     remaining[str(item.id)] -= take
                     left -= take
-            if amount > 0:
-                customer = self._customer_of(s, [parse_key(k) for k, _, _ in picks])
-                ref, _ = receipts.record(
-                    ReceiptInput(
-                        customer,
-                        line.booked,
-                        amount,
-                        gl_code,
-                        allocations=tuple(AllocationInput(number, value) for _, number, value in picks),
-                        reference=(line.reference or line.bank_id)[:100],
-                        memo=line.description[:200],
-                        currency=line.currency,
-                    )
+            self._settle(s, bank, receipts, line, amount, picks)
+
+    def _settle(
+        self,
+        s: Session,
+        bank: BankAccount,
+        receipts: _ReceiptsInUnit,
+        line: BankLine,
+        amount: Decimal,
+        picks: Sequence[tuple[str, str, Decimal]],
+        *,
+        customer: str = "",
+    ) -> None:
+        """Money in (`amount` > 0): one receipt of `amount` allocated to the picks (key, number, amount), the
+        rest customer credit; money out: a refund of each pick's credit. Each is linked to the bank line."""
+        gl_code = _gl_code(s, bank)
+        reference = (line.reference or line.bank_id)[:100]
+        if amount > 0:
+            ref, _ = receipts.record(
+                ReceiptInput(
+                    customer or self._customer_of(s, [parse_key(k) for k, _, _ in picks]),
+                    line.booked,
+                    amount,
+                    gl_code,
+                    allocations=tuple(AllocationInput(number, value) for _, number, value in picks),
+                    reference=reference,
+                    memo=line.description[:200],
+                    currency=line.currency,
                 )
-                entry = s.execute(select(Receipt.entry_id).where(Receipt.id == ref.id)).scalar_one()
+            )
+            entry = s.execute(select(Receipt.entry_id).where(Receipt.id == ref.id)).scalar_one()
+            self._link(
+                s,
+                line,
+                LinkKind.RECEIPT,
+                receipt_id=ref.id,
+                entry_id=entry,
+                journal_line_id=_bank_side_line(s, entry, bank.gl_account_id),
+            )
+        else:
+            for _, number, value in picks:
+                entry_id, _ = receipts.refund(number, value, gl_code, line.booked, reference=reference)
+                assert entry_id is not None
                 self._link(
                     s,
                     line,
-                    LinkKind.RECEIPT,
-                    receipt_id=ref.id,
-                    entry_id=entry,
-                    journal_line_id=_bank_side_line(s, entry, bank.gl_account_id),
+                    LinkKind.ENTRY,
+                    entry_id=entry_id,
+                    journal_line_id=_bank_side_line(s, entry_id, bank.gl_account_id),
                 )
-            else:
-                for _, number, value in picks:
-                    entry_id, _ = receipts.refund(
-                        number, value, gl_code, line.booked, reference=(line.reference or line.bank_id)[:100]
-                    )
-                    assert entry_id is not None
-                    self._link(
-                        s,
-                        line,
-                        LinkKind.ENTRY,
-                        entry_id=entry_id,
-                        journal_line_id=_bank_side_line(s, entry_id, bank.gl_account_id),
-                    )
 
     @staticmethod
     def _customer_of(s: Session, keys: list[tuple[str, int]]) -> str:
@@ -457,50 +471,11 @@ class ReconciliationService(GuardedService):
         """
         self.ctx.require(Permission.ENTRY_POST)
         with self._unit(Permission.CASH_RECONCILE) as s:
-            row = s.get(BankLine, line_id)
-            if row is None:
-                raise NotFoundError(f"there is no bank line {line_id}")
-            bank = s.get(BankAccount, row.bank_account_id)
-            assert bank is not None
-            (line,) = self._lock_unmatched(s, bank, [line_id])
-            base, base_exp = _base(s)
-            if line.currency != base:
-                raise ValidationError(
-                    f"bank line {line_id} is in {line.currency}; post an entry for a line in another currency "
-                    f"than {base} by hand, with its exchange rate"
-                )
-            poster = Poster(s, self.ctx, self.facts, day=line.booked)
-            problem = poster.account_problem(account.strip()) or poster.date_problem(line.booked)
-            if problem:
-                raise ValidationError(f"entry for bank line {line_id}: {problem}")
-            other = poster.accounts[account.strip()].id
-            if other == bank.gl_account_id:
-                raise ValidationError("choose the account the money came from or went to, not the bank's own")
-            units = to_minor(from_minor(line.amount, currency_exponent(line.currency)), base_exp)
-            text = (memo or line.description or line.reference or "Bank line")[:200]
-            dims = _dimensions(poster, line_id, department, project)
-            tax_account, tax = _inclusive_tax(s, line_id, tax_code, units)
-            lines = [PreparedLine(bank.gl_account_id, units, text), PreparedLine(other, -(units - tax), text, *dims)]
-            if tax_account is not None and tax:
-                lines.append(PreparedLine(tax_account, -tax, f"{tax_code.strip()}: {text}"[:200]))
-            prepared = PreparedEntry(
-                journal_id=poster.journal(journal)[0],
-                date=line.booked,
-                lines=lines,
-                memo=text,
-                reference=(line.reference or line.bank_id)[:100],
-                source="bank",
+            bank, line = self._line_of(s, line_id)
+            part = AccountPart(
+                account, from_minor(line.amount, currency_exponent(line.currency)), tax_code, department, project, memo
             )
-            poster.check(prepared)
-            poster.write([prepared])
-            assert prepared.id is not None
-            self._link(
-                s,
-                line,
-                LinkKind.ENTRY,
-                entry_id=prepared.id,
-                journal_line_id=_bank_side_line(s, prepared.id, bank.gl_account_id),
-            )
+            prepared, tax = self._post_parts(s, bank, line, [part], journal=journal, memo=memo)
             trail.record(
                 s,
                 self.ctx,
@@ -511,10 +486,229 @@ class ReconciliationService(GuardedService):
                     "number": prepared.number,
                     "bank_line": line_id,
                     "account": account.strip(),
-                    **({"tax_code": tax_code.strip(), "tax": tax} if tax_account is not None else {}),
+                    **({"tax_code": tax_code.strip(), "tax": tax} if tax_code.strip() else {}),
                 },
             )
+            assert prepared.id is not None
             return prepared.id, Changes.of(Kind.ENTRIES, Kind.BANK_LINES)
+
+    def _line_of(self, s: Session, line_id: int) -> tuple[BankAccount, BankLine]:
+        """The bank line (locked, still unmatched) and its bank account."""
+        row = s.get(BankLine, line_id)
+        if row is None:
+            raise NotFoundError(f"there is no bank line {line_id}")
+        bank = s.get(BankAccount, row.bank_account_id)
+        assert bank is not None
+        (line,) = self._lock_unmatched(s, bank, [line_id])
+        return bank, line
+
+    def _post_parts(
+        self,
+        s: Session,
+        bank: BankAccount,
+        line: BankLine,
+        parts: Sequence[AccountPart],
+        *,
+        journal: str,
+        memo: str = "",
+        source: str = "bank",
+    ) -> tuple[PreparedEntry, int]:
+        """Post one entry for account parts of a bank line (the bank's GL account against each part's account)
+        and link the line to it; returns the entry and its tax in minor units. Base-currency lines only."""
+        line_id = line.id
+        base, base_exp = _base(s)
+        if line.currency != base:
+            raise ValidationError(
+                f"bank line {line_id} is in {line.currency}; post an entry for a line in another currency "
+                f"than {base} by hand, with its exchange rate"
+            )
+        poster = Poster(s, self.ctx, self.facts, day=line.booked)
+        for part in parts:
+            problem = poster.account_problem(part.account.strip())
+            if problem:
+                raise ValidationError(f"entry for bank line {line_id}: {problem}")
+        problem = poster.date_problem(line.booked)
+        if problem:
+            raise ValidationError(f"entry for bank line {line_id}: {problem}")
+        text = (memo.strip() or line.description or line.reference or "Bank line")[:200]
+        lines: list[PreparedLine] = []
+        total = tax_total = 0
+        for part in parts:
+            other = poster.accounts[part.account.strip()].id
+            if other == bank.gl_account_id:
+                raise ValidationError("choose the account the money came from or went to, not the bank's own")
+            units = to_minor(part.amount, base_exp)
+            part_text = (part.memo.strip() or text)[:200]
+            dims = _dimensions(poster, line_id, part.department, part.project)
+            tax_account, tax = _inclusive_tax(s, line_id, part.tax_code, units)
+            lines.append(PreparedLine(other, -(units - tax), part_text, *dims))
+            if tax_account is not None and tax:
+                lines.append(PreparedLine(tax_account, -tax, f"{part.tax_code.strip()}: {part_text}"[:200]))
+            total += units
+            tax_total += tax
+        if total:
+            lines.insert(0, PreparedLine(bank.gl_account_id, total, text))
+        prepared = PreparedEntry(
+            journal_id=poster.journal(journal)[0],
+            date=line.booked,
+            lines=lines,
+            memo=text,
+            reference=(line.reference or line.bank_id)[:100],
+            source=source,
+        )
+        poster.check(prepared)
+        poster.write([prepared])
+        assert prepared.id is not None
+        self._link(
+            s,
+            line,
+            LinkKind.ENTRY,
+            entry_id=prepared.id,
+            journal_line_id=_bank_side_line(s, prepared.id, bank.gl_account_id) if total else None,
+        )
+        return prepared, tax_total
+
+    # -------------------------------------------------------------------------------------- from a line
+
+    def split(
+        self,
+        account: str,
+        line_id: int,
+        items: Sequence[ItemPart] = (),
+        accounts: Sequence[AccountPart] = (),
+        *,
+        journal: str = "GEN",
+        memo: str = "",
+    ) -> Changes:
+        """Book one bank line against several targets at once, all or nothing: item parts (open invoices,
+        customer credit, GL lines; an invoice may be paid in part) and account parts (one journal entry).
+
+        The parts add up to the line's amount exactly. Invoices are paid by one receipt allocated as the
+        parts say (the way a match pays several items), customer credit is refunded, GL lines are cleared.
+        """
+        self.ctx.require(Permission.CASH_RECONCILE)  # before looking at the input (the permission walk)
+        if accounts:
+            self.ctx.require(Permission.ENTRY_POST)
+        if any(str(p.source) == ItemSource.RECEIVABLE for p in items):
+            self.ctx.require(Permission.AR_RECEIPT_RECORD)
+        with self._read(Permission.CASH_RECONCILE) as s:
+            row = s.get(BankLine, line_id)
+            if row is None:
+                raise NotFoundError(f"there is no bank line {line_id}")
+            bank_row = find_account(s, account)
+            if row.bank_account_id != bank_row.id:
+                raise NotFoundError(f"bank line {line_id} is not a line of {bank_row.name}")
+            exponent = currency_exponent(row.currency)
+            line_amount, booked = from_minor(row.amount, exponent), row.booked
+        open_items = self.open_items(account, booked) if items else []
+        found = check_split(line_id, line_amount, exponent, items, accounts, open_items)
+        with self._unit(Permission.CASH_RECONCILE) as s:
+            bank, line = self._line_of(s, line_id)
+            gl_ids = [int(p.key) for p in items if str(p.source) == ItemSource.GL]
+            if gl_ids:
+                taken = s.execute(
+                    select(BankLineLink.journal_line_id).where(BankLineLink.journal_line_id.in_(gl_ids))
+                ).first()
+                if taken is not None:
+                    raise ConflictError(f"GL line {taken[0]} was cleared by another bank line meanwhile")
+                for jl in gl_ids:
+                    self._link(s, line, LinkKind.JOURNAL_LINE, journal_line_id=jl)
+            receivable = [(p, found[(str(p.source), str(p.key))]) for p in items if str(p.source) == "receivable"]
+            paid = [(str(i.id), i.number, p.amount) for p, i in receivable if p.amount > 0]
+            credit = [(str(i.id), i.number, -p.amount) for p, i in receivable if p.amount < 0]
+            if paid or credit:
+                receipts = _ReceiptsInUnit(s, self.engine, self.ctx, self.facts)
+                if paid:
+                    self._settle(s, bank, receipts, line, sum((v for _, _, v in paid), ZERO), paid)
+                if credit:
+                    self._settle(s, bank, receipts, line, -sum((v for _, _, v in credit), ZERO), credit)
+            entry: PreparedEntry | None = None
+            if accounts:
+                entry, _ = self._post_parts(
+                    s, bank, line, accounts, journal=journal, memo=memo or f"Split: {line.description}"[:200],
+                    source="bank_split",
+                )  # fmt: skip
+            trail.record(
+                s,
+                self.ctx,
+                "split",
+                "bank_line",
+                line_id,
+                after={
+                    "amount": str(line_amount),
+                    "items": {found[(str(p.source), str(p.key))].number: str(p.amount) for p in items},
+                    "accounts": [(p.account.strip(), str(p.amount)) for p in accounts],
+                    **({"entry": entry.number} if entry is not None else {}),
+                },
+            )
+        kinds = {Kind.BANK_LINES}
+        if accounts:
+            kinds.add(Kind.ENTRIES)
+        if any(str(p.source) == ItemSource.RECEIVABLE for p in items):
+            kinds |= {Kind.RECEIPTS, Kind.INVOICES, Kind.ENTRIES}
+        return Changes.of(*kinds)
+
+    def transfer(
+        self, line_id: int, other_account: str, *, memo: str = "", journal: str = "GEN"
+    ) -> tuple[int, Changes]:
+        """Post a transfer between two of the company's bank accounts from one's statement line: the money
+        moves between their GL accounts in one entry, linked to this line. The other account's statement
+        line then matches the entry's line on its GL account (an uncleared GL line)."""
+        self.ctx.require(Permission.CASH_RECONCILE)  # before looking at the input (the permission walk)
+        self.ctx.require(Permission.ENTRY_POST)
+        with self._unit(Permission.CASH_RECONCILE) as s:
+            bank, line = self._line_of(s, line_id)
+            other = find_account(s, other_account)
+            if other.id == bank.id:
+                raise ValidationError(f"a transfer goes to or comes from another account than {bank.name}")
+            if not other.is_active:
+                raise ValidationError(f"bank account {other.name} is inactive; activate it first")
+            if other.currency != line.currency:
+                raise ValidationError(
+                    f"{other.name} is in {other.currency}, the line in {line.currency}: post a transfer between "
+                    f"currencies by hand, with its exchange rate"
+                )
+            amount = from_minor(line.amount, currency_exponent(line.currency))
+            way = f"to {other.name}" if amount < 0 else f"from {other.name}"
+            text = (memo.strip() or f"Transfer {way}: {line.description or line.reference}".strip(": "))[:200]
+            prepared, _ = self._post_parts(
+                s, bank, line, [AccountPart(_gl_code(s, other), amount)], journal=journal, memo=text
+            )
+            trail.record(
+                s,
+                self.ctx,
+                "transfer",
+                "bank_line",
+                line_id,
+                after={"entry": prepared.number, "from": bank.name, "other": other.name, "amount": str(amount)},
+            )
+            assert prepared.id is not None
+            return prepared.id, Changes.of(Kind.ENTRIES, Kind.BANK_LINES)
+
+    def receipt_on_account(self, line_id: int, customer: str) -> tuple[str, Changes]:
+        """Record money in from a customer that pays no invoice yet: a receipt left as customer credit (to be
+        applied to an invoice later), linked to the bank line. Returns the receipt's number."""
+        self.ctx.require(Permission.CASH_RECONCILE)  # before looking at the input (the permission walk)
+        self.ctx.require(Permission.AR_RECEIPT_RECORD)
+        if not (customer or "").strip():
+            raise ValidationError("choose the customer who paid")
+        with self._unit(Permission.CASH_RECONCILE) as s:
+            bank, line = self._line_of(s, line_id)
+            amount = from_minor(line.amount, currency_exponent(line.currency))
+            if amount <= 0:
+                raise ValidationError(f"bank line {line_id} is money out ({amount}); a receipt on account is money in")
+            receipts = _ReceiptsInUnit(s, self.engine, self.ctx, self.facts)
+            self._settle(s, bank, receipts, line, amount, [], customer=customer.strip())
+            number = s.execute(
+                select(Receipt.number)
+                .join(BankLineLink, BankLineLink.receipt_id == Receipt.id)
+                .where(BankLineLink.bank_line_id == line_id)
+            ).scalar_one()
+            trail.record(
+                s, self.ctx, "receipt_on_account", "bank_line", line_id,
+                after={"receipt": number, "customer": customer.strip(), "amount": str(amount)},
+            )  # fmt: skip
+        return number, Changes.of(Kind.BANK_LINES, Kind.RECEIPTS, Kind.ENTRIES)
 
     # -------------------------------------------------------------------------------------- reconciling
 

@@ -80,7 +80,7 @@ def choose(combo: Any, text_: str) -> None:
 def test_the_tab_shows_for_cash_view_with_its_pages(window: MainWindow) -> None:
     tab = window.banking_tab
     assert tab is not None and window.tabs.indexOf(tab) >= 0
-    assert list(tab.views) == ["lines", "reconcile", "position", "forecast", "accounts", "rates"]
+    assert list(tab.views) == ["lines", "reconcile", "rules", "position", "forecast", "accounts", "rates"]
     assert window.session.can(Permission.CASH_VIEW)
     window.tabs.setCurrentWidget(tab)
     assert window.new_entry_action.shortcut().isEmpty()  # Ctrl+N is New bank account here

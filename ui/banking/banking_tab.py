@@ -17,6 +17,7 @@ from ui.banking.cash_position_view import CashPositionView
 from ui.banking.forecast_view import ForecastView
 from ui.banking.lines_view import StatementLinesView
 from ui.banking.reconciliation_view import BankReconciliationView
+from ui.banking.rules_view import BankRulesView
 from ui.receivables.rates_view import RatesView
 from ui.receivables.receivables_tab import Page, ReceivablesTab
 from ui.style import icon
@@ -24,6 +25,7 @@ from ui.style import icon
 PAGES: tuple[Page, ...] = (
     Page("Bank", "lines", "Statement lines", "statements", StatementLinesView, Permission.CASH_VIEW),
     Page("Bank", "reconcile", "Reconciliation", "ledger", BankReconciliationView, Permission.CASH_RECONCILE),
+    Page("Bank", "rules", "Rules", "recurring", BankRulesView, Permission.CASH_VIEW),
     Page("Cash", "position", "Cash position", "trial-balance", CashPositionView, Permission.CASH_VIEW),
     Page("Cash", "forecast", "Cash forecast", "chart", ForecastView, Permission.CASH_VIEW),
     Page("Master data", "accounts", "Bank accounts", "accounts", BankAccountsView, Permission.CASH_VIEW),

@@ -1,10 +1,13 @@
-"""Statement lines: one account's imported lines, filtered by dates and status, with totals and Export."""
+"""Statement lines: one account's imported lines, filtered by dates and status, with totals and Export;
+Create rule from line (R) opens the bank rule form filled from the selected line."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
 
 from paksa_desktop.banking.accounts import BankAccountRow, BankLineRow
 from paksa_desktop.banking.models import LineStatus
@@ -13,9 +16,10 @@ from paksa_desktop.core.money import currency_exponent
 from paksa_desktop.reporting.model import Cell, ColumnKind, Report, ReportRow, RowStyle
 from paksa_desktop.security.permissions import Permission
 from ui.banking.base_view import BankingView, bank_queries
+from ui.banking.rules_view import open_rule_from_line
 from ui.hub import Hub
 from ui.models.columns import Col, rows_report
-from ui.models.rows_model import RowsTableModel
+from ui.models.rows_model import ROW_ROLE, RowsTableModel
 from ui.style import icon
 from ui.widgets.date_edit import OptionalDateEdit
 from ui.widgets.export_button import ReportBuilder
@@ -45,11 +49,18 @@ class StatementLinesView(BankingView):
         self.exponent = 2
         self.model = RowsTableModel(COLUMNS, parent=self)
         if self.session.can(Permission.CASH_STATEMENT_IMPORT) and self.session.can(Permission.CASH_VIEW):
-            from PySide6.QtWidgets import QPushButton
-
             self.import_button = QPushButton(icon("import"), "Import statement…")
             self.import_button.clicked.connect(self.import_statement)
             self.header.add(self.import_button)
+        self.rule_button = QPushButton(icon("add"), "Create rule from line…")
+        self.rule_button.clicked.connect(self.rule_from_line)
+        self.can_rule = self.session.can(Permission.CASH_ACCOUNT_MANAGE)
+        self.rule_button.setToolTip(
+            "Open the bank rule form filled from the selected line (R)"
+            if self.can_rule
+            else "Your role cannot create bank rules (cash.account.manage)."
+        )
+        self.header.add(self.rule_button)
         self.header.add(self.add_export_button())
 
         self.filters = FilterBar()
@@ -70,10 +81,26 @@ class StatementLinesView(BankingView):
         self.filters.clear_button.clicked.connect(self.clear_filter)
         self.body.addWidget(self.filters)
         self.table = make_table("bankLinesTable", self.model, COLUMNS, stretch="description")
+        self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
+        self.rule_key = QShortcut(QKeySequence("R"), self.table, self.rule_from_line)
+        self.rule_key.setContext(Qt.ShortcutContext.WidgetShortcut)
         self.body.addWidget(self.table, 1)
         self.totals = QLabel()
         self.totals.setObjectName("linesTotals")
         self.body.addWidget(self.totals)
+        self._update_buttons()
+
+    def current(self) -> BankLineRow | None:
+        index = self.table.currentIndex()
+        return self.model.data(index, ROW_ROLE) if index.isValid() else None
+
+    def _update_buttons(self, *_args: object) -> None:
+        self.rule_button.setEnabled(self.can_rule and self.current() is not None)
+
+    def rule_from_line(self) -> None:
+        row = self.current()
+        if row is not None and self.can_rule:
+            open_rule_from_line(self, self.hub, row.id)
 
     # ---- loading: the accounts, then the chosen account's lines
     def refresh(self) -> None:
@@ -112,6 +139,7 @@ class StatementLinesView(BankingView):
         self.exponent = currency_exponent(account.currency) if account else 2
         self.model.exponent = self.exponent
         self.model.set_rows(rows)
+        self._update_buttons()
         if not rows:
             self.totals.setText(
                 "No lines match the filter." if self.filtered() else "No statements imported into this account yet."

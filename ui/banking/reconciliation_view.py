@@ -4,11 +4,11 @@ Upper table: the unmatched statement lines booked by the statement date, each wi
 proposal, its score (coloured: green from the threshold, amber from 50, red below) and the reasons.
 The screen is driven by the keyboard: J/K (or Down/Up) next/previous line, Enter accepts the selected
 proposal, Ctrl+Shift+A accepts every proposal at or above the threshold, F (or Ctrl+F) searches the open
-items for the line by hand, E posts a journal entry for it. Lower panel: book balance, uncleared items,
-statement balance and the difference (red unless zero); Finish is enabled at zero; Undo last asks for a
-reason; Report PDF saves the reconciliation statement and opens it. Every service call runs on a worker.
-Split (one line booked against several items with amounts of the clerk's choice) is not offered: the
-service has no split operation; a search may pick several items whose open amounts the line settles.
+items for the line by hand, E posts a journal entry for it, S splits it over several open items (part
+payments) and GL account lines, T books a transfer to or from another of the company's bank accounts, P a
+customer receipt on account, R opens the bank rule form filled from the line. Lower panel: book balance,
+uncleared items, statement balance and the difference (red unless zero); Finish is enabled at zero; Undo
+last asks for a reason; Report PDF saves the reconciliation statement and opens it. Every service call runs on a worker.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ from paksa_desktop.reporting.model import ColumnKind
 from paksa_desktop.reporting.renderers import render_file
 from paksa_desktop.security.permissions import Permission
 from ui.banking.base_view import BankingView, bank_queries
+from ui.banking.line_dialogs import ITEM_COLUMNS, ReceiptOnAccountDialog, SplitDialog, TransferDialog, money
+from ui.banking.rules_view import open_rule_from_line
 from ui.errors import show_error
 from ui.hub import Hub
 from ui.models.columns import Col
@@ -88,7 +90,7 @@ class LineRow:
     @property
     def items(self) -> str:
         if self.proposal is None:
-            return "none (F search, E entry)"
+            return "none: F search, S split"
         return ", ".join(f"{i.kind_label} {i.number}".strip() for i in self.proposal.proposal.items)
 
     @property
@@ -110,15 +112,6 @@ COLUMNS = (
     Col("reasons", "Reasons", lambda r: r.reasons),
 )
 
-ITEM_COLUMNS = (
-    Col("kind", "Kind", lambda i: i.kind_label, width=110),
-    Col("number", "Number", lambda i: i.number, width=160),
-    Col("date", "Date", lambda i: i.date, ColumnKind.DATE, width=96),
-    Col("due", "Due", lambda i: i.due, ColumnKind.DATE, width=96),
-    Col("counterparty", "Counterparty", lambda i: i.counterparty or i.reference),
-    Col("amount", "Open amount", lambda i: i.amount, ColumnKind.MONEY, width=120),
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
@@ -135,11 +128,6 @@ def score_colour(score: int | None, threshold: int) -> QColor | None:
     return GREEN if score >= threshold else AMBER if score >= 50 else RED
 
 
-def money(amount: Decimal, exponent: int) -> str:
-    text = f"{abs(amount).quantize(Decimal(1).scaleb(-exponent)):,}"
-    return f"({text})" if amount < 0 else text
-
-
 def recon_service(view: BankingView) -> ReconciliationService:
     return view.session.company.bank_reconciliation(view.session.ctx)
 
@@ -148,7 +136,8 @@ class BankReconciliationView(BankingView):
     title = "Reconciliation"
     subtitle = (
         "Match the statement lines to the books, then finish at a zero difference. "
-        "J/K next/previous, Enter accept, Ctrl+Shift+A accept all, F search, E entry."
+        "J/K next/previous, Enter accept, Ctrl+Shift+A accept all, F search, S split, E entry, "
+        "T transfer, P receipt on account, R rule from the line."
     )
     concerns = frozenset({Kind.BANK_LINES, Kind.BANK_ACCOUNTS, Kind.ENTRIES, Kind.RECEIPTS, Kind.INVOICES})
 
@@ -174,8 +163,25 @@ class BankReconciliationView(BankingView):
         self.entry_button = self._button(
             "Entry…", "new-entry", "Post a journal entry for the line (E)", self.create_entry
         )
+        self.split_button = self._button("Split…", "", "Split the line over open items and GL accounts (S)", self.split)
+        self.transfer_button = self._button(
+            "Transfer…", "", "Book a transfer to or from another bank account (T)", self.transfer
+        )
+        self.receipt_button = self._button(
+            "Receipt…", "", "Record a customer receipt on account, with no invoice (P)", self.receipt_on_account
+        )
+        self.rule_button = self._button(
+            "Rule…", "", "Create a bank rule from the line: the rule form, filled in (R)", self.rule_from_line
+        )
+        self.can_receive = self.session.can(Permission.AR_RECEIPT_RECORD)
+        self.can_rule = self.session.can(Permission.CASH_ACCOUNT_MANAGE)
         if not self.can_post:
             self.entry_button.setToolTip("Your role cannot post journal entries (ledger.entry.post).")
+            self.transfer_button.setToolTip("Your role cannot post journal entries (ledger.entry.post).")
+        if not self.can_receive:
+            self.receipt_button.setToolTip("Your role cannot record receipts (receivables.receipt.record).")
+        if not self.can_rule:
+            self.rule_button.setToolTip("Your role cannot create bank rules (cash.account.manage).")
         self.report_button = self._button("Report PDF…", "print", "Save the reconciliation statement", self.report_pdf)
 
         self.filters = FilterBar()
@@ -262,7 +268,7 @@ class BankReconciliationView(BankingView):
         return button
 
     def _keys(self) -> None:
-        """J/K, Enter, E and F act on the table; Ctrl+F and Ctrl+Shift+A anywhere on the screen."""
+        """J/K, Enter, E, F, S, T, P and R act on the table; Ctrl+F and Ctrl+Shift+A anywhere on the screen."""
         table_keys: list[tuple[str | Qt.Key, Callable[[], None]]] = [
             ("J", lambda: self.move(+1)),
             ("K", lambda: self.move(-1)),
@@ -270,6 +276,10 @@ class BankReconciliationView(BankingView):
             (Qt.Key.Key_Enter, self.accept_current),
             ("F", self.search),
             ("E", self.create_entry),
+            ("S", self.split),
+            ("T", self.transfer),
+            ("P", self.receipt_on_account),
+            ("R", self.rule_from_line),
         ]
         self.shortcuts: list[QShortcut] = []
         for key, slot in table_keys:
@@ -395,6 +405,10 @@ class BankReconciliationView(BankingView):
         self.accept_all_button.setEnabled(bool(snap and snap.proposals))
         self.search_button.setEnabled(row is not None)
         self.entry_button.setEnabled(row is not None and self.can_post)
+        self.split_button.setEnabled(row is not None)
+        self.transfer_button.setEnabled(row is not None and self.can_post)
+        self.receipt_button.setEnabled(row is not None and self.can_receive and row.amount > 0)
+        self.rule_button.setEnabled(row is not None and self.can_rule)
         balanced = snap is not None and self.statement_balance() is not None and snap.view.difference == 0
         self.finish_button.setEnabled(balanced)
         self.undo_button.setEnabled(bool(snap and snap.undoable))
@@ -490,6 +504,78 @@ class BankReconciliationView(BankingView):
             self.load()
 
         self._write("Entry", "Posting the entry…", lambda: service.create_entry(row.id, code, memo=memo), done)
+
+    def _booked(self, result: Any) -> None:
+        changes = result[1] if isinstance(result, tuple) else result
+        self.hub.broadcast(changes)
+        self.load()
+
+    def split(self) -> None:
+        row, account = self.current(), self.chosen()
+        if row is None or account is None:
+            return
+        service, name, on = recon_service(self), account.name, self.statement_date.value()
+        dialog = SplitDialog(self.hub, service, name, row, on, self.exponent, self)
+        self.last_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        items, parts = dialog.chosen_items, dialog.chosen_accounts
+        self._write("Split", "Booking the split…", lambda: service.split(name, row.id, items, parts), self._booked)
+
+    def transfer(self) -> None:
+        row, account = self.current(), self.chosen()
+        if row is None or account is None:
+            return
+        if not self.can_post:
+            show_error(
+                self, ValidationError("Your role cannot post journal entries (ledger.entry.post)."), title="Transfer"
+            )
+            return
+        others = [a for a in self.accounts if a.name != account.name and a.currency == account.currency]
+        dialog = TransferDialog(row, self.exponent, account.name, others, self)
+        self.last_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.chosen():
+            return
+        service, other, memo = recon_service(self), dialog.chosen(), dialog.memo.text().strip()
+        self._write(
+            "Transfer", "Posting the transfer…", lambda: service.transfer(row.id, other, memo=memo), self._booked
+        )
+
+    def receipt_on_account(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        if not self.can_receive:
+            show_error(
+                self,
+                ValidationError("Your role cannot record receipts (receivables.receipt.record)."),
+                title="Receipt on account",
+            )
+            return
+        if row.amount <= 0:
+            show_error(
+                self,
+                ValidationError("A receipt on account is money in; this line is money out."),
+                title="Receipt on account",
+            )
+            return
+        customers = self.session.receivables_queries.customers(include_inactive=False)
+        dialog = ReceiptOnAccountDialog(row, self.exponent, customers, self)
+        self.last_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.chosen():
+            return
+        service, customer = recon_service(self), dialog.chosen()
+        self._write(
+            "Receipt on account",
+            "Recording the receipt…",
+            lambda: service.receipt_on_account(row.id, customer),
+            self._booked,
+        )
+
+    def rule_from_line(self) -> None:
+        row = self.current()
+        if row is not None:
+            open_rule_from_line(self, self.hub, row.id)
 
     def finish(self) -> None:
         account, balance = self.chosen(), self.statement_balance()

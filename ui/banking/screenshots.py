@@ -1,5 +1,5 @@
 """Screenshots of the Cash & Banking tab for `python -m ui.screenshots`: accounts, the account form, the
-import wizard (CSV mapping, preview with a duplicate), the statement lines, the reconciliation screen,
+import wizard (CSV mapping, preview with a duplicate), the statement lines, the reconciliation screen, the rules,
 the cash position and the cash forecast with a what-if.
 
 The demo company has an Operating account with statements (paksa_desktop/demo_banking.py); it is given
@@ -115,6 +115,9 @@ def banking_shots(
     recon.balance.editingFinished.emit()
     settle(500)
     save(window, out / "75-bank-reconciliation.png")
+    tab.show_view("rules")
+    settle(300)
+    save(window, out / "75b-bank-rules.png")
     tab.show_view("position")
     settle(300)
     save(window, out / "76-cash-position.png")
