@@ -40,6 +40,12 @@ def _head_text(data: bytes) -> str:
     return head.decode("latin-1").lstrip("\ufeff\xef\xbb\xbf \t\r\n")
 
 
+def _looks_like_xml(head: str) -> bool:
+    """An XML declaration, or a first line that is a tag: a CSV whose first cell starts with "<" is not XML."""
+    first = head.split("\n", 1)[0].strip()
+    return first.startswith("<?xml") or (first.startswith("<") and first.endswith(">"))
+
+
 def _detect(data: bytes, source: str) -> str:
     head = _head_text(data)
     if head.startswith("%PDF"):
@@ -50,7 +56,7 @@ def _detect(data: bytes, source: str) -> str:
         )
     if looks_like_ofx(head):
         return "ofx"
-    if head.startswith("<"):
+    if _looks_like_xml(head):
         kind = camt_kind(head)
         if kind:
             return kind
