@@ -156,10 +156,12 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     ),
     # payables (0019): a posted bill changes only its open amount and state; payments are voided, never removed
     "payables_settings": TableAccess(select=_ALL, insert=_p(P.COMPANY_MANAGE), update=_p(P.COMPANY_MANAGE)),
-    # claimants read the vendor record that stands for them (their bank details stay sealed without the key)
+    # claimants read the vendor record that stands for them (their bank details stay sealed without the key);
+    # an approver inserts it when a user's first claim is approved (no bank details: those stay with vendor
+    # managers), so approving never waits for a vendor manager and claimants never create vendors
     "vendors": TableAccess(
         select=_p(P.AP_VIEW, P.AP_EXPENSE_SUBMIT),
-        insert=_p(P.AP_VENDOR_MANAGE),
+        insert=_p(P.AP_VENDOR_MANAGE, P.AP_EXPENSE_APPROVE),
         update=_p(P.AP_VENDOR_MANAGE),
     ),
     "vendor_contacts": _managed(_p(P.AP_VIEW), P.AP_VENDOR_MANAGE),
