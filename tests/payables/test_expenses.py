@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal as D
+from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -22,8 +24,11 @@ from paksa_desktop.payables.expenses import (
 from paksa_desktop.payables.models import Bill, BillKind, BillState, ClaimState, Vendor
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.commands import TaxCodeInput
+from paksa_desktop.reporting.renderers import render_file
 from paksa_desktop.security.context import UserContext
-from tests.conftest import Books
+from tests.conftest import ADMIN_PASSWORD, Books
+from tests.security.secured import PASSWORD as SECURED_PASSWORD
+from tests.security.secured import Server
 
 PASSWORD = "Claim-Passw0rd-42"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -61,7 +66,7 @@ def _claim() -> ClaimInput:
     )
 
 
-def test_a_claim_from_draft_to_a_posted_bill(books: Books) -> None:
+def test_a_claim_from_draft_to_a_posted_bill(books: Books, tmp_path: Path) -> None:
     _setup(books)
     alice, carol = _people(books)
     mine = books.company.expenses(alice)
@@ -131,6 +136,9 @@ def test_a_claim_from_draft_to_a_posted_bill(books: Books) -> None:
         ("TRAVEL", "Travel"),
     ]
     assert by_category.totals[0].cells[2:] == (2, 4, D("324.99"), D("15.00"), D("339.99"))
+    render_file(by_category, tmp_path / "by-category.pdf")
+    render_file(by_category, tmp_path / "by-category.csv")
+    assert "MEALS,Meals and entertainment,1,2,75.00,15.00,90.00" in (tmp_path / "by-category.csv").read_text()
     by_employee = queries.expenses(ExpensesBy.EMPLOYEE, date(2024, 6, 1), date(2024, 6, 30))
     assert [r.cells[:3] for r in by_employee.rows] == [("alice", "Alice Walker", 2)]
     by_project = queries.expenses("project", date(2024, 6, 11), date(2024, 6, 30))
@@ -287,3 +295,61 @@ def test_a_rate_is_given_for_the_live_total(books: Books) -> None:
     assert queries.rate("gbp", date(2024, 6, 1)) == D("1.27")
     assert queries.rate("GBP", date(2023, 6, 1)) is None
     assert queries.rate("USD", date(2023, 6, 1)) == D("1")
+
+
+# ----------------------------------------------------------------------------- a secured PostgreSQL server
+
+
+@pytest.mark.postgres
+def test_claims_over_their_own_database_logins(secured_server: Server) -> None:
+    """The AR clerk claims with a receipt, an approver holding payables.expense.approve and no
+    ledger.entry.post approves and posts over their own login; at psql neither reaches further."""
+    server = secured_server
+    admin = server.company.login("admin", ADMIN_PASSWORD)
+    server.company.expenses(admin).use_standard_categories()
+    server.company.roles(admin).create_role(
+        "Expense approver", "approves claims", ["payables.expense.approve", "payables.expense.submit", "payables.view"]
+    )
+    server.company.add_user(admin, "approver", SECURED_PASSWORD, roles=("Expense approver",))
+    company, clerk = server.open_as("arclerk")
+    try:
+        line = ClaimLineInput(date(2024, 3, 1), "TRAVEL", D("42.50"), "Taxi", receipt=ReceiptFile("taxi.pdf", PDF))
+        ref, _ = company.expenses(clerk).submit(None, data=ClaimInput("Client visit", (line,)))
+        assert company.expenses(clerk).open_receipt(ref.id, 1) == ("taxi.pdf", PDF)
+        with pytest.raises(PermissionDenied):
+            company.expenses(clerk).approve(ref.id)
+    finally:
+        company.close()
+    company, approver = server.open_as("approver")
+    try:
+        assert not approver.can("ledger.entry.post")
+        assert company.expenses(approver).open_receipt(ref.id, 1) == ("taxi.pdf", PDF)
+        posted, _ = company.expenses(approver).approve(ref.id)
+    finally:
+        company.close()
+    with psycopg.connect(server.admin_url) as conn:
+        rows = conn.execute(
+            "SELECT e.source, u.username, b.kind, b.open_amount, v.code FROM journal_entries e "
+            "JOIN users u ON u.id = e.posted_by JOIN bills b ON b.entry_id = e.id JOIN vendors v ON v.id = b.vendor_id"
+        ).fetchall()
+    assert rows == [("ap_expense", "approver", "expense_claim", 4250, "EMP-ARCLERK")] and posted.number
+    with server.raw("arclerk") as conn:  # the clerk at psql: no vendor of their own making, no other receipts
+        assert "permission denied" in refused(conn, "INSERT INTO vendors (code) VALUES ('X')")
+        assert conn.execute("SELECT count(*) FROM documents").fetchone() == (1,)
+    with server.raw("acct") as conn:  # the accountant holds document.view: every document, as before
+        assert conn.execute("SELECT count(*) FROM document_versions").fetchone() == (1,)
+    with server.raw("payroll") as conn:  # a claimant without document.view: none of the clerk's receipts
+        assert conn.execute("SELECT count(*) FROM document_versions").fetchone() == (0,)
+        assert "row-level security" in refused(
+            conn,
+            "INSERT INTO documents (owner_kind, owner_id, name, current_version, created_at, version) "
+            "VALUES ('journal_entry', '1', 'x', 1, now(), 1)",
+        )
+
+
+def refused(conn: psycopg.Connection, statement: str) -> str:
+    with pytest.raises(psycopg.Error) as caught:
+        conn.execute(statement)
+        conn.commit()
+    conn.rollback()
+    return str(caught.value)
