@@ -22,6 +22,7 @@ class OwnerKind(enum.StrEnum):
     BILL = "bill"
     ASSET = "asset"
     EMPLOYEE = "employee"
+    EXPENSE_CLAIM = "expense_claim"  # claim id: receipts of its lines
 
 
 class Document(Base):

@@ -126,40 +126,8 @@ class DocumentService:
         self._check_size(shown, len(content))
         doc_name = (name or shown).strip()
         with UnitOfWork(self.engine) as uow:
-            s = uow.session
-            owner = self._owner(s, kind, owner_id)
-            doc = s.execute(
-                select(Document)
-                .where(Document.owner_kind == kind.value, Document.owner_id == owner, Document.name == doc_name)
-                .with_for_update()
-            ).scalar_one_or_none()
-            if doc is None:
-                doc = Document(
-                    owner_kind=kind.value,
-                    owner_id=owner,
-                    name=doc_name,
-                    current_version=0,
-                    created_at=self.ctx.clock.now(),
-                    created_by=self.ctx.user_id,
-                )
-                s.add(doc)
-                s.flush()
-            version = self._add_version(s, doc, shown, content, restored_from=None)
-            trail.record(
-                s,
-                self.ctx,
-                "attach",
-                "document",
-                doc.id,
-                after={
-                    "owner": f"{kind.value}:{owner}",
-                    "name": doc_name,
-                    "version": version.number,
-                    "size": version.size,
-                    "sha256": version.sha256,
-                },
-            )
-            info = _version_info(version, doc.current_version)
+            _doc, version = store(uow.session, self.ctx, kind, owner_id, shown, content, doc_name)
+            info = _version_info(version, version.number)
             uow.commit()
         return info
 
@@ -187,23 +155,7 @@ class DocumentService:
     def _add_version(
         self, s: Session, doc: Document, filename: str, content: bytes, *, restored_from: int | None
     ) -> DocumentVersion:
-        doc.current_version += 1
-        version = DocumentVersion(
-            document_id=doc.id,
-            number=doc.current_version,
-            filename=filename,
-            content_type=mimetypes.guess_type(filename)[0] or "application/octet-stream",
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            content=content,
-            uploaded_at=self.ctx.clock.now(),
-            uploaded_by=self.ctx.user_id,
-            uploaded_by_name=self.ctx.username,
-            restored_from=restored_from,
-        )
-        s.add(version)
-        s.flush()
-        return version
+        return _add_version(s, self.ctx, doc, filename, content, restored_from=restored_from)
 
     # ------------------------------------------------------------------ reading
     def documents(self, owner_kind: OwnerKind | str, owner_id: object) -> list[DocumentInfo]:
@@ -298,3 +250,66 @@ class DocumentService:
         if version is None:
             raise NotFoundError(f"document {document_id} has no version {number}")
         return version
+
+
+def _add_version(
+    s: Session, ctx: UserContext, doc: Document, filename: str, content: bytes, *, restored_from: int | None
+) -> DocumentVersion:
+    doc.current_version += 1
+    version = DocumentVersion(
+        document_id=doc.id,
+        number=doc.current_version,
+        filename=filename,
+        content_type=mimetypes.guess_type(filename)[0] or "application/octet-stream",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_at=ctx.clock.now(),
+        uploaded_by=ctx.user_id,
+        uploaded_by_name=ctx.username,
+        restored_from=restored_from,
+    )
+    s.add(version)
+    s.flush()
+    return version
+
+
+def store(
+    s: Session, ctx: UserContext, kind: OwnerKind, owner_id: object, filename: str, content: bytes, name: str
+) -> tuple[Document, DocumentVersion]:
+    """Store a file on a record inside the caller's unit of work, audited (a module's own operation, such
+    as a receipt saved with its expense claim, attaches in the same transaction as its other changes;
+    the caller has checked its permission and the size)."""
+    owner = DocumentService._owner(s, kind, owner_id)
+    doc = s.execute(
+        select(Document)
+        .where(Document.owner_kind == kind.value, Document.owner_id == owner, Document.name == name)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if doc is None:
+        doc = Document(
+            owner_kind=kind.value,
+            owner_id=owner,
+            name=name,
+            current_version=0,
+            created_at=ctx.clock.now(),
+            created_by=ctx.user_id,
+        )
+        s.add(doc)
+        s.flush()
+    version = _add_version(s, ctx, doc, filename, content, restored_from=None)
+    trail.record(
+        s,
+        ctx,
+        "attach",
+        "document",
+        doc.id,
+        after={
+            "owner": f"{kind.value}:{owner}",
+            "name": name,
+            "version": version.number,
+            "size": version.size,
+            "sha256": version.sha256,
+        },
+    )
+    return doc, version

@@ -399,7 +399,8 @@ class ExpenseClaim(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
-    claimant_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)  # a vendor with is_employee
+    # the vendor with is_employee standing for the author (created_by); set when the claim is approved
+    claimant_id: Mapped[int | None] = mapped_column(ForeignKey("vendors.id"), index=True, nullable=True)
     state: Mapped[ClaimState] = mapped_column(_enum(ClaimState, "claim_state"), default=ClaimState.DRAFT)
     title: Mapped[str] = mapped_column(String(200), default="")
     total: Mapped[int] = mapped_column(BigInteger, default=0)  # base minor units

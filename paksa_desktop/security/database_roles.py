@@ -25,7 +25,7 @@ from sqlalchemy import Connection, text
 
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.security.permissions import ALL_PERMISSIONS
-from paksa_desktop.security.table_access import EVERY_USER, OWN_ROWS, TABLE_ACCESS, TableAccess
+from paksa_desktop.security.table_access import EVERY_USER, OWN_ROWS, RECEIPT_ROWS, TABLE_ACCESS, TableAccess
 
 PRIVILEGES = ("select", "insert", "update", "delete")
 # Functions a user's session may call itself; trigger functions need no EXECUTE grant to fire.
@@ -135,6 +135,23 @@ def _own_rows_policies(db: str, table: str, own: str) -> list[str]:
     ]
 
 
+POLICY_NAMES = ("paksa_read", "paksa_insert", "paksa_update")
+
+
+def _row_policies(table: str, read: str, write: str) -> list[str]:
+    """Rows a user reads and writes (RECEIPT_ROWS); the server administrator's own connection sees all."""
+    unmapped = "public.paksa_current_user_id() IS NULL"
+    reads, writes = f"({read}) OR {unmapped}", f"({write}) OR {unmapped}"
+    return [
+        f"ALTER TABLE {_ident(table)} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {_ident(table)} FORCE ROW LEVEL SECURITY",
+        *(f"DROP POLICY IF EXISTS {name} ON {_ident(table)}" for name in POLICY_NAMES),
+        f"CREATE POLICY paksa_read ON {_ident(table)} FOR SELECT USING ({reads})",
+        f"CREATE POLICY paksa_insert ON {_ident(table)} FOR INSERT WITH CHECK ({writes})",
+        f"CREATE POLICY paksa_update ON {_ident(table)} FOR UPDATE USING ({writes}) WITH CHECK ({writes})",
+    ]
+
+
 def _schema_objects(conn: Connection) -> dict[str, list[str]]:
     rows = conn.execute(
         text(
@@ -215,6 +232,8 @@ def secure(conn: Connection) -> None:
             statements += [f"GRANT USAGE, SELECT ON SEQUENCE {_ident(sequence)} TO {_ident(g)}" for g in writers]
     for table, own in OWN_ROWS.items():
         statements += _own_rows_policies(db, table, own)
+    for table, (read, write) in RECEIPT_ROWS.items():
+        statements += _row_policies(table, read, write)
     for function in CALLABLE_BY_USERS:
         statements.append(f"GRANT EXECUTE ON FUNCTION public.{function} TO {_ident(base)}")
     for role_id, name in roles.items():

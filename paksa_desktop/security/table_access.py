@@ -156,10 +156,12 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     ),
     # payables (0019): a posted bill changes only its open amount and state; payments are voided, never removed
     "payables_settings": TableAccess(select=_ALL, insert=_p(P.COMPANY_MANAGE), update=_p(P.COMPANY_MANAGE)),
-    # claimants read the vendor record that stands for them (their bank details stay sealed without the key)
+    # claimants read the vendor record that stands for them (their bank details stay sealed without the key);
+    # an approver inserts it when a user's first claim is approved (no bank details: those stay with vendor
+    # managers), so approving never waits for a vendor manager and claimants never create vendors
     "vendors": TableAccess(
         select=_p(P.AP_VIEW, P.AP_EXPENSE_SUBMIT),
-        insert=_p(P.AP_VENDOR_MANAGE),
+        insert=_p(P.AP_VENDOR_MANAGE, P.AP_EXPENSE_APPROVE),
         update=_p(P.AP_VENDOR_MANAGE),
     ),
     "vendor_contacts": _managed(_p(P.AP_VIEW), P.AP_VENDOR_MANAGE),
@@ -209,9 +211,18 @@ TABLE_ACCESS: dict[str, TableAccess] = {
         update=_p(P.AP_EXPENSE_SUBMIT),
         delete=_p(P.AP_EXPENSE_SUBMIT),
     ),
-    # documents and audit: every write appends an audit row and moves the chain's head
-    "documents": _managed(_p(P.DOCUMENT_VIEW), P.DOCUMENT_ATTACH, delete=False),
-    "document_versions": TableAccess(select=_p(P.DOCUMENT_VIEW), insert=_p(P.DOCUMENT_ATTACH)),
+    # documents and audit: every write appends an audit row and moves the chain's head. Claimants store the
+    # receipts of their expense claims without document.attach, and approvers read them without
+    # document.view: both are granted the tables, and RECEIPT_ROWS below keeps them to those rows
+    "documents": TableAccess(
+        select=_p(P.DOCUMENT_VIEW, P.AP_EXPENSE_SUBMIT, P.AP_EXPENSE_APPROVE),
+        insert=_p(P.DOCUMENT_ATTACH, P.AP_EXPENSE_SUBMIT),
+        update=_p(P.DOCUMENT_ATTACH, P.AP_EXPENSE_SUBMIT),
+    ),
+    "document_versions": TableAccess(
+        select=_p(P.DOCUMENT_VIEW, P.AP_EXPENSE_SUBMIT, P.AP_EXPENSE_APPROVE),
+        insert=_p(P.DOCUMENT_ATTACH, P.AP_EXPENSE_SUBMIT),
+    ),
     "audit_log": TableAccess(select=_p(P.AUDIT_VIEW, P.ACTIVITY_VIEW), insert=_ALL),
     "audit_head": TableAccess(select=_ALL, update=_ALL),
     # security: users and their keys; row-level security narrows `users` updates to one's own row
@@ -234,4 +245,24 @@ OWN_ROWS: dict[str, str] = {
     "users": "db_login = session_user::text",
     "recovery_codes": "user_id = public.paksa_current_user_id()",
     "user_sessions": "user_id = public.paksa_current_user_id()",
+}
+
+# Row-level security on the documents tables (table: (rows a user reads, rows a user writes)): holders of
+# document.view / document.attach see and store every document as before; anyone else reaches only
+# expense-claim receipts, their own (the claimant) or any claim's when they approve or read payables.
+_ME = "public.paksa_current_user_id()"
+_RECEIPT_READER = "(public.paksa_holds('payables.expense.approve') OR public.paksa_holds('payables.view'))"
+_CLAIM_DOCUMENT = "SELECT 1 FROM public.documents d WHERE d.id = document_id AND d.owner_kind = 'expense_claim'"
+RECEIPT_ROWS: dict[str, tuple[str, str]] = {
+    "documents": (
+        f"public.paksa_holds('document.view') OR (owner_kind = 'expense_claim' AND (created_by = {_ME} "
+        f"OR {_RECEIPT_READER}))",
+        f"public.paksa_holds('document.attach') OR (owner_kind = 'expense_claim' AND created_by = {_ME})",
+    ),
+    "document_versions": (
+        f"public.paksa_holds('document.view') OR uploaded_by = {_ME} "
+        f"OR ({_RECEIPT_READER} AND EXISTS ({_CLAIM_DOCUMENT}))",
+        f"public.paksa_holds('document.attach') OR (uploaded_by = {_ME} "
+        f"AND EXISTS ({_CLAIM_DOCUMENT} AND d.created_by = {_ME}))",
+    ),
 }

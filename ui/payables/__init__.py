@@ -1,0 +1,1 @@
+"""The Payables tab: vendors, bills, payment runs and expense claims."""
