@@ -39,6 +39,7 @@ from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.ledger.statement_structure import StructureCache
 from paksa_desktop.ledger.statements import StatementQueries
 from paksa_desktop.payables.settings import PayablesSetup
+from paksa_desktop.payables.vendors import VendorService
 from paksa_desktop.persistence import file_lock, migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
 from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, start_listener
@@ -423,6 +424,9 @@ class Company:
 
     def payables_setup(self, ctx: UserContext) -> PayablesSetup:
         return PayablesSetup(self.engine, ctx, self.posting_facts)
+
+    def vendors(self, ctx: UserContext) -> VendorService:
+        return VendorService(self.engine, ctx)
 
     def receipts(self, ctx: UserContext) -> ReceiptService:
         return ReceiptService(self.engine, ctx, self.posting_facts)
