@@ -1,0 +1,1 @@
+"""The Payables tab: vendors, bills, payments, expense claims (one view per page)."""
