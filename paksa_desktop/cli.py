@@ -672,6 +672,27 @@ def cmd_export_items(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------------------------- payables
+# `paksa import|export vendors`: thin shells over VendorService.
+
+
+def cmd_import_vendors(args: argparse.Namespace) -> int:
+    with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
+        result, _ = books.company.vendors(books.ctx).import_file(args.file, update=args.update, progress=progress)
+    _say(_import_summary("vendors", args.file, result))
+    return EXIT_OK
+
+
+def cmd_export_vendors(args: argparse.Namespace) -> int:
+    output = args.output or args.file
+    if output is None or (args.output and args.file and args.output != args.file):
+        args.parser.error("name one file to write: 'paksa export vendors FILE' (or --output FILE)")
+    with _books(args) as books:
+        count = books.company.vendors(books.ctx).export_file(output, fmt=args.format)
+    _say(f"Exported {_plural(count, 'vendor')} to {output}")
+    return EXIT_OK
+
+
 def cmd_tax_code_list(args: argparse.Namespace) -> int:
     with _books(args) as books:
         queries = books.company.receivables_queries(books.ctx)
@@ -2161,7 +2182,8 @@ def build_parser() -> argparse.ArgumentParser:
     # import
     imports = group(
         "import",
-        "import accounts, journal entries, budgets, customers, items or invoices from CSV or Excel (all or nothing)",
+        "import accounts, journal entries, budgets, customers, items, invoices or vendors from CSV or Excel "
+        "(all or nothing)",
     )
     p = leaf(imports, "accounts", cmd_import_accounts, "import a chart of accounts (.csv or .xlsx)")
     p.add_argument("file", type=Path, metavar="FILE", help="columns code,name,type[,parent,subtype,currency]")
@@ -2191,6 +2213,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "file", type=Path, metavar="FILE", help="columns code,description,unit_price[,income_account,tax_code]"
     )
+    p = leaf(imports, "vendors", cmd_import_vendors, "create (or with --update, update) vendors (.csv or .xlsx)")
+    p.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="columns code,name,currency,payment_terms_days,iban,bic[,tax_number,expense_account,withholding_rate]",
+    )
+    p.add_argument("--update", action="store_true", help="update vendors already in the company (else an error)")
 
     # report
     reports = group("report", "print or save reports")
@@ -2216,7 +2246,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--chart", action="store_true", help="PDF: a chart of the months above the table")
 
     # export
-    exports = group("export", "export the journal, the chart of accounts, a budget, customers or items to CSV or Excel")
+    exports = group(
+        "export", "export the journal, the chart of accounts, a budget, customers, items or vendors to CSV or Excel"
+    )
     for name, func, help_text in (
         ("journal", cmd_export_journal, "every posted line, in the columns 'paksa import journal' reads"),
         ("accounts", cmd_export_accounts, "the chart of accounts, in the columns 'paksa import accounts' reads"),
@@ -2235,6 +2267,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = leaf(exports, name, func, help_text)
         p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from the file name)")
         p.add_argument("--output", type=Path, required=True, metavar="FILE", help="file to write")
+    p = leaf(exports, "vendors", cmd_export_vendors, "every vendor, in the columns 'paksa import vendors' reads")
+    p.add_argument("file", type=Path, nargs="?", metavar="FILE", help="file to write (.csv or .xlsx)")
+    p.add_argument("--output", type=Path, metavar="FILE", help="the same, as the other exports name it")
+    p.add_argument("--format", choices=("csv", "xlsx"), help="file format (default: from the file name)")
     _add_budget_commands(group, leaf)  # budgets block: `paksa budget list`
     _add_receivables_commands(group, leaf)  # receivables block: `paksa tax-code list|add`
     _add_fx_commands(group, leaf)  # `paksa fx import|revalue`

@@ -41,6 +41,7 @@ from paksa_desktop.ledger.statements import StatementQueries
 from paksa_desktop.payables.expense_queries import ExpenseQueries
 from paksa_desktop.payables.expenses import ExpenseService
 from paksa_desktop.payables.settings import PayablesSetup
+from paksa_desktop.payables.vendors import VendorService
 from paksa_desktop.persistence import file_lock, migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
 from paksa_desktop.persistence.notifications import ChangeListener, OnEvent, start_listener
@@ -431,6 +432,9 @@ class Company:
 
     def expense_queries(self, ctx: UserContext) -> ExpenseQueries:
         return ExpenseQueries(self.engine, ctx)
+
+    def vendors(self, ctx: UserContext) -> VendorService:
+        return VendorService(self.engine, ctx)
 
     def receipts(self, ctx: UserContext) -> ReceiptService:
         return ReceiptService(self.engine, ctx, self.posting_facts)

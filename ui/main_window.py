@@ -20,6 +20,7 @@ from ui.hub import Hub
 from ui.ledger import import_export
 from ui.ledger.ledger_tab import ACCOUNT_LEDGER, ENTRIES, RECURRING, TRIAL_BALANCE, LedgerTab
 from ui.live_refresh import install_live_refresh
+from ui.payables.payables_tab import add_payables_tab
 from ui.receivables.receivables_tab import add_receivables_tab
 from ui.session import AppSession
 from ui.settings import RecentCompanies
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
         self.ledger_tab = LedgerTab(self.hub)
         self.tabs.addTab(self.ledger_tab, icon("ledger"), "General Ledger")
         self.receivables_tab = add_receivables_tab(self)  # ui/receivables: users holding receivables.view
+        self.payables_tab = add_payables_tab(self)  # ui/payables: users holding payables.view (after Receivables)
         self.banking_tab = add_banking_tab(self)  # ui/banking: users holding cash.view
         self.audit_tab = add_audit_tab(self)  # ui/audit: users holding audit.view
         self.setCentralWidget(self.tabs)
@@ -157,6 +159,8 @@ class MainWindow(QMainWindow):
         ledger_menu.addAction(self.refresh_action)
         if self.receivables_tab is not None:
             self.receivables_tab.add_menu(bar, self.show_receivables_view)
+        if self.payables_tab is not None:
+            self.payables_tab.add_menu(bar, self.show_payables_view)
         if self.banking_tab is not None:
             self.banking_tab.add_menu(bar, self.show_banking_view)
 
@@ -248,10 +252,16 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.receivables_tab)
             self.receivables_tab.show_view(key)
 
+    def show_payables_view(self, key: str) -> None:
+        if self.payables_tab is not None:
+            self.tabs.setCurrentWidget(self.payables_tab)
+            self.payables_tab.show_view(key)
+
     def refresh(self) -> None:
         self.hub.forget()
         tab = self.tabs.currentWidget()
-        (tab if tab in (self.receivables_tab, self.banking_tab) else self.ledger_tab).current_view().reload()
+        modules = (self.receivables_tab, self.payables_tab, self.banking_tab)
+        (tab if tab in modules else self.ledger_tab).current_view().reload()
         self.update_status()
 
     def _run_recurring(self) -> None:
@@ -279,6 +289,8 @@ class MainWindow(QMainWindow):
         if not self.ledger_tab.confirm_leave():
             return False
         if self.receivables_tab is not None and not self.receivables_tab.confirm_leave():
+            return False
+        if self.payables_tab is not None and not self.payables_tab.confirm_leave():
             return False
         for editor in self.ledger_tab.open_editors():
             editor.reject()

@@ -177,6 +177,11 @@ def run(app: QApplication, out: Path, demo_path: Path, docs: Path | None) -> Non
 
     receivables_shots(window, out, docs, save, settle)
 
+    # ---- payables: vendors, the vendor form, settings
+    from ui.payables.screenshots import payables_shots
+
+    payables_shots(window, out, docs, save, settle)
+
     # ---- cash and banking: accounts, the import wizard, statement lines
     from ui.banking.screenshots import banking_shots
 

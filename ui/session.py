@@ -9,6 +9,7 @@ from paksa_desktop.company import Company
 from paksa_desktop.ledger.budgets import BudgetQueries, BudgetService
 from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
+from paksa_desktop.payables.vendors import VendorService
 from paksa_desktop.receivables.document_queries import DocumentQueries
 from paksa_desktop.receivables.invoicing import InvoicingService
 from paksa_desktop.receivables.queries import ReceivablesQueries
@@ -69,6 +70,10 @@ class AppSession:
     @property
     def receipts(self) -> ReceiptService:
         return self.company.receipts(self.ctx)
+
+    @property
+    def vendors(self) -> VendorService:
+        return self.company.vendors(self.ctx)
 
     @property
     def documents(self) -> DocumentQueries:

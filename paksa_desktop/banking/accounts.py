@@ -4,7 +4,7 @@ A bank account names the GL account its money sits in (a postable asset account 
 currency or the base currency), the bank, and the IBAN or account number. The number is a sensitive
 field: it is stored encrypted with the company data key (security/field_crypto.py), so setting or
 reading it needs a key holder; its last four characters stay readable so anyone allowed to import can
-have a statement file checked against the account.
+have a statement file checked against the account. Checking and masking numbers is core/bank_details.py.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
 from paksa_desktop.banking.models import BankAccount, BankLine, BankStatement, LineStatus
+from paksa_desktop.core.bank_details import last4, masked, normalise_number
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.core.money import currency_exponent, from_minor, is_currency
@@ -33,75 +32,6 @@ from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 
 NUMBER_COLUMN = "bank_accounts.account_number"
-
-
-# ------------------------------------------------------------------------------------------ numbers
-
-
-def compact(text: str) -> str:
-    """Letters and digits only, upper case: the form numbers are compared in."""
-    return "".join(c for c in text if c.isalnum()).upper()
-
-
-def looks_like_iban(text: str) -> bool:
-    value = compact(text)
-    return len(value) >= 4 and value[:2].isalpha() and value[2:4].isdigit()
-
-
-def normalise_number(text: str) -> str:
-    """An IBAN (validated: country, length, format, check digits) or a domestic account number.
-
-    IBANs are checked with `schwifty`, which knows each country's length and layout, so a mistyped
-    digit is caught before any statement is matched against it. A domestic number keeps its letters,
-    digits and the separators banks print ('-', '/', '.'), without spaces.
-    """
-    value = "".join(text.split()).upper()
-    if not value:
-        raise ValidationError("the IBAN or account number is empty")
-    if looks_like_iban(value) and value.isalnum():
-        try:
-            return IBAN(value).compact
-        except SchwiftyException as exc:
-            raise ValidationError(f"IBAN {value} is not valid: {_iban_reason(exc)}") from None
-    if len(value) > 34 or not all(c.isalnum() or c in "-/." for c in value) or not compact(value):
-        raise ValidationError(
-            f"account number '{text.strip()}' is not valid: use up to 34 letters and digits "
-            "(or a full IBAN such as DE89 3704 0044 0532 0130 00)"
-        )
-    return value
-
-
-def _iban_reason(exc: SchwiftyException) -> str:
-    reason = str(exc).rstrip(".")
-    if "checksum" in reason.lower():
-        return "the check digits do not match (probably a typing mistake)"
-    return reason[:1].lower() + reason[1:]
-
-
-def last4(number: str) -> str:
-    return compact(number)[-4:]
-
-
-def same_account(stored: str, given: str) -> bool:
-    """Do a stored number and the one a file gives name the same account?
-
-    Files give an IBAN (CAMT), or a domestic number (OFX, MT940) that is the tail of the IBAN's BBAN,
-    often with leading zeros dropped; both forms are accepted.
-    """
-    a, b = compact(stored), compact(given)
-    if not a or not b:
-        return False
-    if a == b:
-        return True
-    a_core = a[4:] if looks_like_iban(a) else a
-    b_core = b[4:] if looks_like_iban(b) else b
-    a_core, b_core = a_core.lstrip("0"), b_core.lstrip("0")
-    shorter, longer = sorted((a_core, b_core), key=len)
-    return len(shorter) >= 6 and longer.endswith(shorter)
-
-
-def masked(last: str) -> str:
-    return f"•••• {last}" if last else ""
 
 
 # ------------------------------------------------------------------------------------------ values

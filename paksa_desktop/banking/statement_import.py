@@ -26,9 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
-from paksa_desktop.banking.accounts import NUMBER_COLUMN, compact, find_account, last_closing, same_account
+from paksa_desktop.banking.accounts import NUMBER_COLUMN, find_account, last_closing
 from paksa_desktop.banking.models import BankAccount, BankStatement, LineStatus
 from paksa_desktop.banking.statement_data import ParsedStatement, StatementLine
+from paksa_desktop.core.bank_details import compact, same_account
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import ConflictError, ValidationError
 from paksa_desktop.core.money import currency_exponent, from_minor, is_currency

@@ -20,6 +20,7 @@ class OwnerKind(enum.StrEnum):
     CUSTOMER = "customer"  # customer code
     INVOICE = "invoice"
     BILL = "bill"
+    VENDOR = "vendor"  # vendor code
     ASSET = "asset"
     EMPLOYEE = "employee"
     EXPENSE_CLAIM = "expense_claim"  # claim id: receipts of its lines

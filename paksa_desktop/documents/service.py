@@ -21,6 +21,7 @@ from paksa_desktop.audit import trail
 from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.documents.models import Document, DocumentVersion, OwnerKind
 from paksa_desktop.ledger.models import Account, JournalEntry
+from paksa_desktop.payables.models import Vendor
 from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.models import Customer
@@ -230,6 +231,9 @@ class DocumentService:
         elif kind is OwnerKind.CUSTOMER:
             if s.execute(select(Customer.id).where(Customer.code == key)).first() is None:
                 raise NotFoundError(f"unknown customer '{key}'")
+        elif kind is OwnerKind.VENDOR:
+            if s.execute(select(Vendor.id).where(Vendor.code == key)).first() is None:
+                raise NotFoundError(f"unknown vendor '{key}'")
         elif not key:
             raise ValidationError("a document needs the record it belongs to")
         return key

@@ -20,6 +20,7 @@ from importlib.resources import files
 
 from lxml import etree
 
+from paksa_desktop.core.bank_details import compact_bic
 from paksa_desktop.core.errors import PaymentFileError
 from paksa_desktop.core.money import currency_exponent, format_amount
 from paksa_desktop.payables.payment_batch import (
@@ -28,7 +29,6 @@ from paksa_desktop.payables.payment_batch import (
     Party,
     PaymentBatch,
     check_batch,
-    compact_bic,
     compact_iban,
 )
 from paksa_desktop.payables.sepa_text import sepa_text

@@ -15,10 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from schwifty import BIC
-from schwifty.exceptions import SchwiftyException
-
-from paksa_desktop.banking.accounts import looks_like_iban, normalise_number
+from paksa_desktop.core.bank_details import bic_problem, looks_like_iban, normalise_number
 from paksa_desktop.core.errors import PaymentFileError, ValidationError
 from paksa_desktop.core.money import currency_exponent
 
@@ -29,7 +26,6 @@ AMOUNT_DIGITS = 18  # totalDigits of an amount in the pain.001 schema
 # (EPC implementation guidelines): an id is never transliterated or cut, since the bank echoes it back.
 _ID = re.compile(r"^[A-Za-z0-9/\-?:().,'+ ]+$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-_BIC = re.compile(r"^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$")  # BICIdentifier of the schema
 
 
 def cut_remittance(text: str, limit: int = REMITTANCE_MAX) -> str:
@@ -179,24 +175,7 @@ def iban_problem(text: str) -> str | None:
     return None
 
 
-def bic_problem(text: str) -> str | None:
-    """Why `text` is not a valid BIC (8 or 11 characters, known country, the ISO 20022 pattern), or None."""
-    value = compact_bic(text)
-    try:
-        BIC(value)
-    except SchwiftyException as exc:
-        reason = str(exc).rstrip(".")
-        return f"BIC {text.strip()} is not valid: {reason[:1].lower() + reason[1:]}"
-    if not _BIC.match(value):
-        return f"BIC {text.strip()} is not valid: its location code is not one banks accept (test or inactive BIC)"
-    return None
-
-
 def compact_iban(text: str) -> str:
-    return "".join(text.split()).upper()
-
-
-def compact_bic(text: str) -> str:
     return "".join(text.split()).upper()
 
 

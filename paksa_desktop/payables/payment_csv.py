@@ -11,9 +11,10 @@ from __future__ import annotations
 import csv
 import io
 
+from paksa_desktop.core.bank_details import compact_bic
 from paksa_desktop.core.money import currency_exponent, format_amount
 from paksa_desktop.integration.tabular import escape_text
-from paksa_desktop.payables.payment_batch import PaymentBatch, check_batch, compact_bic, compact_iban
+from paksa_desktop.payables.payment_batch import PaymentBatch, check_batch, compact_iban
 
 CSV_HEADER = (
     "execution_date",

@@ -45,7 +45,7 @@ ITEM_OPTIONAL = ("income_account", "tax_code")
 ITEM_COLUMNS = ITEM_REQUIRED + ITEM_OPTIONAL
 MAX_ERRORS = 1000
 PROGRESS_EVERY = 2000
-_KEEP: Any = object()  # an optional column the file does not have: the field stays as it is
+KEEP: Any = object()  # an optional column the file does not have: the field stays as it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +55,9 @@ class CustomerRecord:
     currency: str
     payment_terms: str
     credit_limit: int | None
-    email: Any = _KEEP  # str, or _KEEP
-    tax_number: Any = _KEEP
-    income_account_id: Any = _KEEP  # int | None, or _KEEP
+    email: Any = KEEP  # str, or KEEP
+    tax_number: Any = KEEP
+    income_account_id: Any = KEEP  # int | None, or KEEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +65,8 @@ class ItemRecord:
     code: str
     description: str
     unit_price: int
-    income_account_id: Any = _KEEP  # int, or _KEEP (an existing item keeps its account)
-    tax_code_id: Any = _KEEP  # int | None, or _KEEP
+    income_account_id: Any = KEEP  # int, or KEEP (an existing item keeps its account)
+    tax_code_id: Any = KEEP  # int | None, or KEEP
 
 
 @dataclass
@@ -124,7 +124,7 @@ def _check_code(code: str, number: int, first: dict[str, int], found: dict[str, 
         first[code] = number
 
 
-def _required_text(cell: Callable[[str], str], column: str, found: dict[str, str], limit: int = 200) -> str:
+def required_text(cell: Callable[[str], str], column: str, found: dict[str, str], limit: int = 200) -> str:
     value = cell(column)
     if not value:
         found[column] = "required"
@@ -133,7 +133,7 @@ def _required_text(cell: Callable[[str], str], column: str, found: dict[str, str
     return value
 
 
-def _read_records(
+def read_records(
     path: Path,
     columns: tuple[tuple[str, ...], tuple[str, ...]],
     what: str,
@@ -175,7 +175,7 @@ def read_customers(
     cancelled: Callable[[], bool] | None = None,
 ) -> Parsed:
     def parse(code: str, cell: Callable[[str], str], has: set[str], found: dict[str, str]) -> CustomerRecord:
-        name = _required_text(cell, "name", found)
+        name = required_text(cell, "name", found)
         currency = cell("currency").upper() or cat.base_currency
         if p := currency_problem(currency):
             found["currency"] = p
@@ -212,7 +212,7 @@ def read_customers(
                     record["income_account_id"] = cat.accounts[account].id
         return CustomerRecord(code, name, currency, terms, limit, **record)
 
-    return _read_records(path, (CUSTOMER_REQUIRED, CUSTOMER_OPTIONAL), "customers", parse, progress, cancelled)
+    return read_records(path, (CUSTOMER_REQUIRED, CUSTOMER_OPTIONAL), "customers", parse, progress, cancelled)
 
 
 def read_items(
@@ -224,7 +224,7 @@ def read_items(
     cancelled: Callable[[], bool] | None = None,
 ) -> Parsed:
     def parse(code: str, cell: Callable[[str], str], has: set[str], found: dict[str, str]) -> ItemRecord:
-        description = _required_text(cell, "description", found)
+        description = required_text(cell, "description", found)
         price = 0
         try:
             price = amount_minor(cell("unit_price"), cat.base_currency, what="unit price")
@@ -251,24 +251,24 @@ def read_items(
                     record["tax_code_id"] = cat.tax_codes[tax].id
         return ItemRecord(code, description, price, **record)
 
-    return _read_records(path, (ITEM_REQUIRED, ITEM_OPTIONAL), "items", parse, progress, cancelled)
+    return read_records(path, (ITEM_REQUIRED, ITEM_OPTIONAL), "items", parse, progress, cancelled)
 
 
 def apply_customer(row: Customer, r: CustomerRecord) -> None:
     row.name, row.currency, row.payment_terms, row.credit_limit = r.name, r.currency, r.payment_terms, r.credit_limit
-    if r.email is not _KEEP:
+    if r.email is not KEEP:
         row.email = r.email
-    if r.tax_number is not _KEEP:
+    if r.tax_number is not KEEP:
         row.tax_number = r.tax_number
-    if r.income_account_id is not _KEEP:
+    if r.income_account_id is not KEEP:
         row.income_account_id = r.income_account_id
 
 
 def apply_item(row: Item, r: ItemRecord) -> None:
     row.description, row.unit_price = r.description, r.unit_price
-    if r.income_account_id is not _KEEP:
+    if r.income_account_id is not KEEP:
         row.income_account_id = r.income_account_id
-    if r.tax_code_id is not _KEEP:
+    if r.tax_code_id is not KEEP:
         row.tax_code_id = r.tax_code_id
 
 

@@ -138,7 +138,7 @@ def _json(values: Mapping[str, Any]) -> str:
     return json.dumps(values, default=str, sort_keys=True, ensure_ascii=False)
 
 
-class _ImportAudit:
+class ImportAudit:
     """The audit rows of one import (one per created or changed record), appended in one go at the end."""
 
     def __init__(self, service: GuardedService, entity: str, filename: str) -> None:
@@ -482,7 +482,7 @@ class ReceivablesService(GuardedService):
             query = select(Customer).options(selectinload(Customer.contacts), selectinload(Customer.addresses))
             existing = {c.code: c for c in s.execute(query).scalars()}
             parsed = files.read_customers(Path(path), cat, progress=progress, cancelled=cancelled)
-            audit = _ImportAudit(self, "customer", Path(path).name)
+            audit = ImportAudit(self, "customer", Path(path).name)
             now = self.ctx.clock.now()
             fresh = dict(credit_hold=False, phone="", notes="", is_active=True, email="", tax_number="")
             for record in parsed.rows:
@@ -511,7 +511,7 @@ class ReceivablesService(GuardedService):
             cat = load_catalogue(s)
             existing = {i.code: i for i in s.execute(select(Item)).scalars()}
             parsed = files.read_items(Path(path), cat, set(existing), progress=progress, cancelled=cancelled)
-            audit = _ImportAudit(self, "item", Path(path).name)
+            audit = ImportAudit(self, "item", Path(path).name)
             for record in parsed.rows:
                 row = existing.get(record.code)
                 if row is None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from paksa_desktop.banking.accounts import BankAccountInput, normalise_number, same_account
+from paksa_desktop.banking.accounts import BankAccountInput
+from paksa_desktop.core.bank_details import normalise_number, same_account
 from paksa_desktop.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from paksa_desktop.ledger.commands import AccountInput
 from paksa_desktop.ledger.models import AccountType

@@ -54,12 +54,11 @@ def add_banking_tab(window: Any) -> BankingTab | None:
     window.tabs.addTab(tab, icon("statements"), "Cash && Banking")
 
     def current_changed(index: int) -> None:
-        """Ctrl+N is the tab's own (New bank account) while it is current; the Receivables tab's handler,
-        connected before this one, hands it back to New journal entry elsewhere."""
+        """Ctrl+N is the tab's own (New bank account) while it is current; New journal entry elsewhere."""
         action = getattr(window, "new_entry_action", None)
-        current = window.tabs.widget(index)
-        if action is not None and (current is tab or current is not getattr(window, "receivables_tab", None)):
-            action.setShortcut(QKeySequence() if current is tab else QKeySequence(QKeySequence.StandardKey.New))
+        if action is not None:  # any module tab (Receivables, Payables, this one) owns Ctrl+N while current
+            module = isinstance(window.tabs.widget(index), ReceivablesTab)
+            action.setShortcut(QKeySequence() if module else QKeySequence(QKeySequence.StandardKey.New))
 
     window.tabs.currentChanged.connect(current_changed)
     return tab

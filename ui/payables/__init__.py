@@ -1,1 +1,1 @@
-"""The Payables tab: vendors, bills, payment runs and expense claims."""
+"""The Payables tab: vendors, bills, payments, expense claims (one view per page)."""

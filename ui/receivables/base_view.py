@@ -38,13 +38,15 @@ STATUSES = (("All", None), ("Active", True), ("Inactive", False))
 
 
 class ReceivablesView(LedgerView):
-    """A view of the Receivables tab; `new_record` is what Ctrl+N does on it."""
+    """A view of the Receivables tab (and of the module tabs built like it); `new_record` is what Ctrl+N does."""
+
+    export_permission = Permission.AR_VIEW  # what its exports are audited under (payables: payables.view)
 
     def audit_export(self, path: Path, count: int) -> None:
         from paksa_desktop.audit.service import AuditService
 
         AuditService(self.session.company.engine, self.session.ctx).record_export(
-            self.file_stem(), path, count, permission=Permission.AR_VIEW
+            self.file_stem(), path, count, permission=self.export_permission
         )
 
     def new_record(self) -> None:
@@ -156,12 +158,20 @@ class RecordListView(ReceivablesView):
     def report_exponent(self, rows: Sequence[Any]) -> int:
         return self.hub.exponent
 
+    def record_queries(self) -> Any:
+        """What `fetch` reads from (a fresh service; a payables list returns its own)."""
+        return self.session.receivables_queries
+
+    def record_service(self) -> Any:
+        """What `set_active` changes records through."""
+        return self.session.receivables
+
     def report_currency(self) -> str:
         return self.hub.info().base_currency
 
     # ---- loading and filtering
     def refresh(self) -> None:
-        queries = self.session.receivables_queries
+        queries = self.record_queries()
         self.loader.load(lambda: self.fetch(queries), self._apply)
 
     def _apply(self, result: Any) -> None:
@@ -272,7 +282,7 @@ class RecordListView(ReceivablesView):
         row = self.current()
         if row is None or not self.can_manage:
             return
-        service, active = self.session.receivables, not row.is_active
+        service, active = self.record_service(), not row.is_active
         changes = attempt(self, lambda: self.set_active(service, row.code, active))
         if changes is not None:
             self._select_after_load = row.code

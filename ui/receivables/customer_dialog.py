@@ -52,7 +52,7 @@ from ui.widgets.dialogs import field_grid
 CONTACT_COLUMNS = ("Name", "Role", "E-mail", "Phone")
 
 
-def _upper_letters(edit: QLineEdit, length: int) -> None:
+def upper_letters(edit: QLineEdit, length: int) -> None:
     """Codes typed in capitals (currencies, countries): letters only, at most `length`."""
     edit.setMaxLength(length)
     edit.setValidator(QRegularExpressionValidator(QRegularExpression(f"[A-Za-z]{{0,{length}}}"), edit))
@@ -89,7 +89,7 @@ class AddressFields(QGroupBox):
         self.country = QLineEdit()
         self.country.setPlaceholderText("e.g. GB")
         self.country.setMaximumWidth(70)
-        _upper_letters(self.country, 2)
+        upper_letters(self.country, 2)
         form = QFormLayout(self)
         form.setVerticalSpacing(8)
         form.addRow("Street", self.lines)
@@ -140,7 +140,7 @@ class CustomerDialog(RecordDialog):
         self.name.setMaxLength(200)
         self.currency = QLineEdit(base)
         self.currency.setMaximumWidth(80)
-        _upper_letters(self.currency, 3)
+        upper_letters(self.currency, 3)
         from iso4217 import Currency
 
         self.currency.setCompleter(string_completer(sorted(c.code for c in Currency), self.currency))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -17,10 +18,15 @@ from paksa_desktop.receivables import files
 from paksa_desktop.receivables.service import ImportResult, ReceivablesService
 from ui.hub import Hub
 from ui.ledger.import_export import FILE_FILTER
+from ui.session import AppSession
 from ui.widgets.export_button import default_export_dir
 from ui.workers import IsCancelled, Job, Progress, run_with_progress
 
-Run = Callable[[ReceivablesService, Path, Progress, IsCancelled], tuple[ImportResult, Changes]]
+Run = Callable[[Any, Path, Progress, IsCancelled], tuple[ImportResult, Changes]]
+
+
+def _receivables(session: AppSession) -> ReceivablesService:
+    return session.receivables
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class ImportKind:
     plural: str
     columns: tuple[str, ...]
     run: Run
+    service: Callable[[AppSession], Any] = _receivables  # the service `run` is given (a fresh one per import)
 
 
 CUSTOMERS = ImportKind(
@@ -60,7 +67,7 @@ def import_file(parent: QWidget | None, hub: Hub, kind: ImportKind, path: Path) 
     session = hub.session
 
     def work(progress: Progress, cancelled: IsCancelled) -> tuple[ImportResult, Changes]:
-        return kind.run(session.receivables, path, progress, cancelled)
+        return kind.run(kind.service(session), path, progress, cancelled)
 
     def done(outcome: tuple[ImportResult, Changes]) -> None:
         result, changes = outcome

@@ -207,8 +207,8 @@ def add_receivables_tab(window: Any) -> ReceivablesTab | None:
 
     def current_changed(index: int) -> None:
         action = getattr(window, "new_entry_action", None)
-        if action is not None:
-            here = window.tabs.widget(index) is tab
+        if action is not None:  # every module tab built on this one (payables, banking) owns Ctrl+N too
+            here = isinstance(window.tabs.widget(index), ReceivablesTab)
             action.setShortcut(QKeySequence() if here else QKeySequence(QKeySequence.StandardKey.New))
 
     window.tabs.currentChanged.connect(current_changed)

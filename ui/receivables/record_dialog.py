@@ -127,6 +127,10 @@ class RecordDialog(QDialog):
     def update(self, service: ReceivablesService, code: str, data: Any, version: int) -> Changes:
         raise NotImplementedError
 
+    def record_service(self) -> Any:
+        """What `create` and `update` save through (the receivables service; a vendor form its own)."""
+        return self.session.receivables
+
     def fetch(self, code: str) -> Any:
         """The record as it is now (after Reload)."""
         raise NotImplementedError
@@ -145,7 +149,7 @@ class RecordDialog(QDialog):
         except FormProblem as exc:
             self.say(str(exc))
             return
-        service = self.session.receivables
+        service = self.record_service()
         try:
             if self.record is None:
                 changes = self.create(service, data)
