@@ -12,6 +12,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 from paksa_desktop.security.permissions import Permission
+from ui.payables.expenses_view import ExpenseClaimsView
 from ui.payables.settings_view import PayablesSettingsView
 from ui.payables.vendors_view import VendorsView
 from ui.receivables.receivables_tab import Page, ReceivablesTab
@@ -20,6 +21,7 @@ from ui.style import icon
 PAGES: tuple[Page, ...] = (
     # Bills (bills, approvals), Payments (schedule, runs), Expenses (claims) and Reports go here.
     Page("Master data", "vendors", "Vendors", "vendors", VendorsView, Permission.AP_VIEW),
+    Page("Expenses", "claims", "Expense claims", "payables", ExpenseClaimsView, Permission.AP_EXPENSE_SUBMIT),
     Page("Setup", "settings", "Settings", "settings", PayablesSettingsView, Permission.COMPANY_MANAGE),
 )
 
@@ -49,12 +51,13 @@ class PayablesTab(ReceivablesTab):
 
 
 def add_payables_tab(window: Any) -> PayablesTab | None:
-    """The Payables tab for users holding `payables.view` (None for the others), after Receivables.
+    """The Payables tab for users holding `payables.view` or claiming expenses (None for the others),
+    after Receivables.
 
     While a module tab (Receivables, Payables, Cash & Banking) is current, Ctrl+N creates a record of its
     current view; elsewhere it stays the window's New journal entry.
     """
-    if not window.session.can(Permission.AP_VIEW):
+    if not (window.session.can(Permission.AP_VIEW) or window.session.can(Permission.AP_EXPENSE_SUBMIT)):
         return None
     tab = PayablesTab(window.hub)
     receivables = getattr(window, "receivables_tab", None)

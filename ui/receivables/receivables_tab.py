@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QMenu, 
 from paksa_desktop.security.permissions import Permission
 from ui.errors import message_for
 from ui.hub import Hub
+from ui.ledger.base_view import LedgerView
 from ui.receivables.aging_view import AgingView
 from ui.receivables.ar_reports_view import ARReportsView
-from ui.receivables.base_view import ReceivablesView
 from ui.receivables.credit_view import CreditControlView
 from ui.receivables.customer_statements_view import CustomerStatementsView
 from ui.receivables.customers_view import CustomersView
@@ -47,7 +47,7 @@ class Page:
     key: str  # how code and tests address the view
     title: str  # its name in the list and the menu
     icon: str  # resources/icons/<icon>.svg
-    view: Callable[[Hub], ReceivablesView]
+    view: Callable[[Hub], LedgerView]  # list views are ReceivablesViews; work screens need only a LedgerView
     permission: Permission = Permission.AR_VIEW  # users without it do not see the page
 
 
@@ -76,7 +76,7 @@ class ReceivablesTab(QWidget):
         self.setObjectName("receivablesTab")
         self.hub = hub
         self.pages = [p for p in pages if hub.session.can(p.permission)]
-        self.views: dict[str, ReceivablesView] = {}
+        self.views: dict[str, LedgerView] = {}
 
         self.nav = QListWidget()
         self.nav.setObjectName("moduleNav")
@@ -123,16 +123,16 @@ class ReceivablesTab(QWidget):
         return item
 
     # ---- views
-    def show_view(self, key: str) -> ReceivablesView:
+    def show_view(self, key: str) -> LedgerView:
         view = self.views[key]
         for row in range(self.nav.count()):
             if self.nav.item(row).data(PAGE_ROLE) == key:
                 self.nav.setCurrentRow(row)
         return view
 
-    def current_view(self) -> ReceivablesView:
+    def current_view(self) -> LedgerView:
         widget = self.stack.currentWidget()
-        assert isinstance(widget, ReceivablesView)
+        assert isinstance(widget, LedgerView)
         return widget
 
     def current_key(self) -> str:
@@ -154,7 +154,9 @@ class ReceivablesTab(QWidget):
         return all(view.confirm_leave() for view in self.views.values())
 
     def new_record(self) -> None:
-        self.current_view().new_record()
+        create = getattr(self.current_view(), "new_record", None)  # a report screen creates nothing
+        if create is not None:
+            create()
 
     # ---- the Receivables menu of the main window
     def add_menu(self, bar: QMenuBar, show: Callable[[str], Any]) -> QMenu:
