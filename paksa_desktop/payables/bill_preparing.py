@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,14 +86,14 @@ class BillLookups(DocumentLookups):
         self._all_vendors = False
 
     def load_all_vendors(self) -> None:
-        for row in self.s.execute(select(Vendor)).scalars():
+        for row in self.s.execute(_VENDOR_COLUMNS):
             self._vendors[row.code] = vendor_info(row)
         self._all_vendors = True
 
     def vendor(self, code: str) -> VendorInfo:
         info = self._vendors.get(code)
         if info is None and not self._all_vendors:
-            row = self.s.execute(select(Vendor).where(Vendor.code == code)).scalar_one_or_none()
+            row = self.s.execute(_VENDOR_COLUMNS.where(Vendor.code == code)).first()
             if row is not None:
                 info = self._vendors[code] = vendor_info(row)
         if info is None:
@@ -103,13 +104,20 @@ class BillLookups(DocumentLookups):
         for info in self._vendors.values():
             if info.id == vendor_id:
                 return info
-        row = self.s.get(Vendor, vendor_id)
-        assert row is not None
+        row = self.s.execute(_VENDOR_COLUMNS.where(Vendor.id == vendor_id)).one()
         info = self._vendors[row.code] = vendor_info(row)
         return info
 
 
-def vendor_info(row: Vendor) -> VendorInfo:
+# what preparing needs of a vendor: plain columns, not the ORM row (nor its sealed bank details)
+_VENDOR_COLUMNS = select(
+    Vendor.id, Vendor.code, Vendor.name, Vendor.currency, Vendor.payment_terms, Vendor.expense_account_id,
+    Vendor.tax_code_id, Vendor.withholding, Vendor.withholding_rate_e4, Vendor.is_active,
+)  # fmt: skip
+
+
+def vendor_info(row: Any) -> VendorInfo:
+    """A vendor row (ORM object or selected columns) as preparing uses it."""
     return VendorInfo(
         row.id,
         row.code,

@@ -7,6 +7,7 @@ costs dictionary look-ups, not queries.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,8 +19,8 @@ from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import currency_exponent, to_minor
 from paksa_desktop.core.payment_terms import PaymentTerms
 from paksa_desktop.core.tax import TaxCode, TaxLine, TaxRounding, compute
-from paksa_desktop.fx.rates import rate_on
-from paksa_desktop.ledger.models import CompanySettings
+from paksa_desktop.fx.rates import NoRateError
+from paksa_desktop.ledger.models import CompanySettings, ExchangeRate
 from paksa_desktop.ledger.posting import Poster, PreparedLine
 from paksa_desktop.receivables.amounts import (
     PERCENT_SCALE,
@@ -122,6 +123,7 @@ class DocumentLookups:
         self._taxes_by_id: dict[int, TaxInfo] | None = None
         self._account_ids: dict[str, int] = {}  # codes already found postable in this unit of work
         self._rates: dict[tuple[str, date], Decimal] = {}
+        self._rate_tables: dict[str, tuple[list[date], list[str]]] = {}  # currency -> (days, rates), by day
 
     # ---- items, tax codes
     @property
@@ -157,13 +159,28 @@ class DocumentLookups:
 
     # ---- rates
     def rate(self, currency: str, day: date) -> Decimal:
-        """The rate table's rate for `currency` on `day` (the latest on or before it)."""
+        """The rate table's rate for `currency` on `day` (the latest on or before it, fx.rates.rate_on's
+        rule); a currency's rates are read once per unit of work, so an import spread over a year of
+        dates asks the database once per currency, not once per day."""
         key = (currency, day)
-        if key not in self._rates:
-            self._rates[key] = rate_on(
-                self.s, currency, day, self.base_currency, hint="enter one in the rate table or on the document"
-            )
-        return self._rates[key]
+        found = self._rates.get(key)
+        if found is None:
+            if currency == self.base_currency:
+                return Decimal(1)
+            table = self._rate_tables.get(currency)
+            if table is None:
+                rows = self.s.execute(
+                    select(ExchangeRate.day, ExchangeRate.rate)
+                    .where(ExchangeRate.currency == currency)
+                    .order_by(ExchangeRate.day)
+                ).all()
+                table = self._rate_tables[currency] = ([r.day for r in rows], [r.rate for r in rows])
+            days, rates = table
+            k = bisect_right(days, day)
+            if k == 0:
+                raise NoRateError(currency, day, "enter one in the rate table or on the document")
+            found = self._rates[key] = Decimal(rates[k - 1])
+        return found
 
     def document_rate(self, currency: str, day: date, given: Decimal | None) -> Decimal:
         if currency == self.base_currency:
