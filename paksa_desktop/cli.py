@@ -651,6 +651,27 @@ def cmd_import_invoices(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_bills(args: argparse.Namespace) -> int:
+    from paksa_desktop.payables.bill_files import import_bills_file
+
+    with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
+        result, _ = import_bills_file(books.company.bills(books.ctx), args.file, post=args.post, progress=progress)
+    for warning in result.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+    if result.posted:
+        numbers = result.first if result.bills == 1 else f"{result.first} to {result.last}"
+        _say(
+            f"Imported, approved and posted {_plural(result.bills, 'bill')} ({_plural(result.lines, 'line')}) "
+            f"from {args.file.name}: {numbers}"
+        )
+    else:
+        _say(
+            f"Imported {_plural(result.bills, 'bill')} ({_plural(result.lines, 'line')}) from {args.file.name} "
+            "as drafts, to submit for approval"
+        )
+    return EXIT_OK
+
+
 def cmd_import_items(args: argparse.Namespace) -> int:
     with _books(args) as books, _progress(f"Importing {args.file.name}") as progress:
         result, _ = books.company.receivables(books.ctx).import_items(args.file, progress=progress)
@@ -2182,7 +2203,7 @@ def build_parser() -> argparse.ArgumentParser:
     # import
     imports = group(
         "import",
-        "import accounts, journal entries, budgets, customers, items, invoices or vendors from CSV or Excel "
+        "import accounts, journal entries, budgets, customers, items, invoices, vendors or bills from CSV or Excel "
         "(all or nothing)",
     )
     p = leaf(imports, "accounts", cmd_import_accounts, "import a chart of accounts (.csv or .xlsx)")
@@ -2208,6 +2229,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="columns invoice,customer,date,due_date,description,quantity,unit_price"
         "[,account,tax_code,department,project]; one row per line",
+    )
+    p = leaf(imports, "bills", cmd_import_bills, "import vendor bills as drafts, or approve and post them")
+    p.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="columns bill,vendor,vendor_invoice,date,due_date,description,quantity,unit_price"
+        "[,account,tax_code,department,project]; one row per line",
+    )
+    p.add_argument(
+        "--post",
+        action="store_true",
+        help="approve and post the bills (needs payables.bill.create and payables.bill.approve)",
     )
     p = leaf(imports, "items", cmd_import_items, "create or update items and services (.csv or .xlsx)")
     p.add_argument(

@@ -38,6 +38,8 @@ from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.ledger.statement_structure import StructureCache
 from paksa_desktop.ledger.statements import StatementQueries
+from paksa_desktop.payables.bill_queries import BillQueries
+from paksa_desktop.payables.bills import BillService
 from paksa_desktop.payables.expense_queries import ExpenseQueries
 from paksa_desktop.payables.expenses import ExpenseService
 from paksa_desktop.payables.settings import PayablesSetup
@@ -435,6 +437,12 @@ class Company:
 
     def vendors(self, ctx: UserContext) -> VendorService:
         return VendorService(self.engine, ctx)
+
+    def bills(self, ctx: UserContext) -> BillService:
+        return BillService(self.engine, ctx, self.posting_facts)
+
+    def bill_queries(self, ctx: UserContext) -> BillQueries:
+        return BillQueries(self.engine, ctx)
 
     def receipts(self, ctx: UserContext) -> ReceiptService:
         return ReceiptService(self.engine, ctx, self.posting_facts)

@@ -11,8 +11,9 @@ cent in the base currency.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import TypeVar
 
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import currency_exponent
@@ -20,6 +21,7 @@ from paksa_desktop.core.money import currency_exponent
 QUANTITY_SCALE = 10_000  # quantity_e4 = quantity x 10,000
 PERCENT_SCALE = 10_000  # discount_e4 = percent x 10,000
 ONE = Decimal(1)
+K = TypeVar("K")
 
 
 def round_units(value: Decimal) -> int:
@@ -97,6 +99,20 @@ def spread(target: int, parts: Sequence[int]) -> list[int]:
         largest = max(range(len(adjusted)), key=lambda k: abs(adjusted[k]))
         adjusted[largest] += difference
     return adjusted
+
+
+def grouped_base(
+    parts: Iterable[tuple[K, int]], base_total: int, rate: Decimal, currency: str, base_currency: str
+) -> list[tuple[K, int]]:
+    """Document units added up by key (an entry line's account and dimensions) and converted to base
+    units that add up to `base_total` exactly: each key's sum converted, the rounding on the largest.
+    Keys summing to nothing, and zero results, are left out. Invoices and bills post their lines so."""
+    groups: dict[K, int] = {}
+    for key, units in parts:
+        groups[key] = groups.get(key, 0) + units
+    keys = [k for k, v in groups.items() if v]
+    converted = spread(base_total, [to_base(groups[k], rate, currency, base_currency) for k in keys])
+    return [(k, amount) for k, amount in zip(keys, converted, strict=True) if amount]
 
 
 def relief(total: int, base_total: int, open_before: int, piece: int, relieved_before: int) -> int:

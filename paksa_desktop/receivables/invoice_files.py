@@ -123,7 +123,7 @@ class _Catalogue:
         key = f"{posting}|{text}"
         found = self.dates.get(key)
         if found is None:
-            found = _parse_date(text)
+            found = parse_date(text)
             if posting and isinstance(found, date):
                 found = self.date_problem(found) or found
             self.dates[key] = found
@@ -155,7 +155,7 @@ class _Catalogue:
         return None
 
 
-def _parse_date(text: str) -> date | str:
+def parse_date(text: str) -> date | str:
     try:
         day = date.fromisoformat(text)
         if len(text) != 10:
@@ -165,7 +165,7 @@ def _parse_date(text: str) -> date | str:
     return day
 
 
-def _quantity(text: str) -> tuple[Decimal, int] | str:
+def parse_quantity(text: str) -> tuple[Decimal, int] | str:
     """The quantity and its count of ten-thousandths, or why the cell is refused."""
     if not text:
         return "required"
@@ -180,7 +180,7 @@ def _quantity(text: str) -> tuple[Decimal, int] | str:
     return value, int(scaled)
 
 
-def _price(text: str, currency: str) -> tuple[Decimal, int] | str:
+def parse_price(text: str, currency: str) -> tuple[Decimal, int] | str:
     """The unit price and its minor units in `currency`, or why the cell is refused."""
     if not text:
         return "required"
@@ -322,14 +322,14 @@ class _Reader:
             ok = False
         quantity = self.quantities.get(quantity_text)
         if quantity is None:
-            quantity = self.quantities[quantity_text] = _quantity(quantity_text)
+            quantity = self.quantities[quantity_text] = parse_quantity(quantity_text)
         if isinstance(quantity, str):
             self.error(number, "quantity", quantity)
             ok = False
         currency = doc.customer.currency if doc.customer is not None else self.cat.look.base_currency
         price = self.prices.get((price_text, currency))
         if price is None:
-            price = self.prices[price_text, currency] = _price(price_text, currency)
+            price = self.prices[price_text, currency] = parse_price(price_text, currency)
         if isinstance(price, str):
             self.error(number, "unit_price", price)
             ok = False

@@ -7,6 +7,7 @@ costs dictionary look-ups, not queries.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,16 +19,16 @@ from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import currency_exponent, to_minor
 from paksa_desktop.core.payment_terms import PaymentTerms
 from paksa_desktop.core.tax import TaxCode, TaxLine, TaxRounding, compute
-from paksa_desktop.fx.rates import rate_on
-from paksa_desktop.ledger.models import CompanySettings
+from paksa_desktop.fx.rates import NoRateError
+from paksa_desktop.ledger.models import CompanySettings, ExchangeRate
 from paksa_desktop.ledger.posting import Poster, PreparedLine
 from paksa_desktop.receivables.amounts import (
     PERCENT_SCALE,
     QUANTITY_SCALE,
+    grouped_base,
     line_amount,
     parse_rate,
     scaled,
-    spread,
     to_base,
 )
 from paksa_desktop.receivables.commands import InvoiceInput, InvoiceLineInput
@@ -107,49 +108,24 @@ class PreparedInvoice:
     number: str | None = None
 
 
-class Lookups:
-    """What preparing documents reads, once per unit of work."""
+class DocumentLookups:
+    """What preparing any priced document reads (tax codes, items, accounts, rates), once per unit of
+    work; receivables and payables each add their own party and settings."""
 
     def __init__(self, s: Session, poster: Poster) -> None:
         self.s = s
         self.poster = poster
-        self.settings: Settings = load_settings(s)
         company = s.execute(select(CompanySettings.base_currency, CompanySettings.tax_rounding)).one()
         self.base_currency: str = company.base_currency
         self.rounding: TaxRounding = company.tax_rounding
-        self._customers: dict[str, CustomerInfo] = {}
-        self._all_customers = False
         self._items: dict[str, ItemInfo] | None = None
         self._taxes: dict[str, TaxInfo] | None = None
         self._taxes_by_id: dict[int, TaxInfo] | None = None
         self._account_ids: dict[str, int] = {}  # codes already found postable in this unit of work
         self._rates: dict[tuple[str, date], Decimal] = {}
+        self._rate_tables: dict[str, tuple[list[date], list[str]]] = {}  # currency -> (days, rates), by day
 
-    # ---- customers, items, tax codes
-    def load_all_customers(self) -> None:
-        for row in self.s.execute(select(Customer)).scalars():
-            self._customers[row.code] = _customer_info(row)
-        self._all_customers = True
-
-    def customer(self, code: str) -> CustomerInfo:
-        info = self._customers.get(code)
-        if info is None and not self._all_customers:
-            row = self.s.execute(select(Customer).where(Customer.code == code)).scalar_one_or_none()
-            if row is not None:
-                info = self._customers[code] = _customer_info(row)
-        if info is None:
-            raise ValidationError(f"unknown customer '{code}'")
-        return info
-
-    def customer_by_id(self, customer_id: int) -> CustomerInfo:
-        for info in self._customers.values():
-            if info.id == customer_id:
-                return info
-        row = self.s.get(Customer, customer_id)
-        assert row is not None
-        info = self._customers[row.code] = _customer_info(row)
-        return info
-
+    # ---- items, tax codes
     @property
     def items(self) -> dict[str, ItemInfo]:
         if self._items is None:
@@ -183,13 +159,28 @@ class Lookups:
 
     # ---- rates
     def rate(self, currency: str, day: date) -> Decimal:
-        """The rate table's rate for `currency` on `day` (the latest on or before it)."""
+        """The rate table's rate for `currency` on `day` (the latest on or before it, fx.rates.rate_on's
+        rule); a currency's rates are read once per unit of work, so an import spread over a year of
+        dates asks the database once per currency, not once per day."""
         key = (currency, day)
-        if key not in self._rates:
-            self._rates[key] = rate_on(
-                self.s, currency, day, self.base_currency, hint="enter one in the rate table or on the document"
-            )
-        return self._rates[key]
+        found = self._rates.get(key)
+        if found is None:
+            if currency == self.base_currency:
+                return Decimal(1)
+            table = self._rate_tables.get(currency)
+            if table is None:
+                rows = self.s.execute(
+                    select(ExchangeRate.day, ExchangeRate.rate)
+                    .where(ExchangeRate.currency == currency)
+                    .order_by(ExchangeRate.day)
+                ).all()
+                table = self._rate_tables[currency] = ([r.day for r in rows], [r.rate for r in rows])
+            days, rates = table
+            k = bisect_right(days, day)
+            if k == 0:
+                raise NoRateError(currency, day, "enter one in the rate table or on the document")
+            found = self._rates[key] = Decimal(rates[k - 1])
+        return found
 
     def document_rate(self, currency: str, day: date, given: Decimal | None) -> Decimal:
         if currency == self.base_currency:
@@ -206,6 +197,41 @@ class Lookups:
                 raise ValidationError(f"{what}: {problem}")
             found = self._account_ids[code] = self.poster.accounts[code].id
         return found
+
+
+class Lookups(DocumentLookups):
+    """What preparing receivables documents reads, once per unit of work."""
+
+    def __init__(self, s: Session, poster: Poster) -> None:
+        self.settings: Settings = load_settings(s)
+        super().__init__(s, poster)
+        self._customers: dict[str, CustomerInfo] = {}
+        self._all_customers = False
+
+    # ---- customers
+    def load_all_customers(self) -> None:
+        for row in self.s.execute(select(Customer)).scalars():
+            self._customers[row.code] = _customer_info(row)
+        self._all_customers = True
+
+    def customer(self, code: str) -> CustomerInfo:
+        info = self._customers.get(code)
+        if info is None and not self._all_customers:
+            row = self.s.execute(select(Customer).where(Customer.code == code)).scalar_one_or_none()
+            if row is not None:
+                info = self._customers[code] = _customer_info(row)
+        if info is None:
+            raise ValidationError(f"unknown customer '{code}'")
+        return info
+
+    def customer_by_id(self, customer_id: int) -> CustomerInfo:
+        for info in self._customers.values():
+            if info.id == customer_id:
+                return info
+        row = self.s.get(Customer, customer_id)
+        assert row is not None
+        info = self._customers[row.code] = _customer_info(row)
+        return info
 
 
 def _customer_info(row: Customer) -> CustomerInfo:
@@ -358,20 +384,17 @@ def gl_lines(look: Lookups, doc: PreparedInvoice, codes: dict[int, TaxInfo]) -> 
     """The document's entry in base units: the receivable against income by account and dimension and
     tax by tax account. An invoice debits the receivable, a credit note credits it."""
     sign = 1 if doc.kind is DocumentKind.INVOICE else -1
-    groups: dict[tuple[int, int | None, int | None], int] = {}
+    parts = []
     for line in doc.lines:
-        key = (line.account_id, line.department_id, line.project_id)
-        groups[key] = groups.get(key, 0) + line.net
+        parts.append(((line.account_id, line.department_id, line.project_id), line.net))
         if line.tax:
-            tax_key = (codes[line.tax_code_id].account_id, None, None)  # type: ignore[index]
-            groups[tax_key] = groups.get(tax_key, 0) + line.tax
-    keys = [k for k, v in groups.items() if v]
-    converted = spread(doc.base_total, [to_base(groups[k], doc.rate, doc.currency, look.base_currency) for k in keys])
+            parts.append(((codes[line.tax_code_id].account_id, None, None), line.tax))  # type: ignore[index]
     memo = doc.memo or doc.customer.name
     result = [PreparedLine(look.settings.receivable_account_id, sign * doc.base_total, memo)]
     result.extend(
         PreparedLine(account, -sign * amount, memo, department, project)
-        for (account, department, project), amount in zip(keys, converted, strict=True)
-        if amount
+        for (account, department, project), amount in grouped_base(
+            parts, doc.base_total, doc.rate, doc.currency, look.base_currency
+        )
     )
     return result
