@@ -38,6 +38,8 @@ from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.ledger.statement_structure import StructureCache
 from paksa_desktop.ledger.statements import StatementQueries
+from paksa_desktop.payables.payment_runs import PaymentRunService
+from paksa_desktop.payables.payments import PaymentService
 from paksa_desktop.payables.settings import PayablesSetup
 from paksa_desktop.persistence import file_lock, migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
@@ -423,6 +425,12 @@ class Company:
 
     def payables_setup(self, ctx: UserContext) -> PayablesSetup:
         return PayablesSetup(self.engine, ctx, self.posting_facts)
+
+    def vendor_payments(self, ctx: UserContext) -> PaymentService:
+        return PaymentService(self.engine, ctx, self.posting_facts)
+
+    def payment_runs(self, ctx: UserContext) -> PaymentRunService:
+        return PaymentRunService(self.engine, ctx, self.posting_facts)
 
     def receipts(self, ctx: UserContext) -> ReceiptService:
         return ReceiptService(self.engine, ctx, self.posting_facts)
