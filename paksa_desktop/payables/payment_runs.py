@@ -76,6 +76,7 @@ from paksa_desktop.payables.remittance_pdf import remittance_pdfs
 from paksa_desktop.payables.settings import load_settings
 from paksa_desktop.persistence.bulk import is_postgres
 from paksa_desktop.persistence.retry import retry_writes
+from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.amounts import to_base
 from paksa_desktop.security import field_crypto
 from paksa_desktop.security.context import UserContext
@@ -296,131 +297,148 @@ class PaymentRunService(GuardedService):
     ) -> tuple[Proposal, Changes]:
         """Select the bills to pay and store them as a proposed run (see the module's rules)."""
         with self._unit(Permission.AP_PAYMENT_RUN_CREATE) as s:
-            if next_run_date is not None and next_run_date <= pay_date:
-                raise ValidationError(f"the next run ({next_run_date}) must come after the pay date ({pay_date})")
-            bank = paying_bank(s, bank_account)
-            currency = bank.currency
-            busy = (
-                select(PaymentRunItem.bill_id)
-                .join(PaymentRun, PaymentRun.id == PaymentRunItem.run_id)
-                .where(PaymentRun.state.in_(OPEN_RUN_STATES), PaymentRunItem.included)
+            proposal = self._propose(s, pay_date, bank_account, cutoff, next_run_date)
+        return proposal, Changes.of(Kind.PAYMENTS)
+
+    def preview(self, pay_date: date, bank_account: str, cutoff: date, next_run_date: date | None = None) -> Proposal:
+        """What `propose` would propose, stored nowhere (the proposal is rolled back): a dry run."""
+        self.ctx.require(Permission.AP_PAYMENT_RUN_CREATE)
+        with UnitOfWork(self.engine) as uow:  # never committed
+            return self._propose(uow.session, pay_date, bank_account, cutoff, next_run_date, audit=False)
+
+    def _propose(
+        self,
+        s: Session,
+        pay_date: date,
+        bank_account: str,
+        cutoff: date,
+        next_run_date: date | None,
+        *,
+        audit: bool = True,
+    ) -> Proposal:
+        if next_run_date is not None and next_run_date <= pay_date:
+            raise ValidationError(f"the next run ({next_run_date}) must come after the pay date ({pay_date})")
+        bank = paying_bank(s, bank_account)
+        currency = bank.currency
+        busy = (
+            select(PaymentRunItem.bill_id)
+            .join(PaymentRun, PaymentRun.id == PaymentRunItem.run_id)
+            .where(PaymentRun.state.in_(OPEN_RUN_STATES), PaymentRunItem.included)
+        )
+        common = (
+            Bill.state.in_(OPEN_STATES),
+            Bill.open_amount > 0,
+            Bill.currency == currency,
+            Bill.on_hold.is_(False),
+            Bill.date <= pay_date,
+            Vendor.is_active.is_(True),
+            Bill.id.not_in(busy),
+        )
+        due = Bill.due_date <= cutoff
+        if next_run_date is not None:
+            due = or_(
+                due,
+                and_(Bill.discount_e4 > 0, Bill.discount_date >= pay_date, Bill.discount_date < next_run_date),
             )
-            common = (
-                Bill.state.in_(OPEN_STATES),
-                Bill.open_amount > 0,
-                Bill.currency == currency,
-                Bill.on_hold.is_(False),
-                Bill.date <= pay_date,
-                Vendor.is_active.is_(True),
-                Bill.id.not_in(busy),
-            )
-            due = Bill.due_date <= cutoff
-            if next_run_date is not None:
-                due = or_(
-                    due,
-                    and_(Bill.discount_e4 > 0, Bill.discount_date >= pay_date, Bill.discount_date < next_run_date),
+        columns = (
+            Bill.id,
+            Bill.vendor_id,
+            Bill.kind,
+            Bill.total,
+            Bill.open_amount,
+            Bill.discount_e4,
+            Bill.discount_date,
+            Bill.withholding_e4,
+            Vendor.code,
+            Vendor.name,
+            Vendor.withholding,
+            Vendor.withholding_rate_e4,
+        )
+        bills = s.execute(
+            select(*columns)
+            .join(Vendor, Vendor.id == Bill.vendor_id)
+            .where(*common, Bill.kind.in_(PAYABLE_KINDS), due)
+            .order_by(Bill.vendor_id, Bill.due_date, Bill.id)
+        ).all()
+        vendor_ids = {row.vendor_id for row in bills}
+        notes = s.execute(
+            select(*columns)
+            .join(Vendor, Vendor.id == Bill.vendor_id)
+            .where(*common, Bill.kind == BillKind.CREDIT_NOTE)
+            .order_by(Bill.vendor_id, Bill.date, Bill.id)
+        ).all()
+        by_vendor: dict[int, tuple[list, list]] = {v: ([], []) for v in sorted(vendor_ids)}  # type: ignore[type-arg]
+        for row in bills:
+            by_vendor[row.vendor_id][0].append(row)
+        for row in notes:
+            if row.vendor_id in by_vendor:
+                by_vendor[row.vendor_id][1].append(row)
+        exponent = currency_exponent(currency)
+        items: list[dict[str, object]] = []
+        dropped: list[str] = []
+        for vendor_id, (vendor_bills, vendor_notes) in by_vendor.items():
+            first = vendor_bills[0]
+            rate_of = first.withholding_rate_e4 if first.withholding else 0
+            targets = []
+            for row in vendor_bills:
+                discount = early_discount(row.total, row.discount_e4, row.discount_date, pay_date)
+                discount = min(discount, row.open_amount)
+                targets.append(BillTarget(row.id, row.open_amount - discount, discount, row.withholding_e4 or rate_of))
+            result = plan(targets, [CreditTarget(row.id, row.open_amount) for row in vendor_notes])
+            if result.cash <= 0:
+                credit = sum(row.open_amount for row in vendor_notes)
+                owed = sum(t.settle for t in targets)
+                dropped.append(
+                    f"{first.code} {first.name}: open credit notes of {_fmt(credit, exponent)} {currency} cover "
+                    f"the bills due ({_fmt(owed, exponent)} {currency}); nothing to pay"
                 )
-            columns = (
-                Bill.id,
-                Bill.vendor_id,
-                Bill.kind,
-                Bill.total,
-                Bill.open_amount,
-                Bill.discount_e4,
-                Bill.discount_date,
-                Bill.withholding_e4,
-                Vendor.code,
-                Vendor.name,
-                Vendor.withholding,
-                Vendor.withholding_rate_e4,
-            )
-            bills = s.execute(
-                select(*columns)
-                .join(Vendor, Vendor.id == Bill.vendor_id)
-                .where(*common, Bill.kind.in_(PAYABLE_KINDS), due)
-                .order_by(Bill.vendor_id, Bill.due_date, Bill.id)
-            ).all()
-            vendor_ids = {row.vendor_id for row in bills}
-            notes = s.execute(
-                select(*columns)
-                .join(Vendor, Vendor.id == Bill.vendor_id)
-                .where(*common, Bill.kind == BillKind.CREDIT_NOTE)
-                .order_by(Bill.vendor_id, Bill.date, Bill.id)
-            ).all()
-            by_vendor: dict[int, tuple[list, list]] = {v: ([], []) for v in sorted(vendor_ids)}  # type: ignore[type-arg]
-            for row in bills:
-                by_vendor[row.vendor_id][0].append(row)
-            for row in notes:
-                if row.vendor_id in by_vendor:
-                    by_vendor[row.vendor_id][1].append(row)
-            exponent = currency_exponent(currency)
-            items: list[dict[str, object]] = []
-            dropped: list[str] = []
-            for vendor_id, (vendor_bills, vendor_notes) in by_vendor.items():
-                first = vendor_bills[0]
-                rate_of = first.withholding_rate_e4 if first.withholding else 0
-                targets = []
-                for row in vendor_bills:
-                    discount = early_discount(row.total, row.discount_e4, row.discount_date, pay_date)
-                    discount = min(discount, row.open_amount)
-                    targets.append(
-                        BillTarget(row.id, row.open_amount - discount, discount, row.withholding_e4 or rate_of)
-                    )
-                result = plan(targets, [CreditTarget(row.id, row.open_amount) for row in vendor_notes])
-                if result.cash <= 0:
-                    credit = sum(row.open_amount for row in vendor_notes)
-                    owed = sum(t.settle for t in targets)
-                    dropped.append(
-                        f"{first.code} {first.name}: open credit notes of {_fmt(credit, exponent)} {currency} cover "
-                        f"the bills due ({_fmt(owed, exponent)} {currency}); nothing to pay"
-                    )
-                    continue
-                for share in result.bills:
-                    items.append(
-                        {
-                            "vendor_id": vendor_id,
-                            "bill_id": share.bill_id,
-                            "amount": share.amount,
-                            "discount": share.discount,
-                            "withheld": share.withheld,
-                            "included": True,
-                        }
-                    )
-                for note_id, applied in result.applied:
-                    items.append(
-                        {
-                            "vendor_id": vendor_id,
-                            "bill_id": note_id,
-                            "amount": applied,
-                            "discount": 0,
-                            "withheld": 0,
-                            "included": True,
-                        }
-                    )
-            if not items:
-                reasons = f" ({'; '.join(dropped)})" if dropped else ""
-                raise ValidationError(
-                    f"nothing to pay from {bank.name} on {pay_date}: no open {currency} bill is due by {cutoff}"
-                    f"{reasons}"
+                continue
+            for share in result.bills:
+                items.append(
+                    {
+                        "vendor_id": vendor_id,
+                        "bill_id": share.bill_id,
+                        "amount": share.amount,
+                        "discount": share.discount,
+                        "withheld": share.withheld,
+                        "included": True,
+                    }
                 )
-            run = PaymentRun(
-                state=PaymentRunState.PROPOSED,
-                pay_date=pay_date,
-                cutoff_date=cutoff,
-                next_run_date=next_run_date,
-                bank_account_id=bank.id,
-                currency=currency,
-                total=0,
-                memo="\n".join(dropped),
-                proposed_by=self.ctx.user_id,
-                proposed_at=self.ctx.clock.now(),
+            for note_id, applied in result.applied:
+                items.append(
+                    {
+                        "vendor_id": vendor_id,
+                        "bill_id": note_id,
+                        "amount": applied,
+                        "discount": 0,
+                        "withheld": 0,
+                        "included": True,
+                    }
+                )
+        if not items:
+            reasons = f" ({'; '.join(dropped)})" if dropped else ""
+            raise ValidationError(
+                f"nothing to pay from {bank.name} on {pay_date}: no open {currency} bill is due by {cutoff}{reasons}"
             )
-            s.add(run)
-            s.flush()
-            s.execute(insert(PaymentRunItem), [{**item, "run_id": run.id} for item in items])
-            note_ids = {n.id for n in notes}
-            run.total = sum(-int(i["amount"]) if i["bill_id"] in note_ids else int(i["amount"]) for i in items)  # type: ignore[call-overload]
-            s.flush()
+        run = PaymentRun(
+            state=PaymentRunState.PROPOSED,
+            pay_date=pay_date,
+            cutoff_date=cutoff,
+            next_run_date=next_run_date,
+            bank_account_id=bank.id,
+            currency=currency,
+            total=0,
+            memo="\n".join(dropped),
+            proposed_by=self.ctx.user_id,
+            proposed_at=self.ctx.clock.now(),
+        )
+        s.add(run)
+        s.flush()
+        s.execute(insert(PaymentRunItem), [{**item, "run_id": run.id} for item in items])
+        note_ids = {n.id for n in notes}
+        run.total = sum(-int(i["amount"]) if i["bill_id"] in note_ids else int(i["amount"]) for i in items)  # type: ignore[call-overload]
+        s.flush()
+        if audit:
             trail.record(
                 s,
                 self.ctx,
@@ -437,8 +455,7 @@ class PaymentRunService(GuardedService):
                     "dropped": dropped,
                 },
             )
-            proposal = self._proposal(s, run)
-        return proposal, Changes.of(Kind.PAYMENTS)
+        return self._proposal(s, run)
 
     def proposal(self, run_id: int) -> Proposal:
         """A run as the proposal screen shows it (`payables.view`)."""
