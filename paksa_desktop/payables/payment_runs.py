@@ -25,7 +25,7 @@ from pathlib import Path
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
-from sqlalchemy import Engine, and_, insert, or_, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
@@ -34,7 +34,7 @@ from paksa_desktop.banking.cash_position import gl_balances, in_currency
 from paksa_desktop.banking.models import BankAccount
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import NotFoundError, ValidationError
-from paksa_desktop.core.money import currency_exponent, from_minor
+from paksa_desktop.core.money import currency_exponent
 from paksa_desktop.fx.rates import rate_on
 from paksa_desktop.ledger.models import CompanySettings
 from paksa_desktop.ledger.posting import Poster, PostingFacts
@@ -74,7 +74,7 @@ from paksa_desktop.payables.payment_csv import payments_csv
 from paksa_desktop.payables.payments import OPEN_RUN_STATES, minor, paying_bank, payment_rate
 from paksa_desktop.payables.remittance_pdf import remittance_pdfs
 from paksa_desktop.payables.settings import load_settings
-from paksa_desktop.persistence.bulk import is_postgres
+from paksa_desktop.persistence.bulk import append_rows, is_postgres
 from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.amounts import to_base
@@ -186,7 +186,9 @@ class ScheduleWeek:
 
 
 def _fmt(units: int, exponent: int) -> Decimal:
-    return from_minor(units, exponent)
+    """Minor units as a Decimal with the currency's decimals (from_minor's result, cheaper: a proposal
+    formats four amounts of every one of thousands of bills)."""
+    return Decimal(units).scaleb(-exponent)
 
 
 def _lock_run(s: Session, run_id: int) -> PaymentRun:
@@ -434,7 +436,9 @@ class PaymentRunService(GuardedService):
         )
         s.add(run)
         s.flush()
-        s.execute(insert(PaymentRunItem), [{**item, "run_id": run.id} for item in items])
+        columns = ("run_id", "vendor_id", "bill_id", "amount", "discount", "withheld", "included")
+        # the items go in by one INSERT (SQLite) or COPY (PostgreSQL): thousands of rows, no ORM objects
+        append_rows(s, "payment_run_items", columns, [(run.id, *(item[c] for c in columns[1:])) for item in items])
         note_ids = {n.id for n in notes}
         run.total = sum(-int(i["amount"]) if i["bill_id"] in note_ids else int(i["amount"]) for i in items)  # type: ignore[call-overload]
         s.flush()
@@ -479,7 +483,11 @@ class PaymentRunService(GuardedService):
         exponent = currency_exponent(run.currency)
         rows = s.execute(
             select(
-                PaymentRunItem,
+                PaymentRunItem.vendor_id,
+                PaymentRunItem.amount,
+                PaymentRunItem.discount,
+                PaymentRunItem.withheld,
+                PaymentRunItem.included,
                 Bill.number,
                 Bill.kind,
                 Bill.vendor_invoice,
@@ -501,21 +509,22 @@ class PaymentRunService(GuardedService):
         )
         vendors: dict[str, list[ProposalLine]] = {}
         info: dict[str, tuple[str, bool, int]] = {}
-        for item, number, kind, invoice, day, due, discount_date, open_amount, code, name, last4 in rows:
-            info[code] = (name, bool(last4), item.vendor_id)
+        for (vendor_id, amount, discount, withheld, included, number, kind, invoice, day, due, discount_date,
+             open_amount, code, name, last4) in rows:  # fmt: skip
+            info[code] = (name, bool(last4), vendor_id)
             vendors.setdefault(code, []).append(
                 ProposalLine(
                     str(number),
-                    kind.value,
+                    kind,  # a StrEnum is its text
                     invoice,
                     day,
                     due,
                     discount_date,
                     _fmt(open_amount, exponent),
-                    _fmt(item.amount, exponent),
-                    _fmt(item.discount, exponent),
-                    _fmt(item.withheld, exponent),
-                    item.included,
+                    _fmt(amount, exponent),
+                    _fmt(discount, exponent),
+                    _fmt(withheld, exponent),
+                    included,
                 )
             )
         result = []
