@@ -1403,6 +1403,89 @@ def _add_invoice_commands(group: Callable[[str, str], Any], leaf: Callable[..., 
     return receivables
 
 
+# ---------------------------------------------------------------------------------------------- payables payments
+# `paksa ap payment-run` and `paksa ap remittances`: thin shells over PaymentRunService.
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    from paksa_desktop.core.money import currency_exponent, format_amount
+
+    return f"{format_amount(amount, currency_exponent(currency), grouping=True)} {currency}"
+
+
+def _say_proposal(proposal: Any, *, dry_run: bool = False) -> None:
+    currency = proposal.currency
+    title = "Proposal (dry run)" if dry_run else f"Payment run {proposal.run_id}"
+    _say(f"{title} from {proposal.bank_account} on {proposal.pay_date} (bills due by {proposal.cutoff_date})")
+    for vendor in proposal.vendors:
+        if not vendor.included:
+            continue
+        bills = sum(1 for ln in vendor.lines if ln.included and ln.kind != "credit_note")
+        amount = _money(vendor.total, currency)
+        _say(f"  {vendor.code:<12} {vendor.name[:36]:<36} {_plural(bills, 'bill'):>9} {amount:>20}")
+    for reason in proposal.dropped:
+        _say(f"  left out: {reason}")
+    _say(
+        f"{_plural(proposal.vendor_count, 'vendor')}, {_plural(proposal.bill_count, 'bill')}, total "
+        f"{_money(proposal.total, currency)} (bank balance {_money(proposal.bank_balance, currency)}, "
+        f"after the run {_money(proposal.balance_after, currency)})"
+    )
+
+
+def cmd_ap_payment_run(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        runs = books.company.payment_runs(books.ctx)
+        if args.dry_run:
+            _say_proposal(runs.preview(args.date, args.bank, args.date), dry_run=True)
+            _say("Dry run: nothing was stored, approved, posted or written")
+            return EXIT_OK
+        if not books.ctx.can("payables.paymentrun.approve"):  # refuse before anything is stored
+            books.ctx.require("payables.paymentrun.approve")
+        proposal, _ = runs.propose(args.date, args.bank, args.date)
+        _say_proposal(proposal)
+        try:
+            runs.approve(proposal.run_id)
+        except PaksaError:
+            runs.cancel(proposal.run_id)  # a run that cannot be released does not stay in the way
+            raise
+        numbers, _ = runs.post(proposal.run_id)
+        batch, _ = runs.write_file(proposal.run_id, args.output)
+    kind = "CSV" if args.output.suffix.lower() == ".csv" else "pain.001"
+    span = numbers[0] if len(numbers) == 1 else f"{numbers[0]} to {numbers[-1]}"
+    _say(f"Posted {_plural(len(numbers), 'payment')} ({span}) in run {proposal.run_id}")
+    _say(f"Wrote {args.output} ({kind}, message id {batch.message_id}, {_plural(batch.count, 'transfer')})")
+    return EXIT_OK
+
+
+def cmd_ap_remittances(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        paths = books.company.payment_runs(books.ctx).write_remittances(args.run, args.output)
+    _say(f"Wrote {_plural(len(paths), 'remittance advice', 'remittance advices')} of run {args.run} to {args.output}")
+    return EXIT_OK
+
+
+def _add_ap_payment_commands(payables: Any, leaf: Callable[..., Any]) -> None:
+    p = leaf(
+        payables,
+        "payment-run",
+        cmd_ap_payment_run,
+        "pay every posted bill due by a date from a bank account: propose, approve, post, write the bank file",
+    )
+    p.add_argument("--date", type=_date, required=True, metavar="DATE", help="pay date and cut-off (bills due by it)")
+    p.add_argument("--bank", required=True, metavar="NAME", help="the bank account paid from")
+    p.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the bank file: pain.001.001.03 XML, or CSV when the name ends in .csv",
+    )
+    p.add_argument("--dry-run", action="store_true", help="show the proposal only; store, post and write nothing")
+    p = leaf(payables, "remittances", cmd_ap_remittances, "one remittance advice PDF per vendor paid by a run")
+    p.add_argument("--run", type=int, required=True, metavar="ID", help="the payment run (its number)")
+    p.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder receiving the PDFs")
+
+
 # ---------------------------------------------------------------------------------------------- receivables reports
 # `paksa ar aging|reconcile` and `paksa report ar-...`: thin shells over ARReports and DocumentQueries.reconcile.
 
@@ -2312,6 +2395,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ar_commands(receivables, leaf, reports)  # receivables reports block: `paksa ar ...`, `paksa report ar-...`
     _add_bank_commands(group, leaf)  # bank accounts block: `paksa bank account add|list`, `paksa bank lines`
     _add_cash_commands(group, leaf)  # `paksa cash position`, `paksa cash forecast`
+    payables = group("ap", "payables: payment runs and remittance advices")
+    _add_ap_payment_commands(payables, leaf)  # payables payments block: `paksa ap payment-run|remittances`
 
     # period
     periods = group("period", "list, close and reopen periods; set the lock date; close a fiscal year")

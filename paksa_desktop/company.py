@@ -42,6 +42,8 @@ from paksa_desktop.payables.bill_queries import BillQueries
 from paksa_desktop.payables.bills import BillService
 from paksa_desktop.payables.expense_queries import ExpenseQueries
 from paksa_desktop.payables.expenses import ExpenseService
+from paksa_desktop.payables.payment_runs import PaymentRunService
+from paksa_desktop.payables.payments import PaymentService
 from paksa_desktop.payables.settings import PayablesSetup
 from paksa_desktop.payables.vendors import VendorService
 from paksa_desktop.persistence import file_lock, migrations
@@ -443,6 +445,12 @@ class Company:
 
     def bill_queries(self, ctx: UserContext) -> BillQueries:
         return BillQueries(self.engine, ctx)
+
+    def vendor_payments(self, ctx: UserContext) -> PaymentService:
+        return PaymentService(self.engine, ctx, self.posting_facts)
+
+    def payment_runs(self, ctx: UserContext) -> PaymentRunService:
+        return PaymentRunService(self.engine, ctx, self.posting_facts)
 
     def receipts(self, ctx: UserContext) -> ReceiptService:
         return ReceiptService(self.engine, ctx, self.posting_facts)

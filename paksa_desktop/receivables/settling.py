@@ -19,9 +19,14 @@ from sqlalchemy.orm import Session
 
 from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.core.payment_terms import PaymentTerms
-from paksa_desktop.ledger.posting import Poster, PreparedEntry, PreparedLine
+from paksa_desktop.ledger.posting import PreparedLine
+
+# merge and post_entry are shared with payables; imported from here by receipts and invoicing
+from paksa_desktop.ledger.settlement import merge as merge
+from paksa_desktop.ledger.settlement import post_entry as post_entry
+from paksa_desktop.ledger.settlement import source_base, with_exchange_difference
 from paksa_desktop.persistence.bulk import is_postgres
-from paksa_desktop.receivables.amounts import base_of_first, relief, to_base
+from paksa_desktop.receivables.amounts import relief, to_base
 from paksa_desktop.receivables.models import (
     DocumentKind,
     Invoice,
@@ -136,8 +141,7 @@ def take_from(source: Source, amount: int, on: date) -> int:
         raise ValidationError(f"{source.number} is dated {source.date}: it cannot be used on {on}")
     if amount > source.available:
         raise ValidationError(f"{source.number} has only {source.available} minor units left to apply, not {amount}")
-    used_after = source.amount - source.available + amount
-    base = base_of_first(used_after, source.amount, source.base_amount) - source.used_base
+    base = source_base(source.amount, source.base_amount, source.available, source.used_base, amount)
     source.available -= amount
     source.used_base += base
     return base
@@ -227,20 +231,9 @@ def entry_lines(
     lines.append(PreparedLine(settings.discount_account_id, discount, memo))
     lines.append(PreparedLine(settings.write_off_account_id, written_off, memo))
     lines.extend(extra)
-    difference = -sum(line.amount for line in lines)
-    account = settings.fx_loss_account_id if difference > 0 else settings.fx_gain_account_id
-    lines.append(PreparedLine(account, difference, f"{memo}: exchange difference"))
-    return merge([line for line in lines if line.amount])
-
-
-def merge(lines: Sequence[PreparedLine]) -> list[PreparedLine]:
-    """Lines on the same account and dimensions added together (zero results dropped)."""
-    totals: dict[tuple[int, int | None, int | None], PreparedLine] = {}
-    for line in lines:
-        key = (line.account_id, line.department_id, line.project_id)
-        known = totals.get(key)
-        totals[key] = line if known is None else known._replace(amount=known.amount + line.amount)
-    return [line for line in totals.values() if line.amount]
+    return with_exchange_difference(
+        lines, gain_account_id=settings.fx_gain_account_id, loss_account_id=settings.fx_loss_account_id, memo=memo
+    )
 
 
 def write_settlements(
@@ -279,26 +272,6 @@ def write_settlements(
     for invoice in {id(p.invoice): p.invoice for p in pieces if p.invoice is not None}.values():
         refresh_state(s, invoice)
     return rows
-
-
-def post_entry(
-    poster: Poster,
-    journal_id: int,
-    on: date,
-    lines: Sequence[PreparedLine],
-    *,
-    memo: str,
-    reference: str,
-    source: str,
-) -> PreparedEntry | None:
-    """Post a receivables entry through the ledger's poster (every ledger rule applies); None when
-    there is nothing to post (a settlement in one currency at one rate moves no GL balance)."""
-    if not lines:
-        return None
-    entry = PreparedEntry(journal_id=journal_id, date=on, lines=lines, memo=memo, reference=reference, source=source)
-    poster.check(entry)
-    poster.write([entry])
-    return entry
 
 
 def set_receipt_unapplied(s: Session, receipt_id: int, unapplied: int) -> None:

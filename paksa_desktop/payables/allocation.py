@@ -1,0 +1,427 @@
+"""Settling bills: what a vendor payment (and the vendor credit notes it applies) takes off each bill,
+and its one GL entry; the void of a payment.
+
+The planner (`plan`) is pure: given the bills with what is to be settled on each and the credit notes
+available, it applies the credit notes first (oldest first), withholds tax on what is left to pay in
+cash, and says what leaves the bank. A single payment and a payment run use the same planner, so a
+run posts exactly what its proposal showed.
+
+Amounts: `settle` is what a bill loses from its open amount other than the early-payment discount
+(withholding included); `withheld` = rate x the part of it paid in cash, kept back and owed to the tax
+authority; `cash` = that part less the withholding, what reaches the vendor. A payment allocation stores
+`amount` (taken from the payment or the credit note), `discount` and `withheld`; their sum is what the
+bill lost.
+
+The entry (source `ap_payment`, payments journal): Dr payable by the bills' base relief at their own
+rates (cumulative, receivables' arithmetic in ledger/settlement.py), Cr payable by the credit notes'
+base at their rates, Cr bank by what leaves the bank at the payment's rate, Cr discounts taken (at the
+bill's rate), Cr withholding payable (at the payment's rate), and the realised exchange difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from paksa_desktop.core.errors import ValidationError
+from paksa_desktop.ledger.models import JournalLine
+from paksa_desktop.ledger.posting import Poster, PreparedLine
+from paksa_desktop.ledger.settlement import post_entry, source_base, with_exchange_difference
+from paksa_desktop.payables.models import (
+    AllocationKind,
+    Bill,
+    BillKind,
+    BillState,
+    PaymentAllocation,
+    Vendor,
+    VendorPayment,
+)
+from paksa_desktop.payables.settings import Settings
+from paksa_desktop.persistence.bulk import is_postgres
+from paksa_desktop.receivables.amounts import divide_half_even, rate_text, relief, to_base
+from paksa_desktop.receivables.numbering import document_number, take_numbers
+from paksa_desktop.security.context import UserContext
+
+OPEN_STATES = (BillState.POSTED, BillState.PARTIALLY_PAID)
+PAYABLE_KINDS = (BillKind.BILL, BillKind.EXPENSE_CLAIM)  # what a payment pays; credit notes are applied
+PERCENT_E4 = 1_000_000  # a `_e4` percentage over this is the fraction (30 % = 300000)
+
+
+# ------------------------------------------------------------------------------------------ arithmetic
+
+
+def early_discount(total: int, discount_e4: int, discount_date: date | None, on: date) -> int:
+    """The early-payment discount a bill earns when paid on `on` (its terms' percent of its total)."""
+    if not discount_e4 or discount_date is None or on > discount_date:
+        return 0
+    return divide_half_even(total * discount_e4, PERCENT_E4)
+
+
+def withholding(gross: int, rate_e4: int) -> int:
+    """Tax withheld on a cash payment of `gross` at `rate_e4` (percent x 10,000), rounded half-even."""
+    return divide_half_even(gross * rate_e4, PERCENT_E4) if rate_e4 and gross > 0 else 0
+
+
+def withholding_rate(bill_rate_e4: int, vendor: Vendor) -> int:
+    """The rate the bill was posted with, else the vendor's when it is a withholding vendor."""
+    if bill_rate_e4:
+        return bill_rate_e4
+    return vendor.withholding_rate_e4 if vendor.withholding else 0
+
+
+@dataclass(frozen=True, slots=True)
+class BillTarget:
+    """A bill to settle: `settle` off its open amount plus `discount` (both bill currency)."""
+
+    bill_id: int
+    settle: int
+    discount: int
+    withholding_e4: int
+
+
+@dataclass(frozen=True, slots=True)
+class CreditTarget:
+    note_id: int
+    available: int  # what may be applied (at most the credit note's open amount)
+
+
+@dataclass(frozen=True, slots=True)
+class BillShare:
+    """How one bill is settled: by credit notes, then by cash (less the withholding)."""
+
+    bill_id: int
+    credits: tuple[tuple[int, int], ...]  # (credit note id, amount applied)
+    cash: int
+    withheld: int
+    discount: int
+
+    @property
+    def credited(self) -> int:
+        return sum(amount for _note, amount in self.credits)
+
+    @property
+    def amount(self) -> int:
+        """Settled other than by discount and withholding (what a run item stores)."""
+        return self.credited + self.cash
+
+
+@dataclass(frozen=True, slots=True)
+class VendorPlan:
+    bills: tuple[BillShare, ...]
+    applied: tuple[tuple[int, int], ...]  # (credit note id, total applied)
+
+    @property
+    def cash(self) -> int:
+        return sum(b.cash for b in self.bills)
+
+    @property
+    def withheld(self) -> int:
+        return sum(b.withheld for b in self.bills)
+
+    @property
+    def discount(self) -> int:
+        return sum(b.discount for b in self.bills)
+
+
+def plan(bills: Sequence[BillTarget], credits: Sequence[CreditTarget]) -> VendorPlan:
+    """Apply the credit notes to the bills in order, then pay the rest in cash less withholding."""
+    pool = [[c.note_id, c.available] for c in credits if c.available > 0]
+    k = 0
+    shares = []
+    applied: dict[int, int] = {}
+    for b in bills:
+        need = b.settle
+        used: list[tuple[int, int]] = []
+        while need > 0 and k < len(pool):
+            take = min(need, pool[k][1])
+            used.append((pool[k][0], take))
+            applied[pool[k][0]] = applied.get(pool[k][0], 0) + take
+            pool[k][1] -= take
+            need -= take
+            if pool[k][1] == 0:
+                k += 1
+        withheld = withholding(need, b.withholding_e4)
+        shares.append(BillShare(b.bill_id, tuple(used), need - withheld, withheld, b.discount))
+    return VendorPlan(tuple(shares), tuple(applied.items()))
+
+
+# ------------------------------------------------------------------------------------------ posting
+
+
+@dataclass(slots=True)
+class Piece:
+    """One allocation being written, with its base values."""
+
+    kind: AllocationKind
+    bill: Bill
+    amount: int
+    discount: int = 0
+    withheld: int = 0
+    credit_note: Bill | None = None
+    base_amount: int = 0  # payable relieved at the bill's rate
+    source_base: int = 0  # used of the payment (or credit note) at its rate
+    discount_base: int = 0
+    withheld_base: int = 0
+
+
+@dataclass(slots=True)
+class PaymentPosting:
+    """What posting payments needs, read once per unit of work (a run posts many)."""
+
+    s: Session
+    ctx: UserContext
+    poster: Poster
+    settings: Settings
+    relieved: dict[int, int] = field(default_factory=dict)  # bill or note id -> base used so far
+
+
+def lock_bills(s: Session, ids: Sequence[int]) -> dict[int, Bill]:
+    """The bills (and credit notes), row-locked on PostgreSQL: two payments of one bill wait in turn."""
+    if not ids:
+        return {}
+    stmt = select(Bill).where(Bill.id.in_(sorted(set(ids)))).order_by(Bill.id)
+    if is_postgres(s):
+        stmt = stmt.with_for_update()
+    return {b.id: b for b in s.execute(stmt).scalars()}
+
+
+def _used_bases(s: Session, bill_ids: Sequence[int], note_ids: Sequence[int]) -> dict[int, int]:
+    """Base relieved so far on each bill, and used so far of each credit note, by active allocations."""
+    used: dict[int, int] = {i: 0 for i in (*bill_ids, *note_ids)}
+    if bill_ids:
+        for bill_id, total in s.execute(
+            select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.base_amount))
+            .where(PaymentAllocation.bill_id.in_(bill_ids), PaymentAllocation.reversed_on.is_(None))
+            .group_by(PaymentAllocation.bill_id)
+        ):
+            used[bill_id] = int(total or 0)
+    if note_ids:
+        for note_id, total in s.execute(
+            select(PaymentAllocation.credit_note_id, func.sum(PaymentAllocation.source_base))
+            .where(PaymentAllocation.credit_note_id.in_(note_ids), PaymentAllocation.reversed_on.is_(None))
+            .group_by(PaymentAllocation.credit_note_id)
+        ):
+            used[int(note_id)] = int(total or 0)
+    return used
+
+
+def check_open(bill: Bill, vendor: Vendor, currency: str, on: date) -> None:
+    """A bill (or credit note) a payment of `vendor` in `currency` on `on` may settle."""
+    what = "credit note" if bill.kind is BillKind.CREDIT_NOTE else "bill"
+    name = bill.number or f"#{bill.id}"
+    if bill.vendor_id != vendor.id:
+        raise ValidationError(f"{what} {name} is not {vendor.code}'s")
+    if bill.state not in OPEN_STATES or bill.open_amount <= 0:
+        state = bill.state.value.replace("_", " ")
+        raise ValidationError(f"{what} {name} is {state}: nothing is open to pay")
+    if bill.currency != currency:
+        raise ValidationError(f"{what} {name} is in {bill.currency}; the payment is in {currency}")
+    if on < bill.date:
+        raise ValidationError(f"{what} {name} is dated {bill.date}: it cannot be paid on {on}")
+
+
+def refresh_state(bill: Bill) -> None:
+    """A bill's (or credit note's) state from its open amount: posted, partially paid or paid."""
+    if bill.open_amount == bill.total:
+        bill.state = BillState.POSTED
+    elif bill.open_amount > 0:
+        bill.state = BillState.PARTIALLY_PAID
+    else:
+        bill.state = BillState.PAID
+
+
+def post_payment(
+    p: PaymentPosting,
+    *,
+    vendor: Vendor,
+    bank_account_id: int,
+    bank_gl_account_id: int,
+    currency: str,
+    on: date,
+    rate: Decimal,
+    vendor_plan: VendorPlan,
+    bills: dict[int, Bill],
+    run_id: int | None = None,
+    reference: str = "",
+    memo: str = "",
+    method: str = "bank transfer",
+) -> tuple[VendorPayment, list[PaymentAllocation]]:
+    """Post one vendor payment settling the plan's bills; returns it and its allocations."""
+    s, poster, settings = p.s, p.poster, p.settings
+    cash = vendor_plan.cash
+    if cash <= 0:
+        raise ValidationError(
+            f"vendor {vendor.code} ({vendor.name}): nothing to pay in cash (its credit notes cover the bills)"
+        )
+    problem = poster.date_problem(on)
+    if problem:
+        raise ValidationError(problem)
+    base_currency = poster.base_currency
+    base_cash = to_base(cash, rate, currency, base_currency)
+    note_ids = [note for note, _amount in vendor_plan.applied]
+    missing = [i for i in (*(b.bill_id for b in vendor_plan.bills), *note_ids) if i not in p.relieved]
+    p.relieved.update(_used_bases(s, [i for i in missing if i not in note_ids], [i for i in missing if i in note_ids]))
+    available_cash, used_cash_base = cash, 0
+    pieces: list[Piece] = []
+    for share in vendor_plan.bills:
+        bill = bills[share.bill_id]
+        check_open(bill, vendor, currency, on)
+        off_total = share.amount + share.discount + share.withheld
+        if off_total > bill.open_amount:
+            raise ValidationError(
+                f"bill {bill.number}: settling {off_total} minor units is more than its open amount {bill.open_amount}"
+            )
+        bill_rate = Decimal(bill.rate)
+        last = len(share.credits) - 1
+        bill_pieces: list[Piece] = []
+        for n, (note_id, amount) in enumerate(share.credits):
+            note = bills[note_id]
+            check_open(note, vendor, currency, on)
+            if amount > note.open_amount:
+                raise ValidationError(f"credit note {note.number} has only {note.open_amount} minor units left")
+            discount = share.discount if not (share.cash or share.withheld) and n == last else 0
+            piece = Piece(AllocationKind.CREDIT, bill, amount, discount, credit_note=note)
+            piece.source_base = source_base(note.total, note.base_total, note.open_amount, p.relieved[note.id], amount)
+            p.relieved[note.id] += piece.source_base
+            note.open_amount -= amount
+            bill_pieces.append(piece)
+        if share.cash or share.withheld:
+            piece = Piece(AllocationKind.PAYMENT, bill, share.cash, share.discount, share.withheld)
+            piece.source_base = source_base(cash, base_cash, available_cash, used_cash_base, share.cash)
+            piece.withheld_base = to_base(share.withheld, rate, currency, base_currency)
+            available_cash -= share.cash
+            used_cash_base += piece.source_base
+            bill_pieces.append(piece)
+        for piece in bill_pieces:
+            off = piece.amount + piece.discount + piece.withheld
+            piece.base_amount = relief(bill.total, bill.base_total, bill.open_amount, off, p.relieved[bill.id])
+            piece.discount_base = to_base(piece.discount, bill_rate, currency, base_currency)
+            p.relieved[bill.id] += piece.base_amount
+            bill.open_amount -= off
+        pieces.extend(bill_pieces)
+    period = poster.period(on)
+    sequence = take_numbers(s, settings.payment_series, period.fiscal_year_id, 1)
+    number = document_number(settings.payment_series, period.fiscal_year_name, sequence)
+    text = f"Payment {number} {vendor.name}"
+    lines = [PreparedLine(bank_gl_account_id, -base_cash, text)]
+    for piece in pieces:
+        lines.append(PreparedLine(piece.bill.control_account_id, piece.base_amount, text))
+        if piece.credit_note is not None:
+            lines.append(PreparedLine(piece.credit_note.control_account_id, -piece.source_base, text))
+        lines.append(PreparedLine(settings.discount_account_id, -piece.discount_base, text))
+        lines.append(PreparedLine(settings.withholding_account_id, -piece.withheld_base, text))
+    lines = with_exchange_difference(
+        lines, gain_account_id=settings.fx_gain_account_id, loss_account_id=settings.fx_loss_account_id, memo=text
+    )
+    entry = post_entry(
+        poster,
+        settings.payments_journal_id,
+        on,
+        lines,
+        memo=text,
+        reference=reference or number,
+        source="ap_payment",
+    )
+    assert entry is not None and entry.id is not None
+    now = p.ctx.clock.now()
+    payment = VendorPayment(
+        vendor_id=vendor.id,
+        number=number,
+        fiscal_year_id=period.fiscal_year_id,
+        sequence=sequence,
+        date=on,
+        method=method,
+        bank_account_id=bank_account_id,
+        currency=currency,
+        rate=rate_text(rate),
+        amount=cash,
+        base_amount=base_cash,
+        unapplied=0,
+        reference=(reference or number)[:140],
+        memo=memo,
+        run_id=run_id,
+        entry_id=entry.id,
+        created_by=p.ctx.user_id,
+        created_at=now,
+    )
+    s.add(payment)
+    s.flush()
+    rows = [
+        PaymentAllocation(
+            kind=piece.kind,
+            vendor_id=vendor.id,
+            bill_id=piece.bill.id,
+            payment_id=payment.id,
+            credit_note_id=piece.credit_note.id if piece.credit_note is not None else None,
+            date=on,
+            amount=piece.amount,
+            discount=piece.discount,
+            withheld=piece.withheld,
+            base_amount=piece.base_amount,
+            source_base=piece.source_base,
+            entry_id=entry.id,
+            created_by=p.ctx.user_id,
+            created_at=now,
+        )
+        for piece in pieces
+    ]
+    s.add_all(rows)
+    for bill_id in {*(sh.bill_id for sh in vendor_plan.bills), *note_ids}:
+        refresh_state(bills[bill_id])
+    s.flush()
+    return payment, rows
+
+
+def void_payment(p: PaymentPosting, payment: VendorPayment, on: date, reason: str) -> int:
+    """Reverse a payment's entry on `on`, reverse its allocations and reopen what it settled; returns the
+    reversing entry's id."""
+    s, poster, settings = p.s, p.poster, p.settings
+    if payment.voided_on is not None:
+        raise ValidationError(f"payment {payment.number} was already voided on {payment.voided_on}")
+    if on < payment.date:
+        raise ValidationError(f"payment {payment.number} is dated {payment.date}: the void cannot be dated {on}")
+    original = s.execute(
+        select(JournalLine).where(JournalLine.entry_id == payment.entry_id).order_by(JournalLine.line_no)
+    ).scalars()
+    text = f"Void of payment {payment.number}: {reason}"
+    lines = [PreparedLine(ln.account_id, -ln.amount, text, ln.department_id, ln.project_id) for ln in original]
+    entry = post_entry(
+        poster,
+        settings.payments_journal_id,
+        on,
+        lines,
+        memo=text,
+        reference=payment.number,
+        source="ap_payment",
+        reversal_of_id=payment.entry_id,
+    )
+    assert entry is not None and entry.id is not None
+    allocations = (
+        s.execute(
+            select(PaymentAllocation).where(
+                PaymentAllocation.payment_id == payment.id, PaymentAllocation.reversed_on.is_(None)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    ids = {a.bill_id for a in allocations} | {a.credit_note_id for a in allocations if a.credit_note_id}
+    bills = lock_bills(s, [i for i in ids if i is not None])
+    for a in allocations:
+        a.reversed_on = on
+        a.reversal_entry_id = entry.id
+        bills[a.bill_id].open_amount += a.amount + a.discount + a.withheld
+        if a.credit_note_id is not None:
+            bills[a.credit_note_id].open_amount += a.amount
+    for bill in bills.values():
+        refresh_state(bill)
+    payment.voided_on = on
+    payment.void_entry_id = entry.id
+    payment.void_reason = reason
+    s.flush()
+    return entry.id
