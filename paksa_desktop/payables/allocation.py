@@ -32,6 +32,7 @@ from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.ledger.models import JournalLine
 from paksa_desktop.ledger.posting import Poster, PreparedLine
 from paksa_desktop.ledger.settlement import post_entry, source_base, with_exchange_difference
+from paksa_desktop.payables.expenses import mark_reimbursed
 from paksa_desktop.payables.models import (
     AllocationKind,
     Bill,
@@ -374,6 +375,7 @@ def post_payment(
     for bill_id in {*(sh.bill_id for sh in vendor_plan.bills), *note_ids}:
         refresh_state(bills[bill_id])
     s.flush()
+    mark_reimbursed(s, p.ctx, [sh.bill_id for sh in vendor_plan.bills])
     return payment, rows
 
 
@@ -424,4 +426,5 @@ def void_payment(p: PaymentPosting, payment: VendorPayment, on: date, reason: st
     payment.void_entry_id = entry.id
     payment.void_reason = reason
     s.flush()
+    mark_reimbursed(s, p.ctx, list(bills))
     return entry.id

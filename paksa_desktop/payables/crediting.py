@@ -19,6 +19,7 @@ from paksa_desktop.audit import trail
 from paksa_desktop.core.errors import NotFoundError, ValidationError
 from paksa_desktop.core.money import currency_exponent, from_minor, to_minor
 from paksa_desktop.ledger.posting import PreparedLine
+from paksa_desktop.payables.allocation import refresh_state
 from paksa_desktop.payables.bill_preparing import BillLookups
 from paksa_desktop.payables.models import AllocationKind, Bill, BillKind, BillState, PaymentAllocation
 from paksa_desktop.persistence.bulk import is_postgres
@@ -62,16 +63,6 @@ def source_of_credit_note(s: Session, note: Bill) -> Source:
         "credit_note", note.id, note.date, note.number, note.vendor_id, note.currency, note.total, note.base_total,
         note.open_amount, int(used),
     )  # fmt: skip
-
-
-def refresh_state(row: Bill) -> None:
-    """A posted bill's (or credit note's) state from its open amount."""
-    if row.open_amount == row.total:
-        row.state = BillState.POSTED
-    elif row.open_amount > 0:
-        row.state = BillState.PARTIALLY_PAID
-    else:
-        row.state = BillState.PAID
 
 
 def apply_credit(

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
+from paksa_desktop.banking.accounts import BankAccountInput
 from paksa_desktop.core.errors import PermissionDenied, ValidationError
 from paksa_desktop.ledger.models import ExchangeRate
 from paksa_desktop.payables.expense_queries import ExpensesBy
@@ -22,6 +23,7 @@ from paksa_desktop.payables.expenses import (
     mark_reimbursed,
 )
 from paksa_desktop.payables.models import Bill, BillKind, BillState, ClaimState, Vendor
+from paksa_desktop.payables.payments import BillToPay, PaymentInput
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from paksa_desktop.receivables.commands import TaxCodeInput
 from paksa_desktop.reporting.renderers import render_file
@@ -353,3 +355,17 @@ def refused(conn: psycopg.Connection, statement: str) -> str:
         conn.commit()
     conn.rollback()
     return str(caught.value)
+
+
+def test_paying_the_claims_bill_reimburses_the_claim_and_a_void_reopens_it(books: Books) -> None:
+    _setup(books)
+    alice, carol = _people(books)
+    ref, _ = books.company.expenses(alice).submit(None, data=_claim())
+    posted, _ = books.company.expenses(carol).approve(ref.id)
+    books.company.bank_accounts(books.ctx).add(BankAccountInput("Operating", "1100", "USD"))
+    payments = books.company.vendor_payments(books.ctx)
+    paid, _ = payments.pay(PaymentInput("EMP-ALICE", "Operating", date(2024, 6, 30), (BillToPay(posted.number),)))
+    assert paid.amount == D("330.00")
+    assert books.company.expense_queries(alice).claim(ref.id).claim.state is ClaimState.REIMBURSED
+    payments.void(paid.number, date(2024, 6, 30), "sent to the wrong account")
+    assert books.company.expense_queries(alice).claim(ref.id).claim.state is ClaimState.POSTED
