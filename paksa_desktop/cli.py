@@ -839,6 +839,26 @@ def cmd_bank_account_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bank_account_set_opening(args: argparse.Namespace) -> int:
+    """Where the account's reconciliation starts: the bank balance at the end of a day (or --clear)."""
+    given = args.date is not None or args.balance is not None
+    if args.clear and given:
+        args.parser.error("--clear removes the opening: give it without --date and --balance")
+    if not args.clear and (args.date is None or args.balance is None):
+        args.parser.error("give both --date and --balance (or --clear)")
+    with _books(args) as books:
+        books.company.bank_accounts(books.ctx).set_opening(args.account, args.date, args.balance)
+        row = books.company.bank_queries(books.ctx).account(args.account)
+    if row.reconciled_from is None:
+        _say(f"{row.name} reconciles from its first GL line again (no opening reconciled balance)")
+    else:
+        _say(
+            f"{row.name} reconciles from {row.reconciled_from}: opening reconciled balance "
+            f"{row.opening_reconciled} {row.currency}; only GL lines after that day count as uncleared"
+        )
+    return EXIT_OK
+
+
 def cmd_bank_account_list(args: argparse.Namespace) -> int:
     with _books(args) as books:
         rows = books.company.bank_queries(books.ctx).accounts()
@@ -1112,6 +1132,16 @@ def _add_bank_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any
     p.add_argument("--bank", metavar="TEXT", help="the bank's name")
     p.add_argument("--profile", type=Path, metavar="FILE", help="import profile as JSON (CSV columns and formats)")
     leaf(accounts, "list", cmd_bank_account_list, "list the bank accounts (numbers masked)")
+    p = leaf(
+        accounts,
+        "set-opening",
+        cmd_bank_account_set_opening,
+        "set where a bank account's reconciliation starts (for a ledger older than the first statement)",
+    )
+    p.add_argument("--account", required=True, metavar="NAME", help="the bank account's name")
+    p.add_argument("--date", type=_date, metavar="D", help="the last day the bank and the books agree")
+    p.add_argument("--balance", type=_signed_amount, metavar="AMOUNT", help="the bank's balance at the end of that day")
+    p.add_argument("--clear", action="store_true", help="remove the opening: reconcile from the first GL line")
     p = leaf(bank, "import", cmd_bank_import, "import a statement file (OFX, camt.05x, MT940, CSV), all or nothing")
     p.add_argument("file", type=Path, metavar="FILE", help="the statement file; its format is told by its content")
     p.add_argument("--account", required=True, metavar="NAME", help="the bank account to import into")

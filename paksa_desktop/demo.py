@@ -29,7 +29,7 @@ from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import Cancelled
 from paksa_desktop.core.money import from_minor
 from paksa_desktop.core.periods import add_months, fiscal_year_containing, month_end
-from paksa_desktop.demo_banking import add_bank
+from paksa_desktop.demo_banking import EURO_ACCOUNT, add_bank, euro_from
 from paksa_desktop.ledger.commands import AccountInput, EntryInput, LineInput, RecurringInput
 from paksa_desktop.ledger.models import AccountSubtype, AccountType, Frequency
 from paksa_desktop.ledger.posting import Poster, PreparedEntry, PreparedLine
@@ -884,6 +884,8 @@ class _Builder:
             self.ledger.create_project(code, name)
         code, name = ar.LEGACY_RECEIVABLE
         self.ledger.create_account(AccountInput(code, name, AccountType.ASSET, "1000", AccountSubtype.RECEIVABLE))
+        code, name = EURO_ACCOUNT
+        self.ledger.create_account(AccountInput(code, name, AccountType.ASSET, "1000", AccountSubtype.BANK, "EUR"))
         receivables = self.company.receivables(self.ctx)
         for tax in (ar.SALES_TAX, ar.EXEMPT):
             receivables.create_tax_code(tax)
@@ -989,7 +991,7 @@ class _Builder:
         self.invoicing.set_rate("EUR", first, ar.eur_rate(index))
         month = self.story.ar.months.pop(first, None)
         if month is not None:
-            ar.post_month(month, self.invoicing, self.receipts)
+            ar.post_month(month, self.invoicing, self.receipts, euro_from(self.end))
         if index == ar.BUST_WRITTEN_OFF:
             bust = next(c for c in self.story.ar.customers() if c.code == ar.BUST_CUSTOMER)
             self.company.receivables(self.ctx).update_customer(bust.code, replace(bust, credit_hold=True))

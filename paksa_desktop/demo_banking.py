@@ -9,8 +9,13 @@ nobody can place) in the last weeks. The statements are `ParsedStatement` values
 last month, and an early month end is reconciled (`finish`), so the screens show lines in all
 three states: reconciled, matched, and unmatched in the last weeks.
 
-The savings account's GL account is kept in the base currency (the chart has no euro bank account), so
-it is in USD; it only holds the monthly transfers and its interest.
+The savings account is in USD; it only holds the monthly transfers and its interest. The operating
+account's ledger is two years older than its statements: it reconciles from an opening reconciled balance
+(the day before its first statement, at that statement's opening balance), and its first month end is
+reconciled. The euro account (GL 1120 "Bank EUR", in EUR) receives the euro customers' payments in the
+last months; its statements are in EUR, its lines are matched to the receipts' GL lines, and a revaluation
+(`paksa fx revalue`) revalues it from its last statement (its GL account holds the receipts at their
+day's rate).
 """
 
 from __future__ import annotations
@@ -24,13 +29,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paksa_desktop.banking.accounts import BankAccountInput
+from paksa_desktop.banking.candidates import ItemSource, OpenItem
+from paksa_desktop.banking.reconciliation import BankProposal
+from paksa_desktop.banking.scoring import MatchKind, Proposal
 from paksa_desktop.banking.statement_data import ParsedStatement, StatementLine
 from paksa_desktop.core.money import from_minor
 from paksa_desktop.core.periods import add_months, month_end
 from paksa_desktop.ledger.models import Account, JournalEntry, JournalLine
 from paksa_desktop.receivables.models import Customer, Invoice, Receipt, Settlement
 
+
+def euro_from(end: date) -> date:
+    """The first day euro customers pay into the euro account."""
+    return add_months(end.replace(day=1), -(EURO_MONTHS - 1))
+
+
 OPERATING_MONTHS = 3  # the operating account's statements: its last three months (each line is one accept)
+EURO_MONTHS = 3  # euro customers pay into the euro account in the demo's last three months
+EURO_ACCOUNT = ("1120", "Bank EUR")
 ACCOUNTS = (
     ("Operating", "1100", "First National Bank", "4471-0029-3310", OPERATING_MONTHS),
     ("Savings", "1110", "First National Bank", None, None),  # None: every month since the demo began
@@ -93,7 +109,7 @@ def _extras(gl_code: str, end: date) -> list[StatementLine]:
 
 
 def _statements(account: str, postings: list[Booked], opening_units: int, first: date, end: date,
-                extras: list[StatementLine]) -> list[ParsedStatement]:  # fmt: skip
+                extras: list[StatementLine], currency: str = "USD") -> list[ParsedStatement]:  # fmt: skip
     """One statement a month, with opening and closing balances that agree with the lines."""
     by_month: dict[date, list[StatementLine]] = defaultdict(list)
     for n, p in enumerate(postings, 1):
@@ -114,7 +130,7 @@ def _statements(account: str, postings: list[Booked], opening_units: int, first:
         closing = balance + sum((ln.amount for ln in lines), Decimal(0))
         found.append(
             ParsedStatement(
-                "camt.053", f"{account.lower()}-{month:%Y-%m}.xml", currency="USD", statement_id=f"{month:%Y%m}",
+                "camt.053", f"{account.lower()}-{month:%Y-%m}.xml", currency=currency, statement_id=f"{month:%Y%m}",
                 start=month, end=month_end(month), opening=balance, closing=closing, lines=lines,
             )
         )  # fmt: skip
@@ -151,10 +167,62 @@ def add_bank(company: object, ctx: object, start: date, end: date) -> None:
                 .where(Account.code == gl, JournalLine.date < first)
             ).scalars().all()  # fmt: skip
         statements = _statements(name, postings, sum(int(v) for v in opening), first, end, _extras(gl, end))
+        if months is not None:  # the ledger is older than the statements: reconcile from the first one's opening
+            opening_balance = statements[0].opening
+            assert opening_balance is not None
+            banks.set_opening(name, first - timedelta(days=1), opening_balance)
         imports.import_statements(name, statements)
         _, left = recon.accept_all(name, matched_to)
         # what the bookkeeper confirmed one by one: the same amount on the same day, no reference to go by
         recon.accept(name, [p for p in left if p.proposal.difference == 0 and p.proposal.score >= 45])
-        if months is None:
-            balance = next(st.closing for st in statements if st.end == reconciled_to)
-            recon.finish(name, reconciled_to, balance)
+        balance = next(st.closing for st in statements if st.end == reconciled_to)
+        recon.finish(name, reconciled_to, balance)
+    _add_euro(company, ctx, end, matched_to)
+
+
+def _add_euro(company: object, ctx: object, end: date, matched_to: date) -> None:
+    """The euro account: the euro customers' payments of the last months, statements in EUR, each line
+    matched to its receipt's GL line up to `matched_to` (the matcher compares base amounts, so the demo
+    links them as a clerk would by hand)."""
+    name, (gl, _) = "Euro", EURO_ACCOUNT
+    first = euro_from(end)
+    company.bank_accounts(ctx).add(  # type: ignore[attr-defined]
+        BankAccountInput(name, gl, "EUR", "Commerzbank Hamburg", number="DE89 3704 0044 0532 0130 00")
+    )
+    with Session(company.engine) as s:  # type: ignore[attr-defined]
+        rows = s.execute(
+            select(Receipt.id, Receipt.date, Receipt.amount, Receipt.reference, Customer.name, JournalLine.id,
+                   JournalLine.amount)
+            .join(Customer, Customer.id == Receipt.customer_id)
+            .join(Account, Account.id == Receipt.bank_account_id)
+            .join(JournalLine, (JournalLine.entry_id == Receipt.entry_id) & (JournalLine.account_id == Account.id))
+            .where(Account.code == gl)
+            .order_by(Receipt.date, Receipt.id)
+        ).all()  # fmt: skip
+        paid: dict[int, list[str]] = defaultdict(list)
+        for receipt_id, number in s.execute(
+            select(Settlement.receipt_id, Invoice.number)
+            .join(Invoice, Invoice.id == Settlement.invoice_id)
+            .where(Settlement.receipt_id.in_([r[0] for r in rows]))
+            .order_by(Invoice.number)
+        ):
+            paid[int(receipt_id)].append(number or "")
+    postings = [
+        Booked(day, int(units), ref, " ".join(paid[int(rid)]) or ref, payer)
+        for rid, day, units, ref, payer, _, _ in rows
+    ]
+    fee = [StatementLine(end - timedelta(days=3), Decimal("-9.50"), "Account fee", "FEE-" + f"{end:%Y%m}")]
+    statements = _statements(name, postings, 0, first, end, fee, currency="EUR")
+    company.statement_import(ctx).import_statements(name, statements)  # type: ignore[attr-defined]
+    lines = {(ln.booked, ln.amount, ln.reference): ln.id for ln in company.bank_queries(ctx).lines(name)}  # type: ignore[attr-defined]
+    proposals = []
+    for (rid, day, units, _ref, payer, jl_id, base_units), p in zip(rows, postings, strict=True):
+        if day > matched_to:
+            continue
+        amount = from_minor(units, 2)
+        line_id = lines[(day, amount, p.reference)]
+        line = StatementLine(day, amount, reference=p.reference, counterparty=payer)
+        item = OpenItem(ItemSource.GL, jl_id, f"receipt {rid}", from_minor(int(base_units), 2), "USD", day)
+        proposal = Proposal(MatchKind.ONE_TO_ONE, (0,), (line,), (item,), 100, ("matched by hand",), Decimal(0))
+        proposals.append(BankProposal((line_id,), proposal))
+    company.bank_reconciliation(ctx).accept(name, proposals)  # type: ignore[attr-defined]

@@ -39,6 +39,7 @@ SALES_TAX = TaxCodeInput("ST825", "State sales tax", Decimal("8.25"), "2200")
 EXEMPT = TaxCodeInput("EXEMPT", "Exempt (resale certificate on file)", Decimal(0), "2200")
 _ST825 = TaxCode("ST825", Decimal("8.25"))
 BANK = "1100"
+EURO_BANK = "1120"  # euro customers pay into the euro account from `euro_from` (the demo's last months)
 LEDGER_MONTHS = 12  # the receivables ledger holds the demo's last year; before, invoices were journal entries
 LEGACY_RECEIVABLE = ("1205", "Accounts receivable, before the receivables ledger")
 BUST_CUSTOMER = "HUNGC"  # stops paying in the second year; its open invoices are written off
@@ -337,7 +338,7 @@ def _input(invoice: PlannedInvoice) -> InvoiceInput:
     )
 
 
-def post_month(month: Month, invoicing: object, receipts: object) -> None:
+def post_month(month: Month, invoicing: object, receipts: object, euro_from: date | None = None) -> None:
     """Post a month's documents in date order: invoices in batches between the credit notes and
     write-offs (which share their journal), receipts once the invoices they pay exist."""
     actions: list[tuple[date, int, object]] = [(i.day, 0, i) for i in month.invoices]
@@ -372,11 +373,11 @@ def post_month(month: Month, invoicing: object, receipts: object) -> None:
             _what, invoice = action
             receipts.write_off(invoice.number, _day, memo=f"Bad debt: {invoice.customer.name} closed down")  # type: ignore[attr-defined]
         else:
-            _receive(receipts, action)  # type: ignore[arg-type]
+            _receive(receipts, action, euro_from)  # type: ignore[arg-type]
     flush()
 
 
-def _receive(receipts: object, payments: list[PlannedPayment]) -> None:
+def _receive(receipts: object, payments: list[PlannedPayment], euro_from: date | None = None) -> None:
     """One remittance: the customer's payments of the day in one receipt, each allocated to its invoice."""
     allocations = []
     for payment in payments:
@@ -390,9 +391,10 @@ def _receive(receipts: object, payments: list[PlannedPayment]) -> None:
         return
     customer = payments[0].invoice.customer
     total = sum((a.amount for a in allocations), Decimal(0))
+    euro = customer.currency == "EUR" and euro_from is not None and payments[0].day >= euro_from
     receipts.record(  # type: ignore[attr-defined]
         ReceiptInput(
-            customer.code, payments[0].day, total, BANK, tuple(allocations),
+            customer.code, payments[0].day, total, EURO_BANK if euro else BANK, tuple(allocations),
             reference=f"Remittance {customer.code} {payments[0].day:%Y-%m-%d}",
         )
     )  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +25,7 @@ from paksa_desktop.banking.models import BankAccount, BankLine, BankStatement, L
 from paksa_desktop.core.bank_details import last4, masked, normalise_number
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import NotFoundError, ValidationError
-from paksa_desktop.core.money import currency_exponent, from_minor, is_currency
+from paksa_desktop.core.money import currency_exponent, from_minor, is_currency, to_minor
 from paksa_desktop.ledger.models import Account, AccountType, CompanySettings
 from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.security import field_crypto
@@ -63,6 +64,8 @@ class BankAccountRow:
     is_active: bool
     version: int
     id: int = field(default=0, compare=False)
+    reconciled_from: date | None = None  # the opening reconciled date, None: reconciles from the first GL line
+    opening_reconciled: Decimal | None = None  # the bank's balance at the end of that day, account currency
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,13 @@ def _values(row: BankAccount, gl_code: str) -> dict[str, Any]:
         "import_profile": row.import_profile,
         "is_active": row.is_active,
     }
+
+
+def _units_text(row: BankAccount) -> str | None:
+    """The opening reconciled balance as text for the audit trail (None when unset)."""
+    if row.opening_reconciled is None:
+        return None
+    return str(from_minor(row.opening_reconciled, currency_exponent(row.currency)))
 
 
 def _profile_text(profile: Mapping[str, Any] | None) -> str:
@@ -215,6 +225,51 @@ class BankAccountService(GuardedService):
 
     def deactivate(self, name: str) -> Changes:
         return self.set_active(name, False)
+
+    def set_opening(self, name: str, reconciled_from: date | None, balance: Decimal | None) -> Changes:
+        """Set (or, with both None, clear) where the account's reconciliation starts.
+
+        For a ledger older than the account's first statement: on `reconciled_from` the bank's balance was
+        `balance` (in the account's currency) and the books are taken to agree with it; reconciling then
+        counts only GL lines dated after it. Refused while a finished reconciliation stands, since it was
+        worked out from the old start (undo it first).
+        """
+        from paksa_desktop.banking.recon_models import BankReconciliation
+
+        with self._unit(Permission.CASH_ACCOUNT_MANAGE) as s:
+            row = find_account(s, name)
+            if (reconciled_from is None) != (balance is None):
+                raise ValidationError(
+                    f"bank account {name}: give both the opening reconciled date and balance, or neither to clear them"
+                )
+            units: int | None = None
+            if balance is not None:
+                exponent = currency_exponent(row.currency)
+                try:
+                    units = to_minor(balance, exponent)
+                except ValidationError:
+                    raise ValidationError(
+                        f"bank account {name}: opening balance {balance} has more decimals than {row.currency} "
+                        f"allows ({exponent})"
+                    ) from None
+            standing = s.execute(
+                select(BankReconciliation.statement_date)
+                .where(BankReconciliation.bank_account_id == row.id, BankReconciliation.undone_at.is_(None))
+                .order_by(BankReconciliation.statement_date.desc())
+                .limit(1)
+            ).scalar()
+            if standing is not None:
+                raise ValidationError(
+                    f"bank account {name} is reconciled to {standing}; undo its reconciliations before changing "
+                    "where they start"
+                )
+            before = {"reconciled_from": row.reconciled_from, "opening_reconciled": _units_text(row)}
+            row.reconciled_from, row.opening_reconciled = reconciled_from, units
+            s.flush()
+            after = {"reconciled_from": row.reconciled_from, "opening_reconciled": _units_text(row)}
+            if before != after:
+                trail.record(s, self.ctx, "update", "bank_account", name, before=before, after=after)
+        return Changes.of(Kind.BANK_ACCOUNTS)
 
     def number(self, name: str) -> str | None:
         """The full IBAN or account number, for a holder of the data key."""
@@ -323,6 +378,10 @@ class BankQueries(GuardedService):
                     b.is_active,
                     b.version,
                     id=b.id,
+                    reconciled_from=b.reconciled_from,
+                    opening_reconciled=None
+                    if b.opening_reconciled is None
+                    else from_minor(b.opening_reconciled, currency_exponent(b.currency)),
                 )
                 for b, code, gl_name in s.execute(q.order_by(BankAccount.name))
             ]

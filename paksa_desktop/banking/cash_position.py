@@ -1,8 +1,10 @@
 """Cash position: where the company's money is today, account by account, by currency and in base.
 
 For every active bank account: its GL balance at the end of the day (the ledger keeps base amounts
-only, so a foreign account's balance in its own currency is the base balance at the day's rate, rounded
-half-even to the currency's minor unit), the last imported statement's date and closing balance, and
+only, so a foreign account's balance in its own currency is taken from the bank: the closing balance of
+its last statement ending on or before the day, plus the GL movements since that statement's end at the
+day's rate; with no such statement, the whole base balance at the day's rate; rounded half-even to the
+currency's minor unit), the last imported statement's date and closing balance, and
 the uncleared items: bank lines still `unmatched` (what the bank has done that the books have not
 matched yet). Totals: one subtotal per currency and a grand total in base.
 
@@ -20,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from paksa_desktop.banking.accounts import last_closing
-from paksa_desktop.banking.models import BankAccount, BankLine, LineStatus
+from paksa_desktop.banking.models import BankAccount, BankLine, BankStatement, LineStatus
 from paksa_desktop.core.money import currency_exponent, from_minor
 from paksa_desktop.fx.rates import rate_on
 from paksa_desktop.ledger.models import Account, CompanySettings, JournalLine
@@ -78,6 +80,22 @@ def gl_balances(s: Session, account_ids: list[int], day: date) -> dict[int, int]
     return {int(a): int(v) for a, v in rows}
 
 
+def closing_by(s: Session, account_id: int, day: date) -> tuple[date, int] | None:
+    """(end date, closing in minor units) of the account's last statement ending on or before `day`."""
+    row = s.execute(
+        select(BankStatement.end_date, BankStatement.closing)
+        .where(
+            BankStatement.bank_account_id == account_id,
+            BankStatement.closing.is_not(None),
+            BankStatement.end_date.is_not(None),
+            BankStatement.end_date <= day,
+        )
+        .order_by(BankStatement.end_date.desc(), BankStatement.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], int(row[1]))
+
+
 def in_currency(base_units: int, rate: Decimal, currency: str, base_currency: str) -> Decimal:
     """A base amount (minor units) expressed in `currency` at `rate`, to the currency's decimals."""
     base = from_minor(base_units, currency_exponent(base_currency))
@@ -113,13 +131,18 @@ def cash_position(s: Session, day: date) -> CashPosition:
         units = balances.get(bank.gl_account_id, 0)
         last = last_closing(s, bank.id)
         count, amount = uncleared.get(bank.id, (0, 0))
+        balance = in_currency(units, rate, bank.currency, base_currency)
+        if bank.currency != base_currency and (held := closing_by(s, bank.id, day)) is not None:
+            # the bank's own figure, plus what the books added since its statement, at the day's rate
+            since = units - gl_balances(s, [bank.gl_account_id], held[0]).get(bank.gl_account_id, 0)
+            balance = from_minor(held[1], exp) + in_currency(since, rate, bank.currency, base_currency)
         rows.append(
             PositionRow(
                 account=bank.name,
                 bank_name=bank.bank_name,
                 currency=bank.currency,
                 gl_account=code,
-                balance=in_currency(units, rate, bank.currency, base_currency),
+                balance=balance,
                 base_balance=from_minor(units, base_exp),
                 rate=rate,
                 statement_date=None if last is None else last[0],

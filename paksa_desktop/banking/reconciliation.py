@@ -94,6 +94,11 @@ class ReconciliationView:
     book_balance: Decimal  # GL balance of the bank's GL account on the date
     uncleared_gl: tuple[UnclearedItem, ...]  # in the books, not yet on the bank statement
     unmatched_lines: tuple[UnclearedItem, ...]  # on the statement, not yet in the books
+    reconciled_from: date | None = None  # the account's opening reconciled date, None: from the first GL line
+    opening_balance: Decimal | None = None  # the bank's balance at the end of `reconciled_from`
+    # the book balance on `reconciled_from` that the opening balance does not hold (items then outstanding,
+    # less those the bank has since cleared): zero without an opening
+    opening_difference: Decimal = ZERO
 
     @property
     def uncleared_total(self) -> Decimal:
@@ -101,8 +106,12 @@ class ReconciliationView:
 
     @property
     def cleared_balance(self) -> Decimal:
-        """The book balance less what the bank has not seen yet: what the statement should show."""
-        return self.book_balance - self.uncleared_total
+        """The book balance less what the bank has not seen yet: what the statement should show.
+
+        With an opening reconciled balance: the opening plus the GL lines after its date the bank has
+        cleared (and the older ones it cleared after that date).
+        """
+        return self.book_balance - self.uncleared_total - self.opening_difference
 
     @property
     def difference(self) -> Decimal:
@@ -719,16 +728,42 @@ class ReconciliationService(GuardedService):
 
     def _view(self, s: Session, bank: BankAccount, on: date, statement_balance: Decimal) -> ReconciliationView:
         base, base_exp = _base(s)
-        book = s.execute(
-            select(func.coalesce(func.sum(JournalLine.amount), 0)).where(
-                JournalLine.account_id == bank.gl_account_id, JournalLine.date <= on
+        start = bank.reconciled_from
+        if start is not None and on <= start:
+            raise ValidationError(
+                f"{bank.name} reconciles from its opening balance of {start}; choose a statement date after it"
             )
-        ).scalar_one()
+
+        def gl_sum(*where: object) -> int:
+            return int(
+                s.execute(
+                    select(func.coalesce(func.sum(JournalLine.amount), 0)).where(
+                        JournalLine.account_id == bank.gl_account_id, *where
+                    )
+                ).scalar_one()
+            )
+
+        book = gl_sum(JournalLine.date <= on)
         cleared = exists().where(
             BankLineLink.journal_line_id == JournalLine.id,
             BankLineLink.bank_line_id == BankLine.id,
             BankLine.booked <= on,
         )
+        opening: Decimal | None = None
+        opening_difference = ZERO
+        after_start: list[object] = []
+        if start is not None:
+            opening = from_minor(bank.opening_reconciled or 0, currency_exponent(bank.currency))
+            # older lines the bank cleared after the opening date were outstanding then: no longer in the gap
+            cleared_since = exists().where(
+                BankLineLink.journal_line_id == JournalLine.id,
+                BankLineLink.bank_line_id == BankLine.id,
+                BankLine.booked > start,
+                BankLine.booked <= on,
+            )
+            gap = gl_sum(JournalLine.date <= start) - gl_sum(JournalLine.date <= start, cleared_since)
+            opening_difference = from_minor(gap, base_exp) - opening
+            after_start = [JournalLine.date > start]
         gl = s.execute(
             select(
                 JournalLine.id,
@@ -738,13 +773,18 @@ class ReconciliationService(GuardedService):
                 JournalLine.amount,
             )
             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-            .where(JournalLine.account_id == bank.gl_account_id, JournalLine.date <= on, ~cleared)
+            .where(JournalLine.account_id == bank.gl_account_id, JournalLine.date <= on, ~cleared, *after_start)
             .order_by(JournalLine.date, JournalLine.id)
         ).all()
         exponent = currency_exponent(bank.currency)
         lines = s.execute(
             select(BankLine)
-            .where(BankLine.bank_account_id == bank.id, BankLine.booked <= on, BankLine.status == LineStatus.UNMATCHED)
+            .where(
+                BankLine.bank_account_id == bank.id,
+                BankLine.booked <= on,
+                BankLine.status == LineStatus.UNMATCHED,
+                *([BankLine.booked > start] if start is not None else []),
+            )
             .order_by(BankLine.booked, BankLine.id)
         ).scalars()
         return ReconciliationView(
@@ -767,6 +807,9 @@ class ReconciliationService(GuardedService):
                 )
                 for r in lines
             ),
+            start,
+            opening,
+            opening_difference,
         )
 
     def finish(self, account: str, statement_date: date, statement_balance: Decimal) -> tuple[int, Changes]:
@@ -921,6 +964,21 @@ def reconciliation_report(view: ReconciliationView, *, company: str = "") -> Rep
         heading("Less: in the books, not yet on the statement"),
         *(item(i) for i in view.uncleared_gl),
         ReportRow((None, "", "Total uncleared", -view.uncleared_total), RowStyle.SUBTOTAL),
+        *(
+            [
+                ReportRow(
+                    (
+                        view.reconciled_from,
+                        "",
+                        f"Less: book balance on {view.reconciled_from} not in the opening reconciled balance "
+                        f"({view.opening_balance})",
+                        -view.opening_difference,
+                    )
+                )
+            ]
+            if view.reconciled_from is not None
+            else []
+        ),
         ReportRow((None, "", "Cleared book balance", view.cleared_balance), RowStyle.SUBTOTAL),
         ReportRow((view.statement_date, "", "Balance per bank statement", view.statement_balance)),
         heading("On the statement, not yet in the books"),

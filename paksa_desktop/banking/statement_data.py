@@ -43,6 +43,9 @@ class ParsedStatement:
     opening: Decimal | None = None  # the balance before the first line, if the file states it
     closing: Decimal | None = None  # the balance after the last line, if the file states it
     lines: tuple[StatementLine, ...] = field(default_factory=tuple)
+    # what the reader noticed but could work around (a CAMT batch whose details do not add up), shown with
+    # the import's own warnings
+    warnings: tuple[str, ...] = ()
 
     def lines_total(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal(0))

@@ -287,6 +287,7 @@ class StatementImportService(GuardedService):
         plan: _Plan,
     ) -> tuple[date | None, int] | None:
         """Warn about balances that disagree; return the closing the next statement should open with."""
+        plan.warnings.extend(st.warnings)
         if problem := st.balance_problem():
             plan.warnings.append(problem)
         opening = None if st.opening is None else _minor(st.opening, exponent)

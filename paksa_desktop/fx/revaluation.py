@@ -17,13 +17,14 @@ Rules decided here:
   the first (its effect lasts one day: the reversal the next day already undoes it, so a correction is
   simply a revaluation of a later day). A dry run (`preview`) never posts.
 - Permission: posting a revaluation is a general-ledger posting, `ledger.entry.post`, plus the view
-  permission of every source read (receivables: `receivables.view`). The report needs `ledger.view`
-  and the same source permissions.
+  permission of every source read (receivables: `receivables.view`; bank accounts: `cash.view`).
+  The report needs `ledger.view` and the same source permissions.
 - Accounts: `fx_settings` names the unrealised gain and loss accounts and the journal; unset, the
   standard chart's 4120 Foreign exchange gains, 7020 Foreign exchange losses and journal GEN.
 
-Sources of open foreign balances are pluggable: `OPEN_BALANCE_SOURCES` lists them. Receivables is
-wired; payables and bank accounts add a class with `name`, `permission` and `balances(s, day)`.
+Sources of open foreign balances are pluggable: `OPEN_BALANCE_SOURCES` lists them. Receivables and
+foreign bank accounts (their last statement's closing balance, `cash.view`) are wired; payables add a
+class with `name`, `permission` and `balances(s, day)`.
 """
 
 from __future__ import annotations
@@ -105,8 +106,62 @@ class ReceivablesBalances:
         return found
 
 
-# Payables and bank accounts plug in here when they exist.
-OPEN_BALANCE_SOURCES: tuple[OpenBalanceSource, ...] = (ReceivablesBalances(),)
+class BankBalances:
+    """Active bank accounts in a foreign currency, on their GL accounts.
+
+    The bank is the authority for what the account holds in its currency (the ledger keeps base amounts
+    only): the balance is the closing balance of the last statement imported that ends on or before the
+    day, and what the books carry for it is the GL account's base balance at that statement's end (the
+    day itself when the statement ends on the revaluation day, the usual case). GL lines after the
+    statement's end (items the bank has not booked yet) are not revalued: they stay at their own rate
+    until a statement holds them. An account with no such statement is left out.
+    """
+
+    name = "bank"
+    permission = Permission.CASH_VIEW
+
+    def balances(self, s: Session, day: date, base_currency: str) -> list[OpenBalance]:
+        from sqlalchemy import func
+
+        from paksa_desktop.banking.models import BankAccount, BankStatement
+        from paksa_desktop.ledger.models import JournalLine
+
+        found = []
+        banks = s.execute(
+            select(BankAccount).where(BankAccount.is_active, BankAccount.currency != base_currency)
+        ).scalars()
+        for bank in banks:
+            last = s.execute(
+                select(BankStatement.end_date, BankStatement.closing, BankStatement.statement_ref)
+                .where(
+                    BankStatement.bank_account_id == bank.id,
+                    BankStatement.closing.is_not(None),
+                    BankStatement.end_date.is_not(None),
+                    BankStatement.end_date <= day,
+                )
+                .order_by(BankStatement.end_date.desc(), BankStatement.id.desc())
+                .limit(1)
+            ).first()
+            if last is None:
+                continue
+            end, closing, ref = last
+            carried = s.execute(
+                select(func.coalesce(func.sum(JournalLine.amount), 0)).where(
+                    JournalLine.account_id == bank.gl_account_id, JournalLine.date <= end
+                )
+            ).scalar_one()
+            document = f"statement {ref} of {end}" if ref else f"statement of {end}"
+            found.append(
+                OpenBalance(
+                    self.name, "bank", document, bank.name, bank.currency, bank.gl_account_id, closing, int(carried)
+                )
+            )
+        found.sort(key=lambda b: (b.currency, b.party))
+        return found
+
+
+# Payables plug in here when they exist.
+OPEN_BALANCE_SOURCES: tuple[OpenBalanceSource, ...] = (ReceivablesBalances(), BankBalances())
 
 
 @dataclass(frozen=True, slots=True)

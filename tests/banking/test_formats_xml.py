@@ -182,3 +182,30 @@ def test_xml_in_another_encoding_than_declared(tmp_path) -> None:
         "latin.xml:28: XML: column 29: not well-formed (invalid token) "
         "(the file says it is UTF-8 but is in another encoding; save it as UTF-8)"
     )
+
+
+def test_camt053_batch_entries_become_one_line_per_transaction() -> None:
+    (st,) = read_statement_file(FILES / "camt053_batch.xml")
+    assert st.balance_problem() is None  # the split lines still add up to the stated balances
+    got = [(x.amount, x.bank_id, x.reference, x.counterparty, x.description) for x in st.lines]
+    assert got == [
+        (Decimal("250.00"), "TX-7781-01", "INV-2001", "Alfreds Futterkiste", "Invoice INV-2001"),
+        # no AcctSvcrRef of its own: the entry's and its place; NOTPROVIDED is no reference
+        (Decimal("150.00"), "BATCH-7781/2", "RF18539007547034", "Blauer See Delikatessen",
+         "SEPA credit transfers, batch of 3"),
+        (Decimal("200.00"), "TX-7781-03", "INV-2003", "Bon app'", "INV-2003"),
+        # the older form: one TxDtls per NtryDtls, amounts in AmtDtls/TxAmt, the entry's DBIT sign
+        (Decimal("-30.00"), "B-101/1", "", "Telecom Nord", "SEPA direct debits"),
+        (Decimal("-50.00"), "B-101/2", "", "Stadtwerke Nord", "Electricity April"),
+        # 60 + 40 is not 99: the bank's total stays one line, with a warning
+        (Decimal("99.00"), "BATCH-7790", "", "", "Card settlement batch"),
+        (Decimal("-12.50"), "FEE-0430", "", "", "Account charges April"),
+    ]  # fmt: skip
+    assert {x.booked for x in st.lines} == {date(2024, 4, 30)} and st.lines[0].kind == "PMNT/RCDT/BCDT"
+    assert st.lines[0].counterparty_account == "DE02120300000000202051"
+    assert st.lines[0].value_date == date(2024, 4, 30)
+    (warning,) = st.warnings
+    assert warning == (
+        "camt053_batch.xml: Stmt 1 Ntry 3 (2024-04-30, 99.00): its 2 transactions add up to 100.00, not to the "
+        "entry's amount; imported as one line"
+    )

@@ -207,3 +207,18 @@ def test_importing_needs_the_permission_and_an_active_account(bank: Books) -> No
     company.bank_accounts(ctx).deactivate("Operating")
     with pytest.raises(ValidationError, match="bank account Operating is inactive"):
         company.statement_import(ctx).import_statements("Operating", [jan])
+
+
+def test_a_camt_batch_imports_one_line_per_transaction_and_a_reimport_skips_them(books: Books) -> None:
+    from paksa_desktop.banking.formats import read_statement_file
+    from tests.banking.formats_helpers import FILES
+
+    books.company.bank_accounts(books.ctx).add(operating(currency="EUR"))
+    service = books.company.statement_import(books.ctx)
+    first = service.import_statements("Operating", read_statement_file(FILES / "camt053_batch.xml"))
+    assert (first.imported, first.total) == (7, Decimal("606.50"))
+    assert len(first.warnings) == 1 and "its 2 transactions add up to 100.00" in first.warnings[0]
+    again = service.preview("Operating", read_statement_file(FILES / "camt053_batch.xml"))
+    assert (again.imported, len(again.skipped)) == (0, 7)
+    lines = books.company.bank_queries(books.ctx).lines("Operating")
+    assert [r.bank_id for r in lines if r.amount > 0][:3] == ["TX-7781-01", "BATCH-7781/2", "TX-7781-03"]

@@ -212,24 +212,41 @@ def test_demo_has_bank_accounts_with_statements_partly_reconciled(demo: Demo) ->
     company, ctx = demo.company, demo.ctx
     queries = company.bank_queries(ctx)
     assert [(a.name, a.currency, a.gl_account) for a in queries.accounts()] == [
+        ("Euro", "EUR", "1120"),
         ("Operating", "USD", "1100"),
         ("Savings", "USD", "1110"),
     ]
     statuses = {
         name: {str(getattr(r.status, "value", r.status)) for r in queries.lines(name)}
-        for name in ("Operating", "Savings")
+        for name in ("Operating", "Savings", "Euro")
     }
-    assert statuses["Operating"] == {"matched", "unmatched"}
+    # Operating reconciles from an opening reconciled balance (its ledger is older than its statements)
+    assert statuses["Operating"] == {"reconciled", "matched", "unmatched"}
     assert statuses["Savings"] == {"reconciled", "matched", "unmatched"}
+    assert statuses["Euro"] == {"matched", "unmatched"}
     operating = queries.lines("Operating")
     unmatched = [r for r in operating if str(getattr(r.status, "value", r.status)) == "unmatched"]
     assert min(r.booked for r in unmatched) > date(2025, 2, 15)  # matched up to mid-month: the last weeks wait
     assert any(r.description == "Cash deposit, branch 042" for r in unmatched)
     receipt = next(r for r in operating if r.counterparty and r.reference.startswith("INV-"))
     assert "remittance" in receipt.description  # a customer's payment naming the invoices it pays
-    history = company.bank_reconciliation(ctx).history("Savings")
-    assert [(h.statement_date, h.undone) for h in history] == [(date(2024, 12, 31), False)]
+    for name in ("Savings", "Operating"):
+        history = company.bank_reconciliation(ctx).history(name)
+        assert [(h.statement_date, h.undone) for h in history] == [(date(2024, 12, 31), False)]
+    operating_account = queries.account("Operating")
+    assert (operating_account.reconciled_from, operating_account.opening_reconciled is not None) == (
+        date(2024, 11, 30),
+        True,
+    )
     position = company.cash_position(ctx).position(date(2025, 2, 28))
     balances = {r.code: r.closing for r in company.ledger_queries(ctx).trial_balance().rows}
-    assert position.rows[0].account == "Operating" and position.rows[0].base_balance == balances["1100"]
-    assert position.rows[0].uncleared_count == len([r for r in unmatched if r.booked <= date(2025, 2, 28)])
+    row = next(r for r in position.rows if r.account == "Operating")
+    assert row.base_balance == balances["1100"]
+    assert row.uncleared_count == len([r for r in unmatched if r.booked <= date(2025, 2, 28)])
+    # the euro account: customers' payments in EUR; a revaluation has its statement to revalue
+    euro = next(r for r in position.rows if r.account == "Euro")
+    assert euro.currency == "EUR" and euro.statement_balance is not None and euro.statement_balance > 0
+    plan = company.fx_revaluation(ctx).preview(date(2025, 1, 31))
+    (bank_item,) = [i for i in plan.items if i.item.source == "bank"]
+    assert (bank_item.item.party, bank_item.item.document) == ("Euro", "statement 202501 of 2025-01-31")
+    assert bank_item.item.open_units > 0 and bank_item.difference != 0

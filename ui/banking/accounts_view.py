@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QMessageBox, QPushButton, QWidget
 
@@ -19,6 +22,7 @@ from ui.models.columns import Col
 from ui.receivables.base_view import RecordListView
 from ui.style import icon
 from ui.widgets.account_picker import AccountPicker
+from ui.widgets.date_edit import OptionalDateEdit
 from ui.widgets.dialogs import button_box, form, note, stack
 
 CURRENCIES = ("USD", "EUR", "GBP", "CAD", "CHF", "JPY", "AUD", "SEK", "NOK", "DKK", "PLN")
@@ -146,10 +150,20 @@ class BankAccountDialog(QDialog):
         self.gl = AccountPicker(hub.account_choices(), postable_only=True)
         if account:
             self.gl.set_code(account.gl_account)
+        # where the reconciliation starts, for a ledger older than the first statement (both or neither)
+        self.reconciled_from = OptionalDateEdit("none: from the first GL line")
+        self.reconciled_from.set_value(account.reconciled_from if account else None)
+        self.opening = QLineEdit(
+            "" if account is None or account.opening_reconciled is None else str(account.opening_reconciled)
+        )
+        self.opening.setPlaceholderText("the bank's balance at the end of that day")
+        self.opening.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         for field in (self.name, self.bank, self.number, self.gl):
             field.setMinimumWidth(320)
             field.setReadOnly(not editable)
+        self.opening.setReadOnly(not editable)
         self.currency.setEnabled(editable)
+        self.reconciled_from.setEnabled(editable)
         self.buttons = button_box(self, "Save" if editable else "", accept=self.save)
         stack(
             self,
@@ -159,10 +173,14 @@ class BankAccountDialog(QDialog):
                 ("&IBAN / account number", self.number),
                 ("&Currency", self.currency),
                 ("&GL account", self.gl),
+                ("&Reconciled from", self.reconciled_from),
+                ("&Opening reconciled balance", self.opening),
             ),
             note(
                 "The number is stored encrypted; lists show its last four characters. The GL account is a "
-                "postable asset account in the account's currency or the base currency.",
+                "postable asset account in the account's currency or the base currency. When the ledger is "
+                "older than the first statement, give the last day the bank and the books agreed and the "
+                "bank's balance that evening: reconciling then counts only GL lines after it.",
                 muted=True,
             ),
             self.buttons,
@@ -194,9 +212,33 @@ class BankAccountDialog(QDialog):
             import_profile=self.account.import_profile if self.account else None,
         )
 
+    def opening_values(self) -> tuple[date | None, Decimal | None] | None:
+        """The opening reconciled date and balance (both or neither), or None after a dialog naming the field."""
+        day = self.reconciled_from.value()
+        typed = self.opening.text().strip().replace(",", "")
+        try:
+            balance = Decimal(typed) if typed else None
+            if balance is not None and not balance.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            QMessageBox.warning(self, "Bank account", f"Opening reconciled balance: '{typed}' is not an amount")
+            self.opening.setFocus()
+            return None
+        if (day is None) != (balance is None):
+            QMessageBox.warning(
+                self,
+                "Bank account",
+                "Reconciled from / Opening reconciled balance: give both (the day and the bank's balance that "
+                "evening), or leave both empty",
+            )
+            (self.opening if balance is None else self.reconciled_from).setFocus()
+            return None
+        return day, balance
+
     def save(self) -> None:
         data = self.data()
-        if data is None:
+        opening = self.opening_values() if data is not None else None
+        if data is None or opening is None:
             return
         service = bank_service(self.session)
         if self.account is None:
@@ -208,6 +250,13 @@ class BankAccountDialog(QDialog):
             )
         if changes is None:
             return
+        self.changes = changes
+        was = (None, None) if self.account is None else (self.account.reconciled_from, self.account.opening_reconciled)
+        if opening != was:  # its own operation: refused while a reconciliation stands (said in a dialog)
+            name = data.name.strip()
+            if attempt(self, lambda: service.set_opening(name, *opening), title="Bank account") is None:
+                self.account = bank_queries(self.session).account(name)  # the rest is saved: edit from there
+                return
         self.changes = changes
         self.saved_code = data.name.strip()
         self.accept()

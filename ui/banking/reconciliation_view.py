@@ -373,7 +373,20 @@ class BankReconciliationView(BankingView):
             return
         view, exp = snap.view, self.exponent
         self.figures["book"].setText(money(view.book_balance, exp))
-        self.figures["uncleared"].setText(f"{money(-view.uncleared_total, exp)}  ({len(view.uncleared_gl)})")
+        uncleared = f"{money(-view.uncleared_total, exp)}  ({len(view.uncleared_gl)})"
+        tip = ""
+        if view.reconciled_from is not None and view.opening_difference:  # items outstanding at the opening
+            uncleared = (
+                f"{money(-view.uncleared_total - view.opening_difference, exp)}  ({len(view.uncleared_gl)} + opening)"
+            )
+            tip = (
+                f"GL lines after {view.reconciled_from} not yet on the statement "
+                f"({money(-view.uncleared_total, exp)}), "
+                f"and the book balance on {view.reconciled_from} not in the opening reconciled balance "
+                f"{money(view.opening_balance or Decimal(0), exp)} ({money(-view.opening_difference, exp)})"
+            )
+        self.figures["uncleared"].setText(uncleared)
+        self.figures["uncleared"].setToolTip(tip)
         self.figures["cleared"].setText(money(view.cleared_balance, exp))
         if typed is None:
             self.figures["statement"].setText("–")

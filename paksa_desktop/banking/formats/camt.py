@@ -10,12 +10,20 @@ against bundled XSDs (slow on 50,000 entries, and strict where banks are loose) 
 hardening; this reader is about 150 lines and refuses entity declarations before reading.
 Entries whose status is pending (`PDNG`) or information only (`INFO`) are skipped: only booked
 entries belong in a bank reconciliation.
+
+Batches: an entry whose details hold several transactions (`NtryDtls/TxDtls`, a batch booking of
+collections or a payment run) becomes one line per transaction, with its own amount (`TxDtls/Amt`, or
+`AmtDtls/TxAmt/Amt` in older versions), counterparty and reference, so each can be matched to its own
+invoice. Its bank id is the transaction's `Refs/AcctSvcrRef`, else the entry's id and the transaction's
+place ("REF/2"), so a re-import still finds it. When the transactions do not add up to the entry's
+amount, or one has no amount, the entry stays one line (the bank's total is what moved) with a warning.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from xml.etree.ElementTree import Element
 
 from paksa_desktop.banking.formats.common import Problems, StatementFileError, plain_amount
@@ -57,6 +65,9 @@ _READ_AGGREGATES = frozenset(
         "CdtrRefInf",
     ]
 )
+# below one transaction of a batch: the same, and its amount details
+_TX_AGGREGATES = _READ_AGGREGATES | {"AmtDtls", "TxAmt", "InstdAmt"}
+_TX_COUNT = "#TxDtls"  # the key `_flatten` counts an entry's transactions under
 
 
 def camt_kind(head: str) -> str | None:
@@ -150,6 +161,7 @@ def read_camt(data: bytes, source: str) -> list[ParsedStatement]:
                 closing = amount
                 end = end or when
         lines: list[StatementLine] = []
+        warnings: list[str] = []
         cut = len(f.prefix)
         for ntry in f.all(stmt, "Ntry"):
             entry_number += 1
@@ -172,33 +184,24 @@ def read_camt(data: bytes, source: str) -> list[ParsedStatement]:
             value_date = _date(value_text) if value_text else None
             if value_text and value_date is None:
                 problems.add(0, f"{place} ValDt", f"{value_text!r} is not a date (YYYY-MM-DD)")
-            tx = "NtryDtls/TxDtls/"
-            party = f"{tx}RltdPties/Dbtr" if amount > 0 else f"{tx}RltdPties/Cdtr"
-            reference = get(f"{tx}RmtInf/Strd/CdtrRefInf/Ref") or get(f"{tx}Refs/EndToEndId", "")
-            if reference == "NOTPROVIDED":
-                reference = ""
-            description = get(f"{tx}RmtInf/Ustrd") or get(f"{tx}AddtlTxInf") or get("AddtlNtryInf", "")
-            counterparty = get(f"{party}/Nm") or get(f"{party}/Pty/Nm", "")
-            counterparty_account = get(f"{party}Acct/Id/IBAN") or get(f"{party}Acct/Id/Othr/Id", "")
             code = get("BkTxCd/Domn/Cd", "")
             if code:
                 family = (get("BkTxCd/Domn/Fmly/Cd"), get("BkTxCd/Domn/Fmly/SubFmlyCd"))
                 code = "/".join(p for p in (code, *family) if p)
             else:
                 code = get("BkTxCd/Prtry/Cd", "")
-            bank_id = get("AcctSvcrRef") or get("NtryRef") or get(f"{tx}Refs/AcctSvcrRef", "")
+            bank_id = get("AcctSvcrRef") or get("NtryRef") or get("NtryDtls/TxDtls/Refs/AcctSvcrRef", "")
+            if _TX_COUNT in t:  # a batch: several transactions in the entry's details
+                entry = StatementLine(booked, amount, bank_id=bank_id, value_date=value_date, kind=code)
+                batch = _batch_lines(f, ntry, entry, get("CdtDbtInd", ""), cut, get("AddtlNtryInf", ""), entry_number)
+                if not isinstance(batch, str):
+                    lines.extend(batch)
+                    continue
+                warnings.append(f"{source}: {place} ({booked}, {amount}): {batch}; imported as one line")
+            text, reference, party, party_account = _details(t, "NtryDtls/TxDtls/", amount, get("AddtlNtryInf", ""))
             lines.append(
                 StatementLine(
-                    booked=booked,
-                    amount=amount,
-                    description=description,
-                    reference=reference,
-                    bank_id=bank_id,
-                    value_date=value_date,
-                    counterparty=counterparty,
-                    counterparty_account=counterparty_account,
-                    kind=code,
-                    row=entry_number,
+                    booked, amount, text, reference, bank_id, value_date, party, party_account, code, entry_number
                 )
             )
         if not currency:  # neither the account nor a balance says: the entries' amounts do
@@ -216,6 +219,7 @@ def read_camt(data: bytes, source: str) -> list[ParsedStatement]:
                 opening=opening,
                 closing=closing,
                 lines=tuple(lines),
+                warnings=tuple(warnings),
             )
         )
     problems.raise_if_any()
@@ -224,22 +228,90 @@ def read_camt(data: bytes, source: str) -> list[ParsedStatement]:
     return statements
 
 
-def _flatten(el: Element, cut: int) -> dict[str, str]:
+@cache
+def _paths(tx: str) -> tuple[str, ...]:
+    """The detail paths under a transaction prefix, built once (this runs for every entry)."""
+    return tuple(
+        tx + p
+        for p in (
+            "RmtInf/Strd/CdtrRefInf/Ref",
+            "Refs/EndToEndId",
+            "RmtInf/Ustrd",
+            "AddtlTxInf",
+            "RltdPties/Dbtr/Nm",
+            "RltdPties/Dbtr/Pty/Nm",
+            "RltdPties/DbtrAcct/Id/IBAN",
+            "RltdPties/DbtrAcct/Id/Othr/Id",
+            "RltdPties/Cdtr/Nm",
+            "RltdPties/Cdtr/Pty/Nm",
+            "RltdPties/CdtrAcct/Id/IBAN",
+            "RltdPties/CdtrAcct/Id/Othr/Id",
+        )
+    )
+
+
+def _details(t: dict[str, str], tx: str, amount: Decimal, fallback: str) -> tuple[str, str, str, str]:
+    """(description, reference, counterparty, its account) of a transaction's details (paths under `tx`):
+    the payer of money in, the payee of money out."""
+    get = t.get
+    p = _paths(tx)
+    reference = get(p[0]) or get(p[1], "")
+    if reference == "NOTPROVIDED":
+        reference = ""
+    i = 4 if amount > 0 else 8
+    return (
+        get(p[2]) or get(p[3]) or fallback,
+        reference,
+        get(p[i]) or get(p[i + 1], ""),
+        get(p[i + 2]) or get(p[i + 3], ""),
+    )
+
+
+def _batch_lines(
+    f: _Finder, ntry: Element, entry: StatementLine, indicator: str, cut: int, fallback: str, row: int
+) -> list[StatementLine] | str:
+    """One line per transaction of a batch entry, or why the entry stays one line."""
+    found: list[StatementLine] = []
+    for index, tx in enumerate(f.all(ntry, "NtryDtls/TxDtls"), start=1):
+        t = _flatten(tx, cut, _TX_AGGREGATES)
+        text = t.get("Amt") or t.get("AmtDtls/TxAmt/Amt", "")
+        amount = plain_amount(text)
+        if amount is None:
+            return f"transaction {index} has no amount (TxDtls/Amt or AmtDtls/TxAmt/Amt)"
+        if (t.get("CdtDbtInd") or indicator) == "DBIT":
+            amount = -amount
+        bank_id = t.get("Refs/AcctSvcrRef") or (f"{entry.bank_id}/{index}" if entry.bank_id else "")
+        description, reference, name, account = _details(t, "", amount, fallback)
+        found.append(
+            StatementLine(
+                entry.booked, amount, description, reference, bank_id, entry.value_date, name, account, entry.kind, row
+            )
+        )
+    total = sum((ln.amount for ln in found), Decimal(0))
+    if total != entry.amount:
+        return f"its {len(found)} transactions add up to {total}, not to the entry's amount"
+    return found
+
+
+def _flatten(el: Element, cut: int, wanted: frozenset[str] = _READ_AGGREGATES) -> dict[str, str]:
     """Leaf texts of `el` by their path below it without namespace ('BookgDt/Dt'); the first of a
-    repeated path wins, except unstructured remittance lines (`Ustrd`), which are joined.
+    repeated path wins, except unstructured remittance lines (`Ustrd`), which are joined. The number of
+    `NtryDtls/TxDtls` aggregates is counted under `_TX_COUNT` (a batch when more than one).
 
     Breadth first with a plain list as the queue (no recursion: an entry nests 15 aggregates deep
     and wide, and a call per aggregate was most of the reading time); level by level in document
     order, so the first occurrence of a path is the first in the document."""
     out: dict[str, str] = {}
     queue: list[tuple[Element, str]] = [(el, "")]
-    wanted = _READ_AGGREGATES
+    transactions = 0
     for node, path in queue:  # the list grows while it is walked
         for child in node:
             name = child.tag[cut:]
             if len(child):
                 if name in wanted:  # skip what is never read: addresses, agents, charges, ...
                     queue.append((child, path + name + "/"))
+                    if name == "TxDtls" and path == "NtryDtls/":
+                        transactions += 1
                 continue
             text = child.text
             if not text:
@@ -249,6 +321,8 @@ def _flatten(el: Element, cut: int) -> dict[str, str]:
                 out[here] = text.strip()
             elif name == "Ustrd":
                 out[here] += " " + text.strip()
+    if transactions > 1:
+        out[_TX_COUNT] = str(transactions)
     return out
 
 
