@@ -44,7 +44,7 @@ class BankAccount(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # Where the reconciliation starts when the ledger is older than the first statement (migration 0020):
+    # Where the reconciliation starts when the ledger is older than the first statement (migration 0021):
     # the bank's balance at the end of `reconciled_from`, minor units of `currency`; both None: from the start
     reconciled_from: Mapped[date | None] = mapped_column(Date, nullable=True)
     opening_reconciled: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -1,7 +1,7 @@
 """bank opening reconciled balance: where a bank account's reconciliation starts
 
-Revision ID: 0020
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-11-29
 
 A bank account whose ledger begins before its first imported statement reconciles from an opening
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0018"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
