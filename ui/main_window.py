@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import platform
-
-import PySide6
-from PySide6.QtCore import QSize, Qt, QThreadPool, Signal, qVersion
+from PySide6.QtCore import QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QToolBar, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTabWidget, QToolBar, QWidget
 
-from paksa_desktop import __version__
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.ledger.models import PeriodState
 from paksa_desktop.security.permissions import Permission
+from ui.about import AboutDialog
 from ui.admin.hooks import install_security
 from ui.audit.hooks import add_audit_tab
 from ui.banking.banking_tab import add_banking_tab
@@ -41,6 +38,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.session = session
         self.recent = recent or RecentCompanies()
+        self.about_dialog: AboutDialog | None = None
         self.hub = Hub(session, self)
         self.hub.changed.connect(self._on_changes)
         info = self.hub.info()
@@ -258,14 +256,18 @@ class MainWindow(QMainWindow):
         self.show_ledger_view(RECURRING)
         self.ledger_tab.recurring.run_due()
 
-    def about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Paksa Desktop",
-            f"<h3>Paksa Desktop {__version__}</h3>"
-            "<p>Double-entry financial management over a SQLite company file or a shared PostgreSQL database.</p>"
-            f"<p>Qt {qVersion()} · PySide6 {PySide6.__version__} · Python {platform.python_version()}</p>",
-        )
+    def about(self) -> AboutDialog:
+        """Non-blocking: the versions can be copied while the window stays usable."""
+        company = self.session.company
+        try:
+            database = company.database_version()
+        except Exception:  # a lost server must not stop the About box: say so instead of a version
+            database = "PostgreSQL (not reachable now)" if not company.is_sqlite else "SQLite"
+        dialog = AboutDialog(database, company.location, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.about_dialog = dialog
+        return dialog
 
     def _quit(self) -> None:
         if self.close():
