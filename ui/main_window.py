@@ -21,6 +21,7 @@ from ui.receivables.receivables_tab import add_receivables_tab
 from ui.session import AppSession
 from ui.settings import RecentCompanies
 from ui.style import APP_NAME, icon, set_state
+from ui.updates import UpdateChecks
 
 
 class MainWindow(QMainWindow):
@@ -56,12 +57,14 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self._build_actions()
+        self.updates = UpdateChecks(self)  # ui/updates: Help > Check for updates, the start-up check
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
         self.update_status()
         install_security(self)  # ui/admin: Administration tab, Account menu, idle lock
         self.live_refresh = install_live_refresh(self, self.hub)  # PostgreSQL: other users' changes, lost link
+        self.updates.start_up()  # only when the user turned it on (off by default)
 
     # ---- actions, menus, toolbar
     def _action(
@@ -159,6 +162,8 @@ class MainWindow(QMainWindow):
             self.banking_tab.add_menu(bar, self.show_banking_view)
 
         help_menu = bar.addMenu("&Help")
+        self.updates.add_to(help_menu)
+        help_menu.addSeparator()
         help_menu.addAction(self.about_action)
 
     def _build_toolbar(self) -> None:
