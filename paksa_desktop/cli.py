@@ -292,7 +292,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
         raise CliError(
             "the desktop interface is not available in this installation; use a subcommand (see 'paksa --help')"
         ) from None
-    return int(run_gui(db, smoke_start=bool(getattr(args, "smoke_start", False))) or 0)
+    if getattr(args, "smoke_start", False):
+        return int(run_gui(db, smoke_start=True) or 0)
+    return int(run_gui(db) or 0)
 
 
 def cmd_company_create(args: argparse.Namespace) -> int:
