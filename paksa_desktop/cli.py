@@ -237,6 +237,11 @@ def _books(args: argparse.Namespace) -> Iterator[Books]:
     else:
         company = Company.open(target)
         password = _password(user, company.location)
+    if company.backup_path is not None:  # migrated on open: say where the copy from before the upgrade is
+        print(
+            f"{PROG}: upgraded the company to this version; its backup from before is {company.backup_path}",
+            file=sys.stderr,
+        )
     try:
         ctx = _login(company, args, user, password)
         yield Books(company, ctx)
@@ -277,8 +282,8 @@ def _say(text: str) -> None:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    """No subcommand: open the desktop window (on --db / PAKSA_DB if given)."""
-    db = getattr(args, "db", None) or os.environ.get("PAKSA_DB") or None
+    """No subcommand: open the desktop window (on the company FILE, --db or PAKSA_DB if given)."""
+    db = getattr(args, "company", None) or getattr(args, "db", None) or os.environ.get("PAKSA_DB") or None
     try:
         from ui.app import run_gui
     except ModuleNotFoundError as exc:
@@ -287,6 +292,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
         raise CliError(
             "the desktop interface is not available in this installation; use a subcommand (see 'paksa --help')"
         ) from None
+    if getattr(args, "smoke_start", False):
+        return int(run_gui(db, smoke_start=True) or 0)
     return int(run_gui(db) or 0)
 
 
@@ -2245,7 +2252,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         formatter_class=_Formatter,
-        description="Paksa Desktop: double-entry accounting. Without a command, opens the desktop window.",
+        description=(
+            "Paksa Desktop: double-entry accounting. Without a command, opens the desktop window\n"
+            "(`paksa FILE.paksa` opens it on that company, as a double-click on the file does)."
+        ),
         epilog=(
             "The password comes from $PAKSA_PASSWORD, else the OS keyring, else a prompt;\n"
             "users with two-factor authentication add --otp CODE or $PAKSA_OTP.\n"
@@ -2257,7 +2267,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="PATH_OR_URL", help="company file or database URL (default: $PAKSA_DB)")
     parser.add_argument("--user", metavar="NAME", help="user to log in as (default: $PAKSA_USER, else admin)")
     parser.add_argument("--otp", metavar="CODE", help="one-time code for a user with MFA (default: $PAKSA_OTP)")
-    parser.set_defaults(func=cmd_gui, parser=parser)
+    parser.add_argument(
+        "--smoke-start",
+        action="store_true",
+        help="open the window, print the seconds from launch until it is shown, then quit (installer checks)",
+    )
+    parser.set_defaults(func=cmd_gui, parser=parser, company=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     def group(name: str, help_text: str) -> Any:
@@ -2536,11 +2551,33 @@ def _error(message: str) -> None:
         print(f"{PROG}: error: {line}", file=sys.stderr)
 
 
+def _company_file_first(parser: argparse.ArgumentParser, argv: Sequence[str]) -> tuple[list[str], str | None]:
+    """`paksa FILE [options]` (a double-click on a .paksa file, the desktop's `Exec=paksa %f`): the company
+    to open in the window. A first argument that is not an option or a command name is that FILE."""
+    args = list(argv)
+    if not args or args[0].startswith("-"):
+        return args, None
+    commands = next(
+        (a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)),
+        {},
+    )
+    first = args[0]
+    looks_like_company = "://" in first or first.endswith(".paksa") or os.sep in first or Path(first).is_file()
+    if first in commands or not looks_like_company:  # a mistyped command keeps argparse's "invalid choice"
+        return args, None
+    return args[1:], first
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return the exit status (never raise, never print a traceback unless asked)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        rest, company = _company_file_first(parser, sys.argv[1:] if argv is None else argv)
+        args = parser.parse_args(rest)
+        if company is not None:
+            if args.func is not cmd_gui:
+                parser.error(f"'{company}' is not a command; a company FILE opens the window and takes no command")
+            args.company = company
         return int(args.func(args))
     except SystemExit as exc:  # argparse: --help, --version (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE

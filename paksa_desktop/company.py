@@ -165,6 +165,17 @@ class Company:
     def is_sqlite(self) -> bool:
         return is_sqlite(self.engine.url)
 
+    def database_version(self) -> str:
+        """'SQLite 3.40.1' or 'PostgreSQL 15.8': the engine and the server's own version (About box,
+        support requests). Read from the dialect after the first connection; no query once known."""
+        dialect = self.engine.dialect
+        if dialect.server_version_info is None:
+            with self.engine.connect():
+                pass
+        numbers = ".".join(str(n) for n in (dialect.server_version_info or ()) if isinstance(n, int))
+        name = "SQLite" if self.is_sqlite else "PostgreSQL" if dialect.name == "postgresql" else dialect.name
+        return f"{name} {numbers}".strip()
+
     # ------------------------------------------------------------------ open / create
     @classmethod
     def open(

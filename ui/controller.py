@@ -263,6 +263,10 @@ class AppController(QObject):
         window.closeCompanyRequested.connect(self.close_company)
         window.closed.connect(lambda w=window: self._window_closed(w))
         self.window = window
+        if company.backup_path is not None:  # migrated on open (Company.open): say where the old copy is
+            window.statusBar().showMessage(
+                f"Upgraded the company to this version; its backup from before is {company.backup_path}"
+            )
         window.show()
         if old is not None:
             old.close()

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import platform
-
-import PySide6
-from PySide6.QtCore import QSize, Qt, QThreadPool, Signal, qVersion
+from PySide6.QtCore import QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QToolBar, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTabWidget, QToolBar, QWidget
 
-from paksa_desktop import __version__
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.ledger.models import PeriodState
 from paksa_desktop.security.permissions import Permission
+from ui.about import AboutDialog
 from ui.admin.hooks import install_security
 from ui.audit.hooks import add_audit_tab
 from ui.banking.banking_tab import add_banking_tab
@@ -25,6 +22,7 @@ from ui.receivables.receivables_tab import add_receivables_tab
 from ui.session import AppSession
 from ui.settings import RecentCompanies
 from ui.style import APP_NAME, icon, set_state
+from ui.updates import UpdateChecks
 
 
 class MainWindow(QMainWindow):
@@ -42,6 +40,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.session = session
         self.recent = recent or RecentCompanies()
+        self.about_dialog: AboutDialog | None = None
         self.hub = Hub(session, self)
         self.hub.changed.connect(self._on_changes)
         info = self.hub.info()
@@ -60,12 +59,14 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self._build_actions()
+        self.updates = UpdateChecks(self)  # ui/updates: Help > Check for updates, the start-up check
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
         self.update_status()
         install_security(self)  # ui/admin: Administration tab, Account menu, idle lock
         self.live_refresh = install_live_refresh(self, self.hub)  # PostgreSQL: other users' changes, lost link
+        self.updates.start_up()  # only when the user turned it on (off by default)
 
     # ---- actions, menus, toolbar
     def _action(
@@ -165,6 +166,8 @@ class MainWindow(QMainWindow):
             self.banking_tab.add_menu(bar, self.show_banking_view)
 
         help_menu = bar.addMenu("&Help")
+        self.updates.add_to(help_menu)
+        help_menu.addSeparator()
         help_menu.addAction(self.about_action)
 
     def _build_toolbar(self) -> None:
@@ -268,14 +271,18 @@ class MainWindow(QMainWindow):
         self.show_ledger_view(RECURRING)
         self.ledger_tab.recurring.run_due()
 
-    def about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Paksa Desktop",
-            f"<h3>Paksa Desktop {__version__}</h3>"
-            "<p>Double-entry financial management over a SQLite company file or a shared PostgreSQL database.</p>"
-            f"<p>Qt {qVersion()} · PySide6 {PySide6.__version__} · Python {platform.python_version()}</p>",
-        )
+    def about(self) -> AboutDialog:
+        """Non-blocking: the versions can be copied while the window stays usable."""
+        company = self.session.company
+        try:
+            database = company.database_version()
+        except Exception:  # a lost server must not stop the About box: say so instead of a version
+            database = "PostgreSQL (not reachable now)" if not company.is_sqlite else "SQLite"
+        dialog = AboutDialog(database, company.location, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.about_dialog = dialog
+        return dialog
 
     def _quit(self) -> None:
         if self.close():

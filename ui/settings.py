@@ -77,3 +77,31 @@ class RecentCompanies:
     def _save(self, items: list[RecentCompany]) -> None:
         self.settings.setValue(self.KEY, [f"{r.location}\t{r.name}" for r in items])
         self.settings.sync()
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatePreferences:
+    check_on_start: bool = False  # off by default: nothing leaves the machine unless the user asks
+    feed_url: str = ""
+
+
+class UpdateSettings:
+    """Help > Update settings: whether to check the update feed at start-up, and its URL."""
+
+    ON_START = "updates/check_on_start"
+    FEED_URL = "updates/feed_url"
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self.settings = settings or app_settings()
+
+    def load(self) -> UpdatePreferences:
+        on = self.settings.value(self.ON_START, False)
+        return UpdatePreferences(
+            check_on_start=str(on).lower() in ("true", "1"),
+            feed_url=str(self.settings.value(self.FEED_URL, "") or ""),
+        )
+
+    def save(self, prefs: UpdatePreferences) -> None:
+        self.settings.setValue(self.ON_START, prefs.check_on_start)
+        self.settings.setValue(self.FEED_URL, prefs.feed_url)
+        self.settings.sync()
