@@ -145,7 +145,7 @@ def test_an_ap_clerk_sees_the_tab_and_the_bank_details_masked_and_locked(
     assert window.payables_tab is not None
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert tabs[:2] == ["General Ledger", "Payables"] and "Receivables" not in tabs  # no receivables.view
-    assert list(window.payables_tab.views) == ["vendors"]  # settings: company.manage only
+    assert list(window.payables_tab.views) == ["vendors", "claims"]  # settings: company.manage only
     view = vendors_view(qtbot, window)
     assert codes(view) == ["ACME"] and view.new_button.isEnabled()
     view.select("ACME")
@@ -164,11 +164,10 @@ def test_an_ap_clerk_sees_the_tab_and_the_bank_details_masked_and_locked(
     assert (record.name, record.data.iban) == ("Acme Renamed", "DE89370400440532013000")
 
 
-def test_a_user_without_payables_view_has_no_payables_tab(qtbot, open_window, sqlite_books: Books) -> None:
+def test_a_user_without_payables_view_sees_only_their_expense_claims(qtbot, open_window, sqlite_books: Books) -> None:
     window = open_window(user_session(sqlite_books, "arclerk", "AR clerk"))
-    assert window.payables_tab is None
-    assert "Payables" not in [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert "&Payables" not in [a.text() for a in window.menuBar().actions()]
+    assert window.payables_tab is not None and list(window.payables_tab.views) == ["claims"]
+    assert "&Payables" in [a.text() for a in window.menuBar().actions()]
 
 
 def test_the_list_refreshes_on_vendor_changes_and_ctrl_n_belongs_to_the_tab(qtbot, window, sqlite_books) -> None:
