@@ -38,6 +38,7 @@ from paksa_desktop.ledger.queries import LedgerQueries
 from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.ledger.statement_structure import StructureCache
 from paksa_desktop.ledger.statements import StatementQueries
+from paksa_desktop.payables.ap_reports import APReports
 from paksa_desktop.payables.bill_queries import BillQueries
 from paksa_desktop.payables.bills import BillService
 from paksa_desktop.payables.expense_queries import ExpenseQueries
@@ -486,6 +487,9 @@ class Company:
 
     def ar_reports(self, ctx: UserContext) -> ARReports:
         return ARReports(self.engine, ctx)
+
+    def ap_reports(self, ctx: UserContext) -> APReports:
+        return APReports(self.engine, ctx)
 
     def credit_standing(self, ctx: UserContext) -> CreditStandingQueries:
         return CreditStandingQueries(self.engine, ctx)

@@ -1,8 +1,9 @@
 """Aging: which bucket an open amount falls in on a day, and each customer's open amounts by bucket.
 
 Pure and exact (integer minor units, no I/O), so the aging report, its per-invoice detail, the screen
-and the tests share one definition of "31-60 days overdue". An invoice's age counts from its due date
-(or, when asked, its document date); an invoice not yet due is current. Credits (unapplied receipts
+and the tests share one definition of "31-60 days overdue". Receivables and payables both age with it:
+a document that falls due (an invoice, a vendor's bill, an expense claim to reimburse) counts its age from
+its due date (or, when asked, its document date); one not yet due is current. Credits (unapplied receipts
 and open credit notes) are never overdue: they count in the current bucket, so a customer's total is
 their whole balance and the aging's grand total is the subledger that `reconcile` compares with the
 control account.
@@ -20,6 +21,8 @@ from paksa_desktop.core.errors import ValidationError
 
 DEFAULT_LIMITS = (30, 60, 90)
 MAX_DAYS = 3650
+# The kinds of open item that fall due and so age; every other kind (credits) is current.
+FALLS_DUE = frozenset({"invoice", "bill", "expense_claim"})
 
 
 class AgeBasis(enum.StrEnum):
@@ -85,16 +88,16 @@ def days_between(start: date, end: date) -> int:
 
 
 def bucket_of(kind: str, day: date, as_of: date, buckets: Buckets) -> int:
-    """The bucket of an open amount: an invoice by its age on `as_of` from `day` (its due date or its
-    date, as the basis says), any credit in current."""
-    if kind != "invoice":
+    """The bucket of an open amount: a document that falls due (`FALLS_DUE`) by its age on `as_of` from
+    `day` (its due date or its date, as the basis says), any credit in current."""
+    if kind not in FALLS_DUE:
         return 0
     return buckets.index(days_between(day, as_of))
 
 
 @dataclass(frozen=True, slots=True)
 class AgedCustomer:
-    customer_id: int
+    customer_id: int  # the customer's, or in payables the vendor's, id
     amounts: tuple[int, ...]  # one per bucket, base minor units
 
     @property

@@ -12,22 +12,21 @@ the subledger of `paksa ar reconcile` on the same day. Drill-down keys lead to a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from paksa_desktop.core.errors import NotFoundError, ValidationError
-from paksa_desktop.core.money import currency_exponent, from_minor
-from paksa_desktop.core.periods import fiscal_year_containing
-from paksa_desktop.ledger.models import CompanySettings
+from paksa_desktop.core.errors import NotFoundError
+from paksa_desktop.core.money import from_minor
 from paksa_desktop.receivables import report_queries as rq
 from paksa_desktop.receivables import sales_reports
 from paksa_desktop.receivables.aging import AgeBasis, Buckets, age, bucket_of, days_between
 from paksa_desktop.receivables.document_queries import OpenItem, open_items
 from paksa_desktop.receivables.sales_reports import SalesBy
 from paksa_desktop.reporting.model import Column, ColumnKind, DrillKey, Report, ReportRow, RowStyle
+from paksa_desktop.reporting.subledger import CompanyFacts, company_facts, period, units_text
+from paksa_desktop.reporting.subledger import aging_csv_columns as shared_aging_columns
+from paksa_desktop.reporting.subledger import flat as flat  # the CSV form, imported from here by the CLI and views
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 
@@ -36,43 +35,10 @@ KIND_TITLES = {"invoice": "Invoice", "credit_note": "Credit note", "receipt": "R
 
 def aging_csv_columns(buckets: Buckets | None = None) -> tuple[str, ...]:
     """The `paksa ar aging --format csv` contract: customer,name,current,days_1_30,...,over_90,total."""
-    return ("customer", "name", *(buckets or Buckets()).keys, "total")
+    return shared_aging_columns(buckets, "customer")
 
 
-@dataclass(frozen=True, slots=True)
-class CompanyFacts:
-    name: str
-    currency: str
-    exponent: int
-    fiscal_year_start_month: int
-
-
-def company_facts(s: Session) -> CompanyFacts:
-    row = s.execute(
-        select(CompanySettings.name, CompanySettings.base_currency, CompanySettings.fiscal_year_start_month)
-    ).one()
-    return CompanyFacts(row.name, row.base_currency, currency_exponent(row.base_currency), row.fiscal_year_start_month)
-
-
-def flat(report: Report) -> Report:
-    """The report with only its plain rows (no headings or subtotals): the form a CSV file takes."""
-    rows = tuple(r for r in report.rows if r.style is RowStyle.NORMAL)
-    return Report(
-        report.title,
-        report.columns,
-        rows,
-        report.subtitle,
-        report.company,
-        report.currency,
-        report.exponent,
-        report.totals,
-        report.meta,
-    )
-
-
-def _units_text(units: int, currency: str) -> str:
-    """A document-currency amount as a plain decimal with that currency's decimals (e.g. JPY none)."""
-    return str(from_minor(units, currency_exponent(currency)))
+_units_text = units_text
 
 
 class ARReports(GuardedService):
@@ -381,12 +347,7 @@ class ARReports(GuardedService):
     # ------------------------------------------------------------------ helpers
     def _period(self, facts: CompanyFacts, start: date | None, end: date | None) -> tuple[date, date]:
         """The dates given, filled in from the fiscal year (default: the one containing today)."""
-        today = self.ctx.clock.today()
-        end = end or fiscal_year_containing(start or today, facts.fiscal_year_start_month).end
-        start = start or fiscal_year_containing(end, facts.fiscal_year_start_month).start
-        if end < start:
-            raise ValidationError(f"the period ends ({end}) before it starts ({start})")
-        return start, end
+        return period(facts, self.ctx.clock.today(), start, end)
 
     @staticmethod
     def _customer(s: Session, code: str | None) -> int | None:
