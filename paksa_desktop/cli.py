@@ -1528,21 +1528,29 @@ def _add_ap_payment_commands(payables: Any, leaf: Callable[..., Any]) -> None:
 
 
 def cmd_ar_aging(args: argparse.Namespace) -> int:
+    return _aging_command(args, "customer")
+
+
+def _aging_command(args: argparse.Namespace, party: str) -> int:
+    """`paksa ar aging` (party customer) and `paksa ap aging` (vendor): the same options and file columns."""
     from paksa_desktop.receivables.aging import AgeBasis, Buckets
-    from paksa_desktop.receivables.ar_reports import aging_csv_columns, flat
+    from paksa_desktop.reporting.subledger import aging_csv_columns, flat
 
     buckets = Buckets.parse(args.buckets) if args.buckets else Buckets()
     _report_format(args)
     with _books(args) as books:
-        service = books.company.ar_reports(books.ctx)
+        service: Any = (
+            books.company.ar_reports(books.ctx) if party == "customer" else books.company.ap_reports(books.ctx)
+        )
         basis = AgeBasis(args.age_from)
+        who = {party: getattr(args, party)}
         if args.detail:
-            report = service.aging_detail(args.as_of, buckets, customer=args.customer, basis=basis)
+            report = service.aging_detail(args.as_of, buckets, basis=basis, **who)
             csv_report = flat(report)
         else:
-            report = service.aging(args.as_of, buckets, customer=args.customer, basis=basis)
-            csv_report = report.select(aging_csv_columns(buckets))
-        _write_report(args, books, report, "ar_aging", csv_report=csv_report)
+            report = service.aging(args.as_of, buckets, basis=basis, **who)
+            csv_report = report.select(aging_csv_columns(buckets, party))
+        _write_report(args, books, report, "ar_aging" if party == "customer" else "ap_aging", csv_report=csv_report)
     return EXIT_OK
 
 
@@ -1600,7 +1608,7 @@ def _ar_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
 
 
-def _aging_options(p: argparse.ArgumentParser) -> None:
+def _aging_options(p: argparse.ArgumentParser, party: str = "customer") -> None:
     p.add_argument("--as-of", type=_date, metavar="DATE", help="what was open at the end of this day (default: today)")
     p.add_argument(
         "--buckets", metavar="DAYS,...", help="upper limits of the overdue buckets in days (default: 30,60,90)"
@@ -1609,10 +1617,10 @@ def _aging_options(p: argparse.ArgumentParser) -> None:
         "--age-from",
         choices=("due", "date"),
         default="due",
-        help="age invoices from their due date (default) or their document date",
+        help=f"age {'invoices' if party == 'customer' else 'bills'} from their due date (default) or document date",
     )
-    p.add_argument("--detail", action="store_true", help="one row per open document, grouped by customer")
-    p.add_argument("--customer", metavar="CODE", help="only this customer")
+    p.add_argument("--detail", action="store_true", help=f"one row per open document, grouped by {party}")
+    p.add_argument(f"--{party}", metavar="CODE", help=f"only this {party}")
     _ar_output_options(p)
 
 
@@ -1643,6 +1651,129 @@ def _add_ar_commands(receivables: Any, leaf: Callable[..., Any], reports: Any) -
         if name == "ar-sales":
             p.add_argument(
                 "--by", choices=("customer", "item", "month"), default="customer", help="rows (default: customer)"
+            )
+        _ar_output_options(p)
+
+
+# ---------------------------------------------------------------------------------------------- payables reports
+# `paksa ap aging|reconcile|withholding` and `paksa report ap-...`: thin shells over APReports.
+
+
+def cmd_ap_aging(args: argparse.Namespace) -> int:
+    return _aging_command(args, "vendor")
+
+
+def cmd_ap_reconcile(args: argparse.Namespace) -> int:
+    """Print the subledger against each payable control account; exit non-zero when they differ."""
+    with _books(args) as books:
+        as_of = args.as_of or books.company.today()
+        result = books.company.ap_reports(books.ctx).reconcile(as_of)
+    rows: list[tuple[str, Decimal]] = []
+    for a in result.accounts:
+        rows += [(f"{a.account} {a.name}: subledger", a.subledger)]
+        if a.revaluation:
+            rows += [(f"{a.account} {a.name}: unrealised revaluation", a.revaluation)]
+        rows += [
+            (f"{a.account} {a.name}: GL credit balance", a.control),
+            (f"{a.account} {a.name}: difference", a.difference),
+        ]
+    width = max(len(label) for label, _ in rows)
+    figures = max(len(str(value)) for _, value in rows)
+    _say(f"Payables as of {as_of} ({result.currency})")
+    for label, value in rows:
+        _say(f"{label:<{width}}  {value!s:>{figures}}")
+    if result.by_hand:
+        _say("Posted to a control account by hand (not by payables):")
+        for ln in result.by_hand:
+            _say(f"  {ln.date} {ln.entry:<16} {ln.account}  {ln.amount!s:>{figures}}  {ln.memo}")
+    if not result.reconciled:
+        raise CliError(
+            f"the payables subledger and its control accounts differ by {result.difference} {result.currency}"
+        )
+    return EXIT_OK
+
+
+def cmd_ap_withholding(args: argparse.Namespace) -> int:
+    with _books(args) as books:
+        year = args.year or books.company.today().year
+        count = books.company.ap_reports(books.ctx).write_withholding(year, args.output, size=args.page_size)
+        _audit_export(books, "ap_withholding", args.output, count)
+    _say(f"Wrote the withholding report for {year} ({_plural(count, 'vendor')}) to {args.output}")
+    return EXIT_OK
+
+
+def cmd_report_ap(args: argparse.Namespace) -> int:
+    """`paksa report ap-open-bills|ap-vendor-ledger|ap-payments|ap-cash-requirements|ap-expenses|ap-reconcile`."""
+    from paksa_desktop.reporting.subledger import flat
+
+    _report_format(args)
+    with _books(args) as books:
+        service = books.company.ap_reports(books.ctx)
+        if args.report == "ap-open-bills":
+            report = service.open_bills(args.as_of, vendor=args.vendor)
+        elif args.report == "ap-vendor-ledger":
+            report = service.vendor_ledger(args.start, args.end, vendor=args.vendor)
+        elif args.report == "ap-payments":
+            report = service.payments_made(args.start, args.end, vendor=args.vendor, bank=args.bank)
+        elif args.report == "ap-cash-requirements":
+            report = service.cash_requirements(args.as_of, args.weeks)
+        elif args.report == "ap-expenses":
+            report = service.expenses(args.start, args.end, by=args.by)
+        elif args.report == "ap-withholding":
+            report = service.withholding(args.year)
+        else:
+            report = service.reconcile_report(args.as_of)
+        _write_report(args, books, report, args.report.replace("-", "_"), csv_report=flat(report))
+    return EXIT_OK
+
+
+AP_REPORTS = (
+    ("ap-open-bills", "every bill, expense claim and credit note with something open on a day"),
+    ("ap-vendor-ledger", "vendors' bills, credit notes, payments and voids of a period with running balances"),
+    ("ap-payments", "the vendor payments of a period, by vendor or bank account"),
+    ("ap-cash-requirements", "open bills by the week they fall due, less the discounts still to earn"),
+    ("ap-expenses", "expenses of posted claims of a period by category, employee or project"),
+    ("ap-withholding", "per withholding vendor for a calendar year: gross paid, tax withheld, net"),
+    ("ap-reconcile", "the payables subledger against its control accounts (as a report)"),
+)
+
+
+def _add_ap_report_commands(payables: Any, leaf: Callable[..., Any], reports: Any) -> None:
+    p = leaf(payables, "aging", cmd_ap_aging, "open payables per vendor by age (current, 1-30, ... days)")
+    _aging_options(p, "vendor")
+    p = leaf(payables, "reconcile", cmd_ap_reconcile, "the open bills against the payable control accounts")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="at the end of this day (default: today)")
+    p = leaf(payables, "withholding", cmd_ap_withholding, "the year's withholding report (1099-style), PDF or Excel")
+    p.add_argument("--year", type=int, metavar="YYYY", help="the calendar year (default: this year)")
+    p.add_argument("--page-size", choices=("A4", "Letter"), default="A4", help="paper size of a PDF (default: A4)")
+    p.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="FILE.pdf: one statement page per vendor; FILE.xlsx: the report as a workbook",
+    )
+    p = leaf(reports, "ap-aging", cmd_ap_aging, "payables aging (the same as 'paksa ap aging')")
+    _aging_options(p, "vendor")
+    for name, help_text in AP_REPORTS:
+        p = leaf(reports, name, cmd_report_ap, help_text)
+        p.set_defaults(report=name)
+        if name in ("ap-open-bills", "ap-cash-requirements", "ap-reconcile"):
+            p.add_argument("--as-of", type=_date, metavar="DATE", help="at the end of this day (default: today)")
+        elif name == "ap-withholding":
+            p.add_argument("--year", type=int, metavar="YYYY", help="the calendar year (default: this year)")
+        else:
+            p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day (default: fiscal year)")
+            p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day (default: fiscal year end)")
+        if name in ("ap-open-bills", "ap-vendor-ledger", "ap-payments"):
+            p.add_argument("--vendor", metavar="CODE", help="only this vendor")
+        if name == "ap-payments":
+            p.add_argument("--bank", metavar="NAME", help="only payments from this bank account")
+        if name == "ap-cash-requirements":
+            p.add_argument("--weeks", type=int, default=8, metavar="N", help="weeks shown one by one (default: 8)")
+        if name == "ap-expenses":
+            p.add_argument(
+                "--by", choices=("category", "employee", "project"), default="category", help="rows (default: category)"
             )
         _ar_output_options(p)
 
@@ -2440,8 +2571,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ar_commands(receivables, leaf, reports)  # receivables reports block: `paksa ar ...`, `paksa report ar-...`
     _add_bank_commands(group, leaf)  # bank accounts block: `paksa bank account add|list`, `paksa bank lines`
     _add_cash_commands(group, leaf)  # `paksa cash position`, `paksa cash forecast`
-    payables = group("ap", "payables: payment runs and remittance advices")
+    payables = group("ap", "payables: aging, reconciliation, withholding, payment runs and remittance advices")
     _add_ap_payment_commands(payables, leaf)  # payables payments block: `paksa ap payment-run|remittances`
+    _add_ap_report_commands(payables, leaf, reports)  # payables reports block: `paksa ap aging|...`, `report ap-...`
 
     # period
     periods = group("period", "list, close and reopen periods; set the lock date; close a fiscal year")
