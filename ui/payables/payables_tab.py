@@ -12,6 +12,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 from paksa_desktop.security.permissions import Permission
+from ui.payables.ap_aging_view import APAgingView
+from ui.payables.ap_reports_view import APReportsView
 from ui.payables.expenses_view import ExpenseClaimsView
 from ui.payables.settings_view import PayablesSettingsView
 from ui.payables.vendors_view import VendorsView
@@ -23,6 +25,8 @@ PAGES: tuple[Page, ...] = (
     Page("Master data", "vendors", "Vendors", "vendors", VendorsView, Permission.AP_VIEW),
     Page("Expenses", "claims", "Expense claims", "payables", ExpenseClaimsView, Permission.AP_EXPENSE_SUBMIT),
     Page("Setup", "settings", "Settings", "settings", PayablesSettingsView, Permission.COMPANY_MANAGE),
+    Page("Reports", "aging", "Aging", "aging", APAgingView, Permission.AP_VIEW),
+    Page("Reports", "ap-reports", "Reports", "chart", APReportsView, Permission.AP_VIEW),
 )
 
 

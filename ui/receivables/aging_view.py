@@ -9,6 +9,9 @@ falls in; double-click a document to open it. Export and Print write exactly wha
 
 The receivables settings hold no buckets yet, so the limits are typed here (30, 60, 90 by default)
 and the view remembers the last ones used on this computer.
+
+Payables' aging is this view with its queries plugged in (`party`, `reports()`, `bases`, `buckets_key`):
+`ui/payables/ap_aging_view.py`.
 """
 
 from __future__ import annotations
@@ -16,15 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from paksa_desktop.core.errors import PaksaError
 from paksa_desktop.receivables.aging import AgeBasis, Buckets
-from paksa_desktop.receivables.ar_reports import ARReports, flat
 from paksa_desktop.reporting.formatting import money_text
 from paksa_desktop.reporting.model import Column, ColumnKind, Report, ReportRow, RowStyle
+from paksa_desktop.reporting.subledger import flat
 from ui.errors import message_for
 from ui.hub import Hub
 from ui.models.report_model import DRILL_ROLE
@@ -48,12 +52,13 @@ class AgingRequest:
     as_of: date
     basis: AgeBasis
     buckets: Buckets
+    party: str = "customer"  # the keyword naming one of them: customer (ARReports) or vendor (APReports)
 
-    def fetch(self, reports: ARReports) -> Report:
+    def fetch(self, reports: Any) -> Report:
         return reports.aging(self.as_of, self.buckets, basis=self.basis)
 
-    def detail(self, reports: ARReports, customer: str) -> Report:
-        return reports.aging_detail(self.as_of, self.buckets, customer=customer, basis=self.basis)
+    def detail(self, reports: Any, code: str) -> Report:
+        return reports.aging_detail(self.as_of, self.buckets, basis=self.basis, **{self.party: code})
 
 
 def documents_report(detail: Report) -> Report:
@@ -97,6 +102,14 @@ def documents_report(detail: Report) -> Report:
 class AgingView(ReportScreen):
     title = "Aging"
     subtitle = "What each customer owes by how long it is overdue. Double-click a customer for their open documents."
+    party, parties = "customer", "customers"  # the aging's rows
+    bases = BASES
+    buckets_key = BUCKETS_KEY
+    nothing_open = "no customer owes anything or holds credit on that day"
+
+    def reports(self) -> Any:
+        """The service computing the aging (ARReports here; APReports for payables)."""
+        return self.ar_reports
 
     def __init__(self, hub: Hub, parent: QWidget | None = None) -> None:
         super().__init__(hub, parent)
@@ -109,9 +122,9 @@ class AgingView(ReportScreen):
         self.as_of = DateEdit(self.session.today())
         self.as_of.setToolTip("The aging of any past day shows what was open on that day")
         self.basis = QComboBox()
-        for text, basis in BASES:
+        for text, basis in self.bases:
             self.basis.addItem(text, basis)
-        self.buckets = QLineEdit(app_settings().value(BUCKETS_KEY, "30, 60, 90", str))
+        self.buckets = QLineEdit(app_settings().value(self.buckets_key, "30, 60, 90", str))
         self.buckets.setToolTip("The upper limits of the overdue buckets in days, e.g. 30, 60, 90 or 15, 30, 45")
         self.buckets.setMaximumWidth(160)
         self.filters.add("&As of", self.as_of)
@@ -163,7 +176,7 @@ class AgingView(ReportScreen):
     def request(self) -> AgingRequest:
         """The options as a request; a bucket list that cannot be read raises a ValidationError naming it."""
         basis = AgeBasis(self.basis.currentData())  # a combo hands its StrEnum data back as a plain str
-        return AgingRequest(self.as_of.value(), basis, Buckets.parse(self.buckets.text()))
+        return AgingRequest(self.as_of.value(), basis, Buckets.parse(self.buckets.text()), self.party)
 
     # ---- loading
     def refresh(self) -> None:
@@ -173,8 +186,8 @@ class AgingView(ReportScreen):
             self.status.setText(f"{message_for(error)}.")
             set_state(self.status, "bad")
             return
-        app_settings().setValue(BUCKETS_KEY, ", ".join(str(d) for d in request.buckets.limits))
-        reports = self.ar_reports
+        app_settings().setValue(self.buckets_key, ", ".join(str(d) for d in request.buckets.limits))
+        reports = self.reports()
         self.status.setText("Calculating…")
         set_state(self.status, "muted")
         job = self.loader.load(lambda: request.fetch(reports), lambda report: self._apply(request, report))
@@ -199,16 +212,15 @@ class AgingView(ReportScreen):
     def _show_status(self, report: Report) -> None:
         exp = report.exponent
         if not report.rows:
-            self.status.setText(
-                f"Nothing is open on {report.meta['as_of']}: no customer owes anything or holds credit on that day."
-            )
+            self.status.setText(f"Nothing is open on {report.meta['as_of']}: {self.nothing_open}.")
             set_state(self.status, "muted")
             return
         total: Decimal = report.meta["total"]
         current_column = report.column_index("current")
         overdue = total - sum((r.cells[current_column] for r in report.rows), Decimal(0))
         count = len(report.rows)
-        text = f"{count} customer{'s' if count != 1 else ''} · total {money_text(total, exp)} {report.currency}"
+        who = self.party if count == 1 else self.parties
+        text = f"{count} {who} · total {money_text(total, exp)} {report.currency}"
         if overdue > 0 and total > 0:
             share = (overdue * 100 / total).quantize(Decimal("0.1"))
             text += f" · overdue {money_text(overdue, exp)} ({share}%)"
@@ -237,7 +249,7 @@ class AgingView(ReportScreen):
 
     def load_detail(self, customer: str, request: AgingRequest) -> None:
         self.detail_customer = customer
-        reports = self.ar_reports
+        reports = self.reports()
         name = self._customer_name(customer)
         self.detail_title.setText(f"{customer} {name} — open documents as of {request.as_of}".replace("  ", " "))
         self.detail.show()

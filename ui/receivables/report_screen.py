@@ -24,7 +24,6 @@ from paksa_desktop.receivables.ar_reports import ARReports
 from paksa_desktop.reporting.formatting import money_text
 from paksa_desktop.reporting.model import DrillKey, Report, ReportRow, RowStyle
 from paksa_desktop.reporting.pdf import PdfOptions
-from paksa_desktop.security.permissions import Permission
 from ui.errors import attempt
 from ui.hub import Hub
 from ui.models.report_model import ReportTableModel
@@ -228,7 +227,7 @@ class ReportScreen(ReceivablesView):
 
         stem = self.file_stem()
         service = AuditService(self.session.company.engine, self.session.ctx)
-        attempt(self, lambda: service.record_print(stem, pages, permission=Permission.AR_VIEW, printer=printer))
+        attempt(self, lambda: service.record_print(stem, pages, permission=self.export_permission, printer=printer))
 
     # ---- drill-down to documents
     def open_document(self, drill: DrillKey | None, row: ReportRow | None = None, report: Report | None = None) -> bool:
