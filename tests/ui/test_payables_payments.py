@@ -153,6 +153,7 @@ def test_a_run_proposed_edited_approved_posted_and_its_files_written(
     assert (row.id, row.state, row.proposer, row.approver, row.vendors, row.bills) == (
         run_id, "posted", "clerk", "treasurer", 2, 3,
     )  # fmt: skip
+    runs_view.resize(1100, 420)
     shot(runs_view, "runs-list")
 
 
@@ -226,6 +227,7 @@ def test_a_single_payment_pays_part_of_a_bill_and_voiding_it_reopens_the_bill(
     row = view.model.row_at(0)
     assert row.voided and row.voided_on == date(2024, 6, 30) and row.void_reason == "paid the wrong amount"
     assert not view.void_button.isEnabled() or view.current() is None
+    view.resize(1100, 420)
     shot(view, "payments")
 
 

@@ -23,10 +23,10 @@ from ui.style import icon
 
 PAGES: tuple[Page, ...] = (
     # Bills (bills, approvals), Payments (schedule, runs), Expenses (claims) and Reports go here.
+    Page("Master data", "vendors", "Vendors", "vendors", VendorsView, Permission.AP_VIEW),
     Page("Payments", "schedule", "Payment schedule", "aging", PaymentScheduleView, Permission.AP_VIEW),
     Page("Payments", "payment-runs", "Payment runs", "payables", PaymentRunsView, Permission.AP_VIEW),
     Page("Payments", "payments", "Payments", "statements", PaymentsView, Permission.AP_VIEW),
-    Page("Master data", "vendors", "Vendors", "vendors", VendorsView, Permission.AP_VIEW),
     Page("Expenses", "claims", "Expense claims", "payables", ExpenseClaimsView, Permission.AP_EXPENSE_SUBMIT),
     Page("Setup", "settings", "Settings", "settings", PayablesSettingsView, Permission.COMPANY_MANAGE),
 )

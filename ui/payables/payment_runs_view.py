@@ -78,7 +78,7 @@ RUN_COLUMNS = (
     Col("pay_date", "Pay date", lambda r: r.pay_date, ColumnKind.DATE, width=100),
     Col("bank", "Bank account", lambda r: r.bank_account),
     Col("state", "State", lambda r: STATE_TEXT[r.state], width=96),
-    Col("vendors", "Vendors", lambda r: r.vendors, ColumnKind.INTEGER, width=70),
+    Col("vendors", "Vendors", lambda r: r.vendors, ColumnKind.INTEGER, width=82),
     Col("bills", "Bills", lambda r: r.bills, ColumnKind.INTEGER, width=60),
     Col("total", "Total", lambda r: r.total, ColumnKind.MONEY, width=130, places=_places),
     Col("currency", "Cur.", lambda r: r.currency, width=52),
