@@ -101,15 +101,20 @@ def test_a_run_proposed_edited_approved_posted_and_its_files_written(
     shot(editor, "run-editor")
     editor.find(bolt2).setCheckState(NAME, Qt.CheckState.Unchecked)  # untick one bill: the total follows
     assert editor.proposal.total == Decimal("1710.00")
+    qtbot.waitUntil(lambda: not editor.redraw_pending)  # the tree is redrawn once the check box's signal returned
     assert editor.find("BOLT").text(7) == "350.00" and editor.find(bolt2).text(AMOUNT) == ""
+    qtbot.waitUntil(lambda: not editor.redraw_pending)
     editor.tree.setCurrentItem(editor.find(bolt2))
     qtbot.keyClick(editor.tree, Qt.Key.Key_Space)  # Space ticks it again
     assert editor.proposal.total == Decimal("1960.00")
     editor.set_amount(bolt1, "400.01")  # above what is open: the service refuses, its words are shown
     assert "more than its open amount 400.00" in editor.error.text()
+    qtbot.waitUntil(lambda: not editor.redraw_pending)
     assert editor.proposal.total == Decimal("1960.00") and editor.find(bolt1).text(AMOUNT) == "400.00"
+    qtbot.waitUntil(lambda: not editor.redraw_pending)
     editor.set_amount(bolt1, "300.00")
     assert editor.proposal.total == Decimal("1860.00") and editor.error.text() == ""
+    qtbot.waitUntil(lambda: not editor.redraw_pending)
     editor.find("DESIGN").setCheckState(NAME, Qt.CheckState.Unchecked)  # a whole vendor out
     assert editor.proposal.total == Decimal("1480.00")
     assert "after the run 20.00" in editor.totals.text() and editor.totals.property("state") == "ok"

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -368,6 +368,7 @@ class RunEditor(QDialog):
         self.can_pay = session.can(Permission.AP_PAYMENT_RUN_APPROVE)
         self.proposal: Proposal = self.runs.proposal(run_id)
         self.row: RunRow | None = None
+        self.redraw_pending = False
         self.setObjectName("paymentRunEditor")
         self.resize(1040, 640)
 
@@ -453,6 +454,7 @@ class RunEditor(QDialog):
         self.row = next((r for r in self.queries.runs() if r.id == self.run_id), None)
 
     def show_proposal(self, proposal: Proposal) -> None:
+        self.redraw_pending = False
         self.proposal = proposal
         self._load_row()
         p, e = proposal, currency_exponent(proposal.currency)
@@ -605,13 +607,24 @@ class RunEditor(QDialog):
 
     # ---- editing
     def _done(self, result: tuple[Proposal, Changes] | None) -> None:
+        """Take the proposal an edit returned. Called from the tree's itemChanged, whose item must outlive
+        the signal: the figures change now, the tree is redrawn once the signal has returned."""
         if result is not None:
             proposal, changes = result
             self._merge(changes)
             show_inline(self.error, "")
-            self.show_proposal(proposal)
         else:
-            self.show_proposal(self.runs.proposal(self.run_id))
+            proposal = self.runs.proposal(self.run_id)
+        self.proposal = proposal
+        self._show_totals()
+        self._update_buttons()
+        self.redraw_pending = True
+        QTimer.singleShot(0, self, self._redraw)
+
+    def _redraw(self) -> None:
+        if self.redraw_pending:
+            self.redraw_pending = False
+            self.show_proposal(self.proposal)
 
     def _merge(self, changes: Changes) -> None:
         self.changes = changes if self.changes is None else Changes(self.changes.kinds | changes.kinds)
@@ -649,7 +662,7 @@ class RunEditor(QDialog):
                 amount = Decimal(text)
             except InvalidOperation:
                 show_inline(self.error, f"Bill {data.bill}: amount '{item.text(AMOUNT)}' is not a number")
-                self.show_proposal(self.proposal)
+                self._done(None)
                 return
             if amount == data.amount + data.withheld:
                 return
