@@ -43,6 +43,7 @@ from paksa_desktop.payables.bill_queries import BillQueries
 from paksa_desktop.payables.bills import BillService
 from paksa_desktop.payables.expense_queries import ExpenseQueries
 from paksa_desktop.payables.expenses import ExpenseService
+from paksa_desktop.payables.payment_queries import PaymentQueries
 from paksa_desktop.payables.payment_runs import PaymentRunService
 from paksa_desktop.payables.payments import PaymentService
 from paksa_desktop.payables.settings import PayablesSetup
@@ -463,6 +464,9 @@ class Company:
 
     def payment_runs(self, ctx: UserContext) -> PaymentRunService:
         return PaymentRunService(self.engine, ctx, self.posting_facts)
+
+    def payment_queries(self, ctx: UserContext) -> PaymentQueries:
+        return PaymentQueries(self.engine, ctx)
 
     def receipts(self, ctx: UserContext) -> ReceiptService:
         return ReceiptService(self.engine, ctx, self.posting_facts)

@@ -112,4 +112,9 @@ def payables_shots(
         tab.show_view("settings").reload()
         settle(300)
         save(window, out / "92-payables-settings.png")
+    for key, name in (("schedule", "93-schedule"), ("payment-runs", "94-payment-runs"), ("payments", "95-payments")):
+        if key in tab.views:
+            tab.show_view(key).reload()
+            settle(300)
+            save(window, out / f"{name}.png")
     window.tabs.setCurrentWidget(window.ledger_tab)
