@@ -12,6 +12,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 from paksa_desktop.security.permissions import Permission
+from ui.payables.approvals_view import ApprovalsView
+from ui.payables.bills_view import BillsView
 from ui.payables.expenses_view import ExpenseClaimsView
 from ui.payables.settings_view import PayablesSettingsView
 from ui.payables.vendors_view import VendorsView
@@ -21,6 +23,8 @@ from ui.style import icon
 PAGES: tuple[Page, ...] = (
     # Bills (bills, approvals), Payments (schedule, runs), Expenses (claims) and Reports go here.
     Page("Master data", "vendors", "Vendors", "vendors", VendorsView, Permission.AP_VIEW),
+    Page("Bills", "bills", "Bills", "payables", BillsView, Permission.AP_VIEW),
+    Page("Bills", "approvals", "Approvals", "edit", ApprovalsView, Permission.AP_BILL_APPROVE),
     Page("Expenses", "claims", "Expense claims", "payables", ExpenseClaimsView, Permission.AP_EXPENSE_SUBMIT),
     Page("Setup", "settings", "Settings", "settings", PayablesSettingsView, Permission.COMPANY_MANAGE),
 )
