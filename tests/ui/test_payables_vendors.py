@@ -145,7 +145,7 @@ def test_an_ap_clerk_sees_the_tab_and_the_bank_details_masked_and_locked(
     assert window.payables_tab is not None
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert tabs[:2] == ["General Ledger", "Payables"] and "Receivables" not in tabs  # no receivables.view
-    assert list(window.payables_tab.views) == ["vendors", "claims"]  # settings: company.manage only
+    assert list(window.payables_tab.views) == ["vendors", "bills", "claims"]  # settings: company.manage only
     view = vendors_view(qtbot, window)
     assert codes(view) == ["ACME"] and view.new_button.isEnabled()
     view.select("ACME")

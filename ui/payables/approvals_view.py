@@ -54,10 +54,10 @@ class ApprovalsView(ReceivablesView):
         self.flags: dict[int, list[DuplicateWarning]] = {}
         self.can_approve = self.session.can(Permission.AP_BILL_APPROVE)
         self.columns = (
-            Col("bill", "Bill", what, width=150),
-            Col("vendor", "Vendor", lambda r: f"{r.vendor_code} — {r.vendor_name}", width=230),
-            Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=104),
-            Col("due_date", "Due", lambda r: r.due_date, ColumnKind.DATE, width=104),
+            Col("bill", "Bill", what, width=130),
+            Col("vendor", "Vendor", lambda r: f"{r.vendor_code} — {r.vendor_name}", width=200),
+            Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=96),
+            Col("due_date", "Due", lambda r: r.due_date, ColumnKind.DATE, width=96),
             Col("currency", "Cur.", lambda r: r.currency, width=50),
             Col("total", "Total", lambda r: signed(r, r.total), ColumnKind.MONEY, width=110, places=places),
             Col(

@@ -366,6 +366,8 @@ class BillDialog(QDialog):
         )
         if primary is not None:
             primary.setProperty("primary", True)
+            primary.style().unpolish(primary)
+            primary.style().polish(primary)
         if not self.editable:
             for widget in (self.vendor, self.date, self.due_date, self.rate, self.vendor_invoice, self.memo):
                 widget.setEnabled(False)

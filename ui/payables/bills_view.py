@@ -51,9 +51,11 @@ def signed(row: BillRow, value: Any) -> Any:
 
 
 def number_text(row: BillRow) -> str:
+    """The number; before posting the state in brackets, naming a credit note (the list has no kind column)."""
     if row.number:
         return row.number
-    return "(draft)" if row.state is BillState.DRAFT else "(not posted)"
+    what = " credit note" if row.kind is BillKind.CREDIT_NOTE else ""
+    return f"(draft{what})" if row.state is BillState.DRAFT else f"(not posted{what})"
 
 
 def places(row: BillRow) -> int:
@@ -78,25 +80,24 @@ class BillsView(ReceivablesView):
         self._select_after: int | None = None
         self.can_create = self.session.can(Permission.AP_BILL_CREATE)
         self.columns = (
-            Col("number", "Number", number_text, width=140),
-            Col("kind", "Kind", lambda r: "credit note" if r.kind is BillKind.CREDIT_NOTE else "bill", width=84),
-            Col("vendor", "Vendor", lambda r: f"{r.vendor_code} — {r.vendor_name}"),
-            Col("vendor_invoice", "Vendor invoice", lambda r: r.vendor_invoice, width=132),
-            Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=104),
-            Col("due_date", "Due", lambda r: r.due_date, ColumnKind.DATE, width=104),
-            Col("currency", "Cur.", lambda r: r.currency, width=50),
-            Col("total", "Total", lambda r: signed(r, r.total), ColumnKind.MONEY, width=104, places=places),
+            Col("number", "Number", number_text, width=150),
+            Col("vendor", "Vendor", lambda r: f"{r.vendor_code} — {r.vendor_name}", width=190),
+            Col("vendor_invoice", "Vendor invoice", lambda r: r.vendor_invoice, width=122),
+            Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=96),
+            Col("due_date", "Due", lambda r: r.due_date, ColumnKind.DATE, width=96),
+            Col("currency", "Cur.", lambda r: r.currency, width=46),
+            Col("total", "Total", lambda r: signed(r, r.total), ColumnKind.MONEY, width=100, places=places),
             Col(
                 "open",
                 "Open",
                 lambda r: signed(r, r.open_amount),
                 ColumnKind.MONEY,
                 blank_zero=True,
-                width=104,
+                width=100,
                 places=places,
             ),
             Col("state", "State", state_text, width=100),
-            Col("approval", "Approval", lambda r: self.steps.get(r.id, ""), width=180),
+            Col("approval", "Approval", lambda r: self.steps.get(r.id, "")),
         )
         self.model = RowsTableModel(self.columns, exponent=hub.exponent, look=self._look, parent=self)
 
@@ -152,7 +153,7 @@ class BillsView(ReceivablesView):
         self.filters.clear_button.clicked.connect(self.clear_filter)
         self.body.addWidget(self.filters)
 
-        self.table = make_table("billsTable", self.model, self.columns, stretch="vendor")
+        self.table = make_table("billsTable", self.model, self.columns, stretch="approval")
         self.table.doubleClicked.connect(self._open_index)
         on_enter(self.table, self.open_current)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
