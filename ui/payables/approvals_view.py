@@ -58,7 +58,7 @@ class ApprovalsView(ReceivablesView):
             Col("vendor", "Vendor", lambda r: f"{r.vendor_code} — {r.vendor_name}", width=200),
             Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=96),
             Col("due_date", "Due", lambda r: r.due_date, ColumnKind.DATE, width=96),
-            Col("currency", "Cur.", lambda r: r.currency, width=50),
+            Col("currency", "Cur.", lambda r: r.currency, width=54),
             Col("total", "Total", lambda r: signed(r, r.total), ColumnKind.MONEY, width=110, places=places),
             Col(
                 "base_total",

@@ -80,12 +80,12 @@ class BillsView(ReceivablesView):
         self._select_after: int | None = None
         self.can_create = self.session.can(Permission.AP_BILL_CREATE)
         self.columns = (
-            Col("number", "Number", number_text, width=150),
-            Col("vendor", "Vendor", lambda r: f"{r.vendor_code} — {r.vendor_name}", width=190),
-            Col("vendor_invoice", "Vendor invoice", lambda r: r.vendor_invoice, width=122),
+            Col("number", "Number", number_text, width=140),
+            Col("vendor", "Vendor", lambda r: f"{r.vendor_code} — {r.vendor_name}", width=170),
+            Col("vendor_invoice", "Vendor inv.", lambda r: r.vendor_invoice, width=112),
             Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=96),
             Col("due_date", "Due", lambda r: r.due_date, ColumnKind.DATE, width=96),
-            Col("currency", "Cur.", lambda r: r.currency, width=46),
+            Col("currency", "Cur.", lambda r: r.currency, width=54),
             Col("total", "Total", lambda r: signed(r, r.total), ColumnKind.MONEY, width=100, places=places),
             Col(
                 "open",
@@ -96,7 +96,7 @@ class BillsView(ReceivablesView):
                 width=100,
                 places=places,
             ),
-            Col("state", "State", state_text, width=100),
+            Col("state", "State", state_text, width=92),
             Col("approval", "Approval", lambda r: self.steps.get(r.id, "")),
         )
         self.model = RowsTableModel(self.columns, exponent=hub.exponent, look=self._look, parent=self)
