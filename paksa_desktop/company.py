@@ -39,6 +39,7 @@ from paksa_desktop.ledger.service import LedgerService
 from paksa_desktop.ledger.statement_structure import StructureCache
 from paksa_desktop.ledger.statements import StatementQueries
 from paksa_desktop.payables.ap_reports import APReports
+from paksa_desktop.payables.bill_flags import BillFlagQueries
 from paksa_desktop.payables.bill_queries import BillQueries
 from paksa_desktop.payables.bills import BillService
 from paksa_desktop.payables.expense_queries import ExpenseQueries
@@ -458,6 +459,9 @@ class Company:
 
     def bill_queries(self, ctx: UserContext) -> BillQueries:
         return BillQueries(self.engine, ctx)
+
+    def bill_flags(self, ctx: UserContext) -> BillFlagQueries:
+        return BillFlagQueries(self.engine, ctx)
 
     def vendor_payments(self, ctx: UserContext) -> PaymentService:
         return PaymentService(self.engine, ctx, self.posting_facts)

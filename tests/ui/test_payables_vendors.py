@@ -145,7 +145,9 @@ def test_an_ap_clerk_sees_the_tab_and_the_bank_details_masked_and_locked(
     assert window.payables_tab is not None
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert tabs[:2] == ["General Ledger", "Payables"] and "Receivables" not in tabs  # no receivables.view
-    assert list(window.payables_tab.views) == ["vendors", "schedule", "payment-runs", "payments", "claims"]
+    assert list(window.payables_tab.views) == [
+        "vendors", "bills", "schedule", "payment-runs", "payments", "claims", "aging", "ap-reports"
+    ]  # fmt: skip
     view = vendors_view(qtbot, window)
     assert codes(view) == ["ACME"] and view.new_button.isEnabled()
     view.select("ACME")

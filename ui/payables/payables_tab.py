@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QMenu, QMenuBar
 from paksa_desktop.security.permissions import Permission
 from ui.payables.ap_aging_view import APAgingView
 from ui.payables.ap_reports_view import APReportsView
+from ui.payables.approvals_view import ApprovalsView
+from ui.payables.bills_view import BillsView
 from ui.payables.expenses_view import ExpenseClaimsView
 from ui.payables.payment_runs_view import PaymentRunsView
 from ui.payables.payment_schedule_view import PaymentScheduleView
@@ -24,15 +26,16 @@ from ui.receivables.receivables_tab import Page, ReceivablesTab
 from ui.style import icon
 
 PAGES: tuple[Page, ...] = (
-    # Bills (bills, approvals), Payments (schedule, runs), Expenses (claims) and Reports go here.
     Page("Master data", "vendors", "Vendors", "vendors", VendorsView, Permission.AP_VIEW),
+    Page("Bills", "bills", "Bills", "payables", BillsView, Permission.AP_VIEW),
+    Page("Bills", "approvals", "Approvals", "edit", ApprovalsView, Permission.AP_BILL_APPROVE),
     Page("Payments", "schedule", "Payment schedule", "aging", PaymentScheduleView, Permission.AP_VIEW),
     Page("Payments", "payment-runs", "Payment runs", "payables", PaymentRunsView, Permission.AP_VIEW),
     Page("Payments", "payments", "Payments", "statements", PaymentsView, Permission.AP_VIEW),
     Page("Expenses", "claims", "Expense claims", "payables", ExpenseClaimsView, Permission.AP_EXPENSE_SUBMIT),
-    Page("Setup", "settings", "Settings", "settings", PayablesSettingsView, Permission.COMPANY_MANAGE),
     Page("Reports", "aging", "Aging", "aging", APAgingView, Permission.AP_VIEW),
     Page("Reports", "ap-reports", "Reports", "chart", APReportsView, Permission.AP_VIEW),
+    Page("Setup", "settings", "Settings", "settings", PayablesSettingsView, Permission.COMPANY_MANAGE),
 )
 
 
