@@ -242,6 +242,13 @@ class ReportScreen(ReceivablesView):
                 return True
             self._run(InvoiceDialog(self.hub, detail, parent=self))
             return True
+        if drill.kind == "bill":
+            from ui.payables.bill_dialog import open_bill
+
+            dialog = attempt(self, lambda: open_bill(self.hub, drill.id, parent=self))
+            if dialog is not None:
+                self._run(dialog)
+            return True
         if drill.kind == "receipt":
             from ui.receivables.receipts_view import CustomerCreditDialog
 
