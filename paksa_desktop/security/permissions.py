@@ -186,7 +186,8 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         "Vendors, bills and payment proposals",
         _VIEW_BOOKS
         | _STAFF
-        | _names(P.AP_VIEW, P.AP_VENDOR_MANAGE, P.AP_BILL_CREATE, P.AP_PAYMENT_RUN_CREATE, P.CASH_VIEW),
+        | _names(P.AP_VIEW, P.AP_VENDOR_MANAGE, P.AP_BILL_CREATE, P.AP_PAYMENT_RUN_CREATE, P.CASH_VIEW)
+        | _names(P.DOCUMENT_VIEW, P.DOCUMENT_ATTACH),  # the vendor's PDF is kept with the bill it entered
     ),
     "Payroll officer": (
         "Employees and pay runs",
