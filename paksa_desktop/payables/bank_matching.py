@@ -14,8 +14,9 @@ the matcher (banking/matching.py), and the arithmetic of paying a bill from a ba
   bank line has cleared yet is ONE item of minus the run's total: the bank books the pain.001 batch as a
   single debit (`BtchBookg`). Its number is the file's message id (what the bank quotes back), its
   further references the run's payment numbers. A run of one payment is left to the GL source (its
-  payment's bank line is that very item). Accepting links the bank line to every payment's GL line on
-  the bank account: all cleared together.
+  payment's bank line is that very item), and so is a run paid before the account's opening reconciled
+  date (the opening balance holds it). Accepting links the bank line to every payment's GL line on the
+  bank account: all cleared together.
 
 Keys (`OpenItem.id`): "bill:12", "expense_claim:14", "credit_note:13", "run:5".
 """
@@ -158,6 +159,7 @@ class PayableCandidates:
                 PaymentRun.state == PaymentRunState.POSTED,
                 PaymentRun.pay_date <= as_of,
                 VendorPayment.voided_on.is_(None),
+                *([PaymentRun.pay_date > self.bank.reconciled_from] if self.bank.reconciled_from else []),
             )
             .order_by(PaymentRun.id, VendorPayment.number)
         ).all()
