@@ -23,13 +23,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from paksa_desktop import demo_payables as ap
 from paksa_desktop import demo_receivables as ar
 from paksa_desktop.company import Company, NewCompany
 from paksa_desktop.core.clock import Clock, SystemClock
 from paksa_desktop.core.errors import Cancelled
 from paksa_desktop.core.money import from_minor
 from paksa_desktop.core.periods import add_months, fiscal_year_containing, month_end
-from paksa_desktop.demo_banking import EURO_ACCOUNT, add_bank, euro_from
+from paksa_desktop.demo_banking import EURO_ACCOUNT, add_bank, euro_from, open_accounts
 from paksa_desktop.ledger.commands import AccountInput, EntryInput, LineInput, RecurringInput
 from paksa_desktop.ledger.models import AccountSubtype, AccountType, Frequency
 from paksa_desktop.ledger.posting import Poster, PreparedEntry, PreparedLine
@@ -154,6 +155,9 @@ class _Northwind:
         self.inventory = 0
         self.invoices = 0  # legacy invoice numbers
         self.ar = ar.ReceivablesPlan(rng, start, end)
+        # the payables ledger's year: bills go to the plan, posted through the payables services
+        # (its own random numbers: the trading story draws the same ones as before payables existed)
+        self.ap = ap.PayablesPlan(random.Random(start.toordinal()), add_months(start, MONTHS - ap.PAYABLES_MONTHS))
         self.bills = 0
         self.card: dict[date, int] = {}  # card charges by month
         self.petty: dict[date, int] = {}  # petty cash spent by month
@@ -201,6 +205,7 @@ class _Northwind:
         entries += self.taxes(first, last)
         entries += self.mistakes(first, last)
         entries += self.due(first, last)
+        entries = [e for e in entries if e.lines]  # bills handed to the payables plan leave an empty entry
         entries.sort(key=lambda e: e.date)
         return entries
 
@@ -408,6 +413,10 @@ class _Northwind:
                 lines.append(_dr("5020", freight, "OPS"))
             lines.append(_cr("2010", amount + freight, memo=supplier))
             self.inventory += amount
+            if self.ap.active(day):
+                self._payables_purchase(day, supplier, amount, freight)
+                rng.randint(25, 35)  # the payment day it had: the story draws the same numbers as before
+                continue
             entries.append(_entry(day, "PUR", f"Bill {ref} {supplier}", *lines, reference=ref))
             self.schedule(
                 _entry(
@@ -421,8 +430,27 @@ class _Northwind:
             )
         return entries
 
+    def _payables_purchase(self, day: date, supplier: str, amount: int, freight: int) -> None:
+        """A stock bill of the payables year (the euro supplier's go to a dollar one: it bills in EUR now);
+        now and then a credit note for damaged goods a week later."""
+        if ap.BY_NAME[supplier].currency != "USD":
+            supplier = "Leka Trading"
+        lines = [("1300", amount, "OPS", None)] + ([("5020", freight, "OPS", None)] if freight else [])
+        self.ap.bill(day, supplier, f"Stock purchase {day:%d %b %Y}", lines)
+        if self.ap.rng.random() < 0.06:
+            back = _pct(amount, self.ap.rng.randint(300, 1_200))
+            when = _business_day(day + timedelta(days=7))
+            if when <= self.end:
+                self.ap.bill(when, supplier, "Damaged goods returned", [("1300", back, "OPS", None)], credit_note=True)
+                self.inventory -= back
+
     def _bill(self, day: date, memo: str, supplier: str, *debits: _Line, pay_in: int = 21) -> _Entry:
-        """A supplier bill (payables) and its payment `pay_in` days later."""
+        """A supplier bill and its payment `pay_in` days later, as journal entries; in the payables year
+        handed to the payables plan instead (the entry returned is then empty)."""
+        if self.ap.active(day):
+            lines = [(ln.account, ln.cents, ln.department, ln.project) for ln in debits]
+            self.ap.bill(day, supplier, memo, lines)
+            return _entry(day, "PUR", memo)
         self.bills += 1
         ref = f"BILL-{self.bills:05d}"
         total = sum(line.cents for line in debits)
@@ -774,14 +802,18 @@ class _Northwind:
         rng = self.rng
         day = rng.choice(self.business_days(first, last)[:-5])
         cents = rng.randint(300_00, 1_900_00)
-        bill = self._bill(day, "Shelving repairs", "Acme Maintenance Services", _dr("6160", cents, "OPS"))
+        if self.ap.active(day):  # the payables ledger keeps its control account clean: a card purchase now
+            bill = self._card(day, "Shelving repairs, Acme Maintenance Services", _dr("6160", cents, "OPS"))
+        else:
+            bill = self._bill(day, "Shelving repairs", "Acme Maintenance Services", _dr("6160", cents, "OPS"))
+        credit = next(ln for ln in bill.lines if ln.cents < 0)
         if index % 8 == 1:  # keyed to office supplies instead of repairs
             wrong = _entry(
                 bill.date,
                 bill.journal,
                 bill.memo,
                 _dr("6130", cents, "OPS"),
-                _cr("2010", cents, memo="Acme Maintenance Services"),
+                _cr(credit.account, cents, memo=credit.memo),
                 reference=bill.reference,
             )
         else:  # digits of the amount swapped: 1,234.50 keyed as 1,243.50 (the payment was right)
@@ -792,7 +824,7 @@ class _Northwind:
                 bill.journal,
                 bill.memo,
                 _dr("6160", swapped, "OPS"),
-                _cr("2010", swapped, memo="Acme Maintenance Services"),
+                _cr(credit.account, swapped, memo=credit.memo),
                 reference=bill.reference,
             )
         wrong.correct_to = bill.lines
@@ -844,6 +876,7 @@ class _Builder:
         self.cancelled = cancelled
         self.steps = MONTHS + 4
         self.done = 0
+        self.payables: ap.PayablesMonths | None = None
 
     def step(self) -> None:
         if self.cancelled is not None and self.cancelled():
@@ -853,6 +886,13 @@ class _Builder:
             self.progress(self.done, self.steps)
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            if self.payables is not None:
+                self.payables.close()
+
+    def _run(self) -> None:
         self.setup()
         self.step()
         rent = self.rent_template(8_500_00)
@@ -865,6 +905,8 @@ class _Builder:
             self.ledger.run_recurring(first)
             self.post_month(first, self.story.month(first, last))
             self.receivables_month(first)
+            if self.story.ap.active(first):
+                self.payables_month(first)
             for accrual in self.story.accruals(first, last):
                 self.ledger.post(accrual.as_input(auto_reverse=True))
             self.step()
@@ -886,6 +928,9 @@ class _Builder:
         self.ledger.create_account(AccountInput(code, name, AccountType.ASSET, "1000", AccountSubtype.RECEIVABLE))
         code, name = EURO_ACCOUNT
         self.ledger.create_account(AccountInput(code, name, AccountType.ASSET, "1000", AccountSubtype.BANK, "EUR"))
+        open_accounts(self.company, self.ctx)  # payment runs pay from Operating from the payables year on
+        people = ap.setup(self.company, self.ctx, self.ledger)
+        self.payables = ap.PayablesMonths(self.company, self.ctx, people, self.story.ap, self.end)
         receivables = self.company.receivables(self.ctx)
         for tax in (ar.SALES_TAX, ar.EXEMPT):
             receivables.create_tax_code(tax)
@@ -995,6 +1040,11 @@ class _Builder:
         if index == ar.BUST_WRITTEN_OFF:
             bust = next(c for c in self.story.ar.customers() if c.code == ar.BUST_CUSTOMER)
             self.company.receivables(self.ctx).update_customer(bust.code, replace(bust, credit_hold=True))
+
+    def payables_month(self, first: date) -> None:
+        """The month's bills, run, payments and claims through the payables services (demo_payables.py)."""
+        assert self.payables is not None
+        self.payables.month(first)
 
     def drafts(self) -> None:
         """A few entries left in draft for someone to finish: unfinished work is part of real books."""

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from paksa_desktop.banking.accounts import BankAccountInput
 from paksa_desktop.banking.candidates import ItemSource, OpenItem
@@ -36,6 +36,7 @@ from paksa_desktop.banking.statement_data import ParsedStatement, StatementLine
 from paksa_desktop.core.money import from_minor
 from paksa_desktop.core.periods import add_months, month_end
 from paksa_desktop.ledger.models import Account, JournalEntry, JournalLine
+from paksa_desktop.payables.models import PaymentRun, VendorPayment
 from paksa_desktop.receivables.models import Customer, Invoice, Receipt, Settlement
 
 
@@ -47,8 +48,8 @@ def euro_from(end: date) -> date:
 OPERATING_MONTHS = 3  # the operating account's statements: its last three months (each line is one accept)
 EURO_MONTHS = 3  # euro customers pay into the euro account in the demo's last three months
 EURO_ACCOUNT = ("1120", "Bank EUR")
-ACCOUNTS = (
-    ("Operating", "1100", "First National Bank", "4471-0029-3310", OPERATING_MONTHS),
+ACCOUNTS = (  # the Operating account's IBAN is the debtor of the payment runs' pain.001 files
+    ("Operating", "1100", "First National Bank", "GB29 NWBK 6016 1331 9268 19", OPERATING_MONTHS),
     ("Savings", "1110", "First National Bank", None, None),  # None: every month since the demo began
 )
 
@@ -66,7 +67,19 @@ class Booked:
 
 def _bank_postings(s: Session, gl_code: str, start: date, end: date) -> list[Booked]:
     """The GL account's lines in the period; a receipt's reference names the invoices it pays, its
-    counterparty is the customer (as the payer's bank sends them)."""
+    counterparty is the customer (as the payer's bank sends them). The payments of a payment run are one
+    debit for the whole batch (the pain.001 file asks for batch booking), quoting the file's payment
+    information id (its message id and "-1")."""
+    runs: dict[int, tuple[int, date, str, int]] = {}  # payment entry -> (run, pay date, payment info id, count)
+    paid_in_run = aliased(VendorPayment)
+    for entry_id, run_id, pay_date, message, count in s.execute(
+        select(VendorPayment.entry_id, PaymentRun.id, PaymentRun.pay_date, PaymentRun.message_id,
+               select(func.count(paid_in_run.id)).where(paid_in_run.run_id == PaymentRun.id,
+                                                         paid_in_run.voided_on.is_(None)).scalar_subquery())
+        .join(PaymentRun, PaymentRun.id == VendorPayment.run_id)
+        .where(PaymentRun.pay_date >= start, PaymentRun.pay_date <= end, VendorPayment.voided_on.is_(None))
+    ):  # fmt: skip
+        runs[int(entry_id)] = (int(run_id), pay_date, f"{message}-1", int(count))
     rows = s.execute(
         select(JournalLine.date, JournalLine.amount, JournalLine.memo, JournalEntry.reference, JournalEntry.id)
         .join(Account, Account.id == JournalLine.account_id)
@@ -87,12 +100,23 @@ def _bank_postings(s: Session, gl_code: str, start: date, end: date) -> list[Boo
         paid[int(entry_id)].append(number or "")
         payers[int(entry_id)] = name
     found = []
+    batches: dict[int, list[int]] = {}  # run -> [position in found, units so far]
     for day, units, memo, reference, entry_id in rows:
+        if int(entry_id) in runs:
+            run_id, pay_date, info_id, count = runs[int(entry_id)]
+            if run_id not in batches:
+                batches[run_id] = [len(found), 0]
+                found.append(Booked(pay_date, 0, f"SEPA credit transfers, batch of {count}", info_id, ""))
+            batches[run_id][1] += int(units)
+            continue
         invoices = paid.get(int(entry_id))
         found.append(
             Booked(day, int(units), memo or "", " ".join(invoices) if invoices else reference or "",
                    payers.get(int(entry_id), ""))
         )  # fmt: skip
+    for position, units in batches.values():
+        booked = found[position]
+        found[position] = Booked(booked.day, units, booked.memo, booked.reference, booked.counterparty)
     return found
 
 
@@ -143,6 +167,14 @@ def _fields(line: StatementLine) -> dict[str, object]:
     return {name: getattr(line, name) for name in StatementLine.__dataclass_fields__}
 
 
+def open_accounts(company: object, ctx: object) -> None:
+    """The operating and savings accounts, opened before the books' history is posted (the payables year
+    pays from Operating)."""
+    banks = company.bank_accounts(ctx)  # type: ignore[attr-defined]
+    for name, gl, bank_name, iban, _months in ACCOUNTS:
+        banks.add(BankAccountInput(name, gl, "USD", bank_name, number=iban))
+
+
 def add_bank(company: object, ctx: object, start: date, end: date) -> None:
     """The bank accounts and their monthly statements, matched up to mid-month (see the module docstring).
 
@@ -157,9 +189,8 @@ def add_bank(company: object, ctx: object, start: date, end: date) -> None:
     recon = company.bank_reconciliation(ctx)  # type: ignore[attr-defined]
     matched_to = end.replace(day=15)  # the last two weeks or so are left for the user
     reconciled_to = month_end(add_months(end.replace(day=1), -2))  # an early month end
-    for name, gl, bank_name, iban, months in ACCOUNTS:
+    for name, gl, _bank_name, _iban, months in ACCOUNTS:
         first = start.replace(day=1) if months is None else add_months(end.replace(day=1), -(months - 1))
-        banks.add(BankAccountInput(name, gl, "USD", bank_name, number=iban))
         with Session(company.engine) as s:  # type: ignore[attr-defined]
             postings = _bank_postings(s, gl, first, end)
             opening = s.execute(

@@ -46,6 +46,14 @@ class OpenItem:
     counterparty_account: str = ""  # their IBAN or account number
     reference: str = ""  # a payment reference issued with the document (RF creditor reference, ...)
     label: str = ""  # what to call it in reasons ("payment run"); "" -> by source
+    # further references the bank text may quote, each matched on its own (a run's payment numbers)
+    references: tuple[str, ...] = ()
+    title: str = ""  # how reasons and screens name it when "kind number" does not say enough
+
+    @property
+    def caption(self) -> str:
+        """The item in words: its title, else "bill BILL-2024-0007"."""
+        return self.title or f"{self.kind_label} {self.number}"
 
     @property
     def kind_label(self) -> str:

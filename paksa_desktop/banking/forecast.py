@@ -14,8 +14,17 @@
 - **Expected payments** (`RecurringFlows`): recurring journal entries (active templates) whose lines
   touch a bank account's GL account, on each occurrence from the template's next date to its end date;
   the bank lines' sum is the cash (debit: money in, so a recurring entry can also be a receipt).
-- Further sources (payables' bills, payment runs, payroll, loan schedules) plug in as classes with
-  `name`, `permission` and `flows(s, start, end)`: add them to `FLOW_SOURCES`.
+- **Expected payments** (`PayablesFlows`): every posted bill and expense claim still open (on hold or
+  not: it is owed), for what is still open, on its due date; a bill with an early-payment discount still
+  to be had on the start day is expected on its discount date, less the discount (a payment run takes
+  it: proposals select bills whose discount runs out before the next run). A withholding vendor is
+  expected to receive the amount less the tax withheld (the tax goes to the authority later, outside
+  this source). Bills in a proposed or approved payment run are not counted on their own: the run is,
+  for its total, on its pay date. Overdue bills and runs dated before the start are expected in week 1.
+  Vendor credit notes bring no cash (a run applies them to bills) and are left out. Foreign bills and
+  runs are valued at the rate on the start day.
+- Further sources (payroll, loan schedules) plug in as classes with `name`, `permission` and
+  `flows(s, start, end)`: add them to `FLOW_SOURCES`.
 - **What-if** (`Scenario`): `delay_receipts_days` moves every expected receipt from the receivables
   source N days later (week 1's overdue ones too); `one_offs` add (day, amount, label) items, positive
   money in, negative money out.
@@ -54,6 +63,7 @@ from paksa_desktop.security.permissions import Permission
 
 MAX_WEEKS = 104
 RECEIVABLES = "receivables"
+PAYABLES = "payables"
 RECURRING = "recurring"
 ONE_OFF = "one-off"
 
@@ -163,7 +173,60 @@ class RecurringFlows:
         return found
 
 
-FLOW_SOURCES: tuple[FlowSource, ...] = (ReceivablesFlows(), RecurringFlows())
+class PayablesFlows:
+    """Open bills and expense claims on their due (or discount) date, open payment runs on their pay date."""
+
+    name = PAYABLES
+    permission: str | None = Permission.AP_VIEW
+
+    def flows(self, s: Session, start: date, end: date) -> list[Flow]:
+        from paksa_desktop.payables.allocation import OPEN_STATES, PAYABLE_KINDS, early_discount
+        from paksa_desktop.payables.bank_matching import cash_of
+        from paksa_desktop.payables.models import Bill, PaymentRun, PaymentRunItem, Vendor
+        from paksa_desktop.payables.payments import OPEN_RUN_STATES
+
+        base_currency = s.execute(select(CompanySettings.base_currency)).scalar_one()
+        rates: dict[str, Decimal] = {}
+
+        def base(units: int, currency: str) -> int:
+            if currency not in rates:
+                rates[currency] = rate_on(s, currency, start, base_currency)
+            return to_base(units, rates[currency], currency, base_currency)
+
+        in_run = (
+            select(PaymentRunItem.bill_id)
+            .join(PaymentRun, PaymentRun.id == PaymentRunItem.run_id)
+            .where(PaymentRun.state.in_(OPEN_RUN_STATES), PaymentRunItem.included)
+        )
+        rows = s.execute(
+            select(Bill.number, Vendor.code, Bill.due_date, Bill.currency, Bill.open_amount, Bill.total,
+                   Bill.discount_e4, Bill.discount_date, Bill.withholding_e4, Vendor.withholding,
+                   Vendor.withholding_rate_e4)
+            .join(Vendor, Vendor.id == Bill.vendor_id)
+            .where(Bill.state.in_(OPEN_STATES), Bill.kind.in_(PAYABLE_KINDS), Bill.open_amount > 0,
+                   Bill.id.not_in(in_run))
+            .order_by(Bill.due_date, Bill.number)
+        ).all()  # fmt: skip
+        found: list[Flow] = []
+        for number, code, due, currency, open_units, total, pct, until, bill_rate, withholds, rate in rows:
+            day, discount = due, 0
+            if pct and until is not None and until >= start:  # a run pays it by the discount date, less it
+                day, discount = until, min(early_discount(total, pct, until, until), open_units)
+            settle = open_units - discount
+            cash = cash_of(settle, bill_rate or (rate if withholds else 0))
+            found.append(Flow(max(day, start), -base(cash, currency), f"{number} {code}", self.name))
+        runs = s.execute(
+            select(PaymentRun.id, PaymentRun.pay_date, PaymentRun.currency, PaymentRun.total, PaymentRun.state)
+            .where(PaymentRun.state.in_(OPEN_RUN_STATES))
+            .order_by(PaymentRun.pay_date, PaymentRun.id)
+        ).all()
+        for run_id, pay_date, currency, total, state in runs:
+            label = f"payment run {run_id} ({getattr(state, 'value', state)})"
+            found.append(Flow(max(pay_date, start), -base(int(total), currency), label, self.name))
+        return found
+
+
+FLOW_SOURCES: tuple[FlowSource, ...] = (ReceivablesFlows(), PayablesFlows(), RecurringFlows())
 
 
 @dataclass(frozen=True, slots=True)

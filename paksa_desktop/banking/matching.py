@@ -82,12 +82,13 @@ class _ItemIndex:
             number = pieces(item.number)
             digits = digit_pieces(number)
             self.digits[view.index] = "".join(digits)
-            reference = pieces(item.reference) if item.reference else []
-            for parts, hit, key in (
-                (number, Hit.NUMBER, key_of(number)),
-                (reference, Hit.REFERENCE, key_of(reference)),
-                (digits, Hit.DIGITS, "".join(digits)),
-            ):
+            keyed = [(number, Hit.NUMBER, key_of(number))]
+            for text in (item.reference, *item.references):
+                if text:
+                    reference = pieces(text)
+                    keyed.append((reference, Hit.REFERENCE, key_of(reference)))
+            keyed.append((digits, Hit.DIGITS, "".join(digits)))
+            for parts, hit, key in keyed:
                 if key:
                     self.by_key[key].append((view.index, hit))
                     self.starts.add(parts[0])

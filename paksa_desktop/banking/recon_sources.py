@@ -1,9 +1,10 @@
 """Database-backed `Candidates` sources: what a bank account's statement lines may settle.
 
 Receivables give open invoices (money expected in) and open customer credit (credit notes and receipt
-remainders, money that may be refunded out); the general ledger gives the lines on the bank's GL account
-that no bank line has cleared yet. A payables source joins `SOURCE_FACTORIES` when payables exist: each
-factory takes the session and the bank account and returns a `Candidates`.
+remainders, money that may be refunded out); payables give open bills, vendor credit notes and posted
+payment runs not yet cleared (payables/bank_matching.py); the general ledger gives the lines on the bank's
+GL account that no bank line has cleared yet. Each factory of `SOURCE_FACTORIES` takes the session, the
+bank account and the user, and returns a `Candidates`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from paksa_desktop.banking.models import BankAccount
 from paksa_desktop.banking.recon_models import BankLineLink
 from paksa_desktop.core.money import currency_exponent, from_minor
 from paksa_desktop.ledger.models import CompanySettings, JournalEntry, JournalLine
+from paksa_desktop.payables.bank_matching import PayableCandidates
 from paksa_desktop.receivables.document_queries import open_items_query
 from paksa_desktop.receivables.models import Customer, DocumentKind
+from paksa_desktop.security.context import UserContext
 
 
 def item_key(kind: str, doc_id: int) -> str:
@@ -96,10 +99,12 @@ class LedgerCandidates:
         ]
 
 
-SourceFactory = Callable[[Session, BankAccount], Candidates]
+# A factory gets the session, the bank account and the user (whose data key may open vendors' IBANs).
+SourceFactory = Callable[[Session, BankAccount, UserContext], Candidates]
 
-# The sources every proposal run asks, in order. Payables will add `lambda s, bank: PayableCandidates(s)`.
+# The sources every proposal run asks, in order.
 SOURCE_FACTORIES: tuple[SourceFactory, ...] = (
-    lambda s, bank: ReceivableCandidates(s),
-    lambda s, bank: LedgerCandidates(s, bank.gl_account_id),
+    lambda s, bank, ctx: ReceivableCandidates(s),
+    lambda s, bank, ctx: PayableCandidates(s, bank, ctx),
+    lambda s, bank, ctx: LedgerCandidates(s, bank.gl_account_id),
 )

@@ -2,10 +2,12 @@
 
 `propose` runs the pure matcher over an account's unmatched lines and the open items of every source
 (recon_sources.py). `accept` books one proposal per unit of work: a receivable match records the customer
-receipt (or refund) through the receivables services, in the same transaction as the link, so an invoice
-is never paid without its bank line matched, nor the reverse; a GL match links the line to the journal
-lines it clears. `create_entry` posts a journal entry from a line nothing matches (charges, interest).
-`reconcile` compares the book balance with a statement balance; `finish` only when they agree.
+receipt (or refund) through the receivables services, a bill match the vendor payment through the
+payables' payment service, in the same transaction as the link, so a document is never paid without its
+bank line matched, nor the reverse; a GL match links the line to the journal lines it clears, and a
+payment run match to every GL line of the run's payments. `create_entry` posts a journal entry from a
+line nothing matches (charges, interest). `reconcile` compares the book balance with a statement balance;
+`finish` only when they agree.
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ from paksa_desktop.banking.scoring import MatchKind
 from paksa_desktop.banking.split import AccountPart, ItemPart, check_split
 from paksa_desktop.banking.statement_data import StatementLine
 from paksa_desktop.core.changes import Changes, Kind
-from paksa_desktop.core.errors import ConflictError, NotFoundError, ValidationError
+from paksa_desktop.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from paksa_desktop.core.money import currency_exponent, from_minor, to_minor
 from paksa_desktop.ledger.models import Account, CompanySettings, JournalEntry, JournalLine
 from paksa_desktop.ledger.posting import Poster, PostingFacts, PreparedEntry, PreparedLine
+from paksa_desktop.payables.bank_matching import RUN, bill_payment, run_bank_lines
+from paksa_desktop.payables.models import Bill, BillKind, Vendor
+from paksa_desktop.payables.payments import BillToPay, PaymentInput, PaymentService
 from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.receivables.commands import AllocationInput, ReceiptInput
 from paksa_desktop.receivables.models import Customer, Invoice, Receipt, TaxCodeRow
@@ -62,7 +67,7 @@ class BankProposal:
 
     def describe(self) -> str:
         lines = ", ".join(f"{ln.booked} {ln.amount} {ln.reference}".strip() for ln in self.proposal.lines)
-        items = ", ".join(f"{i.kind_label} {i.number}" for i in self.proposal.items)
+        items = ", ".join(i.caption for i in self.proposal.items)
         return f"{lines} -> {items} ({self.score}: {self.proposal.explanation})"
 
 
@@ -136,6 +141,19 @@ class ReconciliationRow:
 
 class _ReceiptsInUnit(ReceiptService):
     """ReceiptService writing into the reconciliation's own transaction (receipt and link: one unit)."""
+
+    def __init__(self, s: Session, engine: Engine, ctx: UserContext, facts: PostingFacts | None) -> None:
+        super().__init__(engine, ctx, facts)
+        self._session = s
+
+    @contextmanager
+    def _unit(self, permission: str) -> Iterator[Session]:
+        self.ctx.require(permission)
+        yield self._session
+
+
+class _PaymentsInUnit(PaymentService):
+    """PaymentService writing into the reconciliation's own transaction (payment and link: one unit)."""
 
     def __init__(self, s: Session, engine: Engine, ctx: UserContext, facts: PostingFacts | None) -> None:
         super().__init__(engine, ctx, facts)
@@ -247,7 +265,7 @@ class ReconciliationService(GuardedService):
             )
             if not rows:
                 return []
-            items = gather([make(s, bank) for make in self.sources], bank.currency, as_of)
+            items = gather([make(s, bank, self.ctx) for make in self.sources], bank.currency, as_of)
             lines = [_statement_line(r, exponent) for r in rows]
             found = match(lines, items, settings=settings, currency=bank.currency)
             ids = [r.id for r in rows]
@@ -257,7 +275,7 @@ class ReconciliationService(GuardedService):
         """Every source's items open on `as_of`: what the clerk searches when no proposal is right."""
         with self._read(Permission.CASH_RECONCILE) as s:
             bank = find_account(s, account)
-            return gather([make(s, bank) for make in self.sources], bank.currency, as_of)
+            return gather([make(s, bank, self.ctx) for make in self.sources], bank.currency, as_of)
 
     def accept_manual(
         self, account: str, line_id: int, keys: Sequence[tuple[str, str]], as_of: date | None = None
@@ -310,7 +328,7 @@ class ReconciliationService(GuardedService):
         for proposal in proposals:
             try:
                 kinds |= self._accept_one(account, proposal)
-            except (ValidationError, NotFoundError, ConflictError) as exc:
+            except (ValidationError, NotFoundError, ConflictError, PermissionDenied) as exc:
                 refused.append((proposal, str(exc)))
             else:
                 accepted.append(proposal)
@@ -319,7 +337,7 @@ class ReconciliationService(GuardedService):
     def _accept_one(self, account: str, proposal: BankProposal) -> set[Kind]:
         sources = {ItemSource(i.source) for i in proposal.proposal.items}
         if len(sources) != 1:
-            raise ValidationError("a proposal mixing receivables and GL lines is booked by hand")
+            raise ValidationError("a proposal mixing receivables, payables and GL lines is booked by hand")
         with self._unit(Permission.CASH_RECONCILE) as s:
             bank = find_account(s, account)
             lines = self._lock_unmatched(s, bank, proposal.line_ids)
@@ -337,6 +355,8 @@ class ReconciliationService(GuardedService):
             elif sources == {ItemSource.RECEIVABLE}:
                 self._book_receivable(s, bank, lines, proposal)
                 kinds = {Kind.BANK_LINES, Kind.RECEIPTS, Kind.INVOICES, Kind.ENTRIES}
+            elif sources == {ItemSource.PAYABLE}:
+                kinds = self._book_payable(s, bank, lines, proposal)
             else:
                 raise ValidationError(f"no booking for {', '.join(sorted(sources))} items yet")
             trail.record(
@@ -349,22 +369,93 @@ class ReconciliationService(GuardedService):
             )
         return kinds
 
-    def _book_receivable(self, s: Session, bank: BankAccount, lines: list[BankLine], proposal: BankProposal) -> None:
-        receipts = _ReceiptsInUnit(s, self.engine, self.ctx, self.facts)
-        exponent = currency_exponent(bank.currency)
-        # what is left open of each item, in document units, as the proposal saw it
-        remaining = {str(i.id): abs(i.amount) for i in proposal.proposal.items}
+    @staticmethod
+    def _picks(
+        lines: list[BankLine], items: Sequence[OpenItem], exponent: int
+    ) -> Iterator[tuple[BankLine, Decimal, list[tuple[str, str, Decimal]], Decimal]]:
+        """Each line with its amount, what of each item it settles (key, number, amount: the items in
+        order, each up to what is left open of it as the proposal saw it) and what of it is left over."""
+        remaining = {str(i.id): abs(i.amount) for i in items}
         for line in lines:
             amount = from_minor(line.amount, exponent)
             left = abs(amount)
-            picks: list[tuple[str, str, Decimal]] = []  # (key, number, amount)
-            for item in proposal.proposal.items:
+            picks: list[tuple[str, str, Decimal]] = []
+            for item in items:
                 take = min(left, remaining[str(item.id)])
                 if take > 0:
                     picks.append((str(item.id), item.number, take))
                     remaining[str(item.id)] -= take
                     left -= take
+            yield line, amount, picks, left
+
+    def _book_receivable(self, s: Session, bank: BankAccount, lines: list[BankLine], proposal: BankProposal) -> None:
+        receipts = _ReceiptsInUnit(s, self.engine, self.ctx, self.facts)
+        for line, amount, picks, _left in self._picks(lines, proposal.proposal.items, currency_exponent(bank.currency)):
             self._settle(s, bank, receipts, line, amount, picks)
+
+    def _book_payable(self, s: Session, bank: BankAccount, lines: list[BankLine], proposal: BankProposal) -> set[Kind]:
+        """A payment run: the lines clear its payments' GL lines. Bills: each line records one vendor
+        payment of its amount through the payment service (`payables.paymentrun.approve`), paying the
+        bills as the proposal splits it, linked to the line: the bill is never paid without its bank line."""
+        items = proposal.proposal.items
+        keys = [parse_key(i.id) for i in items]
+        runs = [doc_id for kind, doc_id in keys if kind == RUN]
+        if runs:
+            if len(items) != 1:
+                raise ValidationError("a payment run is matched on its own, not with other items")
+            gl_ids = run_bank_lines(s, runs[0], bank)
+            for line in lines:
+                for jl in gl_ids:
+                    self._link(s, line, LinkKind.JOURNAL_LINE, journal_line_id=jl)
+            return {Kind.BANK_LINES}
+        notes = [i.number for i, (kind, _) in zip(items, keys, strict=True) if kind == BillKind.CREDIT_NOTE.value]
+        if notes:
+            raise ValidationError(
+                f"vendor credit note {notes[0]}: a vendor's refund is not booked from a bank line yet; post the "
+                f"line with an entry to the payable account and apply the credit note to a bill by hand"
+            )
+        self.ctx.require(Permission.AP_PAYMENT_RUN_APPROVE)
+        bills = {b.id: b for b in s.execute(select(Bill).where(Bill.id.in_([d for _, d in keys]))).scalars()}
+        vendor_ids = {b.vendor_id for b in bills.values()}
+        if len(bills) != len(keys) or len(vendor_ids) != 1:
+            raise ValidationError("the matched bills belong to several vendors; record the payments by hand")
+        vendor = s.get(Vendor, vendor_ids.pop())
+        assert vendor is not None
+        payments = _PaymentsInUnit(s, self.engine, self.ctx, self.facts)
+        exponent = currency_exponent(bank.currency)
+        for line, amount, picks, left in self._picks(lines, items, exponent):
+            if amount >= 0:
+                raise ValidationError(f"bank line {line.id} is money in ({amount}); bills are paid by money out")
+            if left:
+                raise ValidationError(
+                    f"bank line {line.id} pays {-amount}, {left} more than the bills matched: a payment must settle "
+                    f"bills only (no prepayment); match the rest or record the payment by hand"
+                )
+            to_pay = []
+            for key, number, cash in picks:
+                bill = bills[parse_key(key)[1]]
+                pay, discount = bill_payment(bill, vendor, to_minor(cash, exponent), line.booked)
+                to_pay.append(BillToPay(number, pay, discount))
+            ref, _ = payments.pay(
+                PaymentInput(
+                    vendor.code,
+                    bank.name,
+                    line.booked,
+                    tuple(to_pay),
+                    reference=(line.reference or line.bank_id)[:140],
+                    memo=line.description[:200],
+                )
+            )
+            if ref.amount != -amount:
+                raise ValidationError(
+                    f"bank line {line.id} pays {-amount} but the payment of its bills comes to {ref.amount}; "
+                    f"record it by hand"
+                )
+            self._link(
+                s, line, LinkKind.ENTRY, entry_id=ref.entry_id,
+                journal_line_id=_bank_side_line(s, ref.entry_id, bank.gl_account_id),
+            )  # fmt: skip
+        return {Kind.BANK_LINES, Kind.PAYMENTS, Kind.BILLS, Kind.ENTRIES}
 
     def _settle(
         self,

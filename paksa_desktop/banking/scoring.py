@@ -100,6 +100,8 @@ def _plural(label: str, n: int) -> str:
 
 
 def _names(items: Sequence[ItemView]) -> str:
+    if len(items) == 1:
+        return items[0].item.caption
     label = items[0].item.kind_label if len({i.item.kind_label for i in items}) == 1 else "item"
     return f"{_plural(label, len(items))} {', '.join(i.item.number for i in items)}"
 
@@ -152,7 +154,7 @@ def score(
         ref_points = [REFERENCE_DIGITS if s is Hit.DIGITS else REFERENCE if s else 0 for s in strengths]
         points += round(sum(ref_points) / len(ref_points))
         if kind is MatchKind.MANY_TO_ONE:
-            phrase = f"{items[0].item.kind_label} {items[0].item.number} in reference"
+            phrase = f"{items[0].item.caption} in reference"
             if naming < len(lines):
                 phrase += f" of {naming} of {len(lines)} payments"
             reasons.append(phrase)

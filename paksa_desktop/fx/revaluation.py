@@ -17,14 +17,16 @@ Rules decided here:
   the first (its effect lasts one day: the reversal the next day already undoes it, so a correction is
   simply a revaluation of a later day). A dry run (`preview`) never posts.
 - Permission: posting a revaluation is a general-ledger posting, `ledger.entry.post`, plus the view
-  permission of every source read (receivables: `receivables.view`; bank accounts: `cash.view`).
+  permission of every source read (receivables: `receivables.view`; payables: `payables.view`; bank
+  accounts: `cash.view`).
   The report needs `ledger.view` and the same source permissions.
 - Accounts: `fx_settings` names the unrealised gain and loss accounts and the journal; unset, the
   standard chart's 4120 Foreign exchange gains, 7020 Foreign exchange losses and journal GEN.
 
-Sources of open foreign balances are pluggable: `OPEN_BALANCE_SOURCES` lists them. Receivables and
-foreign bank accounts (their last statement's closing balance, `cash.view`) are wired; payables add a
-class with `name`, `permission` and `balances(s, day)`.
+Sources of open foreign balances are pluggable: `OPEN_BALANCE_SOURCES` lists them (a class with
+`name`, `permission` and `balances(s, day)`). Receivables, payables (open bills and vendor credit notes
+as of the day, payables/open_balances.py) and foreign bank accounts (their last statement's closing
+balance, `cash.view`) are wired.
 """
 
 from __future__ import annotations
@@ -160,8 +162,34 @@ class BankBalances:
         return found
 
 
-# Payables plug in here when they exist.
-OPEN_BALANCE_SOURCES: tuple[OpenBalanceSource, ...] = (ReceivablesBalances(), BankBalances())
+class PayablesBalances:
+    """Open bills, expense claims and vendor credit notes in a foreign currency, on their control accounts
+    (payable, employee payable): a bill is a credit (negative), a credit note a debit."""
+
+    name = "payables"
+    permission = Permission.AP_VIEW
+
+    def balances(self, s: Session, day: date, base_currency: str) -> list[OpenBalance]:
+        from paksa_desktop.payables.open_balances import open_bills
+
+        found = [
+            OpenBalance(
+                self.name,
+                b.kind.value,
+                b.number,
+                b.vendor,
+                b.currency,
+                b.control_account_id,
+                b.signed_units,
+                b.signed_base,
+            )
+            for b in open_bills(s, day, exclude_currency=base_currency)
+        ]
+        found.sort(key=lambda b: (b.currency, b.party, b.document))
+        return found
+
+
+OPEN_BALANCE_SOURCES: tuple[OpenBalanceSource, ...] = (ReceivablesBalances(), PayablesBalances(), BankBalances())
 
 
 @dataclass(frozen=True, slots=True)

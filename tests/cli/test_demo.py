@@ -250,3 +250,83 @@ def test_demo_has_bank_accounts_with_statements_partly_reconciled(demo: Demo) ->
     (bank_item,) = [i for i in plan.items if i.item.source == "bank"]
     assert (bank_item.item.party, bank_item.item.document) == ("Euro", "statement 202501 of 2025-01-31")
     assert bank_item.item.open_units > 0 and bank_item.difference != 0
+
+
+def test_demo_keeps_a_year_of_payables_that_reconcile(demo: Demo) -> None:
+    """Vendors, a year of bills through the payables services, monthly payment runs matched on the bank
+    statement as one debit each, single payments (one voided) and three employees' expense claims; the
+    open bills add up to the payable control accounts."""
+    from paksa_desktop.banking.models import BankLine
+    from paksa_desktop.banking.recon_models import BankLineLink
+    from paksa_desktop.core.periods import add_months, month_end
+    from paksa_desktop.ledger.models import Account
+    from paksa_desktop.payables.models import (
+        Bill,
+        BillKind,
+        BillState,
+        ClaimState,
+        ExpenseClaim,
+        PaymentRun,
+        PaymentRunState,
+        RecurringBill,
+        Vendor,
+        VendorPayment,
+    )
+    from paksa_desktop.payables.open_balances import open_bills
+
+    company, ctx = demo.company, demo.ctx
+    end = date(2025, 2, 28)
+    assert len(company.vendors(ctx).list()) == 23  # 20 suppliers and the 3 employees who claim expenses
+    assert len(company.payment_runs(ctx).runs()) == 12
+    with UnitOfWork(company.engine, write=False) as uow:
+        s = uow.session
+        vendors = s.execute(select(Vendor)).scalars().all()
+        suppliers = [v for v in vendors if not v.is_employee]
+        assert len(suppliers) == 20 and len([v for v in vendors if v.is_employee]) == 3
+        assert all(v.iban is not None for v in vendors)
+        assert {v.currency for v in suppliers} == {"USD", "EUR"} and sum(v.withholding for v in suppliers) == 2
+        assert sum(v.payment_terms.startswith(("2/10", "1/10")) for v in suppliers) >= 3
+        bills = s.execute(select(Bill.kind, Bill.state, Bill.date, Bill.recurring_id)).all()
+        assert 150 < len(bills) < 400
+        assert min(d for _k, _s, d, _r in bills) == date(2024, 3, 1)
+        kinds = {k for k, *_rest in bills}
+        assert kinds == {BillKind.BILL, BillKind.CREDIT_NOTE, BillKind.EXPENSE_CLAIM}
+        states = [st for _k, st, _d, _r in bills]
+        assert states.count(BillState.SUBMITTED) == 3 and states.count(BillState.DRAFT) == 2
+        assert {BillState.PAID, BillState.POSTED} <= set(states)
+        assert sum(r is not None for *_rest, r in bills) == 12  # the storage unit's rent, monthly
+        assert s.execute(select(RecurringBill.name)).scalars().all() == ["Overflow storage unit"]
+        runs = s.execute(select(PaymentRun).order_by(PaymentRun.pay_date)).scalars().all()
+        assert len(runs) == 12 and {r.state for r in runs} == {PaymentRunState.POSTED}
+        assert all(r.message_id == f"PAKSA-RUN-{r.id}-{r.pay_date:%Y%m%d}" for r in runs)
+        single = s.execute(select(VendorPayment).where(VendorPayment.run_id.is_(None))).scalars().all()
+        assert len(single) >= 3 and [p.voided_on is not None for p in single].count(True) == 1
+        claims = {c.state for c in s.execute(select(ExpenseClaim)).scalars()}
+        assert claims == {ClaimState.REIMBURSED, ClaimState.POSTED, ClaimState.SUBMITTED}
+        # the subledger equals the payable (2010) and employee payable (2110) accounts at every month end
+        controls = dict(s.execute(select(Account.code, Account.id).where(Account.code.in_(("2010", "2110")))).all())
+        day = date(2024, 3, 31)
+        while day <= end:
+            subledger = dict.fromkeys(controls.values(), 0)
+            for b in open_bills(s, day):
+                subledger[b.control_account_id] += b.signed_base
+            gl = dict.fromkeys(controls.values(), 0) | dict(
+                s.execute(
+                    select(JournalLine.account_id, func.sum(JournalLine.amount))
+                    .where(JournalLine.account_id.in_(list(controls.values())), JournalLine.date <= day)
+                    .group_by(JournalLine.account_id)
+                ).all()
+            )
+            assert subledger == {k: int(v) for k, v in gl.items()}, day
+            day = month_end(add_months(day.replace(day=1), 1))
+        assert subledger[controls["2010"]] < 0 and subledger[controls["2110"]] == -7790  # a claim awaiting a run
+        # each run of the statements' months is one debit on the Operating statement, matched to the run
+        batch_lines = s.execute(
+            select(BankLine.id, BankLine.status).where(BankLine.description.startswith("SEPA credit transfers"))
+        ).all()
+        assert len(batch_lines) == 3 and all(str(getattr(st, "value", st)) != "unmatched" for _i, st in batch_lines)
+        batch_ids = [i for i, _ in batch_lines]
+        cleared = s.execute(
+            select(func.count()).select_from(BankLineLink).where(BankLineLink.bank_line_id.in_(batch_ids))
+        ).scalar_one()
+        assert cleared > 3  # every payment of each run

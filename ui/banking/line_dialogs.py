@@ -226,7 +226,7 @@ class SplitDialog(QDialog):
         partial = ItemSource(item.source) is not ItemSource.GL and (left > 0) == (item.amount > 0) and left != 0
         if partial and abs(left) < abs(item.amount):
             amount = left  # what is left of the line pays part of the item
-        label = f"{item.kind_label} {item.number} (open {money(item.amount, self.exponent)})"
+        label = f"{item.caption} (open {money(item.amount, self.exponent)})"
         self._add_row(_Part(item), label, amount)
         self.filter.clear()  # back to every item still open, for the next part
         self.apply_filter()

@@ -91,7 +91,7 @@ class LineRow:
     def items(self) -> str:
         if self.proposal is None:
             return "none: F search, S split"
-        return ", ".join(f"{i.kind_label} {i.number}".strip() for i in self.proposal.proposal.items)
+        return ", ".join(i.caption.strip() for i in self.proposal.proposal.items)
 
     @property
     def reasons(self) -> str:
