@@ -112,8 +112,10 @@ class BankBalances:
     Every line on a foreign bank account's GL account carries its amount in the account's currency
     (ledger/posting.py refuses one that does not), so the ledger knows both figures exactly: the balance
     in the currency is the sum of the lines' `amount_cur` up to the day, and what the books carry for it
-    the sum of their base `amount`. Uncleared items count like the rest: they are money of the account.
-    An account with no lines by the day is left out.
+    the sum of their base `amount`, less the revaluations' own entries (each is reversed the next day;
+    the day's own, once posted, is what the report explains, not part of what it revalues). Uncleared
+    items count like the rest: they are money of the account. An account with no lines by the day is
+    left out.
     """
 
     name = "bank"
@@ -135,7 +137,13 @@ class BankBalances:
                 func.coalesce(func.sum(JournalLine.amount), 0),
             )
             .join(JournalLine, JournalLine.account_id == BankAccount.gl_account_id)
-            .where(BankAccount.is_active, BankAccount.currency != base_currency, JournalLine.date <= day)
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(
+                BankAccount.is_active,
+                BankAccount.currency != base_currency,
+                JournalLine.date <= day,
+                JournalEntry.source != REVALUATION_SOURCE,
+            )
             .group_by(BankAccount.id, BankAccount.name, BankAccount.currency, BankAccount.gl_account_id)
         ).all()
         found = [

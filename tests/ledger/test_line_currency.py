@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from paksa_desktop.banking.accounts import BankAccountInput
 from paksa_desktop.core.errors import ImportFileError, ValidationError
@@ -17,7 +18,7 @@ from paksa_desktop.ledger.import_journal import import_journal_file
 from paksa_desktop.ledger.models import Account, JournalEntry, JournalLine
 from paksa_desktop.ledger.posting import Poster, PreparedEntry, PreparedLine
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from tests.conftest import Books
+from tests.conftest import Books, tamper
 from tests.ledger.helpers import entry, line
 
 D = Decimal
@@ -175,3 +176,15 @@ def test_bad_foreign_columns_are_named_and_nothing_is_imported(books: Books, tmp
     assert "journal.csv:10" not in text  # E5 is fine: only the others stop the import
     with UnitOfWork(books.company.engine, write=False) as uow:
         assert uow.session.execute(select(JournalEntry.id)).first() is None
+
+
+def test_postgres_refuses_a_malformed_foreign_amount_written_around_the_poster(pg_books: Books) -> None:
+    """The CHECK of migration 0022 holds even with the triggers switched off (a superuser's session)."""
+    ref, _ = pg_books.ledger.post(entry("2024-03-01", eur("1110", "110.00", "100.00"), ("3100", "-110.00")))
+    insert = (
+        "INSERT INTO journal_lines (entry_id, line_no, account_id, date, amount, memo, currency, amount_cur) "
+        "SELECT entry_id, 9, account_id, date, amount, '', :cur, :units FROM journal_lines WHERE entry_id = :e LIMIT 1"
+    )
+    for cur, units in (("EUR", -100), ("EUR", None), (None, 5), ("eur", 5)):
+        with pytest.raises(IntegrityError, match="ck_journal_lines_line_currency"):
+            tamper(pg_books.company.engine, insert, cur=cur, units=units, e=ref.id)
