@@ -13,9 +13,9 @@ The savings account is in USD; it only holds the monthly transfers and its inter
 account's ledger is two years older than its statements: it reconciles from an opening reconciled balance
 (the day before its first statement, at that statement's opening balance), and its first month end is
 reconciled. The euro account (GL 1120 "Bank EUR", in EUR) receives the euro customers' payments in the
-last months; its statements are in EUR, its lines are matched to the receipts' GL lines, and a revaluation
-(`paksa fx revalue`) revalues it from its last statement (its GL account holds the receipts at their
-day's rate).
+last months; its GL lines carry their EUR amounts, its statements are in EUR, the matcher pairs their lines
+with the receipts' GL lines, its first month end is reconciled in EUR, and a revaluation (`paksa fx revalue`)
+revalues its EUR balance (its GL account holds the receipts at their day's rate).
 """
 
 from __future__ import annotations
@@ -29,9 +29,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from paksa_desktop.banking.accounts import BankAccountInput
-from paksa_desktop.banking.candidates import ItemSource, OpenItem
-from paksa_desktop.banking.reconciliation import BankProposal
-from paksa_desktop.banking.scoring import MatchKind, Proposal
 from paksa_desktop.banking.statement_data import ParsedStatement, StatementLine
 from paksa_desktop.core.money import from_minor
 from paksa_desktop.core.periods import add_months, month_end
@@ -212,9 +209,9 @@ def add_bank(company: object, ctx: object, start: date, end: date) -> None:
 
 
 def _add_euro(company: object, ctx: object, end: date, matched_to: date) -> None:
-    """The euro account: the euro customers' payments of the last months, statements in EUR, each line
-    matched to its receipt's GL line up to `matched_to` (the matcher compares base amounts, so the demo
-    links them as a clerk would by hand)."""
+    """The euro account: the euro customers' payments of the last months, statements in EUR. The receipts'
+    GL lines carry their EUR amounts, so the matcher pairs the statement's lines with them itself, up to
+    `matched_to`, and the first euro month end is reconciled in EUR."""
     name, (gl, _) = "Euro", EURO_ACCOUNT
     first = euro_from(end)
     company.bank_accounts(ctx).add(  # type: ignore[attr-defined]
@@ -222,14 +219,12 @@ def _add_euro(company: object, ctx: object, end: date, matched_to: date) -> None
     )
     with Session(company.engine) as s:  # type: ignore[attr-defined]
         rows = s.execute(
-            select(Receipt.id, Receipt.date, Receipt.amount, Receipt.reference, Customer.name, JournalLine.id,
-                   JournalLine.amount)
+            select(Receipt.id, Receipt.date, Receipt.amount, Receipt.reference, Customer.name)
             .join(Customer, Customer.id == Receipt.customer_id)
             .join(Account, Account.id == Receipt.bank_account_id)
-            .join(JournalLine, (JournalLine.entry_id == Receipt.entry_id) & (JournalLine.account_id == Account.id))
             .where(Account.code == gl)
             .order_by(Receipt.date, Receipt.id)
-        ).all()  # fmt: skip
+        ).all()
         paid: dict[int, list[str]] = defaultdict(list)
         for receipt_id, number in s.execute(
             select(Settlement.receipt_id, Invoice.number)
@@ -239,21 +234,13 @@ def _add_euro(company: object, ctx: object, end: date, matched_to: date) -> None
         ):
             paid[int(receipt_id)].append(number or "")
     postings = [
-        Booked(day, int(units), ref, " ".join(paid[int(rid)]) or ref, payer)
-        for rid, day, units, ref, payer, _, _ in rows
+        Booked(day, int(units), ref, " ".join(paid[int(rid)]) or ref, payer) for rid, day, units, ref, payer in rows
     ]
     fee = [StatementLine(end - timedelta(days=3), Decimal("-9.50"), "Account fee", "FEE-" + f"{end:%Y%m}")]
     statements = _statements(name, postings, 0, first, end, fee, currency="EUR")
     company.statement_import(ctx).import_statements(name, statements)  # type: ignore[attr-defined]
-    lines = {(ln.booked, ln.amount, ln.reference): ln.id for ln in company.bank_queries(ctx).lines(name)}  # type: ignore[attr-defined]
-    proposals = []
-    for (rid, day, units, _ref, payer, jl_id, base_units), p in zip(rows, postings, strict=True):
-        if day > matched_to:
-            continue
-        amount = from_minor(units, 2)
-        line_id = lines[(day, amount, p.reference)]
-        line = StatementLine(day, amount, reference=p.reference, counterparty=payer)
-        item = OpenItem(ItemSource.GL, jl_id, f"receipt {rid}", from_minor(int(base_units), 2), "USD", day)
-        proposal = Proposal(MatchKind.ONE_TO_ONE, (0,), (line,), (item,), 100, ("matched by hand",), Decimal(0))
-        proposals.append(BankProposal((line_id,), proposal))
-    company.bank_reconciliation(ctx).accept(name, proposals)  # type: ignore[attr-defined]
+    recon = company.bank_reconciliation(ctx)  # type: ignore[attr-defined]
+    _, left = recon.accept_all(name, matched_to)
+    recon.accept(name, [p for p in left if p.proposal.difference == 0 and p.proposal.score >= 45])
+    reconciled_to = month_end(first)
+    recon.finish(name, reconciled_to, next(st.closing for st in statements if st.end == reconciled_to))

@@ -1,10 +1,10 @@
 """Cash position: where the company's money is today, account by account, by currency and in base.
 
-For every active bank account: its GL balance at the end of the day (the ledger keeps base amounts
-only, so a foreign account's balance in its own currency is taken from the bank: the closing balance of
-its last statement ending on or before the day, plus the GL movements since that statement's end at the
-day's rate; with no such statement, the whole base balance at the day's rate; rounded half-even to the
-currency's minor unit), the last imported statement's date and closing balance, and
+For every active bank account: its GL balance at the end of the day, in base (the lines' `amount`) and
+in its own currency (a foreign account's lines carry their amount in its currency, `amount_cur`, which
+posting requires: the balance is their exact sum, no rate involved), the day's rate (what the account is
+worth in base at it is the revaluation's business), the last imported statement's date and closing
+balance, and
 the uncleared items: bank lines still `unmatched` (what the bank has done that the books have not
 matched yet). Totals: one subtotal per currency and a grand total in base.
 
@@ -14,11 +14,12 @@ currency and the day (fx/rates.py's rule), never a guess.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from paksa_desktop.banking.accounts import last_closing
@@ -80,6 +81,28 @@ def gl_balances(s: Session, account_ids: list[int], day: date) -> dict[int, int]
     return {int(a): int(v) for a, v in rows}
 
 
+def own_balances(s: Session, banks: Sequence[BankAccount], day: date) -> dict[int, int]:
+    """Balances of bank accounts in their own currency at the end of `day` (minor units, by bank account id):
+    the sum of their GL lines' amounts in that currency; for a base-currency account the base balance."""
+    if not banks:
+        return {}
+    ids = [b.id for b in banks]
+    foreign = func.sum(JournalLine.amount_cur).filter(JournalLine.currency == BankAccount.currency)
+    rows = s.execute(
+        select(
+            BankAccount.id,
+            func.coalesce(func.sum(JournalLine.amount), 0),
+            func.coalesce(foreign, 0),
+            BankAccount.currency == CompanySettings.base_currency,
+        )
+        .join(JournalLine, JournalLine.account_id == BankAccount.gl_account_id)
+        .join(CompanySettings, true())
+        .where(BankAccount.id.in_(ids), JournalLine.date <= day)
+        .group_by(BankAccount.id, BankAccount.currency, CompanySettings.base_currency)
+    )
+    return {int(i): int(base if is_base else units) for i, base, units, is_base in rows}
+
+
 def closing_by(s: Session, account_id: int, day: date) -> tuple[date, int] | None:
     """(end date, closing in minor units) of the account's last statement ending on or before `day`."""
     row = s.execute(
@@ -124,6 +147,7 @@ def cash_position(s: Session, day: date) -> CashPosition:
             .group_by(BankLine.bank_account_id)
         )
     }
+    own = own_balances(s, [b for b, _ in banks], day)
     rows: list[PositionRow] = []
     for bank, code in banks:
         exp = currency_exponent(bank.currency)
@@ -131,11 +155,7 @@ def cash_position(s: Session, day: date) -> CashPosition:
         units = balances.get(bank.gl_account_id, 0)
         last = last_closing(s, bank.id)
         count, amount = uncleared.get(bank.id, (0, 0))
-        balance = in_currency(units, rate, bank.currency, base_currency)
-        if bank.currency != base_currency and (held := closing_by(s, bank.id, day)) is not None:
-            # the bank's own figure, plus what the books added since its statement, at the day's rate
-            since = units - gl_balances(s, [bank.gl_account_id], held[0]).get(bank.gl_account_id, 0)
-            balance = from_minor(held[1], exp) + in_currency(since, rate, bank.currency, base_currency)
+        balance = from_minor(own.get(bank.id, 0), exp)
         rows.append(
             PositionRow(
                 account=bank.name,

@@ -46,7 +46,7 @@ class BankReconciliation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bank_account_id: Mapped[int] = mapped_column(ForeignKey("bank_accounts.id"), index=True)
     statement_date: Mapped[date] = mapped_column(Date)
-    statement_balance: Mapped[int] = mapped_column(BigInteger)  # minor units of the GL (base) currency
+    statement_balance: Mapped[int] = mapped_column(BigInteger)  # minor units of the bank account's currency
     book_balance: Mapped[int] = mapped_column(BigInteger)
     uncleared: Mapped[int] = mapped_column(BigInteger)  # GL lines not yet on a statement, total
     line_count: Mapped[int] = mapped_column(Integer)  # bank lines marked reconciled

@@ -69,7 +69,12 @@ class ReceivableCandidates:
 
 
 class LedgerCandidates:
-    """Posted lines on the bank's GL account that no bank line has cleared yet."""
+    """Posted lines on the bank's GL account that no bank line has cleared yet.
+
+    For a bank account kept in a foreign currency each line is offered for its amount in that currency
+    (`amount_cur`, which posting requires on such an account), so it compares with the statement's lines as
+    they are; for a base-currency account, for its base amount.
+    """
 
     def __init__(self, s: Session, gl_account_id: int) -> None:
         self.s = s
@@ -77,12 +82,16 @@ class LedgerCandidates:
 
     def items(self, account_currency: str, as_of: date) -> Iterable[OpenItem]:
         base = self.s.execute(select(CompanySettings.base_currency)).scalar_one()
-        exponent = currency_exponent(base)
+        foreign = account_currency != base
+        currency = account_currency if foreign else base
+        exponent = currency_exponent(currency)
         cleared = exists().where(BankLineLink.journal_line_id == JournalLine.id)
+        amount = JournalLine.amount_cur if foreign else JournalLine.amount
+        in_currency = [JournalLine.currency == account_currency] if foreign else []
         rows = self.s.execute(
-            select(JournalLine.id, JournalLine.amount, JournalLine.date, JournalLine.memo, JournalEntry.number)
+            select(JournalLine.id, amount, JournalLine.date, JournalLine.memo, JournalEntry.number)
             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-            .where(JournalLine.account_id == self.gl_account_id, JournalLine.date <= as_of, ~cleared)
+            .where(JournalLine.account_id == self.gl_account_id, JournalLine.date <= as_of, ~cleared, *in_currency)
             .order_by(JournalLine.date, JournalLine.id)
         )
         return [
@@ -90,12 +99,13 @@ class LedgerCandidates:
                 ItemSource.GL,
                 line_id,
                 number or f"line {line_id}",
-                from_minor(int(amount), exponent),
-                base,
+                from_minor(int(units), exponent),
+                currency,
                 on,
                 reference=memo or "",
             )
-            for line_id, amount, on, memo, number in rows
+            for line_id, units, on, memo, number in rows
+            if units  # a revaluation's line moves the base value only: nothing the bank will show
         ]
 
 

@@ -34,12 +34,14 @@ from paksa_desktop.banking.statement_data import StatementLine
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from paksa_desktop.core.money import currency_exponent, from_minor, to_minor
+from paksa_desktop.fx.rates import rate_on
 from paksa_desktop.ledger.models import Account, CompanySettings, JournalEntry, JournalLine
 from paksa_desktop.ledger.posting import Poster, PostingFacts, PreparedEntry, PreparedLine
 from paksa_desktop.payables.bank_matching import RUN, bill_payment, run_bank_lines
 from paksa_desktop.payables.models import Bill, BillKind, Vendor
 from paksa_desktop.payables.payments import BillToPay, PaymentInput, PaymentService
 from paksa_desktop.persistence.retry import retry_writes
+from paksa_desktop.receivables.amounts import to_base
 from paksa_desktop.receivables.commands import AllocationInput, ReceiptInput
 from paksa_desktop.receivables.models import Customer, Invoice, Receipt, TaxCodeRow
 from paksa_desktop.receivables.receipts import ReceiptService
@@ -614,14 +616,17 @@ class ReconciliationService(GuardedService):
         source: str = "bank",
     ) -> tuple[PreparedEntry, int]:
         """Post one entry for account parts of a bank line (the bank's GL account against each part's account)
-        and link the line to it; returns the entry and its tax in minor units. Base-currency lines only."""
+        and link the line to it; returns the entry and its tax in minor units of the line's currency.
+
+        A line of a foreign bank account is in its currency: the parts are too, each is converted to base at
+        the rate of the booking day (half-even; the rounding goes to the largest part, so the entry balances
+        and the bank line is exactly the line's amount converted), and the bank line (and the other bank
+        account's line of a transfer in the same currency) carries the amount in that currency."""
         line_id = line.id
-        base, base_exp = _base(s)
-        if line.currency != base:
-            raise ValidationError(
-                f"bank line {line_id} is in {line.currency}; post an entry for a line in another currency "
-                f"than {base} by hand, with its exchange rate"
-            )
+        base, _base_exp = _base(s)
+        cur = line.currency
+        rate = rate_on(s, cur, line.booked, base, hint=f"needed to post bank line {line_id} in {cur}")
+        cur_exp = currency_exponent(cur)
         poster = Poster(s, self.ctx, self.facts, day=line.booked)
         for part in parts:
             problem = poster.account_problem(part.account.strip())
@@ -633,21 +638,38 @@ class ReconciliationService(GuardedService):
         text = (memo.strip() or line.description or line.reference or "Bank line")[:200]
         lines: list[PreparedLine] = []
         total = tax_total = 0
+
+        def foreign(account_id: int, units: int) -> tuple[str | None, int | None]:
+            """The line's foreign amount when it is a bank GL account kept in the line's currency."""
+            return (cur, units) if cur != base and poster.foreign_banks.get(account_id) == cur else (None, None)
+
         for part in parts:
             other = poster.accounts[part.account.strip()].id
             if other == bank.gl_account_id:
                 raise ValidationError("choose the account the money came from or went to, not the bank's own")
-            units = to_minor(part.amount, base_exp)
+            units = to_minor(part.amount, cur_exp)
             part_text = (part.memo.strip() or text)[:200]
             dims = _dimensions(poster, line_id, part.department, part.project)
             tax_account, tax = _inclusive_tax(s, line_id, part.tax_code, units)
-            lines.append(PreparedLine(other, -(units - tax), part_text, *dims))
+            net = units - tax
+            lines.append(PreparedLine(other, -to_base(net, rate, cur, base), part_text, *dims, *foreign(other, -net)))
             if tax_account is not None and tax:
-                lines.append(PreparedLine(tax_account, -tax, f"{part.tax_code.strip()}: {part_text}"[:200]))
+                lines.append(
+                    PreparedLine(
+                        tax_account, -to_base(tax, rate, cur, base), f"{part.tax_code.strip()}: {part_text}"[:200]
+                    )
+                )
             total += units
             tax_total += tax
         if total:
-            lines.insert(0, PreparedLine(bank.gl_account_id, total, text))
+            base_total = to_base(total, rate, cur, base)
+            rounding = base_total + sum(ln.amount for ln in lines)
+            if rounding:  # the parts' conversions differ from the whole's by a unit or two: the largest takes it
+                largest = max(range(len(lines)), key=lambda i: abs(lines[i].amount))
+                lines[largest] = lines[largest]._replace(amount=lines[largest].amount - rounding)
+            lines.insert(
+                0, PreparedLine(bank.gl_account_id, base_total, text, None, None, *foreign(bank.gl_account_id, total))
+            )
         prepared = PreparedEntry(
             journal_id=poster.journal(journal)[0],
             date=line.booked,
@@ -818,7 +840,15 @@ class ReconciliationService(GuardedService):
             return self._view(s, find_account(s, account), statement_date, statement_balance)
 
     def _view(self, s: Session, bank: BankAccount, on: date, statement_balance: Decimal) -> ReconciliationView:
-        base, base_exp = _base(s)
+        """Everything in the account's currency: for a foreign account the GL lines' `amount_cur` (lines in
+        that currency; a revaluation's lines hold none of it), for a base account their `amount`."""
+        base, _ = _base(s)
+        exponent = currency_exponent(bank.currency)
+        foreign = bank.currency != base
+        amount = JournalLine.amount_cur if foreign else JournalLine.amount
+        mine = [JournalLine.account_id == bank.gl_account_id]
+        if foreign:
+            mine.append(JournalLine.currency == bank.currency)
         start = bank.reconciled_from
         if start is not None and on <= start:
             raise ValidationError(
@@ -826,13 +856,7 @@ class ReconciliationService(GuardedService):
             )
 
         def gl_sum(*where: object) -> int:
-            return int(
-                s.execute(
-                    select(func.coalesce(func.sum(JournalLine.amount), 0)).where(
-                        JournalLine.account_id == bank.gl_account_id, *where
-                    )
-                ).scalar_one()
-            )
+            return int(s.execute(select(func.coalesce(func.sum(amount), 0)).where(*mine, *where)).scalar_one())
 
         book = gl_sum(JournalLine.date <= on)
         cleared = exists().where(
@@ -853,7 +877,7 @@ class ReconciliationService(GuardedService):
                 BankLine.booked <= on,
             )
             gap = gl_sum(JournalLine.date <= start) - gl_sum(JournalLine.date <= start, cleared_since)
-            opening_difference = from_minor(gap, base_exp) - opening
+            opening_difference = from_minor(gap, exponent) - opening
             after_start = [JournalLine.date > start]
         gl = s.execute(
             select(
@@ -861,13 +885,12 @@ class ReconciliationService(GuardedService):
                 JournalLine.date,
                 JournalEntry.number,
                 func.coalesce(func.nullif(JournalLine.memo, ""), JournalEntry.memo),
-                JournalLine.amount,
+                amount,
             )
             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-            .where(JournalLine.account_id == bank.gl_account_id, JournalLine.date <= on, ~cleared, *after_start)
+            .where(*mine, JournalLine.date <= on, ~cleared, *after_start, amount != 0)
             .order_by(JournalLine.date, JournalLine.id)
         ).all()
-        exponent = currency_exponent(bank.currency)
         lines = s.execute(
             select(BankLine)
             .where(
@@ -880,12 +903,12 @@ class ReconciliationService(GuardedService):
         ).scalars()
         return ReconciliationView(
             bank.name,
-            base,
+            bank.currency,
             on,
             statement_balance,
-            from_minor(int(book), base_exp),
+            from_minor(int(book), exponent),
             tuple(
-                UnclearedItem("GL line", i, d, n or "", m or "", from_minor(int(a), base_exp)) for i, d, n, m, a in gl
+                UnclearedItem("GL line", i, d, n or "", m or "", from_minor(int(a), exponent)) for i, d, n, m, a in gl
             ),
             tuple(
                 UnclearedItem(
@@ -921,7 +944,7 @@ class ReconciliationService(GuardedService):
                     f"cleared book balance {view.cleared_balance} by {view.difference}; match or post the "
                     f"{len(view.unmatched_lines)} unmatched bank line(s) first"
                 )
-            _, base_exp = _base(s)
+            exponent = currency_exponent(bank.currency)  # the figures are in the account's currency
             line_ids = (
                 s.execute(
                     select(BankLine.id).where(
@@ -936,9 +959,9 @@ class ReconciliationService(GuardedService):
             rec = BankReconciliation(
                 bank_account_id=bank.id,
                 statement_date=statement_date,
-                statement_balance=to_minor(statement_balance, base_exp),
-                book_balance=to_minor(view.book_balance, base_exp),
-                uncleared=to_minor(view.uncleared_total, base_exp),
+                statement_balance=to_minor(statement_balance, exponent),
+                book_balance=to_minor(view.book_balance, exponent),
+                uncleared=to_minor(view.uncleared_total, exponent),
                 line_count=len(line_ids),
                 finished_by=self.ctx.user_id,
                 finished_at=self.ctx.clock.now(),
@@ -1007,7 +1030,7 @@ class ReconciliationService(GuardedService):
     def history(self, account: str) -> list[ReconciliationRow]:
         with self._read(Permission.CASH_VIEW) as s:
             bank = find_account(s, account)
-            _, base_exp = _base(s)
+            exponent = currency_exponent(bank.currency)
             rows = s.execute(
                 select(BankReconciliation)
                 .where(BankReconciliation.bank_account_id == bank.id)
@@ -1018,8 +1041,8 @@ class ReconciliationService(GuardedService):
                     r.id,
                     bank.name,
                     r.statement_date,
-                    from_minor(r.statement_balance, base_exp),
-                    from_minor(r.book_balance, base_exp),
+                    from_minor(r.statement_balance, exponent),
+                    from_minor(r.book_balance, exponent),
                     r.line_count,
                     r.finished_at,
                     r.undone_at is not None,

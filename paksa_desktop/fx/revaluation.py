@@ -25,8 +25,8 @@ Rules decided here:
 
 Sources of open foreign balances are pluggable: `OPEN_BALANCE_SOURCES` lists them (a class with
 `name`, `permission` and `balances(s, day)`). Receivables, payables (open bills and vendor credit notes
-as of the day, payables/open_balances.py) and foreign bank accounts (their last statement's closing
-balance, `cash.view`) are wired.
+as of the day, payables/open_balances.py) and foreign bank accounts (their GL lines' amounts in the
+account's currency, `cash.view`) are wired.
 """
 
 from __future__ import annotations
@@ -111,12 +111,13 @@ class ReceivablesBalances:
 class BankBalances:
     """Active bank accounts in a foreign currency, on their GL accounts.
 
-    The bank is the authority for what the account holds in its currency (the ledger keeps base amounts
-    only): the balance is the closing balance of the last statement imported that ends on or before the
-    day, and what the books carry for it is the GL account's base balance at that statement's end (the
-    day itself when the statement ends on the revaluation day, the usual case). GL lines after the
-    statement's end (items the bank has not booked yet) are not revalued: they stay at their own rate
-    until a statement holds them. An account with no such statement is left out.
+    Every line on a foreign bank account's GL account carries its amount in the account's currency
+    (ledger/posting.py refuses one that does not), so the ledger knows both figures exactly: the balance
+    in the currency is the sum of the lines' `amount_cur` up to the day, and what the books carry for it
+    the sum of their base `amount`, less the revaluations' own entries (each is reversed the next day;
+    the day's own, once posted, is what the report explains, not part of what it revalues). Uncleared
+    items count like the rest: they are money of the account. An account with no lines by the day is
+    left out.
     """
 
     name = "bank"
@@ -125,39 +126,33 @@ class BankBalances:
     def balances(self, s: Session, day: date, base_currency: str) -> list[OpenBalance]:
         from sqlalchemy import func
 
-        from paksa_desktop.banking.models import BankAccount, BankStatement
+        from paksa_desktop.banking.models import BankAccount
         from paksa_desktop.ledger.models import JournalLine
 
-        found = []
-        banks = s.execute(
-            select(BankAccount).where(BankAccount.is_active, BankAccount.currency != base_currency)
-        ).scalars()
-        for bank in banks:
-            last = s.execute(
-                select(BankStatement.end_date, BankStatement.closing, BankStatement.statement_ref)
-                .where(
-                    BankStatement.bank_account_id == bank.id,
-                    BankStatement.closing.is_not(None),
-                    BankStatement.end_date.is_not(None),
-                    BankStatement.end_date <= day,
-                )
-                .order_by(BankStatement.end_date.desc(), BankStatement.id.desc())
-                .limit(1)
-            ).first()
-            if last is None:
-                continue
-            end, closing, ref = last
-            carried = s.execute(
-                select(func.coalesce(func.sum(JournalLine.amount), 0)).where(
-                    JournalLine.account_id == bank.gl_account_id, JournalLine.date <= end
-                )
-            ).scalar_one()
-            document = f"statement {ref} of {end}" if ref else f"statement of {end}"
-            found.append(
-                OpenBalance(
-                    self.name, "bank", document, bank.name, bank.currency, bank.gl_account_id, closing, int(carried)
-                )
+        in_currency = func.sum(JournalLine.amount_cur).filter(JournalLine.currency == BankAccount.currency)
+        rows = s.execute(
+            select(
+                BankAccount.name,
+                BankAccount.currency,
+                BankAccount.gl_account_id,
+                func.coalesce(in_currency, 0),
+                func.coalesce(func.sum(JournalLine.amount), 0),
             )
+            .join(JournalLine, JournalLine.account_id == BankAccount.gl_account_id)
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(
+                BankAccount.is_active,
+                BankAccount.currency != base_currency,
+                JournalLine.date <= day,
+                JournalEntry.source != REVALUATION_SOURCE,
+            )
+            .group_by(BankAccount.id, BankAccount.name, BankAccount.currency, BankAccount.gl_account_id)
+        ).all()
+        found = [
+            OpenBalance(self.name, "bank", f"GL balance at {day}", name, cur, gl, int(units), int(carried))
+            for name, cur, gl, units, carried in rows
+            if units or carried
+        ]
         found.sort(key=lambda b: (b.currency, b.party))
         return found
 
@@ -248,11 +243,15 @@ def entry_lines(revaluation: Revaluation, gain_id: int, loss_id: int) -> list[Pr
     """Per currency and control account: the control account moves by the difference, the unrealised
     gain (a credit) or loss (a debit) account takes the other side."""
     lines = []
+    # a foreign bank account's line carries its currency (posting.py requires it) with no amount in it:
+    # the revaluation moves the base value only
+    banks = {(r.item.currency, r.item.control_account_id) for r in revaluation.items if r.item.source == "bank"}
     for (currency, control), diff in sorted(revaluation.differences().items()):
         if not diff:
             continue
         memo = f"Unrealised exchange difference {currency} at {rate_text(revaluation.rates[currency])}"
-        lines.append(PreparedLine(control, diff, memo))
+        foreign = (currency, 0) if (currency, control) in banks else (None, None)
+        lines.append(PreparedLine(control, diff, memo, None, None, *foreign))
         lines.append(PreparedLine(gain_id if diff > 0 else loss_id, -diff, memo))
     return lines
 
@@ -330,7 +329,7 @@ class RevaluationService(GuardedService):
             reversal = PreparedEntry(
                 journal_id,
                 day + timedelta(days=1),
-                [PreparedLine(ln.account_id, -ln.amount, ln.memo) for ln in lines],
+                [ln.negated() for ln in lines],
                 memo=f"Reversal of the revaluation at {day}",
                 reference=entry.number,
                 source=REVALUATION_SOURCE,

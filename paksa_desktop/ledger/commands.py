@@ -30,6 +30,10 @@ class LineInput:
     memo: str = ""
     department: str | None = None  # department code
     project: str | None = None  # project code
+    # optional: what the line is in the currency the money moved in (never the base currency): the
+    # amount, not negative, on the same side as the debit or credit
+    currency: str | None = None
+    amount_cur: Decimal | None = None
 
     @property
     def amount(self) -> Decimal:

@@ -50,6 +50,8 @@ def export_journal_file(
                 JournalLine.memo,
                 Department.code,
                 Project.code,
+                JournalLine.currency,
+                JournalLine.amount_cur,
             )
             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
             .join(Account, Account.id == JournalLine.account_id)
@@ -61,10 +63,17 @@ def export_journal_file(
         text_amounts = kind == "csv"
 
         def rows() -> Iterator[list[Any]]:
-            for done, (number, day, code, amount, memo, dept, proj) in enumerate(result, start=1):
+            exponents: dict[str, int] = {}
+            for done, (number, day, code, amount, memo, dept, proj, cur, units) in enumerate(result, start=1):
                 value = from_minor(abs(amount), exponent)
                 shown: Any = str(value) if text_amounts else value
                 empty: Any = "" if text_amounts else None
+                foreign: Any = empty
+                if cur is not None:  # unsigned, on the line's side, as the import reads it
+                    if cur not in exponents:
+                        exponents[cur] = currency_exponent(cur)
+                    foreign = from_minor(abs(units or 0), exponents[cur])
+                    foreign = str(foreign) if text_amounts else foreign
                 yield [
                     number,
                     day.isoformat() if text_amounts else day,
@@ -74,6 +83,8 @@ def export_journal_file(
                     memo,
                     dept or "",
                     proj or "",
+                    cur or "",
+                    foreign,
                 ]
                 if progress and done % 20000 == 0:
                     progress(done, total)

@@ -1,6 +1,7 @@
 """`paksa import journal`: posted entries from CSV or xlsx.
 
-Columns `entry,date,account,debit,credit,memo,department,project` (the last three optional). The
+Columns `entry,date,account,debit,credit,memo,department,project,currency,amount_cur` (the last five
+optional; `currency,amount_cur` give a line's foreign amount, on the side of its debit or credit). The
 lines of one entry are consecutive rows with the same `entry` value. The file streams through one
 transaction: every row is checked, entries are written in batches as they complete, and if any
 row is wrong the whole transaction rolls back and every problem is reported. Memory stays flat
@@ -16,13 +17,13 @@ from pathlib import Path
 
 from paksa_desktop.core.changes import Changes
 from paksa_desktop.core.errors import Cancelled, ImportFileError, RowError, ValidationError
-from paksa_desktop.core.money import from_minor, parse_minor
+from paksa_desktop.core.money import currency_exponent, from_minor, is_currency, parse_minor
 from paksa_desktop.integration.tabular import open_table, unescape_text
 from paksa_desktop.ledger.posting import Poster, PreparedEntry, PreparedLine
 from paksa_desktop.ledger.service import LedgerService
 
 REQUIRED = ("entry", "date", "account", "debit", "credit")
-OPTIONAL = ("memo", "department", "project")
+OPTIONAL = ("memo", "department", "project", "currency", "amount_cur")
 COLUMNS = REQUIRED + OPTIONAL
 BATCH = 2000  # entries per write
 MAX_ERRORS = 1000
@@ -51,6 +52,7 @@ class _Reader:
         self.accounts: dict[str, int | str] = {}
         self._departments: dict[str, int | str] = {}
         self._projects: dict[str, int | str] = {}
+        self._currencies: dict[str, int | str] = {}  # code -> exponent, or why it cannot be used
 
     def error(self, row: int, column: str, reason: str) -> None:
         if len(self.errors) < MAX_ERRORS:
@@ -83,6 +85,19 @@ class _Reader:
             self.accounts[cell] = found
         return found
 
+    def currency(self, code: str) -> int | str:
+        """The minor-unit digits of a foreign currency code, or why it cannot be used."""
+        found = self._currencies.get(code)
+        if found is None:
+            if code == self.poster.base_currency:
+                found = f"{code} is the base currency; leave currency and amount_cur empty"
+            elif not (len(code) == 3 and code.isupper() and is_currency(code)):
+                found = f"unknown currency code '{code}' (expected an ISO 4217 code such as EUR)"
+            else:
+                found = currency_exponent(code)
+            self._currencies[code] = found
+        return found
+
     def dimension(
         self, code: str, cache: dict[str, int | str], lookup: Callable[[str], int | None], label: str
     ) -> int | str:
@@ -103,6 +118,8 @@ def _entries(
     i_entry, i_date, i_account = columns["entry"], columns["date"], columns["account"]
     i_debit, i_credit = columns["debit"], columns["credit"]
     i_memo, i_dept, i_proj = columns.get("memo"), columns.get("department"), columns.get("project")
+    i_cur, i_amount_cur = columns.get("currency"), columns.get("amount_cur")
+    foreign = i_cur is not None or i_amount_cur is not None
     width = max(columns.values()) + 1
     exponent = reader.poster.exponent
     error = reader.error
@@ -209,14 +226,48 @@ def _entries(
                 bad = True
             else:
                 proj_id = found  # type: ignore[assignment]
+        currency = units = None
+        if foreign:
+            currency, units = _foreign_amount(reader, number, cells, i_cur, i_amount_cur, debit - credit)
+            bad = bad or currency == ""
         if not bad:
             line_memo = cells[i_memo] if i_memo is not None else ""
             if line_memo[:1] == "'":
                 line_memo = unescape_text(line_memo)
-            lines.append(PreparedLine(account, debit - credit, line_memo, dept_id, proj_id))  # type: ignore[arg-type]
+            lines.append(PreparedLine(account, debit - credit, line_memo, dept_id, proj_id, currency, units))  # type: ignore[arg-type]
     reader.lines = count
     if current is not None:
         yield finish()
+
+
+def _foreign_amount(
+    reader: _Reader, row: int, cells: list[str], i_cur: int | None, i_amount: int | None, amount: int
+) -> tuple[str | None, int | None]:
+    """A row's (currency, signed minor units) from the optional columns: (None, None) when both are empty,
+    ("", None) after reporting a problem. The amount is written unsigned and takes the debit's or credit's side."""
+    code = cells[i_cur].strip() if i_cur is not None else ""
+    text = cells[i_amount].strip() if i_amount is not None else ""
+    if not code and not text:
+        return None, None
+    if not code:
+        reader.error(row, "currency", "required when amount_cur is given")
+        return "", None
+    if not text:
+        reader.error(row, "amount_cur", f"required when currency is given (the line's amount in {code})")
+        return "", None
+    exponent = reader.currency(code)
+    if type(exponent) is str:
+        reader.error(row, "currency", exponent)
+        return "", None
+    try:
+        units = parse_minor(text, exponent)  # type: ignore[arg-type]
+    except ValueError as exc:
+        reader.error(row, "amount_cur", str(exc))
+        return "", None
+    if units < 0:
+        reader.error(row, "amount_cur", "must not be negative (it takes the side of the line's debit or credit)")
+        return "", None
+    return code, -units if amount < 0 else units
 
 
 def import_journal_file(

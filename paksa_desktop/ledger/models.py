@@ -3,6 +3,8 @@
 Posted lines (`journal_lines`) are append-only: drafts keep their lines in `draft_lines`, posting
 copies them into `journal_lines` with the entry's date, and nothing ever updates or deletes a posted
 line. Amounts are signed integer minor units of the company's base currency (debit > 0, credit < 0).
+A line may also carry what it is worth in the currency the money moved in (`currency`, `amount_cur`, migration
+0022); NULL there means a base-currency line.
 """
 
 from __future__ import annotations
@@ -269,6 +271,8 @@ class DraftLine(Base):
     memo: Mapped[str] = mapped_column(Text, default="")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)  # as on JournalLine
+    amount_cur: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class JournalLine(Base):
@@ -285,6 +289,11 @@ class JournalLine(Base):
     memo: Mapped[str] = mapped_column(Text, default="")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), nullable=True)
+    # The line in the currency the money moved in (migration 0023): NULL in both for a base-currency line;
+    # else signed minor units of `currency` (never the base currency), the same sign as `amount` (zero only
+    # for a base-only adjustment of a foreign balance, such as a revaluation)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    amount_cur: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     __table_args__ = (
         # One index serves both hot reads: the trial balance and balances as of a date are answered from

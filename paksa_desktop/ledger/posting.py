@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, literal_column, select, text, update
 from sqlalchemy.orm import Session
 
 from paksa_desktop.core.errors import NotFoundError, ValidationError
-from paksa_desktop.core.money import currency_exponent, from_minor
+from paksa_desktop.core.money import currency_exponent, from_minor, is_currency
 from paksa_desktop.core.periods import fiscal_year_containing
 from paksa_desktop.ledger.models import (
     Account,
@@ -39,6 +39,8 @@ from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.models import SecurityPolicy
 
 LINE_COLUMNS = ("id", "entry_id", "line_no", "account_id", "date", "amount", "memo", "department_id", "project_id")
+# a batch holding a foreign-currency line writes these too; a base-only batch leaves them NULL by omission
+FOREIGN_COLUMNS = ("currency", "amount_cur")
 ENTRY_COLUMNS = (
     "id",
     "journal_id",
@@ -85,6 +87,30 @@ class PreparedLine(NamedTuple):
     memo: str = ""
     department_id: int | None = None
     project_id: int | None = None
+    # what the line is worth in the currency the money moved in; None/None: a base-currency line
+    currency: str | None = None
+    amount_cur: int | None = None  # signed minor units of `currency`, the sign of `amount` (or 0)
+
+    def negated(self, memo: str | None = None) -> PreparedLine:
+        """The reversing line: both amounts negated (a reversal of a foreign line stays foreign)."""
+        return self._replace(
+            amount=-self.amount,
+            amount_cur=None if self.amount_cur is None else -self.amount_cur,
+            memo=self.memo if memo is None else memo,
+        )
+
+
+def line_of(row: Any, memo: str | None = None) -> PreparedLine:
+    """A PreparedLine with the account, amounts and dimensions of a posted (or draft) line row."""
+    return PreparedLine(
+        row.account_id,
+        row.amount,
+        row.memo if memo is None else memo,
+        row.department_id,
+        row.project_id,
+        row.currency,
+        row.amount_cur,
+    )
 
 
 @dataclass(slots=True)
@@ -147,6 +173,8 @@ _SETUP_PG = """
 SELECT c.base_currency, c.fiscal_year_start_month, c.lock_date,
        (SELECT version FROM structure_version WHERE id = 1),
        (SELECT creator_cannot_approve FROM security_policy WHERE id = 1),
+       (SELECT string_agg(b.gl_account_id || ':' || b.currency, ',') FROM bank_accounts b
+         WHERE b.is_active AND b.currency <> c.base_currency),
        p.state, p.fiscal_year_id, p.name, p.start_date, p.end_date
   FROM company c
   LEFT JOIN LATERAL (
@@ -160,6 +188,8 @@ _SETUP_PG_NO_DAY = """
 SELECT c.base_currency, c.fiscal_year_start_month, c.lock_date,
        (SELECT version FROM structure_version WHERE id = 1),
        (SELECT creator_cannot_approve FROM security_policy WHERE id = 1),
+       (SELECT string_agg(b.gl_account_id || ':' || b.currency, ',') FROM bank_accounts b
+         WHERE b.is_active AND b.currency <> c.base_currency),
        NULL
   FROM company c
 """
@@ -169,6 +199,12 @@ _SETUP = select(
     CompanySettings.lock_date,
     select(StructureVersion.version).where(StructureVersion.id == 1).scalar_subquery(),
     select(SecurityPolicy.creator_cannot_approve).where(SecurityPolicy.id == 1).scalar_subquery(),
+    # the GL accounts of active bank accounts kept in a foreign currency, "id:CUR,id:CUR" (bank_accounts is
+    # the banking module's table: named in SQL text, so the ledger imports nothing of banking)
+    literal_column(
+        "(SELECT group_concat(b.gl_account_id || ':' || b.currency, ',') FROM bank_accounts b "
+        "WHERE b.is_active AND b.currency <> company.base_currency)"
+    ),
 )
 _PERIOD = (
     select(Period.state, FiscalYear.id, FiscalYear.name, Period.start_date, Period.end_date)
@@ -208,7 +244,7 @@ class Poster:
         self._periods: dict[date, PeriodInfo] = {}
         self._period_spans: list[tuple[date, date, PeriodInfo]] = []
         if self._sqlite:
-            currency, start_month, lock_date, version, policy = session.execute(_SETUP).one()
+            currency, start_month, lock_date, version, policy, banks = session.execute(_SETUP).one()
         else:
             # the counter comes with the company row: the cached chart is checked at no extra round trip
             rows = (
@@ -218,10 +254,15 @@ class Poster:
             )
             if len(rows) != 1:
                 raise NotFoundError("the company row is missing or not unique")
-            currency, start_month, lock_date, version, policy, *period = rows[0]
+            currency, start_month, lock_date, version, policy, banks, *period = rows[0]
             if period[0] is not None:
                 self._know_period(day, period)  # type: ignore[arg-type]
         self._version = int(version)
+        # GL account id -> currency, for the GL accounts of active foreign-currency bank accounts: a line on
+        # one must carry its amount in that currency
+        self.foreign_banks: dict[int, str] = {
+            int(gl): cur for gl, _, cur in (pair.partition(":") for pair in (banks or "").split(",") if pair)
+        }
         self.creator_cannot_approve = bool(policy)  # the segregation-of-duties policy, for the caller
         if facts is not None:  # what this posting read becomes reusable once it is committed, not before
             after_commit(session, self._remember)
@@ -335,6 +376,40 @@ class Poster:
             return f"the period containing {day} is closed"
         return None
 
+    def currency_problem(self, line: PreparedLine) -> str | None:
+        """What is wrong with a line's foreign amount, if anything (None: nothing).
+
+        A foreign amount needs both its currency (an ISO 4217 code other than the base currency) and its
+        minor units, of the base amount's sign or zero (a base-only adjustment such as a revaluation). A
+        line on the GL account of a bank account kept in a foreign currency must carry that currency.
+        """
+        info = self.accounts_by_id.get(line.account_id)
+        where = f"account {info.code} ({info.name})" if info is not None else f"account id {line.account_id}"
+        currency, units = line.currency, line.amount_cur
+        if currency is None and units is not None:
+            return f"{where}: a foreign amount needs its currency"
+        if currency is not None:
+            if not (len(currency) == 3 and currency.isupper() and is_currency(currency)):
+                return f"{where}: unknown currency code '{currency}' (expected an ISO 4217 code such as EUR)"
+            if currency == self.base_currency:
+                return f"{where}: {currency} is the base currency; give the amount alone, without a foreign amount"
+            if units is None:
+                return f"{where}: a line in {currency} needs its amount in {currency}"
+            if units and (units > 0) != (line.amount > 0):
+                exponent = currency_exponent(currency)
+                return (
+                    f"{where}: the {currency} amount {from_minor(units, exponent)} and the base amount "
+                    f"{from_minor(line.amount, self.exponent)} {self.base_currency} have opposite signs"
+                )
+        bank_currency = self.foreign_banks.get(line.account_id)
+        if bank_currency is not None and currency != bank_currency:
+            given = "" if currency is None else f" (this one is in {currency})"
+            return (
+                f"{where} is the GL account of a bank account kept in {bank_currency}: a line on it needs its "
+                f"amount in {bank_currency} as well as in {self.base_currency}{given}"
+            )
+        return None
+
     # ---- rules
     def check(self, entry: PreparedEntry) -> None:
         """Raise ValidationError naming the first broken rule; on success, set the entry's fiscal year.
@@ -344,6 +419,7 @@ class Poster:
         if not entry.lines:
             raise ValidationError("an entry needs at least one line")
         postable = self.postable_ids
+        foreign = self.foreign_banks
         balance = 0
         for line in entry.lines:
             if not line.amount:
@@ -353,6 +429,10 @@ class Poster:
                 raise ValidationError(
                     f"unknown account id {line.account_id}" if info is None else str(self.account_problem(info.code))
                 )
+            if line.currency is not None or line.amount_cur is not None or line.account_id in foreign:
+                problem = self.currency_problem(line)
+                if problem:
+                    raise ValidationError(problem)
             balance += line.amount
         if balance:
             raise ValidationError(
@@ -505,6 +585,18 @@ class Poster:
         # (SQLite: max(rowid) + 1, as reserve_ids would; PostgreSQL: the same identity sequence, one
         # round trip fewer per batch).
         stored = self._stored
+        entries = list(entries)
+        if any(line.currency is not None for entry in entries for line in entry.lines):
+            rows = [
+                (entry.id, line_no, line.account_id, day, line.amount, line.memo, line.department_id,
+                 line.project_id, line.currency, line.amount_cur)
+                for entry in entries
+                for day in (stored(entry.date),)
+                for line_no, line in enumerate(entry.lines, start=1)
+            ]  # fmt: skip
+            append_rows(self.session, "journal_lines", (*LINE_COLUMNS[1:], *FOREIGN_COLUMNS), rows)
+            return
+        # base lines only (nearly every batch): the columns as before, the foreign ones NULL by omission
         rows = [
             (entry.id, line_no, line.account_id, day, line.amount, line.memo, line.department_id, line.project_id)
             for entry in entries

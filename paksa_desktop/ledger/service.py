@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from paksa_desktop.audit import trail
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import NotFoundError, ValidationError
-from paksa_desktop.core.money import is_currency, to_minor
+from paksa_desktop.core.money import currency_exponent, is_currency, to_minor
 from paksa_desktop.core.periods import add_months, month_end
 from paksa_desktop.ledger.commands import (
     AccountInput,
@@ -45,7 +45,14 @@ from paksa_desktop.ledger.models import (
     RecurringLine,
     RecurringTemplate,
 )
-from paksa_desktop.ledger.posting import Poster, PostingFacts, PreparedEntry, PreparedLine, ensure_fiscal_year
+from paksa_desktop.ledger.posting import (
+    Poster,
+    PostingFacts,
+    PreparedEntry,
+    PreparedLine,
+    ensure_fiscal_year,
+    line_of,
+)
 from paksa_desktop.ledger.statement_models import BudgetAmount
 from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.security.context import UserContext
@@ -288,7 +295,25 @@ class LedgerService(GuardedService):
                 f"account {info.code}: {line.amount} has more than {poster.exponent} "
                 f"decimal places for {poster.base_currency}"
             ) from None
-        return PreparedLine(info.id, amount, line.memo, department_id, project_id)
+        currency = units = None
+        if line.currency or line.amount_cur is not None:
+            currency = (line.currency or "").strip().upper()
+            if not currency:
+                raise ValidationError(f"account {info.code}: a foreign amount needs its currency")
+            if line.amount_cur is None:
+                raise ValidationError(f"account {info.code}: a line in {currency} needs its amount in {currency}")
+            if line.amount_cur < 0:
+                raise ValidationError(
+                    f"account {info.code}: the {currency} amount must not be negative (it takes the line's side)"
+                )
+            try:
+                exponent = currency_exponent(currency)
+                units = to_minor(line.amount_cur, exponent)
+            except ValidationError as exc:
+                raise ValidationError(f"account {info.code}: {currency} amount {line.amount_cur}: {exc}") from None
+            if amount < 0:
+                units = -units
+        return PreparedLine(info.id, amount, line.memo, department_id, project_id, currency, units)
 
     def save_draft(
         self, data: EntryInput, entry_id: int | None = None, expected_version: int | None = None
@@ -394,9 +419,7 @@ class LedgerService(GuardedService):
                 source=entry.source,
                 auto_reverse=entry.auto_reverse,
                 id=entry.id,
-                lines=[
-                    PreparedLine(ln.account_id, ln.amount, ln.memo, ln.department_id, ln.project_id) for ln in lines
-                ],
+                lines=[line_of(ln) for ln in lines],
             )
             s.expunge(entry)  # the poster updates the row itself
             s.execute(delete(DraftLine).where(DraftLine.entry_id == entry_id))
@@ -471,7 +494,7 @@ class LedgerService(GuardedService):
             reference=original.number or "",
             source="reversal",
             reversal_of_id=entry_id,
-            lines=[PreparedLine(ln.account_id, -ln.amount, ln.memo, ln.department_id, ln.project_id) for ln in lines],
+            lines=[line_of(ln).negated() for ln in lines],
         )
         poster.check(reversal)
         poster.write([reversal])
@@ -768,6 +791,8 @@ def _add_draft_lines(s: Session, entry_id: int, lines: Sequence[PreparedLine]) -
             memo=line.memo,
             department_id=line.department_id,
             project_id=line.project_id,
+            currency=line.currency,
+            amount_cur=line.amount_cur,
         )
         for n, line in enumerate(lines, start=1)
     )
@@ -784,5 +809,13 @@ def _entry_summary(data: EntryInput) -> dict[str, Any]:
         "date": data.date,
         "memo": data.memo,
         "journal": data.journal,
-        "lines": [{"account": ln.account, "debit": str(ln.debit), "credit": str(ln.credit)} for ln in data.lines],
+        "lines": [
+            {
+                "account": ln.account,
+                "debit": str(ln.debit),
+                "credit": str(ln.credit),
+                **({"currency": ln.currency, "amount_cur": str(ln.amount_cur)} if ln.currency else {}),
+            }
+            for ln in data.lines
+        ],
     }

@@ -25,12 +25,16 @@ def source_base(total: int, base_total: int, available: int, used_base: int, amo
 
 
 def merge(lines: Sequence[PreparedLine]) -> list[PreparedLine]:
-    """Lines on the same account and dimensions added together (zero results dropped)."""
-    totals: dict[tuple[int, int | None, int | None], PreparedLine] = {}
+    """Lines on the same account, dimensions and currency added together (zero results dropped)."""
+    totals: dict[tuple[int, int | None, int | None, str | None], PreparedLine] = {}
     for line in lines:
-        key = (line.account_id, line.department_id, line.project_id)
+        key = (line.account_id, line.department_id, line.project_id, line.currency)
         known = totals.get(key)
-        totals[key] = line if known is None else known._replace(amount=known.amount + line.amount)
+        if known is None:
+            totals[key] = line
+        else:
+            units = None if known.amount_cur is None else known.amount_cur + (line.amount_cur or 0)
+            totals[key] = known._replace(amount=known.amount + line.amount, amount_cur=units)
     return [line for line in totals.values() if line.amount]
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.ledger.models import JournalLine
-from paksa_desktop.ledger.posting import Poster, PreparedLine
+from paksa_desktop.ledger.posting import Poster, PreparedLine, line_of
 from paksa_desktop.ledger.settlement import post_entry, source_base, with_exchange_difference
 from paksa_desktop.payables.expenses import mark_reimbursed
 from paksa_desktop.payables.models import (
@@ -309,7 +309,9 @@ def post_payment(
     sequence = take_numbers(s, settings.payment_series, period.fiscal_year_id, 1)
     number = document_number(settings.payment_series, period.fiscal_year_name, sequence)
     text = f"Payment {number} {vendor.name}"
-    lines = [PreparedLine(bank_gl_account_id, -base_cash, text)]
+    # the money leaves the bank in its own currency: a foreign payment's bank line carries it
+    foreign = (None, None) if currency == base_currency else (currency, -cash)
+    lines = [PreparedLine(bank_gl_account_id, -base_cash, text, None, None, *foreign)]
     for piece in pieces:
         lines.append(PreparedLine(piece.bill.control_account_id, piece.base_amount, text))
         if piece.credit_note is not None:
@@ -391,7 +393,7 @@ def void_payment(p: PaymentPosting, payment: VendorPayment, on: date, reason: st
         select(JournalLine).where(JournalLine.entry_id == payment.entry_id).order_by(JournalLine.line_no)
     ).scalars()
     text = f"Void of payment {payment.number}: {reason}"
-    lines = [PreparedLine(ln.account_id, -ln.amount, text, ln.department_id, ln.project_id) for ln in original]
+    lines = [line_of(ln, text).negated() for ln in original]
     entry = post_entry(
         poster,
         settings.payments_journal_id,

@@ -30,12 +30,11 @@ from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
 from paksa_desktop.banking.accounts import NUMBER_COLUMN
-from paksa_desktop.banking.cash_position import gl_balances, in_currency
+from paksa_desktop.banking.cash_position import own_balances
 from paksa_desktop.banking.models import BankAccount
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import NotFoundError, ValidationError
-from paksa_desktop.core.money import currency_exponent
-from paksa_desktop.fx.rates import rate_on
+from paksa_desktop.core.money import currency_exponent, from_minor
 from paksa_desktop.ledger.models import CompanySettings
 from paksa_desktop.ledger.posting import Poster, PostingFacts
 from paksa_desktop.payables.allocation import (
@@ -207,9 +206,8 @@ def _require_state(run: PaymentRun, *states: PaymentRunState, doing: str) -> Non
 
 
 def _bank_balance(s: Session, bank: BankAccount, day: date, base_currency: str) -> Decimal:
-    base = gl_balances(s, [bank.gl_account_id], day).get(bank.gl_account_id, 0)
-    rate = rate_on(s, bank.currency, day, base_currency, hint="enter one in the rate table (to value the bank)")
-    return in_currency(base, rate, bank.currency, base_currency)
+    """The bank's GL balance in its own currency (exact: a foreign account's lines carry its currency)."""
+    return from_minor(own_balances(s, [bank], day).get(bank.id, 0), currency_exponent(bank.currency))
 
 
 def _vendor_iban(key: field_crypto.FieldKey | None, vendor: Vendor) -> str:

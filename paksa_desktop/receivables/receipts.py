@@ -87,7 +87,13 @@ class ReceiptService(GuardedService):
                 look.poster,
                 look.settings.receipts_journal_id,
                 data.date,
-                entry_lines(look.settings, pieces, memo=memo, cash=(bank_id, base_amount), extra=(credit,)),
+                entry_lines(
+                    look.settings,
+                    pieces,
+                    memo=memo,
+                    cash=(bank_id, base_amount, *_foreign(look, currency, amount)),
+                    extra=(credit,),
+                ),
                 memo=memo,
                 reference=data.reference or number,
                 source="ar_receipt",
@@ -318,7 +324,12 @@ class ReceiptService(GuardedService):
                 look.poster,
                 look.settings.receipts_journal_id,
                 on,
-                entry_lines(look.settings, [piece], memo=memo, cash=(bank_id, -paid_base)),
+                entry_lines(
+                    look.settings,
+                    [piece],
+                    memo=memo,
+                    cash=(bank_id, -paid_base, *_foreign(look, source.currency, -units)),
+                ),
                 memo=memo,
                 reference=reference or source.number,
                 source="ar_settlement",
@@ -408,6 +419,11 @@ class ReceiptService(GuardedService):
         if is_postgres(s):
             stmt = stmt.with_for_update()
         return s.execute(stmt).scalar_one_or_none()
+
+
+def _foreign(look: Lookups, currency: str, units: int) -> tuple[str | None, int | None]:
+    """The bank line's foreign amount: the money in its own currency, or (None, None) in the base currency."""
+    return (None, None) if currency == look.base_currency else (currency, units)
 
 
 def _minor(amount: Decimal, exponent: int, what: str) -> int:

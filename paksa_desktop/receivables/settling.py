@@ -212,11 +212,12 @@ def entry_lines(
     pieces: Sequence[Piece],
     *,
     memo: str,
-    cash: tuple[int, int] | None = None,
+    cash: tuple[int, int] | tuple[int, int, str | None, int | None] | None = None,
     extra: Sequence[PreparedLine] = (),
 ) -> list[PreparedLine]:
     """The GL lines of settling `pieces` (plus money in or out of a bank account, `cash` = (account id,
-    signed base amount), and any `extra` lines): one receivable line, discounts, write-offs, and the
+    signed base amount[, currency, signed minor units of it]) — the money in its own currency when that is
+    not the base currency — and any `extra` lines): one receivable line, discounts, write-offs, and the
     exchange difference that balances them."""
     receivable = 0
     discount = written_off = 0
@@ -226,7 +227,7 @@ def entry_lines(
         written_off += p.written_off_base
     lines: list[PreparedLine] = []
     if cash is not None:
-        lines.append(PreparedLine(cash[0], cash[1], memo))
+        lines.append(PreparedLine(cash[0], cash[1], memo, None, None, *cash[2:]))
     lines.append(PreparedLine(settings.receivable_account_id, receivable, memo))
     lines.append(PreparedLine(settings.discount_account_id, discount, memo))
     lines.append(PreparedLine(settings.write_off_account_id, written_off, memo))

@@ -21,7 +21,7 @@ import pytest
 from paksa_desktop.banking.forecast import OneOff, Scenario, flows_report
 from paksa_desktop.core.errors import PermissionDenied, ValidationError
 from paksa_desktop.fx.rates import NoRateError
-from paksa_desktop.ledger.commands import RecurringInput
+from paksa_desktop.ledger.commands import LineInput, RecurringInput
 from paksa_desktop.ledger.models import Frequency
 from paksa_desktop.receivables.commands import AllocationInput, ReceiptInput
 from paksa_desktop.reporting import renderers
@@ -140,7 +140,8 @@ def test_the_cash_position_lists_balances_statements_and_uncleared_items(cash: B
     company, ctx = cash.company, cash.ctx
     inv(cash).set_rate("EUR", date(2024, 6, 1), D("1.10"))
     company.bank_accounts(ctx).add(operating(None, name="Euro", gl_account="1110", currency="EUR"))
-    cash.ledger.post(entry("2024-06-10", ("1110", "1100.00"), ("3100", "-1100.00")))  # EUR 1,000.00 at 1.10
+    euros = LineInput("1110", debit=D("1100.00"), currency="EUR", amount_cur=D("1000.00"))
+    cash.ledger.post(entry("2024-06-10", euros, ("3100", "-1100.00")))  # EUR 1,000.00 at 1.10
     jan = statement(
         line("2024-06-03", "120.00", "INV-1", "T1", row=1),
         line("2024-06-05", "-45.10", "", "T2", row=2),

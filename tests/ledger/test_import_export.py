@@ -108,9 +108,9 @@ def test_dimensions_are_imported_and_exported(books: Books, tmp_path: Path) -> N
     out = tmp_path / "out.csv"
     assert export_journal_file(books.company.engine, books.ctx, out) == 3
     assert list(csv.reader(out.open(encoding="utf-8")))[1:] == [
-        ["GEN-2024-000001", "2024-03-01", "1200", "150.00", "", "", "SALES", "WEB"],
-        ["GEN-2024-000001", "2024-03-01", "4010", "", "100.00", "", "SALES", ""],
-        ["GEN-2024-000001", "2024-03-01", "4020", "", "50.00", "", "OPS", "WEB"],
+        ["GEN-2024-000001", "2024-03-01", "1200", "150.00", "", "", "SALES", "WEB", "", ""],
+        ["GEN-2024-000001", "2024-03-01", "4010", "", "100.00", "", "SALES", "", "", ""],
+        ["GEN-2024-000001", "2024-03-01", "4020", "", "50.00", "", "OPS", "WEB", "", ""],
     ]
 
 
