@@ -4,7 +4,7 @@ Posted lines (`journal_lines`) are append-only: drafts keep their lines in `draf
 copies them into `journal_lines` with the entry's date, and nothing ever updates or deletes a posted
 line. Amounts are signed integer minor units of the company's base currency (debit > 0, credit < 0).
 A line may also carry what it is worth in the currency the money moved in (`currency`, `amount_cur`, migration
-0022); NULL there means a base-currency line.
+0023); NULL there means a base-currency line.
 """
 
 from __future__ import annotations
