@@ -128,7 +128,11 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     ),
     # cash and banking: statements are append-only, a line changes only its matching status (triggers, 0015)
     "bank_accounts": TableAccess(
-        select=_p(P.CASH_VIEW, P.CASH_ACCOUNT_MANAGE, P.CASH_STATEMENT_IMPORT, P.AP_PAYMENT_RUN_CREATE, P.AP_VIEW),
+        # every poster reads which GL accounts are foreign bank accounts (their lines carry the currency)
+        select=(
+            *_p(P.CASH_VIEW, P.CASH_ACCOUNT_MANAGE, P.CASH_STATEMENT_IMPORT, P.AP_PAYMENT_RUN_CREATE, P.AP_VIEW),
+            *_POSTERS,
+        ),
         insert=_p(P.CASH_ACCOUNT_MANAGE),
         update=_p(P.CASH_ACCOUNT_MANAGE),
     ),

@@ -353,7 +353,9 @@ def check_round_trip(template: Template, rows: list[Row], styles: list[int], fmt
         groups = runs([r.ref for r in rows])
         assert runs([e[0] for e in exported]) == groups
         assert len({e[0] for e in exported}) == groups[-1] + 1  # each entry its own number
-        for row, (_number, day, account, debit, credit, memo, dept, proj) in zip(rows, exported, strict=True):
+        for row, (_number, day, account, debit, credit, memo, dept, proj, *_foreign) in zip(
+            rows, exported, strict=True
+        ):
             day = day.date() if isinstance(day, datetime) else date.fromisoformat(day)
             assert (day, str(account), cents(debit), cents(credit)) == (row.day, row.account, row.debit, row.credit)
             expected = row.memo if fmt == "csv" else row.memo.replace("\r\n", "\n").replace("\r", "\n")

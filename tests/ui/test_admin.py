@@ -170,6 +170,7 @@ def test_account_menu_and_administration_tab_follow_permissions(
     assert [win.tabs.tabText(i) for i in range(win.tabs.count())] == [
         "General Ledger",
         "Receivables",
+        "Payables",
         "Cash && Banking",
     ]
     assert win.change_password_action.isEnabled() and win.lock_action.shortcut().toString() == "Ctrl+L"

@@ -48,7 +48,13 @@ def audit_tab(qtbot: Any, window: MainWindow) -> AuditTab:
 
 def test_admin_sees_the_tab_a_viewer_does_not(qtbot: Any, window: MainWindow, busy: Books, recent: Any) -> None:
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert tabs[:4] == ["General Ledger", "Receivables", "Cash && Banking", "Audit"]  # then Administration (ui/admin)
+    assert tabs[:5] == [
+        "General Ledger",
+        "Receivables",
+        "Payables",
+        "Cash && Banking",
+        "Audit",
+    ]  # then Administration (ui/admin)
     busy.company.add_user(busy.ctx, "vera", "vera-password-12", roles=("Viewer",))
     viewer = MainWindow(AppSession(busy.company, busy.company.login("vera", "vera-password-12")), recent)
     qtbot.addWidget(viewer)
@@ -56,6 +62,7 @@ def test_admin_sees_the_tab_a_viewer_does_not(qtbot: Any, window: MainWindow, bu
     assert [viewer.tabs.tabText(i) for i in range(viewer.tabs.count())] == [
         "General Ledger",
         "Receivables",
+        "Payables",
         "Cash && Banking",
     ]
 

@@ -96,6 +96,8 @@ def test_export_journal_reimports_exactly(qtbot, window, sqlite_books, tmp_path,
         "memo": "",
         "department": "",
         "project": "",
+        "currency": "",
+        "amount_cur": "",
     }
     assert "Exported 6 journal lines" in window.statusBar().currentMessage()
     assert sqlite_books.queries.count_entries(EntryFilter()) == 4
