@@ -15,11 +15,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher, Type
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from paksa_desktop.company import Company, NewCompany
 from paksa_desktop.core.clock import FixedClock
+from paksa_desktop.security import passwords
 from paksa_desktop.security.context import UserContext
 from tests.pg_server import TempPostgres
 
@@ -29,6 +31,24 @@ ADMIN_PASSWORD = "correct-horse-battery"
 pytest_plugins = ("tests.security.secured",)
 
 _counter = itertools.count()
+
+# argon2id at the production cost (64 MiB, t=3, p=4) takes 0.7-1 s a hash or a check on two cores, and
+# almost every test logs in: the suite would spend a third of its time hashing. Tests hash at the lowest
+# cost instead; the tests of the hashing itself ask for `production_hashing`.
+_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_HASHER", _TEST_HASHER)
+        yield
+
+
+@pytest.fixture
+def production_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real argon2id parameters, for the tests of password hashing itself."""
+    monkeypatch.setattr(passwords, "_HASHER", passwords.PRODUCTION_HASHER)
 
 
 @pytest.fixture(scope="session")

@@ -130,7 +130,7 @@ def add_clerk(books: Books, username: str = "clerk", roles: tuple[str, ...] = ("
 # ----------------------------------------------------------------------------- users and passwords
 
 
-def test_add_user_applies_the_policy_and_hashes_with_argon2id(books: Books) -> None:
+def test_add_user_applies_the_policy_and_hashes_with_argon2id(books: Books, production_hashing: None) -> None:
     users = books.company.users(books.ctx)
     for bad in ("short", "clerk", "password1234"):
         with pytest.raises(ValidationError, match="the password is refused"):
@@ -150,7 +150,7 @@ def test_add_user_applies_the_policy_and_hashes_with_argon2id(books: Books) -> N
     assert audit_rows(books, "create")[-1].entity_id == "clerk"
 
 
-def test_login_rehashes_a_password_stored_with_other_parameters(books: Books) -> None:
+def test_login_rehashes_a_password_stored_with_other_parameters(books: Books, production_hashing: None) -> None:
     add_clerk(books)
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
     with UnitOfWork(books.company.engine) as uow:
