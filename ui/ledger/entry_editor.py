@@ -2,12 +2,20 @@
 
 Posted entries open read-only (they are immutable; corrections are reversals). A save that meets
 someone else's change shows who changed it and offers to reload.
+
+Foreign amounts: the Currency and Foreign amount columns appear when the company deals in foreign money
+(a currency with an exchange rate, or an active bank account in a foreign currency) and whenever the
+entry already has a foreign line; a base-only company never sees them. No toggle: a bookkeeper in a
+company with foreign money expects the columns every time, in the same place, and one in a base-only
+company should not have to think about currencies at all. See ui/models/entry_lines_model.py for what
+typing a foreign amount does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -29,12 +37,13 @@ from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import ConflictError
 from paksa_desktop.ledger.commands import EntryInput, EntryRef
 from paksa_desktop.ledger.models import EntryState
-from paksa_desktop.ledger.queries import EntryDetail
+from paksa_desktop.ledger.queries import EntryDetail, ForeignSetup
 from paksa_desktop.security.permissions import Permission
 from ui.audit.hooks import add_entry_buttons, update_entry_buttons
 from ui.errors import attempt, show_error
 from ui.hub import Hub
 from ui.models.entry_lines_model import EntryLinesModel
+from ui.style import set_state
 from ui.widgets.balance_bar import BalanceBar
 from ui.widgets.choices import fill_codes
 from ui.widgets.conflict_dialog import ConflictDialog
@@ -111,6 +120,14 @@ class EntryEditor(QDialog):
         self.grid = EntryGrid()
         self.grid.setModel(self.model)
         self.fill_dimensions()
+        self.fx_note = QLabel()  # why a foreign amount could not be converted
+        self.fx_note.setObjectName("fxNote")
+        self.fx_note.setWordWrap(True)
+        set_state(self.fx_note, "bad")
+        self.fx_note.hide()
+        self.model.fxNotice.connect(self._show_fx_note)
+        self.foreign_setup: ForeignSetup | None = None
+        self.fill_currencies()
         self.balance = BalanceBar(self.model)
         self.hint = QLabel(
             "Tab moves across cells · Enter goes to the next line · Ctrl+Del removes a line · "
@@ -145,6 +162,7 @@ class EntryEditor(QDialog):
         layout.addWidget(self.banner)
         layout.addLayout(fields)
         layout.addWidget(self.grid, 1)
+        layout.addWidget(self.fx_note)
         layout.addWidget(self.balance)
         layout.addWidget(self.hint)
         layout.addLayout(buttons)
@@ -171,6 +189,7 @@ class EntryEditor(QDialog):
             signal.connect(self._mark_dirty)
 
         hub.changed.connect(self._on_changes)
+        self.date.dateChanged.connect(lambda *_args: self.model.reconvert())
 
         if entry_id is None:
             self._set_editable(True)
@@ -188,8 +207,32 @@ class EntryEditor(QDialog):
             [d.code for d in queries.departments() if d.is_active], [p.code for p in queries.projects() if p.is_active]
         )
 
+    def fill_currencies(self) -> None:
+        """Foreign amounts: which currencies to offer, the foreign bank accounts' currencies, the rate look-up."""
+        setup = attempt(self, self.hub.session.queries.foreign_setup)
+        if setup is None:
+            return
+        self.foreign_setup = setup
+        self.model.base_currency = setup.base_currency
+        self.model.bank_currency = dict(setup.bank_currency)
+        self.model.converter = self.to_base
+        self.grid.delegate.currencies = sorted(set(setup.rated) | set(setup.bank_currency.values()))
+        self.model.set_foreign(setup.in_use)
+
+    def to_base(self, currency: str, amount: Decimal) -> Decimal:
+        """`amount` of `currency` in the base currency at the rate on or before the entry date, rounded
+        half-even to the base currency's decimals (raises NoRateError naming currency and date)."""
+        rate = self.hub.session.company.fx_rates(self.hub.session.ctx).rate(currency, self.date.value())
+        return (amount * rate).quantize(Decimal(1).scaleb(-self.hub.exponent), ROUND_HALF_EVEN)
+
+    def _show_fx_note(self, text: str) -> None:
+        self.fx_note.setText(text)
+        self.fx_note.setVisible(bool(text))
+
     def _on_changes(self, changes: Changes) -> None:
         """A department, project or journal added or deactivated while this editor is open is offered at once."""
+        if Kind.RATES in changes or Kind.BANK_ACCOUNTS in changes:
+            self.fill_currencies()
         if Kind.DIMENSIONS in changes:
             self.fill_dimensions()
         if Kind.JOURNALS in changes:
