@@ -11,6 +11,7 @@ gets a running balance in that currency beside the base one. A base-only account
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -61,7 +62,7 @@ def ledger_columns(currencies: LedgerCurrencies | None) -> tuple[Col, ...]:
     """The base columns, and the foreign ones when the account has foreign lines."""
     if currencies is None or not (currencies.foreign or currencies.balance_currency):
         return COLUMNS
-    extra = [Col("foreign", "Foreign amount", foreign_text, ColumnKind.MONEY, width=140)]
+    extra = [Col("foreign", "Foreign amount", foreign_text, ColumnKind.MONEY, width=130)]
     code = currencies.balance_currency
     if code:
         places = currency_exponent(code)
@@ -71,12 +72,15 @@ def ledger_columns(currencies: LedgerCurrencies | None) -> tuple[Col, ...]:
                 f"Balance {code}",
                 lambda r: r.balance_cur,
                 ColumnKind.MONEY,
-                width=130,
+                width=120,
                 places=lambda _r: places,
             )
         )
-    at = [c.key for c in COLUMNS].index("balance")
-    return (*COLUMNS[:at], extra[0], COLUMNS[at], *extra[1:])
+    # narrower figures so the memo keeps room for the one or two extra columns
+    narrow = {"entry": 140, "debit": 110, "credit": 110, "balance": 120}
+    base = [replace(c, width=narrow.get(c.key, c.width)) for c in COLUMNS]
+    at = [c.key for c in base].index("balance")
+    return (*base[:at], extra[0], base[at], *extra[1:])
 
 
 class LedgerPager:

@@ -52,6 +52,8 @@ from ui.widgets.dialogs import button_box, field_grid, form, note, stack
 from ui.widgets.entry_grid import EntryGrid
 from ui.widgets.notify import notify
 
+FOREIGN_WIDTH = 1180  # the editor's width with the Currency and Foreign amount columns
+
 
 class ReverseDialog(QDialog):
     """When to post the reversal, and its memo."""
@@ -218,6 +220,11 @@ class EntryEditor(QDialog):
         self.model.converter = self.to_base
         self.grid.delegate.currencies = sorted(set(setup.rated) | set(setup.bank_currency.values()))
         self.model.set_foreign(setup.in_use)
+        self._fit_foreign()
+
+    def _fit_foreign(self) -> None:
+        if self.model.foreign and self.width() < FOREIGN_WIDTH:
+            self.resize(FOREIGN_WIDTH, self.height())  # room for the two more columns
 
     def to_base(self, currency: str, amount: Decimal) -> Decimal:
         """`amount` of `currency` in the base currency at the rate on or before the entry date, rounded
@@ -303,6 +310,7 @@ class EntryEditor(QDialog):
         self.reference.setText(detail.reference)
         self.memo.setText(detail.memo)
         self.model.set_lines(detail.lines)
+        self._fit_foreign()
         self._set_editable(detail.state is EntryState.DRAFT)
         self._show_banner(detail)
         self._update_title()

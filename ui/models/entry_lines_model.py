@@ -267,6 +267,8 @@ class EntryLinesModel(QAbstractTableModel):
                 return False
             if amount == (line.debit if column == DEBIT else line.credit):
                 return True  # left as it was (Tab through the cell): a converted amount stays converted
+            if amount and line.currency:
+                self.fxNotice.emit("")  # the base amount is typed: a missing rate no longer matters
             if column == DEBIT:
                 new = replace(line, debit=amount, credit=None if amount else line.credit, converted=False)
             else:

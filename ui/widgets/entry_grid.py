@@ -164,8 +164,8 @@ class EntryGrid(QTableView):
         header = self.horizontalHeader()
         widths = [(ACCOUNT, 320), (DEBIT, 120), (CREDIT, 120), (DEPARTMENT, 110), (PROJECT, 110)]
         if self.lines_model().foreign:
-            widths = [(ACCOUNT, 280), (CURRENCY, 76), (FOREIGN, 130), (DEBIT, 120), (CREDIT, 120)]
-            widths += [(DEPARTMENT, 100), (PROJECT, 100)]
+            widths = [(ACCOUNT, 240), (CURRENCY, 84), (FOREIGN, 136), (DEBIT, 112), (CREDIT, 112)]
+            widths += [(DEPARTMENT, 100), (PROJECT, 90)]
             for column, place in ((CURRENCY, 1), (FOREIGN, 2)):
                 if header.visualIndex(column) != place:
                     header.moveSection(header.visualIndex(column), place)
