@@ -191,8 +191,12 @@ def test_the_posters_refusal_shows_in_the_usual_dialog(qtbot, window, sqlite_boo
     type_cell(qtbot, editor, "3100")
     editor.grid.go_to(1, CREDIT)
     type_cell(qtbot, editor, "100")
+    editor.grid.go_to(1, CREDIT)
     assert not editor.post()
-    assert "Account 1110 (Savings bank account) is the GL account of a bank account kept in EUR" in messages.last()
+    assert messages.last().startswith(
+        "Line 1: account 1110 (Savings bank account) is the GL account of a bank account kept in EUR"
+    )
+    assert editor.grid.currentIndex().row() == 0  # the cursor is on the refused line
     assert not editor.is_posted
     editor.dirty = False
 

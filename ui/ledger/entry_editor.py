@@ -13,6 +13,7 @@ typing a foreign amount does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from paksa_desktop.core.changes import Changes, Kind
-from paksa_desktop.core.errors import ConflictError
+from paksa_desktop.core.errors import ConflictError, ValidationError
 from paksa_desktop.ledger.commands import EntryInput, EntryRef
 from paksa_desktop.ledger.models import EntryState
 from paksa_desktop.ledger.queries import EntryDetail, ForeignSetup
@@ -42,7 +43,7 @@ from paksa_desktop.security.permissions import Permission
 from ui.audit.hooks import add_entry_buttons, update_entry_buttons
 from ui.errors import attempt, show_error
 from ui.hub import Hub
-from ui.models.entry_lines_model import EntryLinesModel
+from ui.models.entry_lines_model import ACCOUNT, EntryLinesModel
 from ui.style import set_state
 from ui.widgets.balance_bar import BalanceBar
 from ui.widgets.choices import fill_codes
@@ -364,8 +365,21 @@ class EntryEditor(QDialog):
                 self.load()
             return None
         except Exception as exc:  # shown, never raised into Qt
+            row = self._refused_row(exc)
+            if row is not None and type(exc) is ValidationError:
+                exc = ValidationError(f"line {row + 1}: {exc}")  # the poster names the account; say which line
             show_error(self, exc, title=self.windowTitle())
+            if row is not None:
+                self.grid.go_to(row, ACCOUNT)
             return None
+
+    def _refused_row(self, error: BaseException) -> int | None:
+        """The line a refusal is about: the first line on the account its message starts with."""
+        match = re.match(r"account (\S+?)(?: \(|:| is|$)", str(error))
+        if match is None or self.model.read_only:
+            return None
+        code = match.group(1)
+        return next((i for i, line in enumerate(self.model.edit_lines()) if line.account == code), None)
 
     def save_draft(self) -> bool:
         if self.is_posted or not self.save_button.isEnabled():
