@@ -230,3 +230,30 @@ def test_an_entry_with_a_foreign_line_shows_the_columns_even_without_rates(qtbot
     assert view.model.index(0, keys.index("foreign")).data() == "JPY 230,000"
     assert view.model.index(0, keys.index("balance_cur")).data() == "230,000"
     assert Path(tmp_path).exists()
+
+
+def test_copy_of_an_entry_keeps_its_foreign_amounts(qtbot, window, sqlite_books):
+    foreign_company(sqlite_books)
+    ref, _ = sqlite_books.ledger.post(
+        entry(
+            "2024-06-14",
+            LineInput("1110", debit=D("1082.50"), currency="EUR", amount_cur=D("1000")),
+            ("3100", "-1082.50"),
+        )
+    )
+    tab = window.ledger_tab
+    original = shown(qtbot, tab.open_entry(ref.id))
+    assert original.copy_button.isVisible()
+    qtbot.mouseClick(original.copy_button, Qt.MouseButton.LeftButton)
+    copy = tab._new_editors[-1]
+    assert copy is not original and copy.entry_id is None and copy.dirty
+    assert copy.date.value() == sqlite_books.company.today()
+    assert [(ln.account, ln.debit, ln.credit, ln.currency, ln.amount_cur) for ln in copy.model.lines()] == [
+        ("1110", D("1082.50"), D(0), "EUR", D("1000.00")),
+        ("3100", D(0), D("1082.50"), None, None),
+    ]
+    assert copy.save_draft()
+    assert [(ln.currency, ln.amount_cur) for ln in sqlite_books.queries.entry(copy.entry_id).lines] == [
+        ("EUR", D("1000.00")),
+        ("", None),
+    ]

@@ -141,6 +141,8 @@ class EntryEditor(QDialog):
         # ---- buttons
         self.delete_button = QPushButton("Delete draft")
         self.reverse_button = QPushButton("Reverse…")
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("A new entry with this entry's lines and amounts, dated today")
         self.save_button = QPushButton("Save draft")
         self.save_button.setToolTip("Save as a draft (Ctrl+S); drafts may be out of balance")
         self.post_button = QPushButton("Post")
@@ -150,12 +152,13 @@ class EntryEditor(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.reverse_button)
+        buttons.addWidget(self.copy_button)
         add_entry_buttons(self, buttons)  # History, Attachments (ui/audit)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.post_button)
-        for button in (self.delete_button, self.reverse_button, self.save_button, self.post_button):
+        for button in (self.delete_button, self.reverse_button, self.copy_button, self.save_button, self.post_button):
             button.setAutoDefault(False)
         self.close_button.setAutoDefault(False)
 
@@ -174,6 +177,7 @@ class EntryEditor(QDialog):
         self.post_button.clicked.connect(self.post)
         self.delete_button.clicked.connect(self.delete_draft)
         self.reverse_button.clicked.connect(lambda: self.reverse())
+        self.copy_button.clicked.connect(lambda: self.hub.copy_entry(self.entry_id or 0))
         self.close_button.clicked.connect(self.reject)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save_draft)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.post)
@@ -287,6 +291,7 @@ class EntryEditor(QDialog):
             and session.can(Permission.ENTRY_REVERSE)
         )
         self.reverse_button.setVisible(can_reverse)
+        self.copy_button.setVisible(self.entry_id is not None and session.can(Permission.ENTRY_CREATE))
         update_entry_buttons(self)
 
     def load(self) -> None:
@@ -316,6 +321,21 @@ class EntryEditor(QDialog):
         self._show_banner(detail)
         self._update_title()
         self.dirty = False
+
+    def copy_from(self, entry_id: int) -> None:
+        """Fill this new entry from another: journal, reference, memo and lines (foreign amounts too)."""
+        detail = attempt(self, lambda: self.hub.session.queries.entry(entry_id))
+        if detail is None:
+            return
+        index = self.journal.findData(detail.journal)
+        if index >= 0:
+            self.journal.setCurrentIndex(index)
+        self.reference.setText(detail.reference)
+        self.memo.setText(detail.memo)
+        self.auto_reverse.setChecked(detail.auto_reverse)
+        self.model.set_lines(detail.lines)
+        self._fit_foreign()
+        self.dirty = True
 
     def _show_banner(self, d: EntryDetail) -> None:
         if d.state is EntryState.DRAFT:
