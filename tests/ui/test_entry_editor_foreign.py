@@ -156,7 +156,7 @@ def test_no_rate_says_so_and_the_base_amount_is_typed_then_a_draft_keeps_it(qtbo
     ]
 
 
-def test_the_date_decides_the_rate_and_a_minus_sign_the_side(qtbot, window, sqlite_books):
+def test_the_date_decides_the_rate_and_a_minus_sign_the_side(qtbot, qtmodeltester, window, sqlite_books):
     foreign_company(sqlite_books)
     editor = shown(qtbot, window.ledger_tab.new_entry())
     editor.date.set_value(date(2024, 6, 14))
@@ -172,6 +172,7 @@ def test_the_date_decides_the_rate_and_a_minus_sign_the_side(qtbot, window, sqli
     type_cell(qtbot, editor, "eur")
     type_cell(qtbot, editor, "100")  # no sign: the side that balances the entry
     assert editor.model.index(1, DEBIT).data() == "110.00" and editor.balance.balanced
+    qtmodeltester.check(editor.model)  # eight columns, foreign lines
     editor.date.set_value(date(2024, 5, 31))  # before the first rate: said, and the converted amounts cleared
     assert "No exchange rate for EUR on or before 2024-05-31" in editor.fx_note.text()
     assert editor.model.total_debit == editor.model.total_credit == 0

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel
 
 from paksa_desktop.core.changes import Kind
@@ -242,7 +242,8 @@ class AccountLedgerView(LedgerView):
     def _set_columns(self, columns: Sequence[Col]) -> None:
         """Foreign columns come and go with the account; widths follow (the model resets on set_pager)."""
         if [c.key for c in self.model.columns] == [c.key for c in columns]:
-            self.model.columns = list(columns)  # the same keys; a new balance currency keeps its title
+            self.model.columns = list(columns)  # the same keys; the balance currency's title may differ
+            self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(columns) - 1)
             return
         self.model.beginResetModel()
         self.model.columns = list(columns)
