@@ -21,6 +21,7 @@ from paksa_desktop.core.money import currency_exponent, is_currency
 from paksa_desktop.ledger.commands import LineInput
 from paksa_desktop.ledger.queries import EntryLineRow
 from paksa_desktop.reporting.formatting import money_text
+from ui.errors import message_for
 from ui.models.account_choices import AccountChoices
 from ui.models.rows_model import LEFT, RIGHT, Index
 from ui.style import NEGATIVE
@@ -333,9 +334,9 @@ class EntryLinesModel(QAbstractTableModel):
             return line
         try:
             base = self.converter(line.currency, line.foreign)
-        except PaksaError as exc:
-            text = str(exc)
-            self.fxNotice.emit(f"{text[:1].upper()}{text[1:]}. Type the base amount yourself.")
+        except Exception as exc:  # no rate (or no database): said under the grid, never raised into Qt
+            text = message_for(exc) if isinstance(exc, PaksaError) else f"The rate could not be read: {exc}"
+            self.fxNotice.emit(f"{text}. Type the base amount yourself.")
             return replace(line, debit=None, credit=None, converted=False) if line.converted else line
         self.fxNotice.emit("")
         if negative:
