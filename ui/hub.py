@@ -19,6 +19,7 @@ class Hub(QObject):
     changed = Signal(object)  # Changes returned by a service
     entryRequested = Signal(int)  # open this journal entry
     newEntryRequested = Signal()
+    copyEntryRequested = Signal(int)  # a new entry with this entry's header and lines
     accountLedgerRequested = Signal(int, object, object)  # account id, start date or None, end date or None
 
     def __init__(self, session: AppSession, parent: QObject | None = None) -> None:
@@ -77,6 +78,9 @@ class Hub(QObject):
 
     def open_entry(self, entry_id: int) -> None:
         self.entryRequested.emit(entry_id)
+
+    def copy_entry(self, entry_id: int) -> None:
+        self.copyEntryRequested.emit(entry_id)
 
     def open_account_ledger(self, account_id: int, start: date | None = None, end: date | None = None) -> None:
         self.accountLedgerRequested.emit(account_id, start, end)

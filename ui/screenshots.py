@@ -212,6 +212,11 @@ def run(app: QApplication, out: Path, demo_path: Path, docs: Path | None) -> Non
     new.dirty = False
     new.close()
 
+    # ---- foreign amounts: the EUR bank account's ledger, an entry with a EUR line
+    from ui.ledger.foreign_screenshots import foreign_shots
+
+    foreign_shots(window, out, docs, save, settle)
+
     # ---- import error dialog
     bad = Path(tempfile.mkdtemp(prefix="paksa-shots-")) / "june-journal.csv"
     bad.write_text(

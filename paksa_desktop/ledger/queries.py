@@ -10,7 +10,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Engine, exists, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    column,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+    tuple_,
+)
 from sqlalchemy.orm import Session, aliased
 
 from paksa_desktop.core.errors import NotFoundError, ValidationError
@@ -23,6 +37,7 @@ from paksa_desktop.ledger.models import (
     Department,
     DraftLine,
     EntryState,
+    ExchangeRate,
     FiscalYear,
     Frequency,
     Journal,
@@ -133,6 +148,11 @@ class LedgerLine:
     balance: Decimal  # running balance after this line
     department: str
     project: str
+    # what the line is in the currency the money moved in (signed like debit - credit); "" / None: a base line
+    currency: str = ""
+    amount_cur: Decimal | None = None
+    # running balance in the page's `balance_currency` after this line (None when the page keeps none)
+    balance_cur: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +160,41 @@ class LedgerPage:
     lines: tuple[LedgerLine, ...]
     opening: Decimal  # balance before the first line of the page
     cursor: tuple[date, int] | None  # pass back to get the next page; None at the end
+    opening_cur: Decimal | None = None  # the same in the balance currency asked for, if any
 
     @property
     def closing(self) -> Decimal:
         return self.lines[-1].balance if self.lines else self.opening
+
+    @property
+    def closing_cur(self) -> Decimal | None:
+        return self.lines[-1].balance_cur if self.lines else self.opening_cur
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerCurrencies:
+    """Which foreign currencies an account's lines carry, to decide the ledger's extra columns.
+
+    `balance_currency` is set when a running balance in one foreign currency means something: the GL
+    account of a foreign bank account, an account kept in a foreign currency, or an account whose every
+    line is in the same foreign currency.
+    """
+
+    foreign: tuple[str, ...]  # in the date range asked for, sorted
+    balance_currency: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignSetup:
+    """What the entry editor needs to offer foreign amounts: currencies with a rate, foreign bank accounts."""
+
+    base_currency: str
+    rated: tuple[str, ...]  # currencies with at least one exchange rate, sorted
+    bank_currency: dict[str, str]  # GL account code -> currency of the active foreign bank account on it
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.rated or self.bank_currency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +220,8 @@ class EntryLineRow:
     memo: str
     department: str
     project: str
+    currency: str = ""  # the currency the money moved in; "" for a base-currency line
+    amount_cur: Decimal | None = None  # in `currency`, not negative: on the line's debit or credit side
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +268,12 @@ class RecurringRow:
     is_active: bool
     memo: str
     lines: tuple[EntryLineRow, ...]
+
+
+# bank_accounts belongs to banking (which builds on the ledger): read here by name, as the Poster does
+_BANKS = table(
+    "bank_accounts", column("gl_account_id", Integer), column("currency", String), column("is_active", Boolean)
+)
 
 
 def _dec(units: int | None, exponent: int) -> Decimal:
@@ -441,11 +500,15 @@ class LedgerQueries:
         limit: int = 500,
         start: date | None = None,
         end: date | None = None,
+        balance_currency: str | None = None,
+        opening_cur: Decimal | None = None,
     ) -> LedgerPage:
         """One page of an account's posted lines in (date, line) order, with running balance.
 
         The first page computes its opening balance (lines before `start`); later pages pass back
         `after=page.cursor, opening=page.closing`, so each page costs the same however long the account.
+        With `balance_currency` (see `ledger_currencies`), a second running balance sums the lines'
+        amounts in that currency (passed back as `opening_cur=page.closing_cur`).
         """
         with self._read() as uow:
             s = uow.session
@@ -463,6 +526,16 @@ class LedgerQueries:
                         )
                     ).scalar_one()
                 opening = _dec(opening_units, exp)
+            cur_exp = currency_exponent(balance_currency) if balance_currency else 0
+            if balance_currency and opening_cur is None:
+                opening_cur_units = 0
+                if start is not None:
+                    opening_cur_units = s.execute(
+                        select(func.coalesce(func.sum(line.amount_cur), 0)).where(
+                            line.account_id == account_id, line.date < start, line.currency == balance_currency
+                        )
+                    ).scalar_one()
+                opening_cur = _dec(opening_cur_units, cur_exp)
             entry = JournalEntry.__table__.c
             stmt = (
                 select(
@@ -475,6 +548,8 @@ class LedgerQueries:
                     line.amount,
                     Department.code.label("dept"),
                     Project.code.label("proj"),
+                    line.currency,
+                    line.amount_cur,
                 )
                 .join_from(JournalLine.__table__, JournalEntry.__table__, entry.id == line.entry_id)
                 .outerjoin(Department, Department.id == line.department_id)
@@ -492,9 +567,12 @@ class LedgerQueries:
             raw = s.execute(stmt).all()
             more = len(raw) > limit
             running = to_minor(opening, exp)
+            running_cur = to_minor(opening_cur, cur_exp) if balance_currency and opening_cur is not None else None
             lines = []
             for r in raw[:limit]:
                 running += r.amount
+                if running_cur is not None and r.currency == balance_currency:
+                    running_cur += r.amount_cur or 0
                 lines.append(
                     LedgerLine(
                         r.id,
@@ -507,10 +585,64 @@ class LedgerQueries:
                         _dec(running, exp),
                         r.dept or "",
                         r.proj or "",
+                        r.currency or "",
+                        None if r.currency is None else _dec(r.amount_cur, currency_exponent(r.currency)),
+                        None if running_cur is None else _dec(running_cur, cur_exp),
                     )
                 )
             cursor = (lines[-1].date, lines[-1].line_id) if more and lines else None
-            return LedgerPage(tuple(lines), opening, cursor)
+            return LedgerPage(tuple(lines), opening, cursor, opening_cur if balance_currency else None)
+
+    def ledger_currencies(
+        self, account_id: int, start: date | None = None, end: date | None = None
+    ) -> LedgerCurrencies:
+        """The foreign currencies of an account's lines between the dates, and the one its running
+        foreign balance is kept in, if any (see LedgerCurrencies). Reads the account's lines in the range
+        (the account index finds them); an account with no foreign line answers with none."""
+        with self._read() as uow:
+            s = uow.session
+            line = JournalLine.__table__.c
+            account = s.get(Account, account_id)
+            if account is None:
+                raise NotFoundError(f"account {account_id} does not exist")
+            stmt = select(line.currency).distinct().where(line.account_id == account_id, line.currency.is_not(None))
+            if start is not None:
+                stmt = stmt.where(line.date >= start)
+            if end is not None:
+                stmt = stmt.where(line.date <= end)
+            foreign = tuple(sorted(s.execute(stmt).scalars()))
+            base = s.execute(select(CompanySettings.base_currency)).scalar_one()
+            bank = s.execute(
+                select(_BANKS.c.currency).where(
+                    _BANKS.c.gl_account_id == account_id, _BANKS.c.is_active, _BANKS.c.currency != base
+                )
+            ).scalar()
+            balance_currency = bank or (account.currency if account.currency and account.currency != base else None)
+            if balance_currency is None and len(foreign) == 1:
+                # every line of the account (not only the range) in that one currency: its balance means something
+                mixed = s.execute(
+                    select(line.id)
+                    .where(line.account_id == account_id, or_(line.currency.is_(None), line.currency != foreign[0]))
+                    .limit(1)
+                ).first()
+                balance_currency = None if mixed else foreign[0]
+            return LedgerCurrencies(foreign, balance_currency)
+
+    def foreign_setup(self) -> ForeignSetup:
+        """Currencies with an exchange rate and the GL accounts of active foreign bank accounts."""
+        with self._read() as uow:
+            s = uow.session
+            base = s.execute(select(CompanySettings.base_currency)).scalar_one()
+            rated = tuple(sorted(s.execute(select(ExchangeRate.currency).distinct()).scalars()))
+            banks = {
+                code: currency
+                for code, currency in s.execute(
+                    select(Account.code, _BANKS.c.currency)
+                    .join(Account, Account.id == _BANKS.c.gl_account_id)
+                    .where(_BANKS.c.is_active, _BANKS.c.currency != base)
+                )
+            }
+            return ForeignSetup(base, tuple(c for c in rated if c != base), banks)
 
     def account_balance(self, account_id: int, as_of: date | None = None) -> Decimal:
         """One account's posted balance (debit positive) at the end of `as_of`; its own lines only.
@@ -525,6 +657,18 @@ class LedgerQueries:
             if as_of is not None:
                 stmt = stmt.where(line.date <= as_of)
             return _dec(s.execute(stmt).scalar_one(), self._exp(s))
+
+    def account_balance_cur(self, account_id: int, currency: str, as_of: date | None = None) -> Decimal:
+        """One account's posted balance in a foreign currency: the sum of its lines' amounts in `currency`."""
+        with self._read() as uow:
+            s = uow.session
+            line = JournalLine.__table__.c
+            stmt = select(func.coalesce(func.sum(line.amount_cur), 0)).where(
+                line.account_id == account_id, line.currency == currency
+            )
+            if as_of is not None:
+                stmt = stmt.where(line.date <= as_of)
+            return _dec(s.execute(stmt).scalar_one(), currency_exponent(currency))
 
     # ---------------------------------------------------------------- entries
     def entries(self, flt: EntryFilter = EntryFilter(), *, offset: int = 0, limit: int = 200) -> list[EntryRow]:
@@ -616,7 +760,16 @@ class LedgerQueries:
                 raise NotFoundError(f"journal entry {entry_id} does not exist")
             model = DraftLine if e.state is EntryState.DRAFT else JournalLine
             rows = s.execute(
-                select(Account.code, Account.name, model.amount, model.memo, Department.code, Project.code)
+                select(
+                    Account.code,
+                    Account.name,
+                    model.amount,
+                    model.memo,
+                    Department.code,
+                    Project.code,
+                    model.currency,
+                    model.amount_cur,
+                )
                 .join(Account, Account.id == model.account_id)
                 .outerjoin(Department, Department.id == model.department_id)
                 .outerjoin(Project, Project.id == model.project_id)
@@ -625,9 +778,17 @@ class LedgerQueries:
             ).all()
             lines = tuple(
                 EntryLineRow(
-                    code, name, _dec(max(amount, 0), exp), _dec(max(-amount, 0), exp), memo, dept or "", proj or ""
+                    code,
+                    name,
+                    _dec(max(amount, 0), exp),
+                    _dec(max(-amount, 0), exp),
+                    memo,
+                    dept or "",
+                    proj or "",
+                    currency or "",
+                    None if currency is None else _dec(abs(units or 0), currency_exponent(currency)),
                 )
-                for code, name, amount, memo, dept, proj in rows
+                for code, name, amount, memo, dept, proj, currency, units in rows
             )
             users = dict(s.execute(select(User.id, User.username)).all())
             journal = s.execute(select(Journal.code).where(Journal.id == e.journal_id)).scalar_one()

@@ -2,21 +2,27 @@
 
 Pages follow a (date, line) cursor and carry the balance forward, so the view stays smooth on an
 account with a million lines.
+
+An account with foreign-currency lines in the range gets a Foreign amount column ("EUR 1,234.56", in the
+currency's own decimals); one whose lines are all in one foreign currency (a foreign bank account) also
+gets a running balance in that currency beside the base one. A base-only account shows neither.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QModelIndex
-from PySide6.QtWidgets import QHBoxLayout, QLabel
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel
 
 from paksa_desktop.core.changes import Kind
 from paksa_desktop.core.errors import ValidationError
-from paksa_desktop.ledger.queries import LedgerLine, LedgerQueries
+from paksa_desktop.core.money import currency_exponent
+from paksa_desktop.ledger.queries import LedgerCurrencies, LedgerLine, LedgerQueries
 from paksa_desktop.reporting.formatting import money_text
 from paksa_desktop.reporting.model import ColumnKind, Report, ReportRow, RowStyle
 from ui.hub import Hub
@@ -45,20 +51,61 @@ COLUMNS = (
 )
 
 
+def foreign_text(line: LedgerLine) -> str:
+    """'EUR 1,234.56' (credits in parentheses), in the currency's own decimals; '' for a base line."""
+    if not line.currency or line.amount_cur is None:
+        return ""
+    return f"{line.currency} {money_text(line.amount_cur, currency_exponent(line.currency))}"
+
+
+def ledger_columns(currencies: LedgerCurrencies | None) -> tuple[Col, ...]:
+    """The base columns, and the foreign ones when the account has foreign lines."""
+    if currencies is None or not (currencies.foreign or currencies.balance_currency):
+        return COLUMNS
+    extra = [Col("foreign", "Foreign amount", foreign_text, ColumnKind.MONEY, width=130)]
+    code = currencies.balance_currency
+    if code:
+        places = currency_exponent(code)
+        extra.append(
+            Col(
+                "balance_cur",
+                f"Balance {code}",
+                lambda r: r.balance_cur,
+                ColumnKind.MONEY,
+                width=120,
+                places=lambda _r: places,
+            )
+        )
+    # narrower figures so the memo keeps room for the one or two extra columns
+    narrow = {"entry": 140, "debit": 110, "credit": 110, "balance": 120}
+    base = [replace(c, width=narrow.get(c.key, c.width)) for c in COLUMNS]
+    at = [c.key for c in base].index("balance")
+    return (*base[:at], extra[0], base[at], *extra[1:])
+
+
 class LedgerPager:
     """Cursor pages of LedgerQueries.account_ledger: each page starts where the last one ended."""
 
     def __init__(
-        self, queries: LedgerQueries, account_id: int, start: date | None, end: date | None, page: int = PAGE
+        self,
+        queries: LedgerQueries,
+        account_id: int,
+        start: date | None,
+        end: date | None,
+        page: int = PAGE,
+        balance_currency: str | None = None,
     ) -> None:
         self.queries = queries
         self.account_id = account_id
         self.start = start
         self.end = end
         self.page = page
+        self.balance_currency = balance_currency
         self.cursor: tuple[date, int] | None = None
         self.closing: Decimal | None = None
         self.opening: Decimal | None = None
+        self.closing_cur: Decimal | None = None
+        self.opening_cur: Decimal | None = None
 
     def next_page(self) -> tuple[Sequence[LedgerLine], bool]:
         page = self.queries.account_ledger(
@@ -68,11 +115,15 @@ class LedgerPager:
             limit=self.page,
             start=self.start,
             end=self.end,
+            balance_currency=self.balance_currency,
+            opening_cur=self.closing_cur,
         )
         if self.opening is None:
             self.opening = page.opening
+            self.opening_cur = page.opening_cur
         self.cursor = page.cursor
         self.closing = page.closing
+        self.closing_cur = page.closing_cur
         return page.lines, page.cursor is not None
 
 
@@ -87,6 +138,7 @@ class AccountLedgerView(LedgerView):
         self.model = PagedRowsModel(COLUMNS, exponent=hub.exponent, parent=self)
         self.account_id: int | None = None
         self.pager: LedgerPager | None = None
+        self.currencies: LedgerCurrencies | None = None
         self.header.add(self.add_export_button())
 
         self.filters = FilterBar()
@@ -148,6 +200,8 @@ class AccountLedgerView(LedgerView):
         if choice is None:
             self.account_id = None
             self.pager = None
+            self.currencies = None
+            self._set_columns(COLUMNS)
             self.model.set_pager(None)
             self.opening.setText("Choose an account: type its code or part of its name.")
             self.closing.setText("")
@@ -155,23 +209,51 @@ class AccountLedgerView(LedgerView):
         self.account_id = choice.id
         start, end = self.start.value(), self.end.value()
         queries = self.session.queries
-        self.pager = LedgerPager(queries, choice.id, start, end)
+        currencies = queries.ledger_currencies(choice.id, start, end)
+        self.currencies = currencies
+        code = currencies.balance_currency
+        self._set_columns(ledger_columns(currencies))
+        self.pager = LedgerPager(queries, choice.id, start, end, balance_currency=code)
         self.model.set_pager(self.pager)
         exp = self.hub.exponent
         opening = self.pager.opening or Decimal(0)
-        self.opening.setText(f"Opening balance{f' on {start}' if start else ''}: <b>{money_text(opening, exp)}</b>")
+        in_cur = ""
+        if code is not None:
+            in_cur = f" ({code} {money_text(self.pager.opening_cur or Decimal(0), currency_exponent(code))})"
+        self.opening.setText(
+            f"Opening balance{f' on {start}' if start else ''}: <b>{money_text(opening, exp)}</b>{in_cur}"
+        )
         self.closing.setText("Closing balance: …")
         account_id = choice.id
 
-        def closing() -> Decimal:
-            return queries.account_balance(account_id, end)
+        def closing() -> tuple[Decimal, Decimal | None]:
+            base = queries.account_balance(account_id, end)
+            return base, None if code is None else queries.account_balance_cur(account_id, code, end)
 
-        self.loader.load(
-            closing,
-            lambda value: self.closing.setText(
-                f"Closing balance{f' on {end}' if end else ''}: <b>{money_text(value, exp)}</b>"
-            ),
-        )
+        def show_closing(values: tuple[Decimal, Decimal | None]) -> None:
+            base, foreign = values
+            tail = (
+                "" if code is None or foreign is None else f" ({code} {money_text(foreign, currency_exponent(code))})"
+            )
+            self.closing.setText(f"Closing balance{f' on {end}' if end else ''}: <b>{money_text(base, exp)}</b>{tail}")
+
+        self.loader.load(closing, show_closing)
+
+    def _set_columns(self, columns: Sequence[Col]) -> None:
+        """Foreign columns come and go with the account; widths follow (the model resets on set_pager)."""
+        if [c.key for c in self.model.columns] == [c.key for c in columns]:
+            self.model.columns = list(columns)  # the same keys; the balance currency's title may differ
+            self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(columns) - 1)
+            return
+        self.model.beginResetModel()
+        self.model.columns = list(columns)
+        self.model.endResetModel()
+        header = self.table.horizontalHeader()
+        for i, column in enumerate(columns):
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
+            if column.width:
+                self.table.setColumnWidth(i, column.width)
+        header.setSectionResizeMode([c.key for c in columns].index("memo"), QHeaderView.ResizeMode.Stretch)
 
     def _show_loaded(self, *_args: object) -> None:
         count = self.model.rowCount()
@@ -197,9 +279,21 @@ class AccountLedgerView(LedgerView):
         info = self.hub.info()
         choice = self.hub.account_choices().by_id(account_id)
         label = self.hub.account_choices().label(choice.code) if choice else ""
+        currencies = self.currencies
+        columns = ledger_columns(currencies)
+        code = currencies.balance_currency if currencies else None
+        if code is not None and currency_exponent(code) > info.exponent:
+            # a report has one scale (the base currency's): a balance with more decimals goes as exact text
+            places = currency_exponent(code)
+            columns = tuple(
+                Col(c.key, c.title, lambda r: money_text(r.balance_cur, places), ColumnKind.MONEY, width=c.width)
+                if c.key == "balance_cur"
+                else c
+                for c in columns
+            )
 
         def build(progress: Progress, cancelled: IsCancelled) -> Report:
-            pager = LedgerPager(queries, account_id, start, end, EXPORT_PAGE)
+            pager = LedgerPager(queries, account_id, start, end, EXPORT_PAGE, balance_currency=code)
             rows: list[LedgerLine] = []
             more = True
             while more and not cancelled():
@@ -208,29 +302,30 @@ class AccountLedgerView(LedgerView):
                 progress(len(rows), len(rows) + (EXPORT_PAGE if more else 0))
             opening = pager.opening or Decimal(0)
             closing = pager.closing if pager.closing is not None else opening
+            subtitle = f"{start or 'beginning'} to {end or 'today'}; opening balance {opening}"
+            closing_cur: Decimal | str | None = None
+            if code is not None:
+                subtitle += f" ({code} {pager.opening_cur or Decimal(0)})"
+                closing_cur = pager.closing_cur if pager.closing_cur is not None else pager.opening_cur
+                if closing_cur is not None and currency_exponent(code) > info.exponent:
+                    closing_cur = money_text(closing_cur, currency_exponent(code))
+            total = {
+                "date": None,
+                "memo": "Closing balance",
+                "debit": sum((r.debit for r in rows), Decimal(0)),
+                "credit": sum((r.credit for r in rows), Decimal(0)),
+                "balance": closing,
+                "balance_cur": closing_cur,
+            }
             return rows_report(
                 f"Account ledger {label}",
-                COLUMNS,
+                columns,
                 rows,
-                subtitle=f"{start or 'beginning'} to {end or 'today'}; opening balance {opening}",
+                subtitle=subtitle,
                 company=info.name,
                 currency=info.base_currency,
                 exponent=info.exponent,
-                totals=(
-                    ReportRow(
-                        (
-                            None,
-                            "",
-                            "Closing balance",
-                            "",
-                            "",
-                            sum((r.debit for r in rows), Decimal(0)),
-                            sum((r.credit for r in rows), Decimal(0)),
-                            closing,
-                        ),
-                        style=RowStyle.TOTAL,
-                    ),
-                ),
+                totals=(ReportRow(tuple(total.get(c.key, "") for c in columns), style=RowStyle.TOTAL),),
             )
 
         return build

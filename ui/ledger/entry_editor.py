@@ -2,12 +2,21 @@
 
 Posted entries open read-only (they are immutable; corrections are reversals). A save that meets
 someone else's change shows who changed it and offers to reload.
+
+Foreign amounts: the Currency and Foreign amount columns appear when the company deals in foreign money
+(a currency with an exchange rate, or an active bank account in a foreign currency) and whenever the
+entry already has a foreign line; a base-only company never sees them. No toggle: a bookkeeper in a
+company with foreign money expects the columns every time, in the same place, and one in a base-only
+company should not have to think about currencies at all. See ui/models/entry_lines_model.py for what
+typing a foreign amount does.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -26,15 +35,16 @@ from PySide6.QtWidgets import (
 )
 
 from paksa_desktop.core.changes import Changes, Kind
-from paksa_desktop.core.errors import ConflictError
+from paksa_desktop.core.errors import ConflictError, ValidationError
 from paksa_desktop.ledger.commands import EntryInput, EntryRef
 from paksa_desktop.ledger.models import EntryState
-from paksa_desktop.ledger.queries import EntryDetail
+from paksa_desktop.ledger.queries import EntryDetail, ForeignSetup
 from paksa_desktop.security.permissions import Permission
 from ui.audit.hooks import add_entry_buttons, update_entry_buttons
 from ui.errors import attempt, show_error
 from ui.hub import Hub
-from ui.models.entry_lines_model import EntryLinesModel
+from ui.models.entry_lines_model import ACCOUNT, EntryLinesModel
+from ui.style import set_state
 from ui.widgets.balance_bar import BalanceBar
 from ui.widgets.choices import fill_codes
 from ui.widgets.conflict_dialog import ConflictDialog
@@ -42,6 +52,8 @@ from ui.widgets.date_edit import DateEdit
 from ui.widgets.dialogs import button_box, field_grid, form, note, stack
 from ui.widgets.entry_grid import EntryGrid
 from ui.widgets.notify import notify
+
+FOREIGN_WIDTH = 1180  # the editor's width with the Currency and Foreign amount columns
 
 
 class ReverseDialog(QDialog):
@@ -111,6 +123,14 @@ class EntryEditor(QDialog):
         self.grid = EntryGrid()
         self.grid.setModel(self.model)
         self.fill_dimensions()
+        self.fx_note = QLabel()  # why a foreign amount could not be converted
+        self.fx_note.setObjectName("fxNote")
+        self.fx_note.setWordWrap(True)
+        set_state(self.fx_note, "bad")
+        self.fx_note.hide()
+        self.model.fxNotice.connect(self._show_fx_note)
+        self.foreign_setup: ForeignSetup | None = None
+        self.fill_currencies()
         self.balance = BalanceBar(self.model)
         self.hint = QLabel(
             "Tab moves across cells · Enter goes to the next line · Ctrl+Del removes a line · "
@@ -121,6 +141,8 @@ class EntryEditor(QDialog):
         # ---- buttons
         self.delete_button = QPushButton("Delete draft")
         self.reverse_button = QPushButton("Reverse…")
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("A new entry with this entry's lines and amounts, dated today")
         self.save_button = QPushButton("Save draft")
         self.save_button.setToolTip("Save as a draft (Ctrl+S); drafts may be out of balance")
         self.post_button = QPushButton("Post")
@@ -130,12 +152,13 @@ class EntryEditor(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.reverse_button)
+        buttons.addWidget(self.copy_button)
         add_entry_buttons(self, buttons)  # History, Attachments (ui/audit)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.post_button)
-        for button in (self.delete_button, self.reverse_button, self.save_button, self.post_button):
+        for button in (self.delete_button, self.reverse_button, self.copy_button, self.save_button, self.post_button):
             button.setAutoDefault(False)
         self.close_button.setAutoDefault(False)
 
@@ -145,6 +168,7 @@ class EntryEditor(QDialog):
         layout.addWidget(self.banner)
         layout.addLayout(fields)
         layout.addWidget(self.grid, 1)
+        layout.addWidget(self.fx_note)
         layout.addWidget(self.balance)
         layout.addWidget(self.hint)
         layout.addLayout(buttons)
@@ -153,6 +177,7 @@ class EntryEditor(QDialog):
         self.post_button.clicked.connect(self.post)
         self.delete_button.clicked.connect(self.delete_draft)
         self.reverse_button.clicked.connect(lambda: self.reverse())
+        self.copy_button.clicked.connect(lambda: self.hub.copy_entry(self.entry_id or 0))
         self.close_button.clicked.connect(self.reject)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save_draft)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.post)
@@ -171,6 +196,7 @@ class EntryEditor(QDialog):
             signal.connect(self._mark_dirty)
 
         hub.changed.connect(self._on_changes)
+        self.date.dateChanged.connect(lambda *_args: self.model.reconvert())
 
         if entry_id is None:
             self._set_editable(True)
@@ -188,8 +214,37 @@ class EntryEditor(QDialog):
             [d.code for d in queries.departments() if d.is_active], [p.code for p in queries.projects() if p.is_active]
         )
 
+    def fill_currencies(self) -> None:
+        """Foreign amounts: which currencies to offer, the foreign bank accounts' currencies, the rate look-up."""
+        setup = attempt(self, self.hub.session.queries.foreign_setup)
+        if setup is None:
+            return
+        self.foreign_setup = setup
+        self.model.base_currency = setup.base_currency
+        self.model.bank_currency = dict(setup.bank_currency)
+        self.model.converter = self.to_base
+        self.grid.delegate.currencies = sorted(set(setup.rated) | set(setup.bank_currency.values()))
+        self.model.set_foreign(setup.in_use)
+        self._fit_foreign()
+
+    def _fit_foreign(self) -> None:
+        if self.model.foreign and self.width() < FOREIGN_WIDTH:
+            self.resize(FOREIGN_WIDTH, self.height())  # room for the two more columns
+
+    def to_base(self, currency: str, amount: Decimal) -> Decimal:
+        """`amount` of `currency` in the base currency at the rate on or before the entry date, rounded
+        half-even to the base currency's decimals (raises NoRateError naming currency and date)."""
+        rate = self.hub.session.company.fx_rates(self.hub.session.ctx).rate(currency, self.date.value())
+        return (amount * rate).quantize(Decimal(1).scaleb(-self.hub.exponent), ROUND_HALF_EVEN)
+
+    def _show_fx_note(self, text: str) -> None:
+        self.fx_note.setText(text)
+        self.fx_note.setVisible(bool(text))
+
     def _on_changes(self, changes: Changes) -> None:
         """A department, project or journal added or deactivated while this editor is open is offered at once."""
+        if Kind.RATES in changes or Kind.BANK_ACCOUNTS in changes:
+            self.fill_currencies()
         if Kind.DIMENSIONS in changes:
             self.fill_dimensions()
         if Kind.JOURNALS in changes:
@@ -236,6 +291,7 @@ class EntryEditor(QDialog):
             and session.can(Permission.ENTRY_REVERSE)
         )
         self.reverse_button.setVisible(can_reverse)
+        self.copy_button.setVisible(self.entry_id is not None and session.can(Permission.ENTRY_CREATE))
         update_entry_buttons(self)
 
     def load(self) -> None:
@@ -260,10 +316,26 @@ class EntryEditor(QDialog):
         self.reference.setText(detail.reference)
         self.memo.setText(detail.memo)
         self.model.set_lines(detail.lines)
+        self._fit_foreign()
         self._set_editable(detail.state is EntryState.DRAFT)
         self._show_banner(detail)
         self._update_title()
         self.dirty = False
+
+    def copy_from(self, entry_id: int) -> None:
+        """Fill this new entry from another: journal, reference, memo and lines (foreign amounts too)."""
+        detail = attempt(self, lambda: self.hub.session.queries.entry(entry_id))
+        if detail is None:
+            return
+        index = self.journal.findData(detail.journal)
+        if index >= 0:
+            self.journal.setCurrentIndex(index)
+        self.reference.setText(detail.reference)
+        self.memo.setText(detail.memo)
+        self.auto_reverse.setChecked(detail.auto_reverse)
+        self.model.set_lines(detail.lines)
+        self._fit_foreign()
+        self.dirty = True
 
     def _show_banner(self, d: EntryDetail) -> None:
         if d.state is EntryState.DRAFT:
@@ -313,8 +385,21 @@ class EntryEditor(QDialog):
                 self.load()
             return None
         except Exception as exc:  # shown, never raised into Qt
+            row = self._refused_row(exc)
+            if row is not None and type(exc) is ValidationError:
+                exc = ValidationError(f"line {row + 1}: {exc}")  # the poster names the account; say which line
             show_error(self, exc, title=self.windowTitle())
+            if row is not None:
+                self.grid.go_to(row, ACCOUNT)
             return None
+
+    def _refused_row(self, error: BaseException) -> int | None:
+        """The line a refusal is about: the first line on the account its message starts with."""
+        match = re.match(r"account (\S+?)(?: \(|:| is|$)", str(error))
+        if match is None or self.model.read_only:
+            return None
+        code = match.group(1)
+        return next((i for i, line in enumerate(self.model.edit_lines()) if line.account == code), None)
 
     def save_draft(self) -> bool:
         if self.is_posted or not self.save_button.isEnabled():

@@ -86,6 +86,7 @@ class LedgerTab(QWidget):
         self._new_editors: list[EntryEditor] = []
         hub.entryRequested.connect(self.open_entry)
         hub.newEntryRequested.connect(self.new_entry)
+        hub.copyEntryRequested.connect(self.copy_entry)
         hub.accountLedgerRequested.connect(self.show_account_ledger)
         self.show_view(ENTRIES)
 
@@ -132,6 +133,12 @@ class LedgerTab(QWidget):
         self._new_editors.append(editor)
         editor.show()
         editor.activateWindow()
+        return editor
+
+    def copy_entry(self, entry_id: int) -> EntryEditor:
+        """A new entry filled from another one (its lines with their foreign amounts), dated today."""
+        editor = self.new_entry()
+        editor.copy_from(entry_id)
         return editor
 
     def _track(self, editor: EntryEditor) -> None:

@@ -23,16 +23,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.models.entry_lines_model import ACCOUNT, CREDIT, DEBIT, DEPARTMENT, MEMO, PROJECT, EntryLinesModel
+from ui.models.entry_lines_model import (
+    ACCOUNT,
+    CREDIT,
+    CURRENCY,
+    DEBIT,
+    DEPARTMENT,
+    FOREIGN,
+    MEMO,
+    PROJECT,
+    EntryLinesModel,
+    currency_places,
+)
 from ui.widgets.account_picker import account_completer, string_completer
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-def amount_validator(exponent: int, parent: QWidget) -> QRegularExpressionValidator:
-    """Digits with optional grouping commas and up to `exponent` decimals, or nothing; never a minus sign."""
+def amount_validator(exponent: int, parent: QWidget, *, signed: bool = False) -> QRegularExpressionValidator:
+    """Digits with optional grouping commas and up to `exponent` decimals, or nothing; a minus sign only
+    when `signed` (a foreign amount typed for the credit side)."""
     decimals = rf"(\.[0-9]{{0,{exponent}}})?" if exponent else ""
-    pattern = QRegularExpression(rf"^([0-9][0-9,]*{decimals}|{decimals})$")
+    sign = "-?" if signed else ""
+    pattern = QRegularExpression(rf"^{sign}([0-9][0-9,]*{decimals}|{decimals})$")
     return QRegularExpressionValidator(pattern, parent)
 
 
@@ -44,6 +57,7 @@ class LinesDelegate(QStyledItemDelegate):
         self.grid = grid
         self.departments: list[str] = []
         self.projects: list[str] = []
+        self.currencies: list[str] = []  # offered in the Currency column: those with a rate, and the banks'
         self.open_editor: QLineEdit | None = None
         self.enter_pressed = False  # Enter, not a click elsewhere, closed the editor
 
@@ -68,6 +82,15 @@ class LinesDelegate(QStyledItemDelegate):
             editor.setPlaceholderText("code or name")
         elif column in (DEBIT, CREDIT):
             editor.setValidator(amount_validator(model.exponent, editor))
+            editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        elif column == CURRENCY:
+            editor.setMaxLength(3)
+            editor.setCompleter(string_completer(self.currencies, editor))
+            editor.setPlaceholderText("EUR")
+        elif column == FOREIGN:
+            line = model.edit_lines()[index.row()]
+            places = currency_places(line.currency)
+            editor.setValidator(amount_validator(2 if places is None else places, editor, signed=True))
             editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         elif column in (DEPARTMENT, PROJECT):
             codes = self.departments if column == DEPARTMENT else self.projects
@@ -132,10 +155,28 @@ class EntryGrid(QTableView):
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
         super().setModel(model)
+        if model is not None:
+            model.modelReset.connect(self._lay_out_columns)
+        self._lay_out_columns()
+
+    def _lay_out_columns(self) -> None:
+        """Widths; with the foreign columns, Currency and Foreign amount sit (and Tab) between Account and Debit."""
         header = self.horizontalHeader()
-        for column, width in ((ACCOUNT, 320), (DEBIT, 120), (CREDIT, 120), (DEPARTMENT, 110), (PROJECT, 110)):
+        widths = [(ACCOUNT, 320), (DEBIT, 120), (CREDIT, 120), (DEPARTMENT, 110), (PROJECT, 110)]
+        if self.lines_model().foreign:
+            widths = [(ACCOUNT, 240), (CURRENCY, 84), (FOREIGN, 136), (DEBIT, 112), (CREDIT, 112)]
+            widths += [(DEPARTMENT, 100), (PROJECT, 90)]
+            for column, place in ((CURRENCY, 1), (FOREIGN, 2)):
+                if header.visualIndex(column) != place:
+                    header.moveSection(header.visualIndex(column), place)
+        for column, width in widths:
             self.setColumnWidth(column, width)
         header.setSectionResizeMode(MEMO, QHeaderView.ResizeMode.Stretch)
+
+    def last_column(self) -> int:
+        """The logical column shown last (the foreign columns are moved, so not always the highest)."""
+        header = self.horizontalHeader()
+        return header.logicalIndex(header.count() - 1)
 
     def lines_model(self) -> EntryLinesModel:
         model = self.model()
@@ -183,7 +224,7 @@ class EntryGrid(QTableView):
             cursorAction == QAbstractItemView.CursorAction.MoveNext
             and not model.read_only
             and current.row() == model.rowCount() - 1
-            and current.column() == model.columnCount() - 1
+            and current.column() == self.last_column()
         ):
             return model.index(model.add_line(), ACCOUNT)  # Tab past the last cell starts a new line
         return super().moveCursor(cursorAction, modifiers)
