@@ -185,3 +185,21 @@ def test_nobody_at_psql_edits_a_payment_an_allocation_or_a_posted_run(posted: tu
         owner.execute("UPDATE vendor_payments SET memo = 'see advice' WHERE number = %s", (p.payment,))
         owner.execute("UPDATE vendor_payments SET voided_on = date, void_reason = 'x' WHERE number = %s", (p.payment,))
         owner.rollback()
+
+
+def test_the_ap_clerk_reads_items_but_nothing_else_of_receivables(posted: tuple[Server, Posted]) -> None:
+    """The clerk's bill with an item line was saved and posted over their own login (the fixture); at psql
+    they read the items and may not change them nor read customers or invoices."""
+    server, p = posted
+    with server.raw("apclerk") as conn:
+        assert conn.execute("SELECT code FROM items").fetchall() == [("TONER",)]
+        (item,) = conn.execute(
+            "SELECT i.code FROM bill_lines l JOIN bills b ON b.id = l.bill_id JOIN items i ON i.id = l.item_id "
+            "WHERE b.number = %s",
+            (p.bill,),
+        ).fetchone()
+        assert item == "TONER"
+        conn.rollback()
+        assert "permission denied" in refused(conn, "UPDATE items SET unit_price = 1")
+        assert "permission denied" in refused(conn, "SELECT * FROM customers")
+        assert "permission denied" in refused(conn, "SELECT * FROM invoices")
