@@ -81,8 +81,9 @@ def expected_payment(
 
 
 def recurring_bill_payments(s: Session, start: date, end: date) -> list[ExpectedBill]:
-    """Payments expected for recurring bills raised from `start` to `end` and not yet posted (see the
-    module's rules); a payment expected before `start` is given on its day (the caller moves it)."""
+    """Payments expected for recurring bills raised up to `end` (missed dates before `start` too) and not
+    yet posted (see the module's rules); a payment expected before `start` is given on its own day (the
+    forecast moves it to week 1)."""
     raised = set(s.execute(select(Bill.recurring_id, Bill.date).where(Bill.recurring_id.is_not(None))).all())
     templates = s.execute(select(RecurringBill).where(RecurringBill.is_active).order_by(RecurringBill.name)).scalars()
     found: list[ExpectedBill] = []
