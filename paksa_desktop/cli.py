@@ -1236,15 +1236,18 @@ def cmd_cash_position(args: argparse.Namespace) -> int:
 
 
 def cmd_cash_forecast(args: argparse.Namespace) -> int:
-    from paksa_desktop.banking.forecast import Scenario, forecast_report
+    from paksa_desktop.banking.forecast import Scenario, flows_report, forecast_report
 
     _report_format(args)
     scenario = Scenario(args.delay_receipts, tuple(args.one_off or ()))
     with _books(args) as books:
         service = books.company.cash_forecast(books.ctx)
         forecast = service.forecast(args.start, args.weeks, scenario)
-        report = forecast_report(forecast, books.queries.company().name)
-        _write_report(args, books, report, "cash forecast", chart=forecast.chart())
+        company = books.queries.company().name
+        if args.items:  # the items behind the weeks, one per row
+            _write_report(args, books, flows_report(forecast, company), "cash forecast items")
+        else:
+            _write_report(args, books, forecast_report(forecast, company), "cash forecast", chart=forecast.chart())
     return EXIT_OK
 
 
@@ -1275,6 +1278,9 @@ def _add_cash_commands(group: Callable[[str, str], Any], leaf: Callable[..., Any
         action="append",
         metavar="DATE:AMOUNT:LABEL",
         help="what-if: add an item (positive: money in, negative: out); repeat for more",
+    )
+    p.add_argument(
+        "--items", action="store_true", help="list the items behind the weeks (invoices, bills, runs, recurring)"
     )
     output(p)
 

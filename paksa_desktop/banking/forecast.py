@@ -22,7 +22,9 @@
   this source). Bills in a proposed or approved payment run are not counted on their own: the run is,
   for its total, on its pay date. Overdue bills and runs dated before the start are expected in week 1.
   Vendor credit notes bring no cash (a run applies them to bills) and are left out. Foreign bills and
-  runs are valued at the rate on the start day.
+  runs are valued at the rate on the start day. Recurring bills are expected too, labelled "recurring:
+  <name>": each occurrence up to the last day not yet raised, prepared as generating it would (total,
+  due date, discount), and raised bills not yet posted (payables/recurring_forecast.py).
 - Further sources (payroll, loan schedules) plug in as classes with `name`, `permission` and
   `flows(s, start, end)`: add them to `FLOW_SOURCES`.
 - **What-if** (`Scenario`): `delay_receipts_days` moves every expected receipt from the receivables
@@ -180,10 +182,10 @@ class PayablesFlows:
     permission: str | None = Permission.AP_VIEW
 
     def flows(self, s: Session, start: date, end: date) -> list[Flow]:
-        from paksa_desktop.payables.allocation import OPEN_STATES, PAYABLE_KINDS, early_discount
-        from paksa_desktop.payables.bank_matching import cash_of
+        from paksa_desktop.payables.allocation import OPEN_STATES, PAYABLE_KINDS
         from paksa_desktop.payables.models import Bill, PaymentRun, PaymentRunItem, Vendor
         from paksa_desktop.payables.payments import OPEN_RUN_STATES
+        from paksa_desktop.payables.recurring_forecast import expected_payment, recurring_bill_payments
 
         base_currency = s.execute(select(CompanySettings.base_currency)).scalar_one()
         rates: dict[str, Decimal] = {}
@@ -209,12 +211,12 @@ class PayablesFlows:
         ).all()  # fmt: skip
         found: list[Flow] = []
         for number, code, due, currency, open_units, total, pct, until, bill_rate, withholds, rate in rows:
-            day, discount = due, 0
-            if pct and until is not None and until >= start:  # a run pays it by the discount date, less it
-                day, discount = until, min(early_discount(total, pct, until, until), open_units)
-            settle = open_units - discount
-            cash = cash_of(settle, bill_rate or (rate if withholds else 0))
+            withheld = bill_rate or (rate if withholds else 0)
+            day, cash = expected_payment(open_units, total, pct, until, due, start, withheld)
             found.append(Flow(max(day, start), -base(cash, currency), f"{number} {code}", self.name))
+        for expected in recurring_bill_payments(s, start, end):  # not yet raised, or raised but not posted
+            found.append(Flow(max(expected.day, start), -base(expected.cash, expected.currency), expected.label,
+                              self.name))  # fmt: skip
         runs = s.execute(
             select(PaymentRun.id, PaymentRun.pay_date, PaymentRun.currency, PaymentRun.total, PaymentRun.state)
             .where(PaymentRun.state.in_(OPEN_RUN_STATES))

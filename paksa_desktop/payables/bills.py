@@ -530,7 +530,7 @@ class BillService(GuardedService):
             )
             for template in templates:
                 vendor = look.vendor_by_id(template.vendor_id)
-                lines = tuple(_line_from_json(v) for v in json.loads(template.lines_json))
+                lines = tuple(line_from_json(v) for v in json.loads(template.lines_json))
                 frequency = Frequency(template.frequency)
                 while template.next_date <= day and (
                     template.end_date is None or template.next_date <= template.end_date
@@ -714,7 +714,8 @@ def _summary(doc: PreparedBill) -> dict[str, Any]:
     }
 
 
-def _line_from_json(values: dict[str, Any]) -> BillLineInput:
+def line_from_json(values: dict[str, Any]) -> BillLineInput:
+    """A recurring bill's stored line (lines_json) back as the input it was saved from."""
     decimals = ("quantity", "unit_price")
     return BillLineInput(**{k: (Decimal(v) if k in decimals and v is not None else v) for k, v in values.items()})
 

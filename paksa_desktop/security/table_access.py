@@ -93,7 +93,8 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     "customers": _managed(_p(P.AR_VIEW), P.AR_CUSTOMER_MANAGE, delete=False),
     "customer_contacts": _managed(_p(P.AR_VIEW), P.AR_CUSTOMER_MANAGE),
     "customer_addresses": _managed(_p(P.AR_VIEW), P.AR_CUSTOMER_MANAGE),
-    "items": _managed(_p(P.AR_VIEW), P.AR_ITEM_MANAGE, delete=False),
+    # read by payables too: a bill line may name an item (its description and tax code), nothing else of AR
+    "items": _managed(_p(P.AR_VIEW, P.AP_VIEW, P.AP_BILL_CREATE), P.AR_ITEM_MANAGE, delete=False),
     "receivables_settings": TableAccess(select=_ALL, insert=_p(P.COMPANY_MANAGE), update=_p(P.COMPANY_MANAGE)),
     "exchange_rates": _managed(_ALL, P.RATE_MANAGE),
     # foreign currencies: revaluations post with the GL's own permission (source 'fx_revaluation')

@@ -256,7 +256,7 @@ EXPECTED = {
     "invoice_lines": "SIUD S S SIUD - - - S S",
     "invoices": "SIUD SU S SIUD - - - S S",
     "ip_allowlist": "SIUD S S S S S S S S",
-    "items": "SIU S S SIU - - - S S",
+    "items": "SIU S S SIU S - S S S",  # payables reads items for bill lines
     "journal_entries": "SIUD SIUD SIUD SI SI S SI S S",
     "journal_lines": "SI SI SI SI SI S SI S S",
     "journals": "SIU SIU S S S S S S S",

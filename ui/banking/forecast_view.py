@@ -4,13 +4,15 @@
 forecast`); the weeks are the shared report on screen (Print, Export), and the closing balance of each
 week is drawn above them. What-if: delay every expected receipt by N days, and one-off items typed in a
 small grid (date, amount: positive money in, negative money out, label). A one-off that cannot be read
-is named in a message, and the forecast on screen stays as it was.
+is named in a message, and the forecast on screen stays as it was. Below the weeks, the items behind
+them (open invoices and bills, payment runs, recurring entries and bills, one-offs): every item, or the
+selected week's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -19,6 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -28,7 +31,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from paksa_desktop.banking.forecast import MAX_WEEKS, CashForecastService, Forecast, OneOff, Scenario, forecast_report
+from paksa_desktop.banking.forecast import (
+    MAX_WEEKS,
+    CashForecastService,
+    Forecast,
+    OneOff,
+    Scenario,
+    flows_report,
+    forecast_report,
+)
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.reporting.formatting import money_text
 from paksa_desktop.reporting.model import Report
@@ -36,6 +47,7 @@ from ui.banking.cash_position_view import CashReportScreen
 from ui.errors import show_error
 from ui.hub import Hub
 from ui.ledger.statement_chart import INK, REVENUE, MoneyAxis, plotted
+from ui.receivables.report_screen import ARReportModel
 from ui.style import icon, set_state
 from ui.widgets.date_edit import DateEdit
 from ui.widgets.filter_bar import FilterBar
@@ -49,9 +61,10 @@ class ForecastRequest:
     weeks: int
     scenario: Scenario
 
-    def fetch(self, service: CashForecastService, company: str) -> tuple[Forecast, Report]:
+    def fetch(self, service: CashForecastService, company: str) -> tuple[Forecast, Report, Report]:
+        """The forecast, its weeks and the items behind them (on the worker thread)."""
         forecast = service.forecast(self.start, self.weeks, self.scenario)
-        return forecast, forecast_report(forecast, company)
+        return forecast, forecast_report(forecast, company), flows_report(forecast, company)
 
 
 def read_one_offs(grid: QTableWidget) -> tuple[OneOff, ...]:
@@ -111,7 +124,7 @@ class ClosingChart(pg.PlotWidget):
 
 class ForecastView(CashReportScreen):
     title = "Cash forecast"
-    subtitle = "Where cash is heading, week by week: open invoices on their expected day, recurring payments."
+    subtitle = "Where cash is heading, week by week: open invoices and bills on their expected day, recurring payments."
     stretch = ""
 
     def __init__(self, hub: Hub, parent: QWidget | None = None) -> None:
@@ -168,11 +181,24 @@ class ForecastView(CashReportScreen):
         # ---- the chart above the weeks
         self.chart = ClosingChart()
         self.table = self.report_table("forecastTable")
+        # ---- the items behind the weeks: all of them, or the selected week's
+        self.items: Report | None = None
+        self.items_model = ARReportModel(self)
+        self.items_table = self.report_table("forecastItemsTable", self.items_model)
+        self.items_caption = QLabel("")
+        self.items_caption.setObjectName("forecastItemsCaption")
+        items = QWidget()
+        items_layout = QVBoxLayout(items)
+        items_layout.setContentsMargins(0, 4, 0, 0)
+        items_layout.addWidget(self.items_caption)
+        items_layout.addWidget(self.items_table, 1)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self.show_items(self.selected_week()))
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(self.chart)
         self.split.addWidget(self.table)
+        self.split.addWidget(items)
         self.split.setChildrenCollapsible(False)
-        self.split.setSizes([220, 380])
+        self.split.setSizes([200, 330, 220])
         self.body.addWidget(self.split, 1)
         self.body.addWidget(self.status)
 
@@ -215,10 +241,11 @@ class ForecastView(CashReportScreen):
             self.status.setText("Not calculated: see the message, then change the options above")
             set_state(self.status, "bad")
 
-    def _apply(self, request: ForecastRequest, forecast: Forecast, report: Report) -> None:
-        self.shown, self.forecast = request, forecast
+    def _apply(self, request: ForecastRequest, forecast: Forecast, report: Report, items: Report) -> None:
+        self.shown, self.forecast, self.items = request, forecast, items
         self.model.set_report(report)
         self.table.fitter.fit(report)  # type: ignore[attr-defined]
+        self.show_items(None)
         self.chart.draw([f"{w.start:%d %b}" for w in forecast.weeks],
                         [w.closing for w in forecast.weeks], forecast.base_currency)  # fmt: skip
         exp, cur = forecast.exponent, forecast.base_currency
@@ -235,3 +262,27 @@ class ForecastView(CashReportScreen):
 
     def file_stem(self) -> str:
         return f"cash-forecast-{self.shown.start}" if self.shown else "cash-forecast"
+
+    # ---- the items behind the weeks
+    def selected_week(self) -> int | None:
+        """The week number of the selected row (None: nothing selected, or the total row)."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or self.forecast is None or rows[0].row() >= len(self.forecast.weeks):
+            return None
+        return rows[0].row() + 1
+
+    def show_items(self, week: int | None) -> None:
+        """Every item of the forecast, or one week's (`week`), each with its source and what it is."""
+        if self.items is None:
+            return
+        rows = tuple(r for r in self.items.rows if week is None or r.cells[0] == week)
+        shown = replace(self.items, rows=rows, subtitle=f"week {week}" if week else self.items.subtitle)
+        self.items_model.set_report(shown)
+        self.items_table.fitter.fit(shown, "label")  # type: ignore[attr-defined]
+        where = f"week {week}" if week else "the forecast"
+        if rows:
+            count = f"{len(rows)} item{'s' if len(rows) != 1 else ''}"
+            hint = "" if week else " (select a week to see its own)"
+            self.items_caption.setText(f"Items behind {where}: {count}{hint}")
+        else:
+            self.items_caption.setText(f"No expected receipts or payments in {where}.")
