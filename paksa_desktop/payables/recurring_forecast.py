@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from paksa_desktop.core.clock import SystemClock
+from paksa_desktop.core.clock import FixedClock
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.periods import add_months
 from paksa_desktop.ledger.models import Frequency
@@ -41,8 +41,6 @@ from paksa_desktop.payables.models import Bill, BillKind, BillState, RecurringBi
 from paksa_desktop.security.context import UserContext
 
 UNPOSTED = (BillState.DRAFT, BillState.SUBMITTED, BillState.APPROVED)
-# Preparing reads through a Poster, which wants a user; this one holds no permission and posts nothing.
-_READER = UserContext(0, "cash forecast", "", frozenset(), SystemClock())
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +78,11 @@ def expected_payment(
     return day, cash_of(open_units - discount, withholding_e4)
 
 
+def _reader(start: date) -> UserContext:
+    """Preparing reads through a Poster, which wants a user; this one holds no permission and posts nothing."""
+    return UserContext(0, "cash forecast", "", frozenset(), FixedClock(datetime.combine(start, time(), UTC)))
+
+
 def recurring_bill_payments(s: Session, start: date, end: date) -> list[ExpectedBill]:
     """Payments expected for recurring bills raised up to `end` (missed dates before `start` too) and not
     yet posted (see the module's rules); a payment expected before `start` is given on its own day (the
@@ -92,7 +95,7 @@ def recurring_bill_payments(s: Session, start: date, end: date) -> list[Expected
         dates = [d for d in bill_dates(t.next_date, t.frequency, t.end_date, end) if (t.id, d) not in raised]
         if not dates:
             continue
-        look = look or BillLookups(s, Poster(s, _READER))
+        look = look or BillLookups(s, Poster(s, _reader(start)))
         label = f"recurring: {t.name}"
         try:
             vendor = look.vendor_by_id(t.vendor_id)
