@@ -14,12 +14,10 @@ from typing import Any
 from PySide6.QtCore import QRegularExpression
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -42,8 +40,7 @@ from paksa_desktop.security.permissions import Permission
 from ui.audit.attachments import show_attachments
 from ui.hub import Hub
 from ui.models.account_choices import AccountChoices
-from ui.models.text_grid_model import TextGridModel
-from ui.receivables.customer_dialog import CONTACT_COLUMNS, AddressFields, ContactsGrid, upper_letters
+from ui.receivables.customer_dialog import AddressFields, ContactsPage, upper_letters
 from ui.receivables.fields import chosen_tax_code, fill_tax_codes, picked_account, terms_in_words
 from ui.receivables.record_dialog import FormProblem, RecordDialog
 from ui.style import set_state
@@ -190,36 +187,9 @@ class VendorDialog(RecordDialog):
         self.withholding_rate.setEnabled(False)
 
         # ---- contacts (the customer form's grid) and notes
-        self.contacts = TextGridModel(CONTACT_COLUMNS, self)
-        self.contacts_grid = ContactsGrid()
-        self.contacts_grid.setObjectName("contactsGrid")
-        self.contacts_grid.setModel(self.contacts)
-        self.contacts_grid.setAlternatingRowColors(True)
-        self.contacts_grid.verticalHeader().hide()
-        self.contacts_grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.contacts_grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.contacts_grid.setEditTriggers(
-            QAbstractItemView.EditTrigger.AnyKeyPressed
-            | QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-        )
-        for column, width in ((0, 190), (1, 150), (2, 220)):
-            self.contacts_grid.setColumnWidth(column, width)
-        self.contacts_grid.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.add_contact_button = QPushButton("Add contact")
-        self.add_contact_button.setAutoDefault(False)
-        self.add_contact_button.clicked.connect(self.add_contact)
-        self.remove_contact_button = QPushButton("Remove contact")
-        self.remove_contact_button.setAutoDefault(False)
-        self.remove_contact_button.clicked.connect(self.remove_contact)
-        contact_buttons = QHBoxLayout()
-        contact_buttons.addWidget(self.add_contact_button)
-        contact_buttons.addWidget(self.remove_contact_button)
-        contact_buttons.addStretch(1)
-        contacts_page = QWidget()
-        contacts_layout = QVBoxLayout(contacts_page)
-        contacts_layout.addWidget(self.contacts_grid, 1)
-        contacts_layout.addLayout(contact_buttons)
+        self.contacts_page = contacts_page = ContactsPage((190, 150, 220))
+        self.contacts, self.contacts_grid = contacts_page.contacts, contacts_page.grid
+        self.add_contact_button, self.remove_contact_button = contacts_page.add_button, contacts_page.remove_button
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)
         self.notes.setPlaceholderText("anything the team should know: how they invoice, whom to call")
@@ -355,18 +325,6 @@ class VendorDialog(RecordDialog):
             set_state(self.iban_hint, "ok")
 
     # ---- contacts and attachments
-    def add_contact(self) -> None:
-        row = self.contacts.add_row()
-        index = self.contacts.index(row, 0)
-        self.contacts_grid.setCurrentIndex(index)
-        self.contacts_grid.setFocus()
-        self.contacts_grid.edit(index)
-
-    def remove_contact(self) -> None:
-        index = self.contacts_grid.currentIndex()
-        if index.isValid():
-            self.contacts.remove_row(index.row())
-
     def show_attachments(self) -> None:
         if self.record is not None:
             show_attachments(self.session, "vendor", self.record.code, self.windowTitle(), self)
@@ -397,7 +355,7 @@ class VendorDialog(RecordDialog):
                     self.iban.setFocus()
                     QMessageBox.warning(self, self.windowTitle(), f"IBAN: {exc}")
                     raise FormProblem(f"IBAN: {exc}") from None
-        self._finish_typing()
+        self.contacts_page.finish_typing()
         return VendorInput(
             code=self.code.text().strip(),
             name=self.name.text().strip(),
@@ -424,14 +382,6 @@ class VendorDialog(RecordDialog):
             contacts=tuple(ContactInput(*row) for row in self.contacts.rows()),
             is_active=self.active.isChecked(),
         )
-
-    def _finish_typing(self) -> None:
-        """A contact cell still being typed in counts, as the user sees it."""
-        grid = self.contacts_grid
-        if grid.state() == QAbstractItemView.State.EditingState:
-            for editor in grid.viewport().findChildren(QLineEdit):
-                if editor.isVisible():
-                    grid.itemDelegate().commitData.emit(editor)
 
     def record_service(self) -> VendorService:
         return self.session.vendors

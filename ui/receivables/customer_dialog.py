@@ -72,6 +72,62 @@ class ContactsGrid(QTableView):
         super().keyPressEvent(event)
 
 
+class ContactsPage(QWidget):
+    """The Contacts page of the customer and vendor forms: the contacts grid with Add and Remove contact.
+    `widths` are the name, role and email columns' (the phone column takes the rest)."""
+
+    def __init__(self, widths: tuple[int, int, int], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.contacts = TextGridModel(CONTACT_COLUMNS, self)
+        self.grid = ContactsGrid()
+        self.grid.setObjectName("contactsGrid")
+        self.grid.setModel(self.contacts)
+        self.grid.setAlternatingRowColors(True)
+        self.grid.verticalHeader().hide()
+        self.grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.grid.setEditTriggers(
+            QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        for column, width in enumerate(widths):
+            self.grid.setColumnWidth(column, width)
+        self.grid.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.add_button = QPushButton("Add contact")
+        self.add_button.setAutoDefault(False)
+        self.add_button.clicked.connect(self.add_contact)
+        self.remove_button = QPushButton("Remove contact")
+        self.remove_button.setAutoDefault(False)
+        self.remove_button.clicked.connect(self.remove_contact)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.grid, 1)
+        layout.addLayout(buttons)
+
+    def add_contact(self) -> None:
+        row = self.contacts.add_row()
+        index = self.contacts.index(row, 0)
+        self.grid.setCurrentIndex(index)
+        self.grid.setFocus()
+        self.grid.edit(index)
+
+    def remove_contact(self) -> None:
+        index = self.grid.currentIndex()
+        if index.isValid():
+            self.contacts.remove_row(index.row())
+
+    def finish_typing(self) -> None:
+        """A contact cell still being typed in counts, as the user sees it."""
+        if self.grid.state() == QAbstractItemView.State.EditingState:
+            for editor in self.grid.viewport().findChildren(QLineEdit):
+                if editor.isVisible():
+                    self.grid.itemDelegate().commitData.emit(editor)
+
+
 class AddressFields(QGroupBox):
     """One address: street lines, city, postal code, region, country (ISO 3166 two letters)."""
 
@@ -191,37 +247,9 @@ class CustomerDialog(RecordDialog):
         details.setVerticalSpacing(8)
 
         # ---- contacts, addresses, notes
-        self.contacts = TextGridModel(CONTACT_COLUMNS, self)
-        self.contacts_grid = ContactsGrid()
-        self.contacts_grid.setObjectName("contactsGrid")
-        self.contacts_grid.setModel(self.contacts)
-        self.contacts_grid.setAlternatingRowColors(True)
-        self.contacts_grid.verticalHeader().hide()
-        self.contacts_grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.contacts_grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.contacts_grid.setEditTriggers(
-            QAbstractItemView.EditTrigger.AnyKeyPressed
-            | QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-        )
-        header = self.contacts_grid.horizontalHeader()
-        for column, width in ((0, 190), (1, 160), (2, 230)):
-            self.contacts_grid.setColumnWidth(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.add_contact_button = QPushButton("Add contact")
-        self.add_contact_button.setAutoDefault(False)
-        self.add_contact_button.clicked.connect(self.add_contact)
-        self.remove_contact_button = QPushButton("Remove contact")
-        self.remove_contact_button.setAutoDefault(False)
-        self.remove_contact_button.clicked.connect(self.remove_contact)
-        contact_buttons = QHBoxLayout()
-        contact_buttons.addWidget(self.add_contact_button)
-        contact_buttons.addWidget(self.remove_contact_button)
-        contact_buttons.addStretch(1)
-        contacts_page = QWidget()
-        contacts_layout = QVBoxLayout(contacts_page)
-        contacts_layout.addWidget(self.contacts_grid, 1)
-        contacts_layout.addLayout(contact_buttons)
+        self.contacts_page = contacts_page = ContactsPage((190, 160, 230))
+        self.contacts, self.contacts_grid = contacts_page.contacts, contacts_page.grid
+        self.add_contact_button, self.remove_contact_button = contacts_page.add_button, contacts_page.remove_button
 
         self.billing = AddressFields("Billing address", AddressKind.BILLING)
         self.shipping = AddressFields("Shipping address", AddressKind.SHIPPING)
@@ -401,18 +429,6 @@ class CustomerDialog(RecordDialog):
             self.credit_limit.set_exponent(currency_exponent(text))
 
     # ---- contacts and addresses
-    def add_contact(self) -> None:
-        row = self.contacts.add_row()
-        index = self.contacts.index(row, 0)
-        self.contacts_grid.setCurrentIndex(index)
-        self.contacts_grid.setFocus()
-        self.contacts_grid.edit(index)
-
-    def remove_contact(self) -> None:
-        index = self.contacts_grid.currentIndex()
-        if index.isValid():
-            self.contacts.remove_row(index.row())
-
     def copy_billing_to_shipping(self) -> None:
         self.shipping.set_address(self.billing.address())
 
@@ -435,7 +451,7 @@ class CustomerDialog(RecordDialog):
             problems.append(str(exc))
         if problems:
             raise FormProblem("; ".join(problems))
-        self._finish_typing()
+        self.contacts_page.finish_typing()
         addresses = tuple(a for a in (self.billing.address(), self.shipping.address()) if a is not None)
         return CustomerInput(
             code=self.code.text().strip(),
@@ -454,14 +470,6 @@ class CustomerDialog(RecordDialog):
             addresses=addresses + self.extra_addresses,
             is_active=self.active.isChecked(),
         )
-
-    def _finish_typing(self) -> None:
-        """A contact cell still being typed in counts, as the user sees it."""
-        grid = self.contacts_grid
-        if grid.state() == QAbstractItemView.State.EditingState:
-            for editor in grid.viewport().findChildren(QLineEdit):
-                if editor.isVisible():
-                    grid.itemDelegate().commitData.emit(editor)
 
     def create(self, service: ReceivablesService, data: CustomerInput) -> Changes:
         return service.create_customer(data) | self._assign_procedure(data.code)
