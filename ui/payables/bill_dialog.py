@@ -52,13 +52,21 @@ from paksa_desktop.payables.vendors import VendorRow
 from paksa_desktop.receivables.amounts import QUANTITY_SCALE, line_amount, scaled
 from paksa_desktop.receivables.queries import ItemView, TaxCodeView
 from paksa_desktop.security.permissions import Permission
-from ui.errors import message_for
 from ui.hub import Hub
 from ui.models.code_choices import Choice, CodeChoices
 from ui.payables.document_viewer import DocumentViewer
 from ui.receivables.fields import fill_customers
 from ui.receivables.invoice_dialog import LinesGrid, _buddy, _decimal, _qdate
-from ui.receivables.lines_form import RIGHT, LinesForm, due_date, money_text, plain, set_up_grid, show_totals
+from ui.receivables.lines_form import (
+    RIGHT,
+    LinesForm,
+    due_date,
+    money_text,
+    plain,
+    set_up_grid,
+    show_totals,
+    tax_domain,
+)
 
 LINE_COLUMNS = ("Item", "Description", "Quantity", "Unit price", "Tax code", "Account", "Dept.", "Project")
 ITEM, DESCRIPTION, QUANTITY, PRICE, TAX, ACCOUNT, DEPARTMENT, PROJECT = range(len(LINE_COLUMNS))
@@ -561,27 +569,10 @@ class BillDialog(LinesForm, QDialog):
             where = f"line {n}"
             units = to_minor(line.unit_price, exponent) if line.unit_price is not None else 0
             amount = line_amount(scaled(line.quantity, QUANTITY_SCALE, f"{where}: quantity"), units)
-            code = None
-            if line.tax_code:
-                tax = self.all_taxes.get(line.tax_code)
-                if tax is None:
-                    raise ValidationError(f"{where}: unknown tax code '{line.tax_code}'")
-                code = tax.domain()
-            tax_lines.append(TaxLine(amount, code))
+            tax_lines.append(TaxLine(amount, tax_domain(self.all_taxes, line.tax_code, where)))
         return compute(tax_lines, self.rounding)
 
-    def recompute(self) -> None:
-        while self.totals.rowCount():
-            self.totals.removeRow(0)
-        try:
-            summary = self.compute_summary()
-        except (ValidationError, ValueError) as exc:
-            self.summary = None
-            self.problem.setText(message_for(exc))
-            return
-        if self.problem.property("kept") is not True:
-            self.problem.clear()
-        self.summary = summary
+    def show_summary(self, summary: TaxSummary) -> None:
         show_totals(self.totals, summary, self.exponent, self.all_taxes, f"Total {self.document_currency}", "billTotal")
 
     # ------------------------------------------------------------------ the input

@@ -51,7 +51,16 @@ from ui.hub import Hub
 from ui.models.code_choices import Choice, CodeChoices
 from ui.receivables.fields import fill_customers
 from ui.receivables.lines_form import BAD_CELL as BAD_CELL  # the tests look for it here
-from ui.receivables.lines_form import RIGHT, LinesForm, due_date, money_text, plain, set_up_grid, show_totals
+from ui.receivables.lines_form import (
+    RIGHT,
+    LinesForm,
+    due_date,
+    money_text,
+    plain,
+    set_up_grid,
+    show_totals,
+    tax_domain,
+)
 from ui.widgets.account_picker import account_completer
 
 LINE_COLUMNS = ("Item", "Description", "Quantity", "Unit price", "Disc. %", "Tax code", "Account", "Dept.", "Project")
@@ -518,27 +527,10 @@ class InvoiceDialog(LinesForm, QDialog):
                 units,
                 scaled(line.discount_percent, PERCENT_SCALE, f"{where}: discount %"),
             )
-            code = None
-            if line.tax_code:
-                tax = self.taxes.get(line.tax_code)
-                if tax is None:
-                    raise ValidationError(f"{where}: unknown tax code '{line.tax_code}'")
-                code = tax.domain()
-            tax_lines.append(TaxLine(amount, code))
+            tax_lines.append(TaxLine(amount, tax_domain(self.taxes, line.tax_code, where)))
         return compute(tax_lines, self.rounding)
 
-    def recompute(self) -> None:
-        while self.totals.rowCount():
-            self.totals.removeRow(0)
-        try:
-            summary = self.compute_summary()
-        except (ValidationError, ValueError) as exc:
-            self.summary = None
-            self.problem.setText(message_for(exc))
-            return
-        if self.problem.property("kept") is not True:
-            self.problem.clear()
-        self.summary = summary
+    def show_summary(self, summary: TaxSummary) -> None:
         show_totals(self.totals, summary, self.exponent, self.taxes, f"Total {self.document_currency}", "invoiceTotal")
 
     # ---- saving and posting

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QAbstractItemView, QFormLayout, QHeaderView, QLabe
 
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import format_amount, from_minor
-from paksa_desktop.core.tax import TaxSummary
+from paksa_desktop.core.tax import TaxCode, TaxSummary
 from ui.errors import message_for
 from ui.models.code_choices import CodeChoices
 from ui.style import NEGATIVE
@@ -96,6 +96,20 @@ def show_totals(
     add_total_row(totals, f"<b>{title}</b>", f"<b>{money_text(summary.gross, exponent)}</b>", name)
 
 
+class Domained(Protocol):
+    def domain(self) -> TaxCode: ...
+
+
+def tax_domain(taxes: Mapping[str, Domained], code: str | None, where: str) -> TaxCode | None:
+    """A line's tax code as the tax functions take it (None: no tax); an unknown one names the line."""
+    if not code:
+        return None
+    tax = taxes.get(code)
+    if tax is None:
+        raise ValidationError(f"{where}: unknown tax code '{code}'")
+    return tax.domain()
+
+
 class LinesForm:
     """Mixed into an editor (before QDialog) that has `grid`, `pickers`, `problem`, `editable` and `bad_cell`;
     `NUMERIC`, `PICKED` and `COLUMN_TITLES` are its column numbers and the titles its messages use."""
@@ -109,6 +123,31 @@ class LinesForm:
     problem: QLabel
     editable: bool
     bad_cell: tuple[int, int] | None
+    totals: QFormLayout
+    summary: TaxSummary | None
+
+    def compute_summary(self) -> TaxSummary:
+        """The lines priced and taxed by the service's own functions (raises for a line that cannot be)."""
+        raise NotImplementedError
+
+    def show_summary(self, summary: TaxSummary) -> None:
+        """The totals rows of `summary` (see `show_totals`)."""
+        raise NotImplementedError
+
+    def recompute(self) -> None:
+        """The totals again after a change; a line that cannot be priced is named in the form instead."""
+        while self.totals.rowCount():
+            self.totals.removeRow(0)
+        try:
+            summary = self.compute_summary()
+        except (ValidationError, ValueError) as exc:
+            self.summary = None
+            self.problem.setText(message_for(exc))
+            return
+        if self.problem.property("kept") is not True:
+            self.problem.clear()
+        self.summary = summary
+        self.show_summary(summary)
 
     def _set(self, row: int, col: int, text: str) -> None:
         item = QTableWidgetItem(text)
