@@ -125,7 +125,7 @@ class _Reader(RowsReader):
         if len(invoice) > VENDOR_INVOICE_LENGTH:
             self.error(number, "vendor_invoice", f"longer than {VENDOR_INVOICE_LENGTH} characters")
             invoice = invoice[:VENDOR_INVOICE_LENGTH]
-        vendor = self._vendor(number, code)
+        vendor = self._known(number, "vendor", code, self.cat.vendor)
         day = self._date(number, "date", day_text, posting=self.cat.posting)
         due = self._date(number, "due_date", due_text, posting=False) if due_text else None
         doc = self.bills.get(key)
@@ -141,16 +141,6 @@ class _Reader(RowsReader):
             doc.bad = True
         else:
             doc.lines.append(line)
-
-    def _vendor(self, number: int, code: str) -> VendorInfo | None:
-        if not code:
-            self.error(number, "vendor", "required")
-            return None
-        found = self.cat.vendor(code)
-        if isinstance(found, str):
-            self.error(number, "vendor", found)
-            return None
-        return found
 
     def _first_row_checks(self, doc: _Bill, number: int) -> None:
         if doc.day is not None and doc.due is not None and doc.due < doc.day:

@@ -205,6 +205,17 @@ def parse_price(text: str, currency: str) -> tuple[Decimal, int] | str:
     return value, int(value.scaleb(currency_exponent(currency)))
 
 
+class ReadDocument(Protocol):
+    first_row: int
+    day: date | None
+    units: int
+    bad: bool
+
+
+DocumentT = TypeVar("DocumentT", bound=ReadDocument)
+PartyT = TypeVar("PartyT")
+
+
 class LineCells(NamedTuple):
     """A checked line of a documents file: its cells read, and its amount before tax (minor units)."""
 
@@ -260,6 +271,17 @@ class RowsReader:
             self.error(number, column, "required")
             return None
         found = self.checks.day(text, posting=posting)
+        if isinstance(found, str):
+            self.error(number, column, found)
+            return None
+        return found
+
+    def _known(self, number: int, column: str, code: str, find: Callable[[str], PartyT | str]) -> PartyT | None:
+        """The row's customer or vendor (`find` gives it, or why it is refused), or None with the error noted."""
+        if not code:
+            self.error(number, column, "required")
+            return None
+        found = find(code)
         if isinstance(found, str):
             self.error(number, column, found)
             return None
@@ -323,16 +345,6 @@ class RowsReader:
         return sorted(good, key=lambda d: d.day or date.min)
 
 
-class ReadDocument(Protocol):
-    first_row: int
-    day: date | None
-    units: int
-    bad: bool
-
-
-DocumentT = TypeVar("DocumentT", bound=ReadDocument)
-
-
 def read_rows(
     reader: RowsReader, table: Table, progress: Progress | None, cancelled: Callable[[], bool] | None
 ) -> None:
@@ -370,7 +382,7 @@ class _Reader(RowsReader):
             return
         doc = self.documents.get(reference)
         first = doc is None
-        customer = self._customer(number, code)
+        customer = self._known(number, "customer", code, self.cat.customer)
         day = self._date(number, "date", day_text, posting=True)
         due = self._date(number, "due_date", due_text, posting=False) if due_text else None
         if doc is None:
@@ -391,16 +403,6 @@ class _Reader(RowsReader):
             doc.bad = True
         else:
             doc.lines.append(line)
-
-    def _customer(self, number: int, code: str) -> CustomerInfo | None:
-        if not code:
-            self.error(number, "customer", "required")
-            return None
-        found = self.cat.customer(code)
-        if isinstance(found, str):
-            self.error(number, "customer", found)
-            return None
-        return found
 
     def _agrees(
         self, doc: _Document, number: int, customer: CustomerInfo | None, day: date | None, due: date | None,
