@@ -40,11 +40,11 @@ from paksa_desktop.security.permissions import Permission
 from ui.audit.attachments import show_attachments
 from ui.hub import Hub
 from ui.models.account_choices import AccountChoices
-from ui.receivables.customer_dialog import AddressFields, ContactsPage, upper_letters
-from ui.receivables.fields import chosen_tax_code, fill_tax_codes, picked_account, terms_in_words
-from ui.receivables.record_dialog import FormProblem, RecordDialog
+from ui.receivables.customer_dialog import AddressFields, ContactsPage, PartyDialog
+from ui.receivables.fields import chosen_tax_code, fill_tax_codes, picked_account
+from ui.receivables.record_dialog import FormProblem
 from ui.style import set_state
-from ui.widgets.account_picker import AccountPicker, string_completer
+from ui.widgets.account_picker import AccountPicker
 from ui.widgets.dialogs import field_grid
 
 GENERAL, ADDRESS, BANK, TAX, CONTACTS, NOTES = range(6)  # the form's pages, in order
@@ -59,7 +59,7 @@ def expense_picker(hub: Hub) -> AccountPicker:
     return picker
 
 
-class VendorDialog(RecordDialog):
+class VendorDialog(PartyDialog):
     noun = "vendor"
     entity = "vendor"
 
@@ -71,22 +71,7 @@ class VendorDialog(RecordDialog):
         self.bank_readable = record.bank_readable if record is not None else self._holds_key()
 
         # ---- general (created in Tab order: across, then down)
-        self.code = QLineEdit()
-        self.code.setMaxLength(32)
-        self.code.setPlaceholderText("e.g. ACME (no spaces)")
-        self.name = QLineEdit()
-        self.name.setMaxLength(200)
-        self.currency = QLineEdit(base)
-        self.currency.setMaximumWidth(80)
-        upper_letters(self.currency, 3)
-        from iso4217 import Currency
-
-        self.currency.setCompleter(string_completer(sorted(c.code for c in Currency), self.currency))
-        self.terms = QLineEdit("net 30")
-        self.terms.setPlaceholderText("net 30, 30 EOM, due on receipt, 2/10 net 30")
-        self.terms_hint = QLabel()
-        self.terms_hint.setObjectName("termsHint")
-        self.terms_hint.setWordWrap(True)
+        self._party_fields(base)
         self.expense_account = expense_picker(hub)
         self.tax_code = QComboBox()
         self.tax_code.setMinimumContentsLength(24)
@@ -228,12 +213,6 @@ class VendorDialog(RecordDialog):
 
         return may_read_bank(self.session.ctx)
 
-    def _tax_codes(self) -> list[Any]:
-        try:
-            return self.hub.tax_codes()
-        except Exception:  # a user who may not read tax codes still edits the rest
-            return []
-
     def bank_fields(self) -> tuple[QLineEdit, ...]:
         return (self.iban, self.bic, self.account_number, self.routing_number)
 
@@ -303,11 +282,6 @@ class VendorDialog(RecordDialog):
 
     def title_for(self, record: Any | None) -> str:
         return f"Vendor {record.code} — {record.name}" if record is not None else "New vendor"
-
-    def _show_terms(self) -> None:
-        text, ok = terms_in_words(self.terms.text())
-        self.terms_hint.setText(text)
-        set_state(self.terms_hint, "muted" if ok else "bad")
 
     def _show_iban(self) -> None:
         """As the IBAN is typed: whether its check digits hold (nothing said while it is empty)."""

@@ -177,18 +177,12 @@ class AddressFields(QGroupBox):
         return value if any((value.lines, value.city, value.postal_code, value.region, value.country)) else None
 
 
-class CustomerDialog(RecordDialog):
-    noun = "customer"
-    entity = "customer"
+class PartyDialog(RecordDialog):
+    """What the customer and vendor forms share: code, name, currency and payment terms (with the terms in
+    words as they are typed), and the tax codes offered."""
 
-    def __init__(self, hub: Hub, record: CustomerView | None, *, editable: bool, parent: QWidget | None = None) -> None:
-        super().__init__(hub, record, editable=editable, parent=parent)
-        self.resize(900, 700)
-        self.setMinimumSize(760, 680)  # the addresses side by side, never squeezed
-        base = hub.info().base_currency
-        self.extra_addresses: tuple[AddressInput, ...] = ()
-
-        # ---- details (created in Tab order: across, then down)
+    def _party_fields(self, base: str) -> None:
+        """Code, name, currency and terms (with their hint), created in Tab order."""
         self.code = QLineEdit()
         self.code.setMaxLength(32)
         self.code.setPlaceholderText("e.g. ACME (no spaces)")
@@ -205,6 +199,32 @@ class CustomerDialog(RecordDialog):
         self.terms_hint = QLabel()
         self.terms_hint.setObjectName("termsHint")
         self.terms_hint.setWordWrap(True)
+
+    def _show_terms(self) -> None:
+        text, ok = terms_in_words(self.terms.text())
+        self.terms_hint.setText(text)
+        set_state(self.terms_hint, "muted" if ok else "bad")
+
+    def _tax_codes(self) -> list[Any]:
+        try:
+            return self.hub.tax_codes()
+        except Exception:  # a user who may not read tax codes still edits the rest
+            return []
+
+
+class CustomerDialog(PartyDialog):
+    noun = "customer"
+    entity = "customer"
+
+    def __init__(self, hub: Hub, record: CustomerView | None, *, editable: bool, parent: QWidget | None = None) -> None:
+        super().__init__(hub, record, editable=editable, parent=parent)
+        self.resize(900, 700)
+        self.setMinimumSize(760, 680)  # the addresses side by side, never squeezed
+        base = hub.info().base_currency
+        self.extra_addresses: tuple[AddressInput, ...] = ()
+
+        # ---- details (created in Tab order: across, then down)
+        self._party_fields(base)
         self.credit_limit = AmountEdit(currency_exponent(base))
         self.credit_limit.setPlaceholderText("no limit")
         self.credit_limit.setMaximumWidth(170)
@@ -366,12 +386,6 @@ class CustomerDialog(RecordDialog):
     def read_only_buttons(self) -> list[Any]:
         return [self.attachments_button]
 
-    def _tax_codes(self) -> list[Any]:
-        try:
-            return self.hub.tax_codes()
-        except Exception:  # a user who may not read tax codes still edits the rest
-            return []
-
     def _fill_procedures(self) -> None:
         """The company's dunning procedures; the first entry is the default (the company's first procedure)."""
         try:
@@ -418,11 +432,6 @@ class CustomerDialog(RecordDialog):
 
     def title_for(self, record: Any | None) -> str:
         return f"Customer {record.code} — {record.name}" if record is not None else "New customer"
-
-    def _show_terms(self) -> None:
-        text, ok = terms_in_words(self.terms.text())
-        self.terms_hint.setText(text)
-        set_state(self.terms_hint, "muted" if ok else "bad")
 
     def _currency_changed(self, text: str) -> None:
         if len(text) == 3 and is_currency(text):
