@@ -97,24 +97,8 @@ class ARReports(GuardedService):
             party="customer",
             title="Receivables aging detail",
             subtitle=pr.aging_subtitle(as_of, basis, "document") + pr.only("customer", customer),
-            columns=(
-                Column("document", "Document"),
-                Column("kind", "Kind"),
-                Column("date", "Date", ColumnKind.DATE),
-                Column("due_date", "Due", ColumnKind.DATE),
-                Column("days_overdue", "Days overdue", ColumnKind.INTEGER),
-                Column("currency", "Currency"),
-                Column("open_amount", "Open (document)"),
-            ),
-            cells=lambda item: (
-                item.number,
-                KIND_TITLES[item.kind],
-                item.date,
-                item.due_date,
-                pr.days_overdue(item, as_of),
-                item.currency,
-                _units_text(item.open_units, item.currency),
-            ),
+            columns=(Column("document", "Document"), Column("kind", "Kind"), *_DOCUMENT_COLUMNS),
+            cells=lambda item: (item.number, KIND_TITLES[item.kind], *_document_cells(item, as_of)),
             drill=_document_drill,
         )
 
@@ -135,24 +119,8 @@ class ARReports(GuardedService):
             party="customer",
             title="Open receivables",
             subtitle=f"as of {as_of:%d %B %Y}" + pr.only("customer", customer),
-            columns=(
-                Column("kind", "Kind"),
-                Column("document", "Document"),
-                Column("date", "Date", ColumnKind.DATE),
-                Column("due_date", "Due", ColumnKind.DATE),
-                Column("days_overdue", "Days overdue", ColumnKind.INTEGER),
-                Column("currency", "Currency"),
-                Column("open_amount", "Open (document)"),
-            ),
-            cells=lambda item: (
-                KIND_TITLES[item.kind],
-                item.number,
-                item.date,
-                item.due_date,
-                pr.days_overdue(item, as_of),
-                item.currency,
-                _units_text(item.open_units, item.currency),
-            ),
+            columns=(Column("kind", "Kind"), Column("document", "Document"), *_DOCUMENT_COLUMNS),
+            cells=lambda item: (KIND_TITLES[item.kind], item.number, *_document_cells(item, as_of)),
             drill=_document_drill,
         )
 
@@ -228,6 +196,26 @@ class ARReports(GuardedService):
         if found is None:
             raise NotFoundError(f"customer {code} does not exist")
         return found
+
+
+_DOCUMENT_COLUMNS = (
+    Column("date", "Date", ColumnKind.DATE),
+    Column("due_date", "Due", ColumnKind.DATE),
+    Column("days_overdue", "Days overdue", ColumnKind.INTEGER),
+    Column("currency", "Currency"),
+    Column("open_amount", "Open (document)"),
+)
+
+
+def _document_cells(item: OpenItem, as_of: date) -> tuple[object, ...]:
+    """The cells under `_DOCUMENT_COLUMNS`."""
+    return (
+        item.date,
+        item.due_date,
+        pr.days_overdue(item, as_of),
+        item.currency,
+        _units_text(item.open_units, item.currency),
+    )
 
 
 def _customer_of(item: OpenItem) -> int:
