@@ -33,7 +33,7 @@ from paksa_desktop.payables.bill_preparing import VENDOR_INVOICE_LENGTH, BillLoo
 from paksa_desktop.payables.bills import BillService, IndexedError
 from paksa_desktop.payables.models import Bill, BillKind
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from paksa_desktop.receivables.invoice_files import RowsCatalogue, RowsReader, read_rows
+from paksa_desktop.receivables.invoice_files import RowsCatalogue, RowsReader, read_rows, refuse_errors, second_half
 from paksa_desktop.security.permissions import Permission
 
 REQUIRED = ("bill", "vendor", "vendor_invoice", "date", "due_date", "description", "quantity", "unit_price")
@@ -228,19 +228,13 @@ def import_bills_file(
         reader = _Reader(_Catalogue(look, posting=post), table.source, table.columns)
         read_rows(reader, table, progress, cancelled)
         documents = reader.finish()
-    if reader.errors:
-        raise ImportFileError(sorted(reader.errors, key=lambda e: e.row), truncated=reader.truncated)
+    refuse_errors(reader)
     inputs = [
         BillInput(d.vendor.code, d.day, tuple(d.lines), vendor_invoice=d.vendor_invoice, due_date=d.due)  # type: ignore[union-attr,arg-type]
         for d in documents
     ]
-
-    def entering(done: int, total: int) -> None:
-        if progress is not None:
-            progress(1000 + done * 1000 // max(total, 1), 2000)
-
     try:
-        refs = service.enter_many(inputs, post=post, progress=entering, source=path.name)
+        refs = service.enter_many(inputs, post=post, progress=second_half(progress), source=path.name)
     except IndexedError as exc:
         doc = documents[exc.index]
         column = "vendor_invoice" if "vendor invoice" in exc.reason else "bill"

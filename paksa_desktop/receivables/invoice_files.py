@@ -358,6 +358,22 @@ def read_rows(
                 raise Cancelled()
 
 
+def refuse_errors(reader: RowsReader) -> None:
+    """Every problem the rows had, in row order (nothing is entered when there is one)."""
+    if reader.errors:
+        raise ImportFileError(sorted(reader.errors, key=lambda e: e.row), truncated=reader.truncated)
+
+
+def second_half(progress: Progress | None) -> Progress:
+    """Progress of entering the documents read (the second half of 2000)."""
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(1000 + done * 1000 // max(total, 1), 2000)
+
+    return report
+
+
 class _Reader(RowsReader):
     """Turns rows into invoices."""
 
@@ -470,19 +486,13 @@ def import_invoices_file(
         reader = _Reader(_Catalogue(Lookups(s, Poster(s, service.ctx, service.facts))), table.source, table.columns)
         read_rows(reader, table, progress, cancelled)
         documents = reader.finish()
-    if reader.errors:
-        raise ImportFileError(sorted(reader.errors, key=lambda e: e.row), truncated=reader.truncated)
+    refuse_errors(reader)
     inputs = [
         InvoiceInput(d.customer.code, d.day, tuple(d.lines), due_date=d.due, reference=d.reference)  # type: ignore[union-attr,arg-type]
         for d in documents
     ]
-
-    def posting(done: int, total: int) -> None:
-        if progress is not None:
-            progress(1000 + done * 1000 // max(total, 1), 2000)
-
     try:
-        refs = service.issue_many(inputs, progress=posting, source=path.name)
+        refs = service.issue_many(inputs, progress=second_half(progress), source=path.name)
     except IndexedError as exc:
         doc = documents[exc.index]
         raise ImportFileError([RowError(table.source, doc.first_row, "invoice", exc.reason)]) from None
