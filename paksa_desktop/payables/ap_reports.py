@@ -11,7 +11,6 @@ as the subledger carries them, owed positive, so the aging's grand total is the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,8 +24,9 @@ from paksa_desktop.payables import ap_report_queries as q
 from paksa_desktop.payables.allocation import early_discount
 from paksa_desktop.payables.expense_queries import ExpensesBy, expenses_report
 from paksa_desktop.payables.settings import load_settings
-from paksa_desktop.receivables.aging import FALLS_DUE, AgeBasis, Buckets, age, bucket_of, days_between
+from paksa_desktop.receivables.aging import FALLS_DUE, AgeBasis, Buckets, age
 from paksa_desktop.receivables.amounts import divide_half_even
+from paksa_desktop.reporting import party_reports as pr
 from paksa_desktop.reporting.model import Column, ColumnKind, DrillKey, Report, ReportRow, RowStyle
 from paksa_desktop.reporting.subledger import CompanyFacts, company_facts, flat, period, units_text
 from paksa_desktop.reporting.subledger import aging_csv_columns as _aging_columns
@@ -113,42 +113,16 @@ class APReports(GuardedService):
             facts = company_facts(s)
             names = q.vendor_names(s)
             aged = age(q.aged_sums(s, as_of, buckets, basis, self._vendor(s, vendor)), buckets)
-        exp = facts.exponent
-        columns = (
-            Column("vendor", "Vendor"),
-            Column("name", "Name"),
-            *(Column(k, t, ColumnKind.MONEY) for k, t in zip(buckets.keys, buckets.titles, strict=True)),
-            Column("total", "Total", ColumnKind.MONEY),
-        )
-        rows = []
-        sums = [0] * len(buckets)
-        for aged_vendor in sorted(aged.values(), key=lambda c: names[c.customer_id][0]):
-            code, name = names[aged_vendor.customer_id]
-            sums = [a + b for a, b in zip(sums, aged_vendor.amounts, strict=True)]
-            rows.append(
-                ReportRow(
-                    (
-                        code,
-                        name,
-                        *(from_minor(a, exp) for a in aged_vendor.amounts),
-                        from_minor(aged_vendor.total, exp),
-                    ),
-                    drill=DrillKey("vendor", aged_vendor.customer_id, None, as_of),
-                )
-            )
-        total = ReportRow(
-            ("", "Total", *(from_minor(a, exp) for a in sums), from_minor(sum(sums), exp)), RowStyle.TOTAL
-        )
-        return Report(
-            "Payables aging",
-            columns,
-            tuple(rows),
-            subtitle=_aging_subtitle(as_of, basis) + (f" · vendor {vendor}" if vendor else ""),
-            company=facts.name,
-            currency=facts.currency,
-            exponent=exp,
-            totals=(total,),
-            meta={"as_of": as_of, "buckets": buckets.limits, "basis": basis.value, "total": from_minor(sum(sums), exp)},
+        return pr.aging_report(
+            facts,
+            names,
+            aged.values(),
+            as_of,
+            buckets,
+            basis,
+            party="vendor",
+            title="Payables aging",
+            subtitle=pr.aging_subtitle(as_of, basis, "bill") + pr.only("vendor", vendor),
         )
 
     def aging_detail(
@@ -166,80 +140,23 @@ class APReports(GuardedService):
             facts = company_facts(s)
             names = q.vendor_names(s)
             items = q.open_items(s, as_of, self._vendor(s, vendor))
-        exp = facts.exponent
-        width = len(buckets)
-        columns = (
-            Column("vendor", "Vendor"),
-            Column("document", "Document"),
-            Column("kind", "Kind"),
-            Column("vendor_invoice", "Their invoice"),
-            Column("date", "Date", ColumnKind.DATE),
-            Column("due_date", "Due", ColumnKind.DATE),
-            Column("days_overdue", "Days overdue", ColumnKind.INTEGER),
-            Column("currency", "Currency"),
-            Column("open_amount", "Open (document)"),
-            *(Column(k, t, ColumnKind.MONEY) for k, t in zip(buckets.keys, buckets.titles, strict=True)),
-            Column("total", "Total", ColumnKind.MONEY),
-        )
-        rows: list[ReportRow] = []
-        sums = [0] * width
-        for vid, group in _by_vendor(items, names):
-            code, name = names[vid]
-            rows.append(ReportRow((f"{code} {name}", *([None] * (len(columns) - 1))), RowStyle.HEADING))
-            subtotal = [0] * width
-            for item in group:
-                day = item.due_date if basis is AgeBasis.DUE_DATE else item.date
-                index = bucket_of(item.kind, day, as_of, buckets)
-                amounts = [0] * width
-                amounts[index] = item.open_base
-                subtotal[index] += item.open_base
-                rows.append(
-                    ReportRow(
-                        (
-                            code,
-                            item.number,
-                            KIND_TITLES[item.kind],
-                            item.vendor_invoice,
-                            item.date,
-                            item.due_date,
-                            _overdue(item, as_of),
-                            item.currency,
-                            units_text(item.open_units, item.currency),
-                            *(from_minor(a, exp) for a in amounts),
-                            from_minor(item.open_base, exp),
-                        ),
-                        drill=DrillKey("bill", item.id),
-                        level=1,
-                    )
-                )
-            sums = [a + b for a, b in zip(sums, subtotal, strict=True)]
-            rows.append(
-                ReportRow(
-                    (
-                        code,
-                        f"Total {name}",
-                        *([None] * 7),
-                        *(from_minor(a, exp) for a in subtotal),
-                        from_minor(sum(subtotal), exp),
-                    ),
-                    RowStyle.SUBTOTAL,
-                    DrillKey("vendor", vid, None, as_of),
-                )
-            )
-        total = ReportRow(
-            ("", "Total", *([None] * 7), *(from_minor(a, exp) for a in sums), from_minor(sum(sums), exp)),
-            RowStyle.TOTAL,
-        )
-        return Report(
-            "Payables aging detail",
-            columns,
-            tuple(rows),
-            subtitle=_aging_subtitle(as_of, basis) + (f" · vendor {vendor}" if vendor else ""),
-            company=facts.name,
-            currency=facts.currency,
-            exponent=exp,
-            totals=(total,),
-            meta={"as_of": as_of, "buckets": buckets.limits, "basis": basis.value, "total": from_minor(sum(sums), exp)},
+        return pr.aging_detail_report(
+            facts,
+            names,
+            pr.by_party(items, names, _vendor_of),
+            as_of,
+            buckets,
+            basis,
+            party="vendor",
+            title="Payables aging detail",
+            subtitle=pr.aging_subtitle(as_of, basis, "bill") + pr.only("vendor", vendor),
+            columns=(
+                Column("document", "Document"),
+                Column("kind", "Kind"),
+                *_DOCUMENT_COLUMNS,
+            ),
+            cells=lambda item: (item.number, KIND_TITLES[item.kind], *_document_cells(item, as_of)),
+            drill=_bill_drill,
         )
 
     # ------------------------------------------------------------------ open bills
@@ -251,54 +168,21 @@ class APReports(GuardedService):
             facts = company_facts(s)
             names = q.vendor_names(s)
             items = q.open_items(s, as_of, self._vendor(s, vendor))
-        exp = facts.exponent
-        columns = (
-            Column("vendor", "Vendor"),
-            Column("name", "Name"),
-            Column("kind", "Kind"),
-            Column("document", "Document"),
-            Column("vendor_invoice", "Their invoice"),
-            Column("date", "Date", ColumnKind.DATE),
-            Column("due_date", "Due", ColumnKind.DATE),
-            Column("days_overdue", "Days overdue", ColumnKind.INTEGER),
-            Column("currency", "Currency"),
-            Column("open_amount", "Open (document)"),
-            Column("open_base", "Open", ColumnKind.MONEY),
-        )
-        rows = []
-        total = 0
-        for vid, group in _by_vendor(items, names):
-            code, name = names[vid]
-            for item in group:
-                total += item.open_base
-                rows.append(
-                    ReportRow(
-                        (
-                            code,
-                            name,
-                            KIND_TITLES[item.kind],
-                            item.number,
-                            item.vendor_invoice,
-                            item.date,
-                            item.due_date,
-                            _overdue(item, as_of),
-                            item.currency,
-                            units_text(item.open_units, item.currency),
-                            from_minor(item.open_base, exp),
-                        ),
-                        drill=DrillKey("bill", item.id),
-                    )
-                )
-        return Report(
-            "Open bills",
-            columns,
-            tuple(rows),
-            subtitle=f"as of {as_of:%d %B %Y}" + (f" · vendor {vendor}" if vendor else ""),
-            company=facts.name,
-            currency=facts.currency,
-            exponent=exp,
-            totals=(ReportRow(("", "Total", *([None] * 8), from_minor(total, exp)), RowStyle.TOTAL),),
-            meta={"as_of": as_of, "total": from_minor(total, exp)},
+        return pr.open_items_report(
+            facts,
+            names,
+            pr.by_party(items, names, _vendor_of),
+            as_of,
+            party="vendor",
+            title="Open bills",
+            subtitle=f"as of {as_of:%d %B %Y}" + pr.only("vendor", vendor),
+            columns=(
+                Column("kind", "Kind"),
+                Column("document", "Document"),
+                *_DOCUMENT_COLUMNS,
+            ),
+            cells=lambda item: (KIND_TITLES[item.kind], item.number, *_document_cells(item, as_of)),
+            drill=_bill_drill,
         )
 
     # ------------------------------------------------------------------ vendor ledger
@@ -312,75 +196,28 @@ class APReports(GuardedService):
             only = self._vendor(s, vendor)
             opening = q.balances(s, start - timedelta(days=1), only)
             moves = q.movements(s, start, end, only)
-        exp = facts.exponent
-        columns = (
-            Column("vendor", "Vendor"),
-            Column("date", "Date", ColumnKind.DATE),
-            Column("document", "Document"),
-            Column("description", "Description"),
-            Column("debit", "Paid / credited", ColumnKind.MONEY),
-            Column("credit", "Billed", ColumnKind.MONEY),
-            Column("balance", "Balance owed", ColumnKind.MONEY),
-        )
         by_vendor: dict[int, list[q.Movement]] = {}
         for move in moves:
             by_vendor.setdefault(move.vendor_id, []).append(move)
-        rows: list[ReportRow] = []
-        closing_total = 0
-        for vid in sorted(set(opening) | set(by_vendor), key=lambda v: names[v][0]):
-            code, name = names[vid]
-            balance = opening.get(vid, 0)
-            rows.append(ReportRow((f"{code} {name}", None, "", "", None, None, None), RowStyle.HEADING))
-            rows.append(ReportRow((code, start, "", "Opening balance", None, None, from_minor(balance, exp)), level=1))
-            paid = billed = 0
-            for move in by_vendor.get(vid, ()):
-                balance += move.base
-                billed += max(move.base, 0)
-                paid += max(-move.base, 0)
-                text = move.description
-                if move.currency and move.currency != facts.currency:
-                    text += f", {units_text(move.units, move.currency)} {move.currency}"
-                rows.append(
-                    ReportRow(
-                        (
-                            code,
-                            move.date,
-                            move.number,
-                            text,
-                            from_minor(-move.base, exp) if move.base < 0 else None,
-                            from_minor(move.base, exp) if move.base > 0 else None,
-                            from_minor(balance, exp),
-                        ),
-                        drill=DrillKey(*move.drill),
-                        level=1,
-                    )
-                )
-            closing_total += balance
-            rows.append(
-                ReportRow(
-                    (
-                        code,
-                        end,
-                        "",
-                        "Closing balance",
-                        from_minor(paid, exp),
-                        from_minor(billed, exp),
-                        from_minor(balance, exp),
-                    ),
-                    RowStyle.SUBTOTAL,
-                    DrillKey("vendor", vid, start, end),
-                )
-            )
-        return Report(
-            "Vendor ledger",
-            columns,
-            tuple(rows),
-            subtitle=f"{start:%d %B %Y} to {end:%d %B %Y}" + (f" · vendor {vendor}" if vendor else ""),
-            company=facts.name,
-            currency=facts.currency,
-            exponent=exp,
-            totals=(ReportRow(("", None, "", "Total", None, None, from_minor(closing_total, exp)), RowStyle.TOTAL),),
-            meta={"start": start, "end": end, "closing": from_minor(closing_total, exp)},
+
+        def describe(move: q.Movement) -> str:
+            if move.currency and move.currency != facts.currency:
+                return f"{move.description}, {units_text(move.units, move.currency)} {move.currency}"
+            return move.description
+
+        return pr.party_ledger(
+            facts,
+            names,
+            opening,
+            by_vendor,
+            start,
+            end,
+            party="vendor",
+            title="Vendor ledger",
+            subtitle=f"{start:%d %B %Y} to {end:%d %B %Y}" + pr.only("vendor", vendor),
+            titles=("Paid / credited", "Billed", "Balance owed"),
+            credit_balance=True,
+            describe=describe,
         )
 
     # ------------------------------------------------------------------ payments made
@@ -718,23 +555,34 @@ class APReports(GuardedService):
         return found
 
 
-def _overdue(item: q.OpenBill, as_of: date) -> int | None:
-    return max(days_between(item.due_date, as_of), 0) if item.kind in FALLS_DUE else None
+_DOCUMENT_COLUMNS = (
+    Column("vendor_invoice", "Their invoice"),
+    Column("date", "Date", ColumnKind.DATE),
+    Column("due_date", "Due", ColumnKind.DATE),
+    Column("days_overdue", "Days overdue", ColumnKind.INTEGER),
+    Column("currency", "Currency"),
+    Column("open_amount", "Open (document)"),
+)
 
 
-def _aging_subtitle(as_of: date, basis: AgeBasis) -> str:
-    counted = "days past due" if basis is AgeBasis.DUE_DATE else "days since the bill date"
-    return f"as of {as_of:%d %B %Y} · {counted}"
+def _document_cells(item: q.OpenBill, as_of: date) -> tuple[object, ...]:
+    """The cells under `_DOCUMENT_COLUMNS`."""
+    return (
+        item.vendor_invoice,
+        item.date,
+        item.due_date,
+        pr.days_overdue(item, as_of),
+        item.currency,
+        units_text(item.open_units, item.currency),
+    )
 
 
-def _by_vendor(items: Sequence[q.OpenBill], names: dict[int, tuple[str, str]]) -> list[tuple[int, list[q.OpenBill]]]:
-    groups: dict[int, list[q.OpenBill]] = {}
-    for item in items:
-        groups.setdefault(item.vendor_id, []).append(item)
-    return [
-        (vid, sorted(groups[vid], key=lambda i: (i.due_date, i.number)))
-        for vid in sorted(groups, key=lambda v: names[v][0])
-    ]
+def _vendor_of(item: q.OpenBill) -> int:
+    return item.vendor_id
+
+
+def _bill_drill(item: q.OpenBill) -> DrillKey:
+    return DrillKey("bill", item.id)
 
 
 def _withholding_report(

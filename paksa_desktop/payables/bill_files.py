@@ -20,31 +20,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
-from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy import select
 
 from paksa_desktop.core.changes import Changes, Kind
-from paksa_desktop.core.errors import Cancelled, ImportFileError, RowError, ValidationError
-from paksa_desktop.integration.tabular import open_table, unescape_text
-from paksa_desktop.ledger.models import Period, PeriodState
+from paksa_desktop.core.errors import ImportFileError, RowError, ValidationError
+from paksa_desktop.integration.tabular import open_table
 from paksa_desktop.ledger.posting import Poster
 from paksa_desktop.payables.bill_inputs import BillInput, BillLineInput
 from paksa_desktop.payables.bill_preparing import VENDOR_INVOICE_LENGTH, BillLookups, VendorInfo, normal_invoice
 from paksa_desktop.payables.bills import BillService, IndexedError
 from paksa_desktop.payables.models import Bill, BillKind
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
-from paksa_desktop.receivables.amounts import line_amount
-from paksa_desktop.receivables.invoice_files import parse_date, parse_price, parse_quantity
+from paksa_desktop.receivables.invoice_files import RowsCatalogue, RowsReader, read_rows, refuse_errors, second_half
 from paksa_desktop.security.permissions import Permission
 
 REQUIRED = ("bill", "vendor", "vendor_invoice", "date", "due_date", "description", "quantity", "unit_price")
 OPTIONAL = ("account", "tax_code", "department", "project")
 COLUMNS = REQUIRED + OPTIONAL
-MAX_ERRORS = 1000
-PROGRESS_EVERY = 2000  # rows between progress reports and cancel checks
 KEY_LENGTH = 100
 
 Progress = Callable[[int, int], None]
@@ -76,31 +70,22 @@ class _Bill:
     bad: bool = False
 
 
-class _Catalogue:
-    """What the rows are checked against, read in one short read-only unit of work."""
+class _Catalogue(RowsCatalogue):
+    """The rows' checks, with the vendors and the vendor invoices already entered."""
 
     def __init__(self, look: BillLookups, *, posting: bool) -> None:
-        self.look = look
-        self.posting = posting
         look.load_all_vendors()
-        s = look.s
-        self.lock_date = look.poster.lock_date
-        self.closed = [
-            (r.start_date, r.end_date)
-            for r in s.execute(select(Period.start_date, Period.end_date).where(Period.state != PeriodState.OPEN))
-        ]
+        super().__init__(look)
+        self.look: BillLookups = look
+        self.posting = posting
         self.entered: dict[tuple[int, str], str] = {}  # (vendor, vendor invoice) -> bill number or draft id
-        for vendor_id, invoice, number, bill_id in s.execute(
+        for vendor_id, invoice, number, bill_id in look.s.execute(
             select(Bill.vendor_id, Bill.vendor_invoice, Bill.number, Bill.id).where(
                 Bill.kind == BillKind.BILL, Bill.vendor_invoice != ""
             )
         ):
             self.entered[(vendor_id, normal_invoice(invoice))] = number or f"draft {bill_id}"
         self.vendors: dict[str, VendorInfo | str] = {}
-        self.dates: dict[str, date | str] = {}
-        self.accounts: dict[str, str | None] = {}
-        self.taxes = {code: None if t.is_active else f"tax code {code} is inactive" for code, t in look.taxes.items()}
-        self.rates: dict[tuple[str, date], str | None] = {}
 
     def vendor(self, code: str) -> VendorInfo | str:
         found = self.vendors.get(code)
@@ -114,68 +99,18 @@ class _Catalogue:
             self.vendors[code] = found
         return found
 
-    def day(self, text: str, *, posting: bool) -> date | str:
-        key = f"{posting}|{text}"
-        found = self.dates.get(key)
-        if found is None:
-            found = parse_date(text)
-            if posting and isinstance(found, date):
-                found = self.date_problem(found) or found
-            self.dates[key] = found
-        return found
 
-    def date_problem(self, day: date) -> str | None:
-        if self.lock_date is not None and day <= self.lock_date:
-            return f"{day} is on or before the lock date {self.lock_date}"
-        if any(start <= day <= end for start, end in self.closed):
-            return f"the period containing {day} is closed"
-        return None
+class _Reader(RowsReader):
+    """Turns rows into bills (the invoice import's reader), with likely duplicates as warnings for drafts."""
 
-    def account(self, code: str) -> str | None:
-        if code not in self.accounts:
-            self.accounts[code] = self.look.poster.account_problem(code)
-        return self.accounts[code]
-
-    def rate_problem(self, currency: str, day: date) -> str | None:
-        key = (currency, day)
-        if key not in self.rates:
-            try:
-                self.look.rate(currency, day)
-                self.rates[key] = None
-            except ValidationError as exc:
-                self.rates[key] = str(exc)
-        return self.rates[key]
-
-
-class _Reader:
-    """Turns rows into bills, collecting every problem instead of stopping at the first."""
+    COLUMNS = COLUMNS
 
     def __init__(self, catalogue: _Catalogue, source: str, columns: dict[str, int]) -> None:
+        super().__init__(catalogue, source, columns)
         self.cat = catalogue
-        self.source = source
-        self.width = max(columns.values()) + 1
-        self.pick = itemgetter(*(columns.get(name, self.width) for name in COLUMNS))
-        self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
-        self.truncated = False
         self.bills: dict[str, _Bill] = {}
         self.in_file: dict[tuple[int, str], str] = {}  # (vendor, vendor invoice) -> bill key
-        self.lines = 0
-        self.quantities: dict[str, tuple[Decimal, int] | str] = {}
-        self.prices: dict[tuple[str, str], tuple[Decimal, int] | str] = {}
-
-    def error(self, row: int, column: str, reason: str) -> None:
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(RowError(self.source, row, column, reason))
-        else:
-            self.truncated = True
-
-    def values(self, cells: list[str]) -> list[str]:
-        width = self.width
-        if len(cells) != width:
-            cells = (cells + [""] * width)[:width]
-        cells.append("")  # what an absent optional column reads
-        return [unescape_text(v) if v[:1] == "'" else v for v in (c.strip() for c in self.pick(cells))]
 
     def row(self, number: int, cells: list[str]) -> None:
         values = self.values(cells)
@@ -190,7 +125,7 @@ class _Reader:
         if len(invoice) > VENDOR_INVOICE_LENGTH:
             self.error(number, "vendor_invoice", f"longer than {VENDOR_INVOICE_LENGTH} characters")
             invoice = invoice[:VENDOR_INVOICE_LENGTH]
-        vendor = self._vendor(number, code)
+        vendor = self._known(number, "vendor", code, self.cat.vendor)
         day = self._date(number, "date", day_text, posting=self.cat.posting)
         due = self._date(number, "due_date", due_text, posting=False) if due_text else None
         doc = self.bills.get(key)
@@ -206,26 +141,6 @@ class _Reader:
             doc.bad = True
         else:
             doc.lines.append(line)
-
-    def _vendor(self, number: int, code: str) -> VendorInfo | None:
-        if not code:
-            self.error(number, "vendor", "required")
-            return None
-        found = self.cat.vendor(code)
-        if isinstance(found, str):
-            self.error(number, "vendor", found)
-            return None
-        return found
-
-    def _date(self, number: int, column: str, text: str, *, posting: bool) -> date | None:
-        if not text:
-            self.error(number, column, "required")
-            return None
-        found = self.cat.day(text, posting=posting)
-        if isinstance(found, str):
-            self.error(number, column, found)
-            return None
-        return found
 
     def _first_row_checks(self, doc: _Bill, number: int) -> None:
         if doc.day is not None and doc.due is not None and doc.due < doc.day:
@@ -274,63 +189,23 @@ class _Reader:
         if vendor is None or day is None or not readable:
             doc.bad = True
 
+    def price_problem(self, reason: str) -> str:
+        return reason.replace("issue a credit note", "enter a vendor credit note")
+
     def _line(self, number: int, values: list[str], doc: _Bill) -> BillLineInput | None:
-        description, quantity_text, price_text, account, tax_code, department, project = values[5:]
-        ok = True
-        if not description:
-            self.error(number, "description", "required")
-            ok = False
-        quantity = self.quantities.get(quantity_text)
-        if quantity is None:
-            quantity = self.quantities[quantity_text] = parse_quantity(quantity_text)
-        if isinstance(quantity, str):
-            self.error(number, "quantity", quantity)
-            ok = False
         currency = doc.vendor.currency if doc.vendor is not None else self.cat.look.base_currency
-        price = self.prices.get((price_text, currency))
-        if price is None:
-            price = self.prices[price_text, currency] = parse_price(price_text, currency)
-        if isinstance(price, str):
-            self.error(number, "unit_price", price.replace("issue a credit note", "enter a vendor credit note"))
-            ok = False
-        if account and (problem := self.cat.account(account)):
-            self.error(number, "account", problem)
-            ok = False
-        if tax_code and tax_code not in self.cat.taxes:
-            self.error(number, "tax_code", f"unknown tax code '{tax_code}'")
-            ok = False
-        elif tax_code and (problem := self.cat.taxes[tax_code]):
-            self.error(number, "tax_code", problem)
-            ok = False
-        poster = self.cat.look.poster
-        if department and poster.department_id(department) is None:
-            self.error(number, "department", f"unknown department '{department}'")
-            ok = False
-        if project and poster.project_id(project) is None:
-            self.error(number, "project", f"unknown project '{project}'")
-            ok = False
-        if not ok:
+        line = self._line_cells(number, values, currency)
+        if line is None:
             return None
-        assert not isinstance(quantity, str) and not isinstance(price, str)
-        doc.units += line_amount(quantity[1], price[1])
+        doc.units += line.units
         return BillLineInput(
-            description, quantity[0], price[0], account or None, tax_code or None, None, department or None,
-            project or None,
+            line.description, line.quantity, line.unit_price, line.account or None, line.tax_code or None, None,
+            line.department or None, line.project or None,
         )  # fmt: skip
 
     def finish(self) -> list[_Bill]:
         """The bills in date order (file order within a day), after the whole-bill checks."""
-        good = []
-        for doc in self.bills.values():
-            if doc.bad:
-                continue
-            if doc.units <= 0:
-                self.error(doc.first_row, "unit_price", f"bill '{doc.key}' adds up to nothing")
-                continue
-            good.append(doc)
-        if not self.errors and not good:
-            self.error(0, "", "the file has no bill lines")
-        return sorted(good, key=lambda d: d.day or date.min)
+        return self.good_documents(self.bills, "bill")
 
 
 def import_bills_file(
@@ -351,27 +226,15 @@ def import_bills_file(
         s = uow.session
         look = BillLookups(s, Poster(s, service.ctx, service.facts))
         reader = _Reader(_Catalogue(look, posting=post), table.source, table.columns)
-        for count, (number, cells) in enumerate(table.rows, start=1):
-            reader.row(number, cells)
-            if count % PROGRESS_EVERY == 0:
-                if progress is not None:
-                    progress(table.position() * 1000 // max(table.total, 1), 2000)
-                if cancelled is not None and cancelled():
-                    raise Cancelled()
+        read_rows(reader, table, progress, cancelled)
         documents = reader.finish()
-    if reader.errors:
-        raise ImportFileError(sorted(reader.errors, key=lambda e: e.row), truncated=reader.truncated)
+    refuse_errors(reader)
     inputs = [
         BillInput(d.vendor.code, d.day, tuple(d.lines), vendor_invoice=d.vendor_invoice, due_date=d.due)  # type: ignore[union-attr,arg-type]
         for d in documents
     ]
-
-    def entering(done: int, total: int) -> None:
-        if progress is not None:
-            progress(1000 + done * 1000 // max(total, 1), 2000)
-
     try:
-        refs = service.enter_many(inputs, post=post, progress=entering, source=path.name)
+        refs = service.enter_many(inputs, post=post, progress=second_half(progress), source=path.name)
     except IndexedError as exc:
         doc = documents[exc.index]
         column = "vendor_invoice" if "vendor invoice" in exc.reason else "bill"

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import currency_exponent, is_currency, to_minor
 from paksa_desktop.core.payment_terms import PaymentTerms
-from paksa_desktop.core.tax import TaxLine, compute
 from paksa_desktop.ledger.posting import Poster, PreparedLine
 from paksa_desktop.payables.bill_inputs import BillInput, BillLineInput
 from paksa_desktop.payables.models import Bill, BillKind, Vendor
@@ -155,13 +154,7 @@ def prepare(look: BillLookups, data: BillInput) -> PreparedBill:
     if not data.lines:
         raise ValidationError("lines: a bill needs at least one line")
     lines = [_prepare_line(look, vendor, currency, exponent, n, line) for n, line in enumerate(data.lines, 1)]
-    codes = look.taxes_by_id
-    summary = compute(
-        [TaxLine(ln.amount, codes[ln.tax_code_id].domain if ln.tax_code_id else None) for ln in lines],
-        look.rounding,
-    )
-    for line, split in zip(lines, summary.lines, strict=True):
-        line.net, line.tax = split.net, split.tax
+    summary = look.taxed(lines)
     if summary.gross <= 0:
         raise ValidationError("lines: the bill's total must be more than zero")
     due = data.due_date or vendor.terms.due_date(data.date)

@@ -668,22 +668,7 @@ def _fill(row: Bill, doc: PreparedBill) -> None:
     row.base_total = doc.base_total
     row.open_amount = 0
     row.credited_bill_id = doc.credited_bill_id
-    row.lines = [
-        BillLine(
-            line_no=n,
-            item_id=ln.item_id,
-            description=ln.description,
-            quantity_e4=ln.quantity_e4,
-            unit_price=ln.unit_price,
-            tax_code_id=ln.tax_code_id,
-            account_id=ln.account_id,
-            department_id=ln.department_id,
-            project_id=ln.project_id,
-            net=ln.net,
-            tax=ln.tax,
-        )
-        for n, ln in enumerate(doc.lines, start=1)
-    ]
+    row.lines = [BillLine(**ln.stored(n)) for n, ln in enumerate(doc.lines, start=1)]
 
 
 def _stored_form(s: Session) -> Callable[[Any], Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -12,10 +11,11 @@ from sqlalchemy.orm import Session
 from paksa_desktop.audit import trail
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import ValidationError
-from paksa_desktop.core.money import currency_exponent, from_minor, to_minor
-from paksa_desktop.ledger.models import Account, CompanySettings, Journal
+from paksa_desktop.core.money import from_minor, to_minor
+from paksa_desktop.ledger.models import Account, Journal
 from paksa_desktop.ledger.posting import Poster, PostingFacts
 from paksa_desktop.payables.models import PayablesSettings
+from paksa_desktop.receivables.settings import coded_values, stored_codes
 from paksa_desktop.security.context import UserContext
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
@@ -100,12 +100,9 @@ def settings_input(s: Session) -> SettingsInput | None:
     row = s.execute(select(PayablesSettings)).scalar_one_or_none()
     if row is None:
         return None
-    accounts = dict(s.execute(select(Account.id, Account.code)).all())
-    journals = dict(s.execute(select(Journal.id, Journal.code)).all())
-    exponent = currency_exponent(s.execute(select(CompanySettings.base_currency)).scalar_one())
+    codes, exponent = stored_codes(s, row, ACCOUNT_FIELDS, JOURNAL_FIELDS)
     return SettingsInput(
-        **{name: accounts[getattr(row, f"{name}_id")] for name in ACCOUNT_FIELDS},
-        **{name: journals[getattr(row, f"{name}_id")] for name in JOURNAL_FIELDS},
+        **codes,
         **{name: getattr(row, name) for name in SERIES_FIELDS},
         approval_threshold=None if row.approval_threshold is None else from_minor(row.approval_threshold, exponent),
         duplicate_days=row.duplicate_days,
@@ -144,27 +141,7 @@ class PayablesSetup(GuardedService):
     def update_settings(self, data: SettingsInput) -> Changes:
         with self._unit(Permission.COMPANY_MANAGE) as s:
             poster = Poster(s, self.ctx, self.facts)
-            values: dict[str, Any] = {}
-            problems = []
-            for name in ACCOUNT_FIELDS:
-                code = getattr(data, name).strip()
-                problem = poster.account_problem(code)
-                if problem:
-                    problems.append(f"{name.replace('_', ' ')}: {problem}")
-                else:
-                    values[f"{name}_id"] = poster.accounts[code].id
-            journals = dict(s.execute(select(Journal.code, Journal.id).where(Journal.is_active)).all())
-            for name in JOURNAL_FIELDS:
-                code = getattr(data, name).strip()
-                if code not in journals:
-                    problems.append(f"{name.replace('_', ' ')}: unknown or inactive journal '{code}'")
-                else:
-                    values[f"{name}_id"] = journals[code]
-            for name in SERIES_FIELDS:
-                prefix = getattr(data, name).strip()
-                if not prefix or len(prefix) > 16 or not prefix.replace("-", "").isalnum():
-                    problems.append(f"{name.replace('_', ' ')}: '{prefix}' must be 1-16 letters or digits")
-                values[name] = prefix
+            values, problems = coded_values(s, poster, data, ACCOUNT_FIELDS, JOURNAL_FIELDS, SERIES_FIELDS)
             if len({values.get(n) for n in SERIES_FIELDS}) < len(SERIES_FIELDS):
                 problems.append("the bill, credit note, payment and claim series must differ")
             if data.duplicate_days < 0:

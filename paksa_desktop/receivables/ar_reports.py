@@ -11,19 +11,18 @@ the subledger of `paksa ar reconcile` on the same day. Drill-down keys lead to a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from paksa_desktop.core.errors import NotFoundError
-from paksa_desktop.core.money import from_minor
 from paksa_desktop.receivables import report_queries as rq
 from paksa_desktop.receivables import sales_reports
-from paksa_desktop.receivables.aging import AgeBasis, Buckets, age, bucket_of, days_between
+from paksa_desktop.receivables.aging import AgeBasis, Buckets, age
 from paksa_desktop.receivables.document_queries import OpenItem, open_items
 from paksa_desktop.receivables.sales_reports import SalesBy
-from paksa_desktop.reporting.model import Column, ColumnKind, DrillKey, Report, ReportRow, RowStyle
+from paksa_desktop.reporting import party_reports as pr
+from paksa_desktop.reporting.model import Column, ColumnKind, DrillKey, Report
 from paksa_desktop.reporting.subledger import CompanyFacts, company_facts, period, units_text
 from paksa_desktop.reporting.subledger import aging_csv_columns as shared_aging_columns
 from paksa_desktop.reporting.subledger import flat as flat  # the CSV form, imported from here by the CLI and views
@@ -60,38 +59,16 @@ class ARReports(GuardedService):
             facts = company_facts(s)
             names = rq.customer_names(s)
             aged = age(rq.aged_sums(s, as_of, buckets, basis, self._customer(s, customer)), buckets)
-        exp = facts.exponent
-        columns = (
-            Column("customer", "Customer"),
-            Column("name", "Name"),
-            *(Column(k, t, ColumnKind.MONEY) for k, t in zip(buckets.keys, buckets.titles, strict=True)),
-            Column("total", "Total", ColumnKind.MONEY),
-        )
-        rows = []
-        sums = [0] * len(buckets)
-        for aged_customer in sorted(aged.values(), key=lambda c: names[c.customer_id][0]):
-            code, name = names[aged_customer.customer_id]
-            amounts = aged_customer.amounts
-            sums = [a + b for a, b in zip(sums, amounts, strict=True)]
-            rows.append(
-                ReportRow(
-                    (code, name, *(from_minor(a, exp) for a in amounts), from_minor(aged_customer.total, exp)),
-                    drill=DrillKey("customer", aged_customer.customer_id, None, as_of),
-                )
-            )
-        total = ReportRow(
-            ("", "Total", *(from_minor(a, exp) for a in sums), from_minor(sum(sums), exp)), RowStyle.TOTAL
-        )
-        return Report(
-            "Receivables aging",
-            columns,
-            tuple(rows),
-            subtitle=_aging_subtitle(as_of, basis) + (f" · customer {customer}" if customer else ""),
-            company=facts.name,
-            currency=facts.currency,
-            exponent=exp,
-            totals=(total,),
-            meta={"as_of": as_of, "buckets": buckets.limits, "basis": basis.value, "total": from_minor(sum(sums), exp)},
+        return pr.aging_report(
+            facts,
+            names,
+            aged.values(),
+            as_of,
+            buckets,
+            basis,
+            party="customer",
+            title="Receivables aging",
+            subtitle=pr.aging_subtitle(as_of, basis, "document") + pr.only("customer", customer),
         )
 
     def aging_detail(
@@ -110,79 +87,19 @@ class ARReports(GuardedService):
             facts = company_facts(s)
             names = rq.customer_names(s)
             items = open_items(s, as_of, self._customer(s, customer))
-        exp = facts.exponent
-        width = len(buckets)
-        columns = (
-            Column("customer", "Customer"),
-            Column("document", "Document"),
-            Column("kind", "Kind"),
-            Column("date", "Date", ColumnKind.DATE),
-            Column("due_date", "Due", ColumnKind.DATE),
-            Column("days_overdue", "Days overdue", ColumnKind.INTEGER),
-            Column("currency", "Currency"),
-            Column("open_amount", "Open (document)"),
-            *(Column(k, t, ColumnKind.MONEY) for k, t in zip(buckets.keys, buckets.titles, strict=True)),
-            Column("total", "Total", ColumnKind.MONEY),
-        )
-        rows: list[ReportRow] = []
-        sums = [0] * width
-        for customer_id, group in _by_customer(items, names):
-            code, name = names[customer_id]
-            rows.append(ReportRow((f"{code} {name}", *([None] * (len(columns) - 1))), RowStyle.HEADING))
-            subtotal = [0] * width
-            for item in group:
-                day = item.due_date if basis is AgeBasis.DUE_DATE else item.date
-                index = bucket_of(item.kind, day, as_of, buckets)
-                amounts = [0] * width
-                amounts[index] = item.open_base
-                subtotal[index] += item.open_base
-                overdue = days_between(item.due_date, as_of) if item.kind == "invoice" else None
-                rows.append(
-                    ReportRow(
-                        (
-                            code,
-                            item.number,
-                            KIND_TITLES[item.kind],
-                            item.date,
-                            item.due_date,
-                            max(overdue, 0) if overdue is not None else None,
-                            item.currency,
-                            _units_text(item.open_units, item.currency),
-                            *(from_minor(a, exp) for a in amounts),
-                            from_minor(item.open_base, exp),
-                        ),
-                        drill=_document_drill(item),
-                        level=1,
-                    )
-                )
-            sums = [a + b for a, b in zip(sums, subtotal, strict=True)]
-            rows.append(
-                ReportRow(
-                    (
-                        code,
-                        f"Total {name}",
-                        *([None] * 6),
-                        *(from_minor(a, exp) for a in subtotal),
-                        from_minor(sum(subtotal), exp),
-                    ),
-                    RowStyle.SUBTOTAL,
-                    DrillKey("customer", customer_id, None, as_of),
-                )
-            )
-        total = ReportRow(
-            ("", "Total", *([None] * 6), *(from_minor(a, exp) for a in sums), from_minor(sum(sums), exp)),
-            RowStyle.TOTAL,
-        )
-        return Report(
-            "Receivables aging detail",
-            columns,
-            tuple(rows),
-            subtitle=_aging_subtitle(as_of, basis) + (f" · customer {customer}" if customer else ""),
-            company=facts.name,
-            currency=facts.currency,
-            exponent=exp,
-            totals=(total,),
-            meta={"as_of": as_of, "buckets": buckets.limits, "basis": basis.value, "total": from_minor(sum(sums), exp)},
+        return pr.aging_detail_report(
+            facts,
+            names,
+            pr.by_party(items, names, _customer_of),
+            as_of,
+            buckets,
+            basis,
+            party="customer",
+            title="Receivables aging detail",
+            subtitle=pr.aging_subtitle(as_of, basis, "document") + pr.only("customer", customer),
+            columns=(Column("document", "Document"), Column("kind", "Kind"), *_DOCUMENT_COLUMNS),
+            cells=lambda item: (item.number, KIND_TITLES[item.kind], *_document_cells(item, as_of)),
+            drill=_document_drill,
         )
 
     # ------------------------------------------------------------------ open items
@@ -194,53 +111,17 @@ class ARReports(GuardedService):
             facts = company_facts(s)
             names = rq.customer_names(s)
             items = open_items(s, as_of, self._customer(s, customer))
-        exp = facts.exponent
-        columns = (
-            Column("customer", "Customer"),
-            Column("name", "Name"),
-            Column("kind", "Kind"),
-            Column("document", "Document"),
-            Column("date", "Date", ColumnKind.DATE),
-            Column("due_date", "Due", ColumnKind.DATE),
-            Column("days_overdue", "Days overdue", ColumnKind.INTEGER),
-            Column("currency", "Currency"),
-            Column("open_amount", "Open (document)"),
-            Column("open_base", "Open", ColumnKind.MONEY),
-        )
-        rows = []
-        total = 0
-        for customer_id, group in _by_customer(items, names):
-            code, name = names[customer_id]
-            for item in group:
-                total += item.open_base
-                overdue = max(days_between(item.due_date, as_of), 0) if item.kind == "invoice" else None
-                rows.append(
-                    ReportRow(
-                        (
-                            code,
-                            name,
-                            KIND_TITLES[item.kind],
-                            item.number,
-                            item.date,
-                            item.due_date,
-                            overdue,
-                            item.currency,
-                            _units_text(item.open_units, item.currency),
-                            from_minor(item.open_base, exp),
-                        ),
-                        drill=_document_drill(item),
-                    )
-                )
-        return Report(
-            "Open receivables",
-            columns,
-            tuple(rows),
-            subtitle=f"as of {as_of:%d %B %Y}" + (f" · customer {customer}" if customer else ""),
-            company=facts.name,
-            currency=facts.currency,
-            exponent=exp,
-            totals=(ReportRow(("", "Total", *([None] * 7), from_minor(total, exp)), RowStyle.TOTAL),),
-            meta={"as_of": as_of, "total": from_minor(total, exp)},
+        return pr.open_items_report(
+            facts,
+            names,
+            pr.by_party(items, names, _customer_of),
+            as_of,
+            party="customer",
+            title="Open receivables",
+            subtitle=f"as of {as_of:%d %B %Y}" + pr.only("customer", customer),
+            columns=(Column("kind", "Kind"), Column("document", "Document"), *_DOCUMENT_COLUMNS),
+            cells=lambda item: (KIND_TITLES[item.kind], item.number, *_document_cells(item, as_of)),
+            drill=_document_drill,
         )
 
     # ------------------------------------------------------------------ customer ledger
@@ -256,70 +137,28 @@ class ARReports(GuardedService):
             only = self._customer(s, customer)
             opening = rq.balances(s, rq.day_before(start), only)
             moves = rq.movements(s, start, end, only)
-        exp = facts.exponent
-        columns = (
-            Column("customer", "Customer"),
-            Column("date", "Date", ColumnKind.DATE),
-            Column("document", "Document"),
-            Column("description", "Description"),
-            Column("debit", "Debit", ColumnKind.MONEY),
-            Column("credit", "Credit", ColumnKind.MONEY),
-            Column("balance", "Balance", ColumnKind.MONEY),
-        )
         by_customer: dict[int, list[rq.Movement]] = {}
         for move in moves:
             by_customer.setdefault(move.customer_id, []).append(move)
-        customers = sorted(set(opening) | set(by_customer), key=lambda cid: names[cid][0])
-        rows: list[ReportRow] = []
-        closing_total = 0
-        for cid in customers:
-            code, name = names[cid]
-            balance = opening.get(cid, 0)
-            rows.append(ReportRow((f"{code} {name}", None, "", "", None, None, None), RowStyle.HEADING))
-            rows.append(ReportRow((code, start, "", "Opening balance", None, None, from_minor(balance, exp)), level=1))
-            debits = credits = 0
-            for move in by_customer.get(cid, ()):
-                balance += move.base
-                debits += max(move.base, 0)
-                credits += max(-move.base, 0)
-                text = move.description
-                if move.currency != facts.currency and move.kind in KIND_TITLES:
-                    text += f", {_units_text(move.units, move.currency)} {move.currency}"
-                debit = from_minor(move.base, exp) if move.base > 0 else None
-                credit = from_minor(-move.base, exp) if move.base < 0 else None
-                rows.append(
-                    ReportRow(
-                        (code, move.date, move.number, text, debit, credit, from_minor(balance, exp)),
-                        drill=DrillKey(move.drill[0], move.drill[1]),
-                        level=1,
-                    )
-                )
-            closing_total += balance
-            rows.append(
-                ReportRow(
-                    (
-                        code,
-                        end,
-                        "",
-                        "Closing balance",
-                        from_minor(debits, exp),
-                        from_minor(credits, exp),
-                        from_minor(balance, exp),
-                    ),
-                    RowStyle.SUBTOTAL,
-                    DrillKey("customer", cid, start, end),
-                )
-            )
-        return Report(
-            "Customer ledger",
-            columns,
-            tuple(rows),
-            subtitle=f"{start:%d %B %Y} to {end:%d %B %Y}" + (f" · customer {customer}" if customer else ""),
-            company=facts.name,
-            currency=facts.currency,
-            exponent=exp,
-            totals=(ReportRow(("", None, "", "Total", None, None, from_minor(closing_total, exp)), RowStyle.TOTAL),),
-            meta={"start": start, "end": end, "closing": from_minor(closing_total, exp)},
+
+        def describe(move: rq.Movement) -> str:
+            if move.currency != facts.currency and move.kind in KIND_TITLES:
+                return f"{move.description}, {_units_text(move.units, move.currency)} {move.currency}"
+            return move.description
+
+        return pr.party_ledger(
+            facts,
+            names,
+            opening,
+            by_customer,
+            start,
+            end,
+            party="customer",
+            title="Customer ledger",
+            subtitle=f"{start:%d %B %Y} to {end:%d %B %Y}" + pr.only("customer", customer),
+            titles=("Debit", "Credit", "Balance"),
+            credit_balance=False,
+            describe=describe,
         )
 
     # ------------------------------------------------------------------ sales, tax, DSO
@@ -359,20 +198,28 @@ class ARReports(GuardedService):
         return found
 
 
-def _aging_subtitle(as_of: date, basis: AgeBasis) -> str:
-    counted = "days past due" if basis is AgeBasis.DUE_DATE else "days since the document date"
-    return f"as of {as_of:%d %B %Y} · {counted}"
+_DOCUMENT_COLUMNS = (
+    Column("date", "Date", ColumnKind.DATE),
+    Column("due_date", "Due", ColumnKind.DATE),
+    Column("days_overdue", "Days overdue", ColumnKind.INTEGER),
+    Column("currency", "Currency"),
+    Column("open_amount", "Open (document)"),
+)
 
 
-def _by_customer(items: Sequence[OpenItem], names: dict[int, tuple[str, str]]) -> list[tuple[int, list[OpenItem]]]:
-    """Open items grouped by customer in code order, each customer's by due date and number."""
-    groups: dict[int, list[OpenItem]] = {}
-    for item in items:
-        groups.setdefault(item.customer_id, []).append(item)
-    return [
-        (cid, sorted(groups[cid], key=lambda i: (i.due_date, i.number)))
-        for cid in sorted(groups, key=lambda cid: names[cid][0])
-    ]
+def _document_cells(item: OpenItem, as_of: date) -> tuple[object, ...]:
+    """The cells under `_DOCUMENT_COLUMNS`."""
+    return (
+        item.date,
+        item.due_date,
+        pr.days_overdue(item, as_of),
+        item.currency,
+        _units_text(item.open_units, item.currency),
+    )
+
+
+def _customer_of(item: OpenItem) -> int:
+    return item.customer_id
 
 
 def _document_drill(item: OpenItem) -> DrillKey:

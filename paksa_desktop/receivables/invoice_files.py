@@ -25,13 +25,14 @@ from datetime import date
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import select
 
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import Cancelled, ImportFileError, RowError, ValidationError
 from paksa_desktop.core.money import currency_exponent, parse_amount
-from paksa_desktop.integration.tabular import open_table, unescape_text
+from paksa_desktop.integration.tabular import Table, open_table, unescape_text
 from paksa_desktop.ledger.models import Period, PeriodState
 from paksa_desktop.ledger.posting import Poster
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
@@ -39,7 +40,7 @@ from paksa_desktop.receivables.amounts import QUANTITY_SCALE, line_amount
 from paksa_desktop.receivables.commands import InvoiceInput, InvoiceLineInput
 from paksa_desktop.receivables.invoicing import IndexedError, InvoicingService
 from paksa_desktop.receivables.models import DocumentKind, Invoice, InvoiceState
-from paksa_desktop.receivables.preparing import CustomerInfo, Lookups
+from paksa_desktop.receivables.preparing import CustomerInfo, DocumentLookups, Lookups
 from paksa_desktop.security.permissions import Permission
 
 REQUIRED = ("invoice", "customer", "date", "due_date", "description", "quantity", "unit_price")
@@ -78,45 +79,23 @@ class _Document:
     bad: bool = False
 
 
-class _Catalogue:
-    """What the rows are checked against, read in one short read-only unit of work."""
+class RowsCatalogue:
+    """What the rows of a documents file (invoices, bills) are checked against: the ledger's rules for a
+    posting date, accounts, tax codes and exchange rates, read in one short read-only unit of work and
+    memoised by the cell's text (the value, or the reason it is refused). Each import adds its party."""
 
-    def __init__(self, look: Lookups) -> None:
+    def __init__(self, look: DocumentLookups) -> None:
         self.look = look
-        poster = look.poster
-        look.load_all_customers()
-        self.lock_date = poster.lock_date
         s = look.s
+        self.lock_date = look.poster.lock_date
         self.closed = [
             (r.start_date, r.end_date)
             for r in s.execute(select(Period.start_date, Period.end_date).where(Period.state != PeriodState.OPEN))
         ]
-        self.imported: dict[tuple[int, str], str] = {
-            (cid, ref): number or ""
-            for cid, ref, number in s.execute(
-                select(Invoice.customer_id, Invoice.reference, Invoice.number).where(
-                    Invoice.kind == DocumentKind.INVOICE, Invoice.state != InvoiceState.DRAFT, Invoice.reference != ""
-                )
-            )
-        }
-        taxes = look.taxes
-        self.taxes = {code: None if t.is_active else f"tax code {code} is inactive" for code, t in taxes.items()}
-        # memos keyed by the cell's text: the value, or the reason it is refused
-        self.customers: dict[str, CustomerInfo | str] = {}
+        self.taxes = {code: None if t.is_active else f"tax code {code} is inactive" for code, t in look.taxes.items()}
         self.dates: dict[str, date | str] = {}
         self.accounts: dict[str, str | None] = {}
-
-    def customer(self, code: str) -> CustomerInfo | str:
-        found = self.customers.get(code)
-        if found is None:
-            try:
-                info = self.look.customer(code)
-            except ValidationError as exc:
-                found = str(exc)
-            else:
-                found = info if info.is_active else f"customer {code} is inactive"
-            self.customers[code] = found
-        return found
+        self.rates: dict[tuple[str, date], str | None] = {}
 
     def day(self, text: str, *, posting: bool) -> date | str:
         """A date cell; `posting` also applies the lock date and closed periods."""
@@ -148,11 +127,44 @@ class _Catalogue:
         return self.taxes[code]
 
     def rate_problem(self, currency: str, day: date) -> str | None:
-        try:
-            self.look.rate(currency, day)
-        except ValidationError as exc:
-            return str(exc)
-        return None
+        key = (currency, day)
+        if key not in self.rates:
+            try:
+                self.look.rate(currency, day)
+                self.rates[key] = None
+            except ValidationError as exc:
+                self.rates[key] = str(exc)
+        return self.rates[key]
+
+
+class _Catalogue(RowsCatalogue):
+    """The rows' checks, with the customers and the references already imported."""
+
+    def __init__(self, look: Lookups) -> None:
+        look.load_all_customers()
+        super().__init__(look)
+        self.look: Lookups = look
+        self.imported: dict[tuple[int, str], str] = {
+            (cid, ref): number or ""
+            for cid, ref, number in look.s.execute(
+                select(Invoice.customer_id, Invoice.reference, Invoice.number).where(
+                    Invoice.kind == DocumentKind.INVOICE, Invoice.state != InvoiceState.DRAFT, Invoice.reference != ""
+                )
+            )
+        }
+        self.customers: dict[str, CustomerInfo | str] = {}
+
+    def customer(self, code: str) -> CustomerInfo | str:
+        found = self.customers.get(code)
+        if found is None:
+            try:
+                info = self.look.customer(code)
+            except ValidationError as exc:
+                found = str(exc)
+            else:
+                found = info if info.is_active else f"customer {code} is inactive"
+            self.customers[code] = found
+        return found
 
 
 def parse_date(text: str) -> date | str:
@@ -193,22 +205,48 @@ def parse_price(text: str, currency: str) -> tuple[Decimal, int] | str:
     return value, int(value.scaleb(currency_exponent(currency)))
 
 
-class _Reader:
-    """Turns rows into invoices, collecting every problem instead of stopping at the first."""
+class ReadDocument(Protocol):
+    first_row: int
+    day: date | None
+    units: int
+    bad: bool
 
-    def __init__(self, catalogue: _Catalogue, source: str, columns: dict[str, int]) -> None:
-        self.cat = catalogue
+
+DocumentT = TypeVar("DocumentT", bound=ReadDocument)
+PartyT = TypeVar("PartyT")
+
+
+class LineCells(NamedTuple):
+    """A checked line of a documents file: its cells read, and its amount before tax (minor units)."""
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    units: int
+    account: str
+    tax_code: str
+    department: str
+    project: str
+
+
+class RowsReader:
+    """Reads the rows of a documents file, collecting every problem instead of stopping at the first: the
+    cells in `COLUMNS` order, the date cells and the line cells (the last seven columns: description,
+    quantity, unit price, account, tax code, department, project) that invoices and bills share."""
+
+    COLUMNS: tuple[str, ...] = ()
+
+    def __init__(self, catalogue: RowsCatalogue, source: str, columns: dict[str, int]) -> None:
         self.source = source
-        self.columns = columns
         self.width = max(columns.values()) + 1
-        self.pick = itemgetter(*(columns.get(name, self.width) for name in COLUMNS))
+        self.pick = itemgetter(*(columns.get(name, self.width) for name in self.COLUMNS))
         self.errors: list[RowError] = []
         self.truncated = False
-        self.documents: dict[str, _Document] = {}
         self.lines = 0
         # memos keyed by the cell's text (and currency): the value with its scaled integer, or the reason
         self.quantities: dict[str, tuple[Decimal, int] | str] = {}
         self.prices: dict[tuple[str, str], tuple[Decimal, int] | str] = {}
+        self.checks = catalogue
 
     def error(self, row: int, column: str, reason: str) -> None:
         if len(self.errors) < MAX_ERRORS:
@@ -226,6 +264,128 @@ class _Reader:
         return [unescape_text(v) if v[:1] == "'" else v for v in (c.strip() for c in self.pick(cells))]
 
     def row(self, number: int, cells: list[str]) -> None:
+        raise NotImplementedError
+
+    def _date(self, number: int, column: str, text: str, *, posting: bool) -> date | None:
+        if not text:
+            self.error(number, column, "required")
+            return None
+        found = self.checks.day(text, posting=posting)
+        if isinstance(found, str):
+            self.error(number, column, found)
+            return None
+        return found
+
+    def _known(self, number: int, column: str, code: str, find: Callable[[str], PartyT | str]) -> PartyT | None:
+        """The row's customer or vendor (`find` gives it, or why it is refused), or None with the error noted."""
+        if not code:
+            self.error(number, column, "required")
+            return None
+        found = find(code)
+        if isinstance(found, str):
+            self.error(number, column, found)
+            return None
+        return found
+
+    def price_problem(self, reason: str) -> str:
+        """A unit price's problem as this file's users read it."""
+        return reason
+
+    def _line_cells(self, number: int, values: list[str], currency: str) -> LineCells | None:
+        """The line's cells checked (every problem recorded), or None when one is refused."""
+        description, quantity_text, price_text, account, tax_code, department, project = values[-7:]
+        ok = True
+        if not description:
+            self.error(number, "description", "required")
+            ok = False
+        quantity = self.quantities.get(quantity_text)
+        if quantity is None:
+            quantity = self.quantities[quantity_text] = parse_quantity(quantity_text)
+        if isinstance(quantity, str):
+            self.error(number, "quantity", quantity)
+            ok = False
+        price = self.prices.get((price_text, currency))
+        if price is None:
+            price = self.prices[price_text, currency] = parse_price(price_text, currency)
+        if isinstance(price, str):
+            self.error(number, "unit_price", self.price_problem(price))
+            ok = False
+        if account and (problem := self.checks.account(account)):
+            self.error(number, "account", problem)
+            ok = False
+        if tax_code and (problem := self.checks.tax_code(tax_code)):
+            self.error(number, "tax_code", problem)
+            ok = False
+        poster = self.checks.look.poster
+        if department and poster.department_id(department) is None:
+            self.error(number, "department", f"unknown department '{department}'")
+            ok = False
+        if project and poster.project_id(project) is None:
+            self.error(number, "project", f"unknown project '{project}'")
+            ok = False
+        if not ok:
+            return None
+        assert not isinstance(quantity, str) and not isinstance(price, str)
+        units = line_amount(quantity[1], price[1])
+        return LineCells(description, quantity[0], price[0], units, account, tax_code, department, project)
+
+    def good_documents(self, documents: dict[str, DocumentT], noun: str) -> list[DocumentT]:
+        """The documents read without a problem (keyed by the file's document column), in date order (file
+        order within a day), after the whole-document check: one that adds up to nothing is refused."""
+        good = []
+        for key, doc in documents.items():
+            if doc.bad:
+                continue
+            if doc.units <= 0:
+                self.error(doc.first_row, "unit_price", f"{noun} '{key}' adds up to nothing")
+                continue
+            good.append(doc)
+        if not self.errors and not good:
+            self.error(0, "", f"the file has no {noun} lines")
+        return sorted(good, key=lambda d: d.day or date.min)
+
+
+def read_rows(
+    reader: RowsReader, table: Table, progress: Progress | None, cancelled: Callable[[], bool] | None
+) -> None:
+    """Every row of the file through `reader`, with progress (the first half of 2000) and cancel checks."""
+    for count, (number, cells) in enumerate(table.rows, start=1):
+        reader.row(number, cells)
+        if count % PROGRESS_EVERY == 0:
+            if progress is not None:
+                progress(table.position() * 1000 // max(table.total, 1), 2000)
+            if cancelled is not None and cancelled():
+                raise Cancelled()
+
+
+def refuse_errors(reader: RowsReader) -> None:
+    """Every problem the rows had, in row order (nothing is entered when there is one)."""
+    if reader.errors:
+        raise ImportFileError(sorted(reader.errors, key=lambda e: e.row), truncated=reader.truncated)
+
+
+def second_half(progress: Progress | None) -> Progress:
+    """Progress of entering the documents read (the second half of 2000)."""
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(1000 + done * 1000 // max(total, 1), 2000)
+
+    return report
+
+
+class _Reader(RowsReader):
+    """Turns rows into invoices."""
+
+    COLUMNS = COLUMNS
+
+    def __init__(self, catalogue: _Catalogue, source: str, columns: dict[str, int]) -> None:
+        super().__init__(catalogue, source, columns)
+        self.cat = catalogue
+        self.columns = columns
+        self.documents: dict[str, _Document] = {}
+
+    def row(self, number: int, cells: list[str]) -> None:
         """Check one row and add it to its invoice (a new one for a reference not seen before)."""
         values = self.values(cells)
         reference, code, day_text, due_text = values[0], values[1], values[2], values[3]
@@ -238,7 +398,7 @@ class _Reader:
             return
         doc = self.documents.get(reference)
         first = doc is None
-        customer = self._customer(number, code)
+        customer = self._known(number, "customer", code, self.cat.customer)
         day = self._date(number, "date", day_text, posting=True)
         due = self._date(number, "due_date", due_text, posting=False) if due_text else None
         if doc is None:
@@ -259,26 +419,6 @@ class _Reader:
             doc.bad = True
         else:
             doc.lines.append(line)
-
-    def _customer(self, number: int, code: str) -> CustomerInfo | None:
-        if not code:
-            self.error(number, "customer", "required")
-            return None
-        found = self.cat.customer(code)
-        if isinstance(found, str):
-            self.error(number, "customer", found)
-            return None
-        return found
-
-    def _date(self, number: int, column: str, text: str, *, posting: bool) -> date | None:
-        if not text:
-            self.error(number, column, "required")
-            return None
-        found = self.cat.day(text, posting=posting)
-        if isinstance(found, str):
-            self.error(number, column, found)
-            return None
-        return found
 
     def _agrees(
         self, doc: _Document, number: int, customer: CustomerInfo | None, day: date | None, due: date | None,
@@ -315,59 +455,19 @@ class _Reader:
                 doc.bad = True
 
     def _line(self, number: int, values: list[str], doc: _Document) -> InvoiceLineInput | None:
-        description, quantity_text, price_text, account, tax_code, department, project = values[4:]
-        ok = True
-        if not description:
-            self.error(number, "description", "required")
-            ok = False
-        quantity = self.quantities.get(quantity_text)
-        if quantity is None:
-            quantity = self.quantities[quantity_text] = parse_quantity(quantity_text)
-        if isinstance(quantity, str):
-            self.error(number, "quantity", quantity)
-            ok = False
         currency = doc.customer.currency if doc.customer is not None else self.cat.look.base_currency
-        price = self.prices.get((price_text, currency))
-        if price is None:
-            price = self.prices[price_text, currency] = parse_price(price_text, currency)
-        if isinstance(price, str):
-            self.error(number, "unit_price", price)
-            ok = False
-        if account and (problem := self.cat.account(account)):
-            self.error(number, "account", problem)
-            ok = False
-        if tax_code and (problem := self.cat.tax_code(tax_code)):
-            self.error(number, "tax_code", problem)
-            ok = False
-        poster = self.cat.look.poster
-        if department and poster.department_id(department) is None:
-            self.error(number, "department", f"unknown department '{department}'")
-            ok = False
-        if project and poster.project_id(project) is None:
-            self.error(number, "project", f"unknown project '{project}'")
-            ok = False
-        if not ok:
+        line = self._line_cells(number, values, currency)
+        if line is None:
             return None
-        assert not isinstance(quantity, str) and not isinstance(price, str)
-        doc.units += line_amount(quantity[1], price[1])
+        doc.units += line.units
         return InvoiceLineInput(
-            description, quantity[0], price[0], None, ZERO, tax_code or None, account or None, department or None,
-            project or None,
+            line.description, line.quantity, line.unit_price, None, ZERO, line.tax_code or None, line.account or None,
+            line.department or None, line.project or None,
         )  # fmt: skip
 
     def finish(self) -> list[_Document]:
         """The invoices in date order (file order within a day), after the whole-invoice checks."""
-        good = []
-        for doc in self.documents.values():
-            if doc.bad:
-                continue
-            if doc.units <= 0:
-                self.error(doc.first_row, "unit_price", f"invoice '{doc.reference}' adds up to nothing")
-                continue
-            good.append(doc)
-        if not self.errors and not good:
-            self.error(0, "", "the file has no invoice lines")
-        return sorted(good, key=lambda d: d.day or date.min)
+        return self.good_documents(self.documents, "invoice")
 
 
 def import_invoices_file(
@@ -384,27 +484,15 @@ def import_invoices_file(
     with UnitOfWork(service.engine, write=False) as uow:
         s = uow.session
         reader = _Reader(_Catalogue(Lookups(s, Poster(s, service.ctx, service.facts))), table.source, table.columns)
-        for count, (number, cells) in enumerate(table.rows, start=1):
-            reader.row(number, cells)
-            if count % PROGRESS_EVERY == 0:
-                if progress is not None:
-                    progress(table.position() * 1000 // max(table.total, 1), 2000)
-                if cancelled is not None and cancelled():
-                    raise Cancelled()
+        read_rows(reader, table, progress, cancelled)
         documents = reader.finish()
-    if reader.errors:
-        raise ImportFileError(sorted(reader.errors, key=lambda e: e.row), truncated=reader.truncated)
+    refuse_errors(reader)
     inputs = [
         InvoiceInput(d.customer.code, d.day, tuple(d.lines), due_date=d.due, reference=d.reference)  # type: ignore[union-attr,arg-type]
         for d in documents
     ]
-
-    def posting(done: int, total: int) -> None:
-        if progress is not None:
-            progress(1000 + done * 1000 // max(total, 1), 2000)
-
     try:
-        refs = service.issue_many(inputs, progress=posting, source=path.name)
+        refs = service.issue_many(inputs, progress=second_half(progress), source=path.name)
     except IndexedError as exc:
         doc = documents[exc.index]
         raise ImportFileError([RowError(table.source, doc.first_row, "invoice", exc.reason)]) from None

@@ -22,7 +22,7 @@ from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.errors import NotFoundError, PermissionDenied, ValidationError
 from paksa_desktop.core.money import currency_exponent, from_minor, is_currency, to_minor
 from paksa_desktop.core.periods import add_months
-from paksa_desktop.ledger.models import Account, Department, ExchangeRate, Frequency, Journal, Project
+from paksa_desktop.ledger.models import Account, Department, ExchangeRate, Frequency, Project
 from paksa_desktop.ledger.posting import Poster, PostingFacts, PreparedEntry
 from paksa_desktop.persistence.bulk import append_rows, is_postgres, reserve_ids, sqlite_value
 from paksa_desktop.persistence.retry import retry_writes
@@ -48,7 +48,9 @@ from paksa_desktop.receivables.preparing import Lookups, PreparedInvoice, prepar
 from paksa_desktop.receivables.settings import (
     ACCOUNT_FIELDS,
     JOURNAL_FIELDS,
+    SERIES_FIELDS,
     SettingsInput,
+    coded_values,
     settings_input,
     standard_settings,
 )
@@ -121,28 +123,8 @@ class InvoicingService(GuardedService):
         """Set the receivables accounts, journals, series and credit policy (`company.manage`)."""
         with self._unit(Permission.COMPANY_MANAGE) as s:
             poster = Poster(s, self.ctx, self.facts)
-            values: dict[str, Any] = {}
-            problems = []
-            for name in ACCOUNT_FIELDS:
-                code = getattr(data, name).strip()
-                problem = poster.account_problem(code)
-                if problem:
-                    problems.append(f"{name.replace('_', ' ')}: {problem}")
-                else:
-                    values[f"{name}_id"] = poster.accounts[code].id
-            journals = dict(s.execute(select(Journal.code, Journal.id).where(Journal.is_active)).all())
-            for name in JOURNAL_FIELDS:
-                code = getattr(data, name).strip()
-                if code not in journals:
-                    problems.append(f"{name.replace('_', ' ')}: unknown or inactive journal '{code}'")
-                else:
-                    values[f"{name}_id"] = journals[code]
-            for name in ("invoice_series", "credit_note_series", "receipt_series"):
-                prefix = getattr(data, name).strip()
-                if not prefix or len(prefix) > 16 or not prefix.replace("-", "").isalnum():
-                    problems.append(f"{name.replace('_', ' ')}: '{prefix}' must be 1-16 letters or digits")
-                values[name] = prefix
-            if len({values.get(n) for n in ("invoice_series", "credit_note_series", "receipt_series")}) < 3:
+            values, problems = coded_values(s, poster, data, ACCOUNT_FIELDS, JOURNAL_FIELDS, SERIES_FIELDS)
+            if len({values.get(n) for n in SERIES_FIELDS}) < len(SERIES_FIELDS):
                 problems.append("the invoice, credit note and receipt series must differ")
             if data.overdue_days < 0:
                 problems.append("overdue days: must not be negative")
@@ -797,23 +779,7 @@ def _fill(row: Invoice, doc: PreparedInvoice, credited: Invoice | None) -> None:
     row.open_amount = 0
     if credited is not None:
         row.credited_invoice_id = credited.id
-    row.lines = [
-        InvoiceLine(
-            line_no=n,
-            item_id=ln.item_id,
-            description=ln.description,
-            quantity_e4=ln.quantity_e4,
-            unit_price=ln.unit_price,
-            discount_e4=ln.discount_e4,
-            tax_code_id=ln.tax_code_id,
-            account_id=ln.account_id,
-            department_id=ln.department_id,
-            project_id=ln.project_id,
-            net=ln.net,
-            tax=ln.tax,
-        )
-        for n, ln in enumerate(doc.lines, start=1)
-    ]
+    row.lines = [InvoiceLine(discount_e4=ln.discount_e4, **ln.stored(n)) for n, ln in enumerate(doc.lines, start=1)]
 
 
 def _input_of(s: Session, row: Invoice) -> InvoiceInput:

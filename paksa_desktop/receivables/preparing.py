@@ -8,9 +8,11 @@ costs dictionary look-ups, not queries.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import currency_exponent, to_minor
 from paksa_desktop.core.payment_terms import PaymentTerms
-from paksa_desktop.core.tax import TaxCode, TaxLine, TaxRounding, compute
+from paksa_desktop.core.tax import TaxCode, TaxLine, TaxRounding, TaxSummary, compute
 from paksa_desktop.fx.rates import NoRateError
 from paksa_desktop.ledger.models import CompanySettings, ExchangeRate
 from paksa_desktop.ledger.posting import Poster, PreparedLine
@@ -83,6 +85,22 @@ class DocumentLine:
     amount: int  # as priced: net for exclusive tax, gross for inclusive
     net: int = 0
     tax: int = 0
+
+    def stored(self, line_no: int) -> dict[str, Any]:
+        """The columns an invoice line and a bill line store alike (a bill line has no discount)."""
+        return {
+            "line_no": line_no,
+            "item_id": self.item_id,
+            "description": self.description,
+            "quantity_e4": self.quantity_e4,
+            "unit_price": self.unit_price,
+            "tax_code_id": self.tax_code_id,
+            "account_id": self.account_id,
+            "department_id": self.department_id,
+            "project_id": self.project_id,
+            "net": self.net,
+            "tax": self.tax,
+        }
 
 
 @dataclass(slots=True)
@@ -156,6 +174,18 @@ class DocumentLookups:
 
     def tax_by_id(self, tax_id: int) -> TaxInfo:
         return self.taxes_by_id[tax_id]
+
+    def taxed(self, lines: Sequence[DocumentLine]) -> TaxSummary:
+        """The tax of a document's lines by their codes (the company's rounding), each line's net and tax
+        set from it: what an invoice and a bill store and post."""
+        codes = self.taxes_by_id
+        summary = compute(
+            [TaxLine(ln.amount, codes[ln.tax_code_id].domain if ln.tax_code_id else None) for ln in lines],
+            self.rounding,
+        )
+        for line, split in zip(lines, summary.lines, strict=True):
+            line.net, line.tax = split.net, split.tax
+        return summary
 
     # ---- rates
     def rate(self, currency: str, day: date) -> Decimal:
@@ -260,13 +290,7 @@ def prepare(look: Lookups, data: InvoiceInput) -> PreparedInvoice:
     if not data.lines:
         raise ValidationError("a document needs at least one line")
     lines = [_prepare_line(look, customer, currency, exponent, n, line) for n, line in enumerate(data.lines, 1)]
-    codes = look.taxes_by_id
-    summary = compute(
-        [TaxLine(ln.amount, codes[ln.tax_code_id].domain if ln.tax_code_id else None) for ln in lines],
-        look.rounding,
-    )
-    for line, split in zip(lines, summary.lines, strict=True):
-        line.net, line.tax = split.net, split.tax
+    summary = look.taxed(lines)
     if summary.gross <= 0:
         raise ValidationError("the document's total must be more than zero")
     due = data.due_date or customer.terms.due_date(data.date)
@@ -291,7 +315,7 @@ def prepare(look: Lookups, data: InvoiceInput) -> PreparedInvoice:
         base_total=base_total,
         gl_lines=[],
     )
-    prepared.gl_lines = gl_lines(look, prepared, codes)
+    prepared.gl_lines = gl_lines(look, prepared, look.taxes_by_id)
     return prepared
 
 

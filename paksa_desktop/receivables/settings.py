@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +14,9 @@ from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import currency_exponent, from_minor
 from paksa_desktop.ledger.models import Account, CompanySettings, Journal
 from paksa_desktop.receivables.models import CreditPolicy, ReceivablesSettings
+
+if TYPE_CHECKING:
+    from paksa_desktop.ledger.posting import Poster
 
 # The standard chart's accounts and journals for each setting (the same as migration 0010 seeds).
 STANDARD_ACCOUNTS = {
@@ -52,6 +57,49 @@ class SettingsInput:
 
 ACCOUNT_FIELDS = tuple(STANDARD_ACCOUNTS)
 JOURNAL_FIELDS = tuple(STANDARD_JOURNALS)
+SERIES_FIELDS = ("invoice_series", "credit_note_series", "receipt_series")
+
+
+def stored_codes(
+    s: Session, row: object, accounts: Sequence[str], journals: Sequence[str]
+) -> tuple[dict[str, str], int]:
+    """A stored settings row's account and journal ids as the form's codes (the reverse of `coded_values`),
+    and the exponent of the base currency its amounts are in."""
+    account_codes = dict(s.execute(select(Account.id, Account.code)).all())
+    journal_codes = dict(s.execute(select(Journal.id, Journal.code)).all())
+    codes = {name: account_codes[getattr(row, f"{name}_id")] for name in accounts}
+    codes.update({name: journal_codes[getattr(row, f"{name}_id")] for name in journals})
+    exponent = currency_exponent(s.execute(select(CompanySettings.base_currency)).scalar_one())
+    return codes, exponent
+
+
+def coded_values(
+    s: Session, poster: Poster, data: object, accounts: Sequence[str], journals: Sequence[str], series: Sequence[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """A settings form's account and journal codes as ids (`<field>_id`) and its series prefixes checked,
+    with every problem named by its field: what the receivables and the payables settings store first."""
+    values: dict[str, Any] = {}
+    problems = []
+    for name in accounts:
+        code = getattr(data, name).strip()
+        problem = poster.account_problem(code)
+        if problem:
+            problems.append(f"{name.replace('_', ' ')}: {problem}")
+        else:
+            values[f"{name}_id"] = poster.accounts[code].id
+    active = dict(s.execute(select(Journal.code, Journal.id).where(Journal.is_active)).all())
+    for name in journals:
+        code = getattr(data, name).strip()
+        if code not in active:
+            problems.append(f"{name.replace('_', ' ')}: unknown or inactive journal '{code}'")
+        else:
+            values[f"{name}_id"] = active[code]
+    for name in series:
+        prefix = getattr(data, name).strip()
+        if not prefix or len(prefix) > 16 or not prefix.replace("-", "").isalnum():
+            problems.append(f"{name.replace('_', ' ')}: '{prefix}' must be 1-16 letters or digits")
+        values[name] = prefix
+    return values, problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +144,9 @@ def settings_input(s: Session) -> SettingsInput | None:
     row = s.execute(select(ReceivablesSettings)).scalar_one_or_none()
     if row is None:
         return None
-    accounts = dict(s.execute(select(Account.id, Account.code)).all())
-    journals = dict(s.execute(select(Journal.id, Journal.code)).all())
-    exponent = currency_exponent(s.execute(select(CompanySettings.base_currency)).scalar_one())
+    codes, exponent = stored_codes(s, row, ACCOUNT_FIELDS, JOURNAL_FIELDS)
     return SettingsInput(
-        **{name: accounts[getattr(row, f"{name}_id")] for name in ACCOUNT_FIELDS},
-        **{name: journals[getattr(row, f"{name}_id")] for name in JOURNAL_FIELDS},
+        **codes,
         invoice_series=row.invoice_series,
         credit_note_series=row.credit_note_series,
         receipt_series=row.receipt_series,

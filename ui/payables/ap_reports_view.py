@@ -29,7 +29,7 @@ from ui.models.report_model import DRILL_ROLE
 from ui.payables.ap_aging_view import AP_CONCERNS
 from ui.receivables.fields import fill_customers
 from ui.receivables.report_screen import ReportScreen
-from ui.style import icon, set_state
+from ui.style import icon
 from ui.widgets.date_edit import DateEdit
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.notify import notify
@@ -231,28 +231,16 @@ class APReportsView(ReportScreen):
     def refresh(self) -> None:
         request = self.request()
         reports = self.session.company.ap_reports(self.session.ctx)
-        self.status.setText("Calculating…")
-        set_state(self.status, "muted")
-        job = self.loader.load(lambda: request.fetch(reports), lambda report: self._apply(request, report))
-        job.failed.connect(lambda _error: self._failed())
+        self.calculate(lambda: request.fetch(reports), lambda report: self._apply(request, report))
 
-    def _failed(self) -> None:
-        if not self.loader.busy:
-            self.shown = None
-            self.model.set_report(None)
-            self.status.setText("Not calculated: change the options above")
-            set_state(self.status, "bad")
+    def forget_report(self) -> None:
+        self.shown = None
+        self.model.set_report(None)
 
     def _apply(self, request: APReportRequest, report: Report) -> None:
         self.shown = request
-        self.model.set_report(report)
-        self.table.fitter.fit(report, KINDS[request.kind].stretch)  # type: ignore[attr-defined]
-        if report.rows:
-            self.status.setText(" · ".join(p for p in (report.title, report.subtitle, report.currency) if p))
-        else:
-            self.status.setText(f"{report.title}, {report.subtitle}: nothing to show for these options.")
         bad = request.kind == "reconciliation" and not report.meta.get("reconciled", True)
-        set_state(self.status, "bad" if bad else "muted")
+        self.show_report(report, KINDS[request.kind].stretch, bad=bad)
 
     # ---- drill-down: a vendor's figure opens their ledger
     def _drill(self, index: QModelIndex) -> None:

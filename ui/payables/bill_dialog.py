@@ -15,7 +15,6 @@ with its number and entry.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -54,13 +52,21 @@ from paksa_desktop.payables.vendors import VendorRow
 from paksa_desktop.receivables.amounts import QUANTITY_SCALE, line_amount, scaled
 from paksa_desktop.receivables.queries import ItemView, TaxCodeView
 from paksa_desktop.security.permissions import Permission
-from ui.errors import message_for
 from ui.hub import Hub
 from ui.models.code_choices import Choice, CodeChoices
 from ui.payables.document_viewer import DocumentViewer
 from ui.receivables.fields import fill_customers
-from ui.receivables.invoice_dialog import BAD_CELL, RIGHT, LinesGrid, _decimal, _plain, _qdate, money_text
-from ui.style import NEGATIVE
+from ui.receivables.invoice_dialog import LinesGrid, _buddy, _decimal, _qdate
+from ui.receivables.lines_form import (
+    RIGHT,
+    LinesForm,
+    due_date,
+    money_text,
+    plain,
+    set_up_grid,
+    show_totals,
+    tax_domain,
+)
 
 LINE_COLUMNS = ("Item", "Description", "Quantity", "Unit price", "Tax code", "Account", "Dept.", "Project")
 ITEM, DESCRIPTION, QUANTITY, PRICE, TAX, ACCOUNT, DEPARTMENT, PROJECT = range(len(LINE_COLUMNS))
@@ -101,7 +107,11 @@ class BillLinesGrid(LinesGrid):
         self.setCurrentCell(row + 1, self.first_column)
 
 
-class BillDialog(QDialog):
+class BillDialog(LinesForm, QDialog):
+    NUMERIC = NUMERIC
+    PICKED = PICKED
+    COLUMN_TITLES = COLUMN_TITLES
+
     def __init__(
         self, hub: Hub, detail: BillDetail | None = None, *, credit_note: bool = False, parent: QWidget | None = None
     ) -> None:
@@ -244,24 +254,10 @@ class BillDialog(QDialog):
 
         self.grid = BillLinesGrid(0, len(LINE_COLUMNS))
         self.grid.pickers = self.pickers
-        self.grid.setObjectName("billLines")
-        self.grid.setHorizontalHeaderLabels(LINE_COLUMNS)
-        self.grid.setTabKeyNavigation(True)
-        self.grid.verticalHeader().setDefaultSectionSize(26)
-        self.grid.setAlternatingRowColors(True)
-        for i, width in enumerate(WIDTHS):
-            self.grid.setColumnWidth(i, width)
-        self.grid.horizontalHeader().setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
-        for col in NUMERIC:
-            self.grid.horizontalHeaderItem(col).setTextAlignment(RIGHT)
+        set_up_grid(self.grid, "billLines", LINE_COLUMNS, WIDTHS, NUMERIC)
         if not self.may_read_items:
             self.grid.setColumnHidden(ITEM, True)
             self.grid.first_column = DESCRIPTION
-        self.grid.setEditTriggers(
-            QAbstractItemView.EditTrigger.AnyKeyPressed
-            | QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-        )
         self.grid.itemChanged.connect(self._cell_changed)
 
         self.totals = QFormLayout()
@@ -408,7 +404,7 @@ class BillDialog(QDialog):
             values = (
                 line.item,
                 line.description,
-                _plain(line.quantity),
+                plain(line.quantity),
                 format_amount(line.unit_price, self.exponent, grouping=True),
                 line.tax_code,
                 line.account,
@@ -433,36 +429,6 @@ class BillDialog(QDialog):
             "<tr><th align='left'>When</th><th align='left'>Step</th><th align='left'>Who</th>"
             f"<th align='left'>Note</th></tr>{rows}</table>"
         )
-
-    def _set(self, row: int, col: int, text: str) -> None:
-        item = QTableWidgetItem(text)
-        if col in NUMERIC:
-            item.setTextAlignment(RIGHT)
-        self.grid.setItem(row, col, item)
-        if col in PICKED:
-            self._resolve_cell(item)
-
-    def _resolve_cell(self, item: QTableWidgetItem) -> None:
-        """A code shown as the code with its name as the tooltip; one that names nothing usable stays as
-        typed, marked, with the reason as the tooltip."""
-        choices = self.pickers[item.column()]
-        text = item.text().strip()
-        code = choices.resolve(text) if text else None
-        if code is not None and code != item.text():
-            item.setText(code)
-        problem = choices.problem(text) if text else None
-        if problem:
-            item.setBackground(BAD_CELL)
-            item.setForeground(NEGATIVE)
-            item.setToolTip(problem[:1].upper() + problem[1:])
-        else:
-            item.setData(Qt.ItemDataRole.BackgroundRole, None)
-            item.setData(Qt.ItemDataRole.ForegroundRole, None)
-            item.setToolTip(choices.name(code) if code else "")
-
-    def _text(self, row: int, col: int) -> str:
-        item = self.grid.item(row, col)
-        return item.text().strip() if item is not None else ""
 
     # ------------------------------------------------------------------ the vendor decides the defaults
     @property
@@ -565,9 +531,6 @@ class BillDialog(QDialog):
         if not self._text(row, TAX):
             self._set(row, TAX, found.tax_code or self.vendor_defaults(self.vendor.currentData())[1])
 
-    def _blank(self, row: int) -> bool:
-        return not any(self._text(row, col) for col in range(len(LINE_COLUMNS)))
-
     def lines(self) -> tuple[BillLineInput, ...]:
         """The lines as typed (blank rows left out); raises ValidationError naming the line and column."""
         result = []
@@ -578,12 +541,7 @@ class BillDialog(QDialog):
                 continue
             n += 1
             where = f"line {n}"
-            for col in PICKED:
-                text = self._text(row, col)
-                problem = self.pickers[col].problem(text) if text else None
-                if problem:
-                    self.bad_cell = (row, col)
-                    raise ValidationError(f"{where}, {COLUMN_TITLES[col]}: {problem}")
+            self._check_codes(row, where)
             self.bad_cell = (row, QUANTITY)
             quantity = _decimal(self._text(row, QUANTITY), f"{where}: quantity")
             self.bad_cell = (row, PRICE)
@@ -611,53 +569,18 @@ class BillDialog(QDialog):
             where = f"line {n}"
             units = to_minor(line.unit_price, exponent) if line.unit_price is not None else 0
             amount = line_amount(scaled(line.quantity, QUANTITY_SCALE, f"{where}: quantity"), units)
-            code = None
-            if line.tax_code:
-                tax = self.all_taxes.get(line.tax_code)
-                if tax is None:
-                    raise ValidationError(f"{where}: unknown tax code '{line.tax_code}'")
-                code = tax.domain()
-            tax_lines.append(TaxLine(amount, code))
+            tax_lines.append(TaxLine(amount, tax_domain(self.all_taxes, line.tax_code, where)))
         return compute(tax_lines, self.rounding)
 
-    def recompute(self) -> None:
-        while self.totals.rowCount():
-            self.totals.removeRow(0)
-        try:
-            summary = self.compute_summary()
-        except (ValidationError, ValueError) as exc:
-            self.summary = None
-            self.problem.setText(message_for(exc))
-            return
-        if self.problem.property("kept") is not True:
-            self.problem.clear()
-        self.summary = summary
-        e, currency = self.exponent, self.document_currency
-        self._total_row("Net", money_text(summary.net, e))
-        for code, base, tax in summary.by_code:
-            rate = self.all_taxes[code].rate if code in self.all_taxes else Decimal(0)
-            self._total_row(f"{code} ({_plain(rate)} % of {money_text(base, e)})", money_text(tax, e))
-        self._total_row(f"<b>Total {currency}</b>", f"<b>{money_text(summary.gross, e)}</b>", name="billTotal")
-
-    def _total_row(self, label: str, value: str, name: str = "") -> None:
-        figure = QLabel(value)
-        figure.setAlignment(RIGHT)
-        figure.setMinimumWidth(110)
-        if name:
-            figure.setObjectName(name)
-        self.totals.addRow(QLabel(label), figure)
+    def show_summary(self, summary: TaxSummary) -> None:
+        show_totals(self.totals, summary, self.exponent, self.all_taxes, f"Total {self.document_currency}", "billTotal")
 
     # ------------------------------------------------------------------ the input
     def input(self) -> BillInput:
         code = self.vendor.currentData()
         if not code:
             raise ValidationError("Vendor: choose who sent the bill")
-        due = None
-        if self.due_date.text().strip():
-            try:
-                due = date.fromisoformat(self.due_date.text().strip())
-            except ValueError:
-                raise ValidationError(f"Due date: '{self.due_date.text()}' is not a date (yyyy-mm-dd)") from None
+        due = due_date(self.due_date.text())
         rate = None
         if self.document_currency != self.base_currency and self.rate.text().strip():
             rate = _decimal(self.rate.text(), "Rate")
@@ -676,12 +599,6 @@ class BillDialog(QDialog):
             credit_note=self.credit_note,
             credits=(self.credits.text().strip() or None) if self.credit_note else None,
         )
-
-    def _fail(self, exc: Exception, prefix: str = "") -> None:
-        self.problem.setText(prefix + message_for(exc))
-        if isinstance(exc, ValidationError) and self.bad_cell is not None and self.editable:
-            self.grid.setCurrentCell(*self.bad_cell)
-            self.grid.setFocus()
 
     # ------------------------------------------------------------------ duplicates
     def _show_duplicates(self, warnings: list[DuplicateWarning], lead: str) -> None:
@@ -863,12 +780,6 @@ class BillDialog(QDialog):
         if self.bill_id is None:
             self.problem.setText("")
             self.history.setText(f"{_escape(name)} is stored with the {self.noun} when you save it.")
-
-
-def _buddy(text: str, field: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setBuddy(field)
-    return label
 
 
 def _escape(text: str) -> str:

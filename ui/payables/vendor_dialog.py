@@ -14,12 +14,10 @@ from typing import Any
 from PySide6.QtCore import QRegularExpression
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -42,12 +40,11 @@ from paksa_desktop.security.permissions import Permission
 from ui.audit.attachments import show_attachments
 from ui.hub import Hub
 from ui.models.account_choices import AccountChoices
-from ui.models.text_grid_model import TextGridModel
-from ui.receivables.customer_dialog import CONTACT_COLUMNS, AddressFields, ContactsGrid, upper_letters
-from ui.receivables.fields import chosen_tax_code, fill_tax_codes, picked_account, terms_in_words
-from ui.receivables.record_dialog import FormProblem, RecordDialog
+from ui.receivables.customer_dialog import AddressFields, ContactsPage, PartyDialog
+from ui.receivables.fields import chosen_tax_code, fill_tax_codes, picked_account
+from ui.receivables.record_dialog import FormProblem
 from ui.style import set_state
-from ui.widgets.account_picker import AccountPicker, string_completer
+from ui.widgets.account_picker import AccountPicker
 from ui.widgets.dialogs import field_grid
 
 GENERAL, ADDRESS, BANK, TAX, CONTACTS, NOTES = range(6)  # the form's pages, in order
@@ -62,7 +59,7 @@ def expense_picker(hub: Hub) -> AccountPicker:
     return picker
 
 
-class VendorDialog(RecordDialog):
+class VendorDialog(PartyDialog):
     noun = "vendor"
     entity = "vendor"
 
@@ -74,22 +71,7 @@ class VendorDialog(RecordDialog):
         self.bank_readable = record.bank_readable if record is not None else self._holds_key()
 
         # ---- general (created in Tab order: across, then down)
-        self.code = QLineEdit()
-        self.code.setMaxLength(32)
-        self.code.setPlaceholderText("e.g. ACME (no spaces)")
-        self.name = QLineEdit()
-        self.name.setMaxLength(200)
-        self.currency = QLineEdit(base)
-        self.currency.setMaximumWidth(80)
-        upper_letters(self.currency, 3)
-        from iso4217 import Currency
-
-        self.currency.setCompleter(string_completer(sorted(c.code for c in Currency), self.currency))
-        self.terms = QLineEdit("net 30")
-        self.terms.setPlaceholderText("net 30, 30 EOM, due on receipt, 2/10 net 30")
-        self.terms_hint = QLabel()
-        self.terms_hint.setObjectName("termsHint")
-        self.terms_hint.setWordWrap(True)
+        self._party_fields(base)
         self.expense_account = expense_picker(hub)
         self.tax_code = QComboBox()
         self.tax_code.setMinimumContentsLength(24)
@@ -190,36 +172,9 @@ class VendorDialog(RecordDialog):
         self.withholding_rate.setEnabled(False)
 
         # ---- contacts (the customer form's grid) and notes
-        self.contacts = TextGridModel(CONTACT_COLUMNS, self)
-        self.contacts_grid = ContactsGrid()
-        self.contacts_grid.setObjectName("contactsGrid")
-        self.contacts_grid.setModel(self.contacts)
-        self.contacts_grid.setAlternatingRowColors(True)
-        self.contacts_grid.verticalHeader().hide()
-        self.contacts_grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.contacts_grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.contacts_grid.setEditTriggers(
-            QAbstractItemView.EditTrigger.AnyKeyPressed
-            | QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-        )
-        for column, width in ((0, 190), (1, 150), (2, 220)):
-            self.contacts_grid.setColumnWidth(column, width)
-        self.contacts_grid.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.add_contact_button = QPushButton("Add contact")
-        self.add_contact_button.setAutoDefault(False)
-        self.add_contact_button.clicked.connect(self.add_contact)
-        self.remove_contact_button = QPushButton("Remove contact")
-        self.remove_contact_button.setAutoDefault(False)
-        self.remove_contact_button.clicked.connect(self.remove_contact)
-        contact_buttons = QHBoxLayout()
-        contact_buttons.addWidget(self.add_contact_button)
-        contact_buttons.addWidget(self.remove_contact_button)
-        contact_buttons.addStretch(1)
-        contacts_page = QWidget()
-        contacts_layout = QVBoxLayout(contacts_page)
-        contacts_layout.addWidget(self.contacts_grid, 1)
-        contacts_layout.addLayout(contact_buttons)
+        self.contacts_page = contacts_page = ContactsPage((190, 150, 220))
+        self.contacts, self.contacts_grid = contacts_page.contacts, contacts_page.grid
+        self.add_contact_button, self.remove_contact_button = contacts_page.add_button, contacts_page.remove_button
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)
         self.notes.setPlaceholderText("anything the team should know: how they invoice, whom to call")
@@ -257,12 +212,6 @@ class VendorDialog(RecordDialog):
         from paksa_desktop.payables.vendors import may_read_bank
 
         return may_read_bank(self.session.ctx)
-
-    def _tax_codes(self) -> list[Any]:
-        try:
-            return self.hub.tax_codes()
-        except Exception:  # a user who may not read tax codes still edits the rest
-            return []
 
     def bank_fields(self) -> tuple[QLineEdit, ...]:
         return (self.iban, self.bic, self.account_number, self.routing_number)
@@ -334,11 +283,6 @@ class VendorDialog(RecordDialog):
     def title_for(self, record: Any | None) -> str:
         return f"Vendor {record.code} — {record.name}" if record is not None else "New vendor"
 
-    def _show_terms(self) -> None:
-        text, ok = terms_in_words(self.terms.text())
-        self.terms_hint.setText(text)
-        set_state(self.terms_hint, "muted" if ok else "bad")
-
     def _show_iban(self) -> None:
         """As the IBAN is typed: whether its check digits hold (nothing said while it is empty)."""
         text = self.iban.text().strip()
@@ -355,18 +299,6 @@ class VendorDialog(RecordDialog):
             set_state(self.iban_hint, "ok")
 
     # ---- contacts and attachments
-    def add_contact(self) -> None:
-        row = self.contacts.add_row()
-        index = self.contacts.index(row, 0)
-        self.contacts_grid.setCurrentIndex(index)
-        self.contacts_grid.setFocus()
-        self.contacts_grid.edit(index)
-
-    def remove_contact(self) -> None:
-        index = self.contacts_grid.currentIndex()
-        if index.isValid():
-            self.contacts.remove_row(index.row())
-
     def show_attachments(self) -> None:
         if self.record is not None:
             show_attachments(self.session, "vendor", self.record.code, self.windowTitle(), self)
@@ -397,7 +329,7 @@ class VendorDialog(RecordDialog):
                     self.iban.setFocus()
                     QMessageBox.warning(self, self.windowTitle(), f"IBAN: {exc}")
                     raise FormProblem(f"IBAN: {exc}") from None
-        self._finish_typing()
+        self.contacts_page.finish_typing()
         return VendorInput(
             code=self.code.text().strip(),
             name=self.name.text().strip(),
@@ -424,14 +356,6 @@ class VendorDialog(RecordDialog):
             contacts=tuple(ContactInput(*row) for row in self.contacts.rows()),
             is_active=self.active.isChecked(),
         )
-
-    def _finish_typing(self) -> None:
-        """A contact cell still being typed in counts, as the user sees it."""
-        grid = self.contacts_grid
-        if grid.state() == QAbstractItemView.State.EditingState:
-            for editor in grid.viewport().findChildren(QLineEdit):
-                if editor.isVisible():
-                    grid.itemDelegate().commitData.emit(editor)
 
     def record_service(self) -> VendorService:
         return self.session.vendors

@@ -26,6 +26,7 @@ from ui.models.columns import Col
 from ui.payables.vendor_dialog import vendor_dialog
 from ui.receivables import import_export
 from ui.receivables.base_view import RecordListView, choice_filter
+from ui.receivables.fields import refill_choices
 from ui.style import icon
 from ui.widgets.export_button import default_export_dir
 from ui.widgets.filter_bar import FilterBar
@@ -133,14 +134,7 @@ class VendorsView(RecordListView):
 
     def show_rows(self, result: Any) -> list[VendorRow]:
         rows: list[VendorRow] = list(result)
-        chosen = self.currency.currentData()
-        self.currency.blockSignals(True)
-        self.currency.clear()
-        self.currency.addItem("All", None)
-        for code in sorted({r.currency for r in rows} | ({chosen} if chosen else set())):
-            self.currency.addItem(code, code)
-        self.currency.setCurrentIndex(max(0, self.currency.findData(chosen)) if chosen else 0)
-        self.currency.blockSignals(False)
+        refill_choices(self.currency, (r.currency for r in rows))
         return rows
 
     def haystack(self, row: VendorRow) -> tuple[str, ...]:

@@ -188,17 +188,9 @@ class AgingView(ReportScreen):
             return
         app_settings().setValue(self.buckets_key, ", ".join(str(d) for d in request.buckets.limits))
         reports = self.reports()
-        self.status.setText("Calculating…")
-        set_state(self.status, "muted")
-        job = self.loader.load(lambda: request.fetch(reports), lambda report: self._apply(request, report))
-        job.failed.connect(lambda _error: self._failed())  # the Loader shows the message itself
+        self.calculate(lambda: request.fetch(reports), lambda report: self._apply(request, report))
         if self.detail_customer is not None:
             self.load_detail(self.detail_customer, request)
-
-    def _failed(self) -> None:
-        if not self.loader.busy:
-            self.status.setText("Not calculated: change the options above")
-            set_state(self.status, "bad")
 
     def _apply(self, request: AgingRequest, report: Report) -> None:
         self.shown = request

@@ -25,7 +25,6 @@ from ui.hub import Hub
 from ui.models.report_model import DRILL_ROLE
 from ui.receivables.fields import fill_customers
 from ui.receivables.report_screen import ReportScreen, customer_of
-from ui.style import set_state
 from ui.widgets.date_edit import DateEdit
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.tables import on_enter
@@ -168,28 +167,15 @@ class ARReportsView(ReportScreen):
     def refresh(self) -> None:
         request = self.request()
         reports = self.ar_reports
-        self.status.setText("Calculating…")
-        set_state(self.status, "muted")
-        job = self.loader.load(lambda: request.fetch(reports), lambda report: self._apply(request, report))
-        job.failed.connect(lambda _error: self._failed())
+        self.calculate(lambda: request.fetch(reports), lambda report: self._apply(request, report))
 
-    def _failed(self) -> None:
-        if not self.loader.busy:
-            self.shown = None
-            self.model.set_report(None)
-            self.status.setText("Not calculated: change the options above")
-            set_state(self.status, "bad")
+    def forget_report(self) -> None:
+        self.shown = None
+        self.model.set_report(None)
 
     def _apply(self, request: ReportRequest, report: Report) -> None:
         self.shown = request
-        self.model.set_report(report)
-        self.table.fitter.fit(report, KINDS[request.kind].stretch)  # type: ignore[attr-defined]
-        count = len(report.rows)
-        if count:
-            self.status.setText(" · ".join(p for p in (report.title, report.subtitle, report.currency) if p))
-        else:
-            self.status.setText(f"{report.title}, {report.subtitle}: nothing to show for these options.")
-        set_state(self.status, "muted")
+        self.show_report(report, KINDS[request.kind].stretch)
 
     # ---- drill-down
     def _drill(self, index: QModelIndex) -> None:

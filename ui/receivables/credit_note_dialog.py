@@ -42,7 +42,8 @@ from paksa_desktop.receivables.document_queries import InvoiceDetail, InvoiceLin
 from paksa_desktop.security.permissions import Permission
 from ui.errors import message_for
 from ui.hub import Hub
-from ui.receivables.invoice_dialog import RIGHT, Index, _plain, money_text
+from ui.receivables.invoice_dialog import Index
+from ui.receivables.lines_form import RIGHT, money_text, plain, show_totals
 from ui.widgets.date_edit import DateEdit
 
 COLUMNS = ("#", "Description", "Invoiced", "Credited", "To credit", "Unit price", "Disc. %", "Tax code", "Net credit")
@@ -163,11 +164,11 @@ class CreditNoteDialog(QDialog):
             values = (
                 str(line.line_no),
                 line.description,
-                _plain(line.quantity),
-                _plain(self.credited[line.line_no]) if self.credited[line.line_no] else "",
-                _plain(left),
+                plain(line.quantity),
+                plain(self.credited[line.line_no]) if self.credited[line.line_no] else "",
+                plain(left),
                 format_amount(line.unit_price, self.exponent, grouping=True),
-                _plain(line.discount_percent) if line.discount_percent else "",
+                plain(line.discount_percent) if line.discount_percent else "",
                 line.tax_code or "",
                 "",
             )
@@ -178,7 +179,7 @@ class CreditNoteDialog(QDialog):
                 if col != TO_CREDIT:
                     cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 else:
-                    cell.setToolTip(f"At most {_plain(left)}")
+                    cell.setToolTip(f"At most {plain(left)}")
                 self.grid.setItem(row, col, cell)
         self.grid.itemChanged.connect(self._changed)
 
@@ -256,7 +257,7 @@ class CreditNoteDialog(QDialog):
             raise ValidationError(f"{where}: the quantity must not be negative (0 leaves the line out)")
         left = line.quantity - self.credited[line.line_no]
         if value > left:
-            raise ValidationError(f"{where}: {_plain(value)} is more than the {_plain(left)} left to credit")
+            raise ValidationError(f"{where}: {plain(value)} is more than the {plain(left)} left to credit")
         scaled(value, QUANTITY_SCALE, where)  # at most 4 decimals, as an invoice line
         return value
 
@@ -323,22 +324,9 @@ class CreditNoteDialog(QDialog):
         self.problem.clear()
         self.summary = summary
         self.issue_button.setEnabled(self.may_issue)
-        e = self.exponent
-        self._total_row("Net", money_text(summary.net, e))
-        for code, base, tax in summary.by_code:
-            rate = self.taxes[code].rate if code in self.taxes else Decimal(0)
-            self._total_row(f"{code} ({_plain(rate)} % of {money_text(base, e)})", money_text(tax, e))
-        self._total_row(
-            f"<b>Credit total {self.detail.row.currency}</b>", f"<b>{money_text(summary.gross, e)}</b>", "creditTotal"
+        show_totals(
+            self.totals, summary, self.exponent, self.taxes, f"Credit total {self.detail.row.currency}", "creditTotal"
         )
-
-    def _total_row(self, label: str, value: str, name: str = "") -> None:
-        figure = QLabel(value)
-        figure.setAlignment(RIGHT)
-        figure.setMinimumWidth(110)
-        if name:
-            figure.setObjectName(name)
-        self.totals.addRow(QLabel(label), figure)
 
     # ---- issuing
     def issue(self) -> bool:

@@ -72,6 +72,62 @@ class ContactsGrid(QTableView):
         super().keyPressEvent(event)
 
 
+class ContactsPage(QWidget):
+    """The Contacts page of the customer and vendor forms: the contacts grid with Add and Remove contact.
+    `widths` are the name, role and email columns' (the phone column takes the rest)."""
+
+    def __init__(self, widths: tuple[int, int, int], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.contacts = TextGridModel(CONTACT_COLUMNS, self)
+        self.grid = ContactsGrid()
+        self.grid.setObjectName("contactsGrid")
+        self.grid.setModel(self.contacts)
+        self.grid.setAlternatingRowColors(True)
+        self.grid.verticalHeader().hide()
+        self.grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.grid.setEditTriggers(
+            QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        for column, width in enumerate(widths):
+            self.grid.setColumnWidth(column, width)
+        self.grid.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.add_button = QPushButton("Add contact")
+        self.add_button.setAutoDefault(False)
+        self.add_button.clicked.connect(self.add_contact)
+        self.remove_button = QPushButton("Remove contact")
+        self.remove_button.setAutoDefault(False)
+        self.remove_button.clicked.connect(self.remove_contact)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.grid, 1)
+        layout.addLayout(buttons)
+
+    def add_contact(self) -> None:
+        row = self.contacts.add_row()
+        index = self.contacts.index(row, 0)
+        self.grid.setCurrentIndex(index)
+        self.grid.setFocus()
+        self.grid.edit(index)
+
+    def remove_contact(self) -> None:
+        index = self.grid.currentIndex()
+        if index.isValid():
+            self.contacts.remove_row(index.row())
+
+    def finish_typing(self) -> None:
+        """A contact cell still being typed in counts, as the user sees it."""
+        if self.grid.state() == QAbstractItemView.State.EditingState:
+            for editor in self.grid.viewport().findChildren(QLineEdit):
+                if editor.isVisible():
+                    self.grid.itemDelegate().commitData.emit(editor)
+
+
 class AddressFields(QGroupBox):
     """One address: street lines, city, postal code, region, country (ISO 3166 two letters)."""
 
@@ -121,18 +177,12 @@ class AddressFields(QGroupBox):
         return value if any((value.lines, value.city, value.postal_code, value.region, value.country)) else None
 
 
-class CustomerDialog(RecordDialog):
-    noun = "customer"
-    entity = "customer"
+class PartyDialog(RecordDialog):
+    """What the customer and vendor forms share: code, name, currency and payment terms (with the terms in
+    words as they are typed), and the tax codes offered."""
 
-    def __init__(self, hub: Hub, record: CustomerView | None, *, editable: bool, parent: QWidget | None = None) -> None:
-        super().__init__(hub, record, editable=editable, parent=parent)
-        self.resize(900, 700)
-        self.setMinimumSize(760, 680)  # the addresses side by side, never squeezed
-        base = hub.info().base_currency
-        self.extra_addresses: tuple[AddressInput, ...] = ()
-
-        # ---- details (created in Tab order: across, then down)
+    def _party_fields(self, base: str) -> None:
+        """Code, name, currency and terms (with their hint), created in Tab order."""
         self.code = QLineEdit()
         self.code.setMaxLength(32)
         self.code.setPlaceholderText("e.g. ACME (no spaces)")
@@ -149,6 +199,32 @@ class CustomerDialog(RecordDialog):
         self.terms_hint = QLabel()
         self.terms_hint.setObjectName("termsHint")
         self.terms_hint.setWordWrap(True)
+
+    def _show_terms(self) -> None:
+        text, ok = terms_in_words(self.terms.text())
+        self.terms_hint.setText(text)
+        set_state(self.terms_hint, "muted" if ok else "bad")
+
+    def _tax_codes(self) -> list[Any]:
+        try:
+            return self.hub.tax_codes()
+        except Exception:  # a user who may not read tax codes still edits the rest
+            return []
+
+
+class CustomerDialog(PartyDialog):
+    noun = "customer"
+    entity = "customer"
+
+    def __init__(self, hub: Hub, record: CustomerView | None, *, editable: bool, parent: QWidget | None = None) -> None:
+        super().__init__(hub, record, editable=editable, parent=parent)
+        self.resize(900, 700)
+        self.setMinimumSize(760, 680)  # the addresses side by side, never squeezed
+        base = hub.info().base_currency
+        self.extra_addresses: tuple[AddressInput, ...] = ()
+
+        # ---- details (created in Tab order: across, then down)
+        self._party_fields(base)
         self.credit_limit = AmountEdit(currency_exponent(base))
         self.credit_limit.setPlaceholderText("no limit")
         self.credit_limit.setMaximumWidth(170)
@@ -191,37 +267,9 @@ class CustomerDialog(RecordDialog):
         details.setVerticalSpacing(8)
 
         # ---- contacts, addresses, notes
-        self.contacts = TextGridModel(CONTACT_COLUMNS, self)
-        self.contacts_grid = ContactsGrid()
-        self.contacts_grid.setObjectName("contactsGrid")
-        self.contacts_grid.setModel(self.contacts)
-        self.contacts_grid.setAlternatingRowColors(True)
-        self.contacts_grid.verticalHeader().hide()
-        self.contacts_grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.contacts_grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.contacts_grid.setEditTriggers(
-            QAbstractItemView.EditTrigger.AnyKeyPressed
-            | QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-        )
-        header = self.contacts_grid.horizontalHeader()
-        for column, width in ((0, 190), (1, 160), (2, 230)):
-            self.contacts_grid.setColumnWidth(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.add_contact_button = QPushButton("Add contact")
-        self.add_contact_button.setAutoDefault(False)
-        self.add_contact_button.clicked.connect(self.add_contact)
-        self.remove_contact_button = QPushButton("Remove contact")
-        self.remove_contact_button.setAutoDefault(False)
-        self.remove_contact_button.clicked.connect(self.remove_contact)
-        contact_buttons = QHBoxLayout()
-        contact_buttons.addWidget(self.add_contact_button)
-        contact_buttons.addWidget(self.remove_contact_button)
-        contact_buttons.addStretch(1)
-        contacts_page = QWidget()
-        contacts_layout = QVBoxLayout(contacts_page)
-        contacts_layout.addWidget(self.contacts_grid, 1)
-        contacts_layout.addLayout(contact_buttons)
+        self.contacts_page = contacts_page = ContactsPage((190, 160, 230))
+        self.contacts, self.contacts_grid = contacts_page.contacts, contacts_page.grid
+        self.add_contact_button, self.remove_contact_button = contacts_page.add_button, contacts_page.remove_button
 
         self.billing = AddressFields("Billing address", AddressKind.BILLING)
         self.shipping = AddressFields("Shipping address", AddressKind.SHIPPING)
@@ -338,12 +386,6 @@ class CustomerDialog(RecordDialog):
     def read_only_buttons(self) -> list[Any]:
         return [self.attachments_button]
 
-    def _tax_codes(self) -> list[Any]:
-        try:
-            return self.hub.tax_codes()
-        except Exception:  # a user who may not read tax codes still edits the rest
-            return []
-
     def _fill_procedures(self) -> None:
         """The company's dunning procedures; the first entry is the default (the company's first procedure)."""
         try:
@@ -391,28 +433,11 @@ class CustomerDialog(RecordDialog):
     def title_for(self, record: Any | None) -> str:
         return f"Customer {record.code} — {record.name}" if record is not None else "New customer"
 
-    def _show_terms(self) -> None:
-        text, ok = terms_in_words(self.terms.text())
-        self.terms_hint.setText(text)
-        set_state(self.terms_hint, "muted" if ok else "bad")
-
     def _currency_changed(self, text: str) -> None:
         if len(text) == 3 and is_currency(text):
             self.credit_limit.set_exponent(currency_exponent(text))
 
     # ---- contacts and addresses
-    def add_contact(self) -> None:
-        row = self.contacts.add_row()
-        index = self.contacts.index(row, 0)
-        self.contacts_grid.setCurrentIndex(index)
-        self.contacts_grid.setFocus()
-        self.contacts_grid.edit(index)
-
-    def remove_contact(self) -> None:
-        index = self.contacts_grid.currentIndex()
-        if index.isValid():
-            self.contacts.remove_row(index.row())
-
     def copy_billing_to_shipping(self) -> None:
         self.shipping.set_address(self.billing.address())
 
@@ -435,7 +460,7 @@ class CustomerDialog(RecordDialog):
             problems.append(str(exc))
         if problems:
             raise FormProblem("; ".join(problems))
-        self._finish_typing()
+        self.contacts_page.finish_typing()
         addresses = tuple(a for a in (self.billing.address(), self.shipping.address()) if a is not None)
         return CustomerInput(
             code=self.code.text().strip(),
@@ -454,14 +479,6 @@ class CustomerDialog(RecordDialog):
             addresses=addresses + self.extra_addresses,
             is_active=self.active.isChecked(),
         )
-
-    def _finish_typing(self) -> None:
-        """A contact cell still being typed in counts, as the user sees it."""
-        grid = self.contacts_grid
-        if grid.state() == QAbstractItemView.State.EditingState:
-            for editor in grid.viewport().findChildren(QLineEdit):
-                if editor.isVisible():
-                    grid.itemDelegate().commitData.emit(editor)
 
     def create(self, service: ReceivablesService, data: CustomerInput) -> Changes:
         return service.create_customer(data) | self._assign_procedure(data.code)

@@ -19,6 +19,7 @@ from ui.models.columns import Col
 from ui.receivables import import_export
 from ui.receivables.base_view import RecordListView, choice_filter
 from ui.receivables.customer_dialog import customer_dialog
+from ui.receivables.fields import refill_choices
 from ui.style import icon
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.notify import notify
@@ -94,14 +95,7 @@ class CustomersView(RecordListView):
 
     def show_rows(self, result: Any) -> list[CustomerView]:
         rows: list[CustomerView] = list(result)
-        chosen = self.currency.currentData()
-        self.currency.blockSignals(True)
-        self.currency.clear()
-        self.currency.addItem("All", None)
-        for code in sorted({r.currency for r in rows} | ({chosen} if chosen else set())):
-            self.currency.addItem(code, code)
-        self.currency.setCurrentIndex(max(0, self.currency.findData(chosen)) if chosen else 0)
-        self.currency.blockSignals(False)
+        refill_choices(self.currency, (r.currency for r in rows))
         return rows
 
     def haystack(self, row: CustomerView) -> tuple[str, ...]:

@@ -101,6 +101,19 @@ def fill_customers(
     combo.blockSignals(False)
 
 
+def refill_choices(combo: QComboBox, values: Iterable[str]) -> None:
+    """A list filter's choices: 'All', then the values the rows have, sorted, with the one chosen still chosen
+    (signals blocked: the caller filters once afterwards)."""
+    chosen = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem("All", None)
+    for code in sorted(set(values) | ({chosen} if chosen else set())):
+        combo.addItem(code, code)
+    combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen else 0)
+    combo.blockSignals(False)
+
+
 def chosen_tax_code(combo: QComboBox) -> str | None:
     return combo.currentData() or None
 

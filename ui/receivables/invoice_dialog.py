@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import QAbstractItemModel, QDate, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -38,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from paksa_desktop.core.changes import Changes
 from paksa_desktop.core.errors import ValidationError
-from paksa_desktop.core.money import currency_exponent, format_amount, from_minor, to_minor
+from paksa_desktop.core.money import currency_exponent, format_amount, to_minor
 from paksa_desktop.core.tax import TaxLine, TaxRounding, TaxSummary, compute
 from paksa_desktop.receivables.amounts import PERCENT_SCALE, QUANTITY_SCALE, line_amount, scaled
 from paksa_desktop.receivables.commands import InvoiceInput, InvoiceLineInput
@@ -51,7 +50,17 @@ from ui.errors import message_for
 from ui.hub import Hub
 from ui.models.code_choices import Choice, CodeChoices
 from ui.receivables.fields import fill_customers
-from ui.style import NEGATIVE
+from ui.receivables.lines_form import BAD_CELL as BAD_CELL  # the tests look for it here
+from ui.receivables.lines_form import (
+    RIGHT,
+    LinesForm,
+    due_date,
+    money_text,
+    plain,
+    set_up_grid,
+    show_totals,
+    tax_domain,
+)
 from ui.widgets.account_picker import account_completer
 
 LINE_COLUMNS = ("Item", "Description", "Quantity", "Unit price", "Disc. %", "Tax code", "Account", "Dept.", "Project")
@@ -60,19 +69,11 @@ NUMERIC = (QUANTITY, PRICE, DISCOUNT)
 COLUMN_TITLES = dict(enumerate(("Item", "Description", "Quantity", "Unit price", "Discount %", "Tax code", "Account",
                                 "Department", "Project")))  # fmt: skip
 WIDTHS = (90, 230, 80, 100, 64, 80, 80, 64, 70)
-RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 PICKED = (ITEM, TAX, ACCOUNT, DEPARTMENT, PROJECT)  # coded columns: a type-ahead picker, unknown codes marked
 FILLED_BY_ITEM = (DESCRIPTION, PRICE, TAX, ACCOUNT)
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # on an Item cell: the item whose values the line was filled with
-BAD_CELL = QColor("#fde7e5")
 POPUP_WIDTH = 340
 Index = QModelIndex | QPersistentModelIndex
-
-
-def money_text(units: int, exponent: int) -> str:
-    """1234.5 -> '1,234.50'; negatives in parentheses."""
-    text = format_amount(from_minor(abs(units), exponent), exponent, grouping=True)
-    return f"({text})" if units < 0 else text
 
 
 def _decimal(text: str, what: str) -> Decimal | None:
@@ -185,7 +186,11 @@ class LinesGrid(QTableWidget):
         super().keyPressEvent(event)
 
 
-class InvoiceDialog(QDialog):
+class InvoiceDialog(LinesForm, QDialog):
+    NUMERIC = NUMERIC
+    PICKED = PICKED
+    COLUMN_TITLES = COLUMN_TITLES
+
     def __init__(
         self,
         hub: Hub,
@@ -276,21 +281,7 @@ class InvoiceDialog(QDialog):
         # ---- lines
         self.grid = LinesGrid(0, len(LINE_COLUMNS))
         self.grid.pickers = self.pickers
-        self.grid.setObjectName("invoiceLines")
-        self.grid.setHorizontalHeaderLabels(LINE_COLUMNS)
-        self.grid.setTabKeyNavigation(True)
-        self.grid.verticalHeader().setDefaultSectionSize(26)
-        self.grid.setAlternatingRowColors(True)
-        for i, width in enumerate(WIDTHS):
-            self.grid.setColumnWidth(i, width)
-        self.grid.horizontalHeader().setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
-        for col in NUMERIC:
-            self.grid.horizontalHeaderItem(col).setTextAlignment(RIGHT)
-        self.grid.setEditTriggers(
-            QAbstractItemView.EditTrigger.AnyKeyPressed
-            | QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-        )
+        set_up_grid(self.grid, "invoiceLines", LINE_COLUMNS, WIDTHS, NUMERIC)
         self.grid.itemChanged.connect(self._cell_changed)
 
         # ---- totals
@@ -381,9 +372,9 @@ class InvoiceDialog(QDialog):
             values = (
                 line.item or "",
                 line.description,
-                _plain(line.quantity),
+                plain(line.quantity),
                 format_amount(line.unit_price, self.exponent, grouping=True),
-                _plain(line.discount_percent) if line.discount_percent else "",
+                plain(line.discount_percent) if line.discount_percent else "",
                 line.tax_code or "",
                 line.account,
                 line.department or "",
@@ -417,36 +408,6 @@ class InvoiceDialog(QDialog):
                 f"<th align='left'>Source</th><th align='right'>Amount</th><th></th></tr>{rows}</table>"
             )
         return text
-
-    def _set(self, row: int, col: int, text: str) -> None:
-        item = QTableWidgetItem(text)
-        if col in NUMERIC:
-            item.setTextAlignment(RIGHT)
-        self.grid.setItem(row, col, item)
-        if col in PICKED:
-            self._resolve_cell(item)
-
-    def _resolve_cell(self, item: QTableWidgetItem) -> None:
-        """A code typed or set in a coded column: shown as the code with its name as the tooltip; a code that
-        names nothing usable stays as typed, marked, with the reason as the tooltip."""
-        choices = self.pickers[item.column()]
-        text = item.text().strip()
-        code = choices.resolve(text) if text else None
-        if code is not None and code != item.text():
-            item.setText(code)
-        problem = choices.problem(text) if text else None
-        if problem:
-            item.setBackground(BAD_CELL)
-            item.setForeground(NEGATIVE)
-            item.setToolTip(problem[:1].upper() + problem[1:])
-        else:
-            item.setData(Qt.ItemDataRole.BackgroundRole, None)
-            item.setData(Qt.ItemDataRole.ForegroundRole, None)
-            item.setToolTip(choices.name(code) if code else "")
-
-    def _text(self, row: int, col: int) -> str:
-        item = self.grid.item(row, col)
-        return item.text().strip() if item is not None else ""
 
     # ---- the customer decides the currency and the default tax code
     @property
@@ -522,9 +483,6 @@ class InvoiceDialog(QDialog):
         c = self.customer_view
         return (c.tax_code or "") if c is not None else ""
 
-    def _blank(self, row: int) -> bool:
-        return not any(self._text(row, col) for col in range(len(LINE_COLUMNS)))
-
     def lines(self) -> tuple[InvoiceLineInput, ...]:
         """The lines as typed (blank rows left out); raises ValidationError naming the line and column."""
         result = []
@@ -535,12 +493,7 @@ class InvoiceDialog(QDialog):
                 continue
             n += 1
             where = f"line {n}"
-            for col in PICKED:
-                text = self._text(row, col)
-                problem = self.pickers[col].problem(text) if text else None
-                if problem:
-                    self.bad_cell = (row, col)
-                    raise ValidationError(f"{where}, {COLUMN_TITLES[col]}: {problem}")
+            self._check_codes(row, where)
             quantity = _decimal(self._text(row, QUANTITY), f"{where}: quantity")
             price = _decimal(self._text(row, PRICE), f"{where}: unit price")
             discount = _decimal(self._text(row, DISCOUNT), f"{where}: discount %")
@@ -574,53 +527,18 @@ class InvoiceDialog(QDialog):
                 units,
                 scaled(line.discount_percent, PERCENT_SCALE, f"{where}: discount %"),
             )
-            code = None
-            if line.tax_code:
-                tax = self.taxes.get(line.tax_code)
-                if tax is None:
-                    raise ValidationError(f"{where}: unknown tax code '{line.tax_code}'")
-                code = tax.domain()
-            tax_lines.append(TaxLine(amount, code))
+            tax_lines.append(TaxLine(amount, tax_domain(self.taxes, line.tax_code, where)))
         return compute(tax_lines, self.rounding)
 
-    def recompute(self) -> None:
-        while self.totals.rowCount():
-            self.totals.removeRow(0)
-        try:
-            summary = self.compute_summary()
-        except (ValidationError, ValueError) as exc:
-            self.summary = None
-            self.problem.setText(message_for(exc))
-            return
-        if self.problem.property("kept") is not True:
-            self.problem.clear()
-        self.summary = summary
-        e, currency = self.exponent, self.document_currency
-        self._total_row("Net", money_text(summary.net, e))
-        for code, base, tax in summary.by_code:
-            rate = self.taxes[code].rate if code in self.taxes else Decimal(0)
-            self._total_row(f"{code} ({_plain(rate)} % of {money_text(base, e)})", money_text(tax, e))
-        self._total_row(f"<b>Total {currency}</b>", f"<b>{money_text(summary.gross, e)}</b>", name="invoiceTotal")
-
-    def _total_row(self, label: str, value: str, name: str = "") -> None:
-        figure = QLabel(value)
-        figure.setAlignment(RIGHT)
-        figure.setMinimumWidth(110)
-        if name:
-            figure.setObjectName(name)
-        self.totals.addRow(QLabel(label), figure)
+    def show_summary(self, summary: TaxSummary) -> None:
+        show_totals(self.totals, summary, self.exponent, self.taxes, f"Total {self.document_currency}", "invoiceTotal")
 
     # ---- saving and posting
     def input(self) -> InvoiceInput:
         code = self.customer.currentData()
         if not code:
             raise ValidationError("Customer: choose who the document is for")
-        due = None
-        if self.due_date.text().strip():
-            try:
-                due = date.fromisoformat(self.due_date.text().strip())
-            except ValueError:
-                raise ValidationError(f"Due date: '{self.due_date.text()}' is not a date (yyyy-mm-dd)") from None
+        due = due_date(self.due_date.text())
         rate = None
         if self.rate.isVisible() or (self.rate.text().strip() and self.document_currency != self.base_currency):
             rate = _decimal(self.rate.text(), "Rate")
@@ -639,13 +557,6 @@ class InvoiceDialog(QDialog):
             credit_note=self.credit_note,
             credits=self.detail.credits if self.detail is not None else None,
         )
-
-    def _fail(self, exc: Exception) -> None:
-        """The reason in the form; a problem of a cell puts the cursor on it."""
-        self.problem.setText(message_for(exc))
-        if isinstance(exc, ValidationError) and self.bad_cell is not None and self.editable:
-            self.grid.setCurrentCell(*self.bad_cell)
-            self.grid.setFocus()
 
     def save_draft(self) -> bool:
         if not self.editable:
@@ -758,8 +669,3 @@ def _buddy(text: str, field: QWidget) -> QLabel:
 
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text

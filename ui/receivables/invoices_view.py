@@ -20,6 +20,7 @@ from ui.models.columns import Col, rows_report
 from ui.models.rows_model import ROW_ROLE, RowsTableModel
 from ui.receivables.base_view import ReceivablesView
 from ui.receivables.credit_note_dialog import CreditNoteDialog
+from ui.receivables.fields import refill_choices
 from ui.receivables.invoice_dialog import InvoiceDialog
 from ui.style import icon
 from ui.widgets.export_button import ReportBuilder
@@ -148,14 +149,7 @@ class InvoicesView(ReceivablesView):
     def _apply(self, rows: list[InvoiceRow]) -> None:
         current = self.current()
         self.all_rows = list(rows)
-        chosen = self.customer.currentData()
-        self.customer.blockSignals(True)
-        self.customer.clear()
-        self.customer.addItem("All", None)
-        for code in sorted({r.customer for r in rows} | ({chosen} if chosen else set())):
-            self.customer.addItem(code, code)
-        self.customer.setCurrentIndex(max(0, self.customer.findData(chosen)) if chosen else 0)
-        self.customer.blockSignals(False)
+        refill_choices(self.customer, (r.customer for r in rows))
         self.apply_filter(select=current.id if current else getattr(self, "_select_after", None))
 
     def accepts(self, row: InvoiceRow) -> bool:

@@ -38,7 +38,8 @@ from paksa_desktop.receivables.queries import CustomerView
 from ui.errors import message_for
 from ui.hub import Hub
 from ui.receivables.fields import fill_customers
-from ui.receivables.invoice_dialog import RIGHT, _buddy, _decimal, _qdate, money_text
+from ui.receivables.invoice_dialog import _buddy, _decimal, _qdate
+from ui.receivables.lines_form import RIGHT, money_text
 
 ALLOCATION_COLUMNS = ("Invoice", "Due", "Open", "Allocate", "Discount")
 NUMBER, DUE, OPEN, ALLOCATE, DISCOUNT = range(len(ALLOCATION_COLUMNS))

@@ -10,6 +10,7 @@ credit (where an unapplied receipt can be applied or refunded).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,7 +30,7 @@ from ui.hub import Hub
 from ui.models.report_model import ReportTableModel
 from ui.models.rows_model import RIGHT
 from ui.receivables.base_view import ReceivablesView
-from ui.style import icon
+from ui.style import icon, set_state
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.report_printer import PdfPages, ReportPrinter, page_size_name, prepare_pages
 from ui.widgets.tables import make_table
@@ -141,6 +142,7 @@ class ReportScreen(ReceivablesView):
 
     concerns = AR_CONCERNS
     stretch = "name"  # the column that takes the spare width
+    table: QTableView  # made by the screen with `report_table`
 
     def __init__(self, hub: Hub, parent: QWidget | None = None) -> None:
         super().__init__(hub, parent)
@@ -172,6 +174,38 @@ class ReportScreen(ReceivablesView):
         table = make_table(name, model or self.model)
         table.fitter = ColumnFitter(table)  # type: ignore[attr-defined]
         return table
+
+    def calculate(
+        self,
+        fetch: Callable[[], Report],
+        apply: Callable[[Report], None],
+        failed: str = "Not calculated: change the options above",
+    ) -> None:
+        """Work the report out on a worker thread ('Calculating…' meanwhile), then `apply` it. On failure the
+        Loader shows the message itself; the status under the table says `failed` and nothing stays shown."""
+        self.status.setText("Calculating…")
+        set_state(self.status, "muted")
+        job = self.loader.load(fetch, apply)
+        job.failed.connect(lambda _error: self._not_calculated(failed))
+
+    def _not_calculated(self, text: str) -> None:
+        if not self.loader.busy:
+            self.forget_report()
+            self.status.setText(text)
+            set_state(self.status, "bad")
+
+    def forget_report(self) -> None:
+        """What a failed calculation clears (a screen that keeps its last report shown does nothing)."""
+
+    def show_report(self, report: Report, stretch: str, *, bad: bool = False) -> None:
+        """The report in the table (columns fitted, `stretch` taking the spare width) and its status line."""
+        self.model.set_report(report)
+        self.table.fitter.fit(report, stretch)  # type: ignore[attr-defined]
+        if report.rows:
+            self.status.setText(" · ".join(p for p in (report.title, report.subtitle, report.currency) if p))
+        else:
+            self.status.setText(f"{report.title}, {report.subtitle}: nothing to show for these options.")
+        set_state(self.status, "bad" if bad else "muted")
 
     @property
     def ar_reports(self) -> ARReports:
