@@ -33,7 +33,7 @@ from paksa_desktop.reporting.subledger import aging_csv_columns as _aging_column
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 
-KIND_TITLES = {"bill": "Bill", "expense_claim": "Expense claim", "credit_note": "Credit note"}
+KIND_TITLES = {"bill": "Bill", "expense_claim": "Expense claim", "credit_note": "Credit note", "payment": "On account"}
 MAX_WEEKS = 104
 
 __all__ = ["APReconciliation", "APReports", "aging_csv_columns", "flat"]
@@ -208,7 +208,7 @@ class APReports(GuardedService):
                             *(from_minor(a, exp) for a in amounts),
                             from_minor(item.open_base, exp),
                         ),
-                        drill=DrillKey("bill", item.id),
+                        drill=DrillKey("payment" if item.kind == "payment" else "bill", item.id),
                         level=1,
                     )
                 )
@@ -286,7 +286,7 @@ class APReports(GuardedService):
                             units_text(item.open_units, item.currency),
                             from_minor(item.open_base, exp),
                         ),
-                        drill=DrillKey("bill", item.id),
+                        drill=DrillKey("payment" if item.kind == "payment" else "bill", item.id),
                     )
                 )
         return Report(
