@@ -122,6 +122,7 @@ class PaymentRow:
     void_reason: str
     run_id: int | None
     allocations: tuple[AllocationRow, ...]
+    unapplied: Decimal = Decimal(0)  # still on account: to apply to bills or be refunded
 
 
 # ------------------------------------------------------------------------------------------ shared lookups
@@ -389,4 +390,5 @@ class PaymentService(GuardedService):
                 p.void_reason,
                 p.run_id,
                 tuple(rows),
+                from_minor(p.unapplied, exponent),
             )

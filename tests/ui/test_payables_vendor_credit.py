@@ -1,0 +1,150 @@
+"""Vendor credit in the Payables tab: a prepayment made in Pay bills… with no bill ticked, an overpayment
+kept on account, the payments list's On account column, and Vendor credit… applying a payment's remainder
+to a later bill, booking a vendor's refund of a credit note and voiding it; an AP clerk sees the credit
+but neither Refund… nor Void refund…."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QThreadPool
+
+from paksa_desktop.payables.models import VendorRefund
+from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from tests.conftest import Books
+from tests.ledger.helpers import entry
+from tests.payables.payment_fixtures import Payables, gl_balance, open_amounts
+from tests.ui.ar_data import user_session
+from tests.ui.conftest import Messages, handle_dialog, wait_idle
+from ui.hub import Hub
+from ui.payables.pay_bills_dialog import PayBillsDialog
+from ui.payables.payments_view import PaymentsView
+from ui.payables.vendor_credit_dialog import RefundDialog, VendorCreditDialog
+from ui.payables.vendors_view import VendorsView
+
+SHOTS = Path(os.environ.get("PAKSA_SCREENSHOTS") or tempfile.gettempdir())
+JUNE = date(2024, 6, 3)
+
+
+def shot(widget: Any, name: str) -> Path:
+    QThreadPool.globalInstance().waitForDone()
+    QCoreApplication.processEvents()
+    path = SHOTS / f"aprefund-{name}.png"
+    widget.grab().save(str(path))
+    return path
+
+
+@pytest.fixture
+def ap(sqlite_books: Books) -> Payables:
+    p = Payables(sqlite_books)
+    p.bank()
+    sqlite_books.ledger.post(entry("2024-06-01", ("1100", "5000.00"), ("3100", "-5000.00"), memo="Capital"))
+    p.vendor("ACME", "Acme Office Supplies")
+    p.vendor("BOLT", "Bolt Hardware Ltd")
+    return p
+
+
+def show(qtbot: Any, widget: Any) -> Any:
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def test_prepay_apply_refund_and_void_in_the_payables_screens(qtbot: Any, ap: Payables, messages: Messages) -> None:
+    treasurer = Hub(user_session(ap.books, "treasurer", "Treasurer"))
+    acme_bill = ap.bill("ACME", "400.00", JUNE, vendor_invoice="A-1")
+
+    # a prepayment: no bill ticked, an amount paid
+    dialog = show(qtbot, PayBillsDialog(treasurer, "BOLT"))
+    dialog.date.set_value(JUNE)
+    assert "enter an amount paid to pay on account" in dialog.vendor_note.text()
+    assert not dialog.pay_button.isEnabled()
+    dialog.paid.setText("300.00")
+    assert "No bill: a prepayment" in dialog.summary.text() and "leaves the bank: 300.00 USD" in dialog.summary.text()
+    assert dialog.pay_button.isEnabled()
+    shot(dialog, "pay-on-account")
+    assert dialog.save() and dialog.saved_code == "PMT-2024-000001"
+
+    # an overpayment: the bill and 50.00 on account; less than the bill needs is refused, named
+    dialog = show(qtbot, PayBillsDialog(treasurer, "ACME"))
+    dialog.date.set_value(date(2024, 6, 5))
+    dialog.tick(acme_bill)
+    dialog.paid.setText("390.00")
+    assert "is less than the 400.00 the ticked bills need" in dialog.error.text() and not dialog.pay_button.isEnabled()
+    dialog.paid.setText("450.00")
+    assert "on account 50.00" in dialog.summary.text() and "leaves the bank: 450.00 USD" in dialog.summary.text()
+    assert dialog.save()
+    assert open_amounts(ap.books)[acme_bill] == (0, "paid")
+    assert gl_balance(ap.books, "2010") == 35000  # both vendors owe us what we paid on account
+
+    view = show(qtbot, PaymentsView(treasurer))
+    wait_idle(qtbot, view)
+    on_account = {view.model.row_at(r).number: view.model.row_at(r).unapplied for r in range(view.model.rowCount())}
+    assert on_account == {"PMT-2024-000001": Decimal("300.00"), "PMT-2024-000002": Decimal("50.00")}
+    view.resize(1200, 360)
+    shot(view, "payments")
+
+    # Vendor credit…: BOLT's prepayment applied to a bill posted since, then a credit note refunded
+    bolt_bill = ap.bill("BOLT", "180.00", date(2024, 6, 10), vendor_invoice="B-9")
+    note = ap.credit_note("BOLT", "75.00", date(2024, 6, 11), vendor_invoice="BC-1")
+    credit = show(qtbot, VendorCreditDialog(treasurer, "BOLT"))
+    credit.date.set_value(date(2024, 6, 12))
+    assert [r.number for r in credit.model.rows] == ["PMT-2024-000001", note]
+    credit.table.selectRow(0)
+    credit.apply_selected()
+    assert "Applied PMT-2024-000001 to " + bolt_bill in credit.message.text(), credit.error.text()
+    assert open_amounts(ap.books)[bolt_bill] == (0, "paid")
+    assert [(r.number, r.available) for r in credit.model.rows] == [
+        ("PMT-2024-000001", Decimal("120.00")),
+        (note, Decimal("75.00")),
+    ]
+    credit.table.selectRow(1)
+
+    def refund(box: RefundDialog) -> None:
+        assert box.amount_edit.text() == "75.00"
+        box.amount_edit.setText("80.00")
+        box.save()  # more than the credit note has: refused, named
+        assert "more than the 75.00 left" in box.error.text()
+        box.amount_edit.setText("75.00")
+        box.reference.setText("BOLT refund 11/6")
+        shot(box, "refund")
+        assert box.save()
+
+    handler = handle_dialog(RefundDialog, refund)
+    credit.refund_selected()
+    del handler
+    assert "Booked the refund of 75.00 USD" in credit.message.text()
+    assert open_amounts(ap.books)[note] == (0, "paid")
+    assert credit.refund_model.rowCount() == 1
+    credit.resize(900, 540)
+    shot(credit, "vendor-credit")
+    credit.refund_table.selectRow(0)
+    assert credit.void_button.isEnabled()
+    credit.void_selected("returned by the bank")
+    assert open_amounts(ap.books)[note] == (7500, "posted")
+    assert credit.refund_model.row_at(0).voided_on == date(2024, 6, 12)
+    with UnitOfWork(ap.books.company.engine, write=False) as uow:
+        assert uow.session.query(VendorRefund).one().void_reason == "returned by the bank"
+    credit.reject()
+
+
+def test_a_clerk_sees_vendor_credit_but_cannot_refund(qtbot: Any, ap: Payables, messages: Messages) -> None:
+    ap.credit_note("BOLT", "40.00", JUNE)
+    clerk = Hub(user_session(ap.books, "clerk", "AP clerk"))
+    vendors = show(qtbot, VendorsView(clerk))
+    wait_idle(qtbot, vendors)
+    assert vendors.credit_button.isVisible()
+    credit = show(qtbot, VendorCreditDialog(clerk, "BOLT"))
+    assert credit.model.rowCount() == 1
+    assert not credit.refund_button.isVisible() and not credit.void_button.isVisible()
+    assert credit.apply_button.isEnabled()  # a clerk applies credit notes, as on the bill screen
+    credit.apply_selected()
+    assert "no open USD bill" in credit.error.text()
+    empty = show(qtbot, VendorCreditDialog(clerk, "ACME"))
+    assert "No payment on account or open credit note" in empty.message.text()
