@@ -185,3 +185,21 @@ def test_only_a_payment_releaser_refunds_or_applies_a_payment(ap: Payables) -> N
     with pytest.raises(PermissionDenied):
         credit.void_refund(1, JUNE, "x")
     assert [c.number for c in credit.credits()] == [ref.number]  # the clerk sees it
+
+
+def test_a_foreign_prepayment_is_revalued_and_a_refunded_credit_note_is_not(ap: Payables) -> None:
+    from tests.receivables.helpers import inv
+
+    ap.bank("Euro account", "1110", "EUR")
+    ap.vendor("E1", currency="EUR")
+    day = date(2024, 6, 30)
+    inv(ap.books).set_rate("EUR", day, D("1.20"))
+    ref = pay(ap, "E1", JUNE, amount=D("1000.00"), bank="Euro account", rate=D("1.10"))
+    note = ap.credit_note("E1", "200.00", JUNE, rate="1.10")
+    ap.books.company.vendor_credit(ap.user).refund(note, D("200.00"), "Euro account", JUNE, rate=D("1.10"))
+    plan = ap.books.company.fx_revaluation(ap.books.ctx).preview(day)
+    payables = [r for r in plan.items if r.item.source == "payables"]
+    # 1,000.00 EUR on account carried at 1,100.00, worth 1,200.00 at the closing rate: a gain of 100.00
+    assert [(r.item.kind, r.item.document, r.item.open_units, r.item.carried_base, r.difference) for r in payables] == [
+        ("payment", ref.number, 100000, 110000, 10000)
+    ]
