@@ -203,3 +203,31 @@ def test_a_foreign_prepayment_is_revalued_and_a_refunded_credit_note_is_not(ap: 
     assert [(r.item.kind, r.item.document, r.item.open_units, r.item.carried_base, r.difference) for r in payables] == [
         ("payment", ref.number, 100000, 110000, 10000)
     ]
+
+
+def test_the_reports_show_money_on_account_and_refunds(ap: Payables) -> None:
+    from paksa_desktop.reporting.model import RowStyle
+
+    ap.vendor("V1")
+    bill = ap.bill("V1", "300.00", JUNE, due=date(2024, 6, 10))
+    ref = pay(ap, "V1", date(2024, 6, 5), amount=D("500.00"))
+    credit = ap.books.company.vendor_credit(ap.user)
+    credit.apply(ref.number, [CreditUse(bill, D("100.00"))], date(2024, 6, 6))
+    credit.refund(ref.number, D("150.00"), "Operating", date(2024, 6, 7))
+    reports = ap.books.company.ap_reports(ap.user)
+    day = date(2024, 6, 30)
+    aging = reports.aging(day)
+    [v1] = [r for r in aging.rows if r.style is RowStyle.NORMAL]
+    # the bill's 200.00 is 20 days overdue; the 250.00 still on account is a credit, current
+    index = aging.column_index("total")
+    assert v1.cells[index] == D("-50.00") and v1.cells[aging.column_index("current")] == D("-250.00")
+    listed = reports.open_bills(day)
+    documents = {r.cells[listed.column_index("document")]: r for r in listed.rows if r.style is RowStyle.NORMAL}
+    assert set(documents) == {bill, ref.number}
+    assert documents[ref.number].drill is not None and documents[ref.number].drill.kind == "payment"
+    ledger = reports.vendor_ledger(date(2024, 6, 1), day, vendor="V1")
+    texts = [str(r.cells[3]) for r in ledger.rows if r.style is RowStyle.NORMAL]
+    assert any("on account" in t and ref.number in t for t in texts)
+    assert any(t.startswith(f"Payment {ref.number} (on account) applied to {bill}") for t in texts)
+    assert any(t == f"Refund of {ref.number} received" for t in texts)
+    assert reports.reconcile(day).reconciled

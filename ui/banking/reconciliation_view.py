@@ -144,7 +144,7 @@ class BankReconciliationView(BankingView):
     subtitle = (
         "Match the statement lines to the books, then finish at a zero difference. "
         "J/K next/previous, Enter accept, Ctrl+Shift+A accept all, F search, S split, E entry, "
-        "T transfer, P receipt on account, R rule from the line."
+        "T transfer, P receipt on account, V payment on account, R rule from the line."
     )
     concerns = frozenset({Kind.BANK_LINES, Kind.BANK_ACCOUNTS, Kind.ENTRIES, Kind.RECEIPTS, Kind.INVOICES})
 

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,6 +34,7 @@ from ui.models.columns import Col
 from ui.models.rows_model import ROW_ROLE, RowsTableModel
 from ui.payables.pay_bills_dialog import _amount
 from ui.payables.payment_runs_view import bank_choices
+from ui.style import set_state
 from ui.widgets.date_edit import DateEdit
 from ui.widgets.dialogs import field_grid, inline_error, show_inline
 from ui.widgets.notify import notify
@@ -43,12 +45,12 @@ def _places(row: Any) -> int:
     return currency_exponent(row.currency)
 
 
-KIND_TEXT = {"payment": "Payment on account", CREDIT_NOTE: "Credit note"}
+KIND_TEXT = {"payment": "On account", CREDIT_NOTE: "Credit note"}
 CREDIT_COLUMNS = (
     Col("number", "Source", lambda r: r.number, width=150),
     Col("kind", "Kind", lambda r: KIND_TEXT.get(r.kind, r.kind), width=140),
     Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=100),
-    Col("reference", "Reference", lambda r: r.reference),
+    Col("reference", "Reference", lambda r: "" if r.reference == r.number else r.reference),
     Col("currency", "Cur.", lambda r: r.currency, width=52),
     Col("total", "Amount", lambda r: r.total, ColumnKind.MONEY, width=110, places=_places),
     Col("available", "Available", lambda r: r.available, ColumnKind.MONEY, width=110, places=_places),
@@ -155,7 +157,7 @@ class VendorCreditDialog(QDialog):
                 "No payment on account or open credit note. Pay bills… with an amount above the bills (or no "
                 "bill) pays on account."
             )
-        self.message.setProperty("state", "muted")
+        set_state(self.message, "muted")
         self._update_buttons()
 
     def selected(self) -> CreditRow | None:
@@ -183,7 +185,7 @@ class VendorCreditDialog(QDialog):
         show_inline(self.error, "")
         self.load()
         self.message.setText(text)
-        self.message.setProperty("state", "ok")
+        set_state(self.message, "ok")
 
     # ---- actions
     def apply_selected(self) -> None:
@@ -252,7 +254,7 @@ class RefundDialog(QDialog):
         self.amount = Decimal(0)
         self.setObjectName("vendorRefundDialog")
         self.setWindowTitle(f"Refund of {source.number}")
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(540)
         e = currency_exponent(source.currency)
         session = hub.session
         self.bank = QComboBox()
@@ -261,6 +263,7 @@ class RefundDialog(QDialog):
         self.date = DateEdit(max(on, source.date))
         self.amount_edit = QLineEdit(money_text(source.available, e))
         self.amount_edit.setObjectName("refundAmount")
+        self.amount_edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.reference = QLineEdit()
         self.reference.setPlaceholderText("optional: the vendor's reference on the bank line")
         head = QLabel(
