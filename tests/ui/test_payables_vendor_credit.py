@@ -16,6 +16,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QThreadPool
 
 from paksa_desktop.payables.models import VendorRefund
+from paksa_desktop.payables.payments import PaymentInput
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from tests.conftest import Books
 from tests.ledger.helpers import entry
@@ -148,3 +149,41 @@ def test_a_clerk_sees_vendor_credit_but_cannot_refund(qtbot: Any, ap: Payables, 
     assert "no open USD bill" in credit.error.text()
     empty = show(qtbot, VendorCreditDialog(clerk, "ACME"))
     assert "No payment on account or open credit note" in empty.message.text()
+
+
+def test_the_aging_shows_money_on_account_and_drills_to_the_vendors_credit(
+    qtbot: Any, window: Any, sqlite_books: Books
+) -> None:
+    ap = Payables(sqlite_books)
+    ap.bank()
+    ap.vendor("BOLT", "Bolt Hardware Ltd")
+    bill = ap.bill("BOLT", "200.00", date(2024, 5, 1), due=date(2024, 6, 14))  # 16 days overdue
+    sqlite_books.company.vendor_payments(sqlite_books.ctx).pay(
+        PaymentInput("BOLT", "Operating", date(2024, 6, 20), (), amount=Decimal("500.00"), reference="order 9")
+    )
+    tab = window.payables_tab
+    window.tabs.setCurrentWidget(tab)
+    view = tab.show_view("aging")
+    wait_idle(qtbot, view)
+    first = [view.model.index(0, c).data() or "" for c in range(view.model.columnCount())]
+    assert first == ["BOLT", "Bolt Hardware Ltd", "(500.00)", "200.00", "", "", "", "(300.00)"]
+    assert "total (300.00) USD · overdue 200.00" in view.status.text()
+    view.table.selectRow(0)
+    view.drill_current()
+    qtbot.waitUntil(lambda: not view.detail_loader.busy and view.detail_model.rowCount() > 0)
+    rows = {r.cells[0]: r for r in view.detail_model.report.rows}
+    assert set(rows) == {bill, "PMT-2024-000001"} and "On account" in rows["PMT-2024-000001"].cells
+    view.resize(1200, 560)
+    shot(view, "aging-detail")
+    number = [r.cells[0] for r in view.detail_model.report.rows].index("PMT-2024-000001")
+    seen: list[str] = []
+
+    def credit(dialog: VendorCreditDialog) -> None:
+        seen.append(dialog.vendor.currentData())
+        dialog.reject()
+
+    handler = handle_dialog(VendorCreditDialog, credit)
+    view.detail_table.selectRow(number)
+    view._open_document(view.detail_model.index(number, 0))
+    del handler
+    assert seen == ["BOLT"]
