@@ -445,8 +445,8 @@ class ReconciliationService(GuardedService):
                 raise ValidationError(f"bank line {line.id} is money in ({amount}); bills are paid by money out")
             if left:
                 raise ValidationError(
-                    f"bank line {line.id} pays {-amount}, {left} more than the bills matched: a payment must settle "
-                    f"bills only (no prepayment); match the rest or record the payment by hand"
+                    f"bank line {line.id} pays {-amount}, {left} more than the bills matched: match the rest, or "
+                    f"record the payment by hand (Pay bills… with the amount paid keeps the rest on account)"
                 )
             to_pay = []
             for key, number, cash in picks:
