@@ -46,7 +46,7 @@ from paksa_desktop.payables.models import (
     VendorPayment,
     VendorRefund,
 )
-from paksa_desktop.payables.payments import minor, paying_bank, payment_rate
+from paksa_desktop.payables.payments import bills_in_open_runs, minor, paying_bank, payment_rate
 from paksa_desktop.payables.settings import Settings, load_settings
 from paksa_desktop.persistence.bulk import is_postgres
 from paksa_desktop.persistence.retry import retry_writes
@@ -264,6 +264,7 @@ class VendorCreditService(GuardedService):
             if number not in found:
                 raise NotFoundError(f"bill {number} does not exist")
         bills = lock_bills(s, list(found.values()))
+        busy = bills_in_open_runs(s, list(found.values()))
         control = payment_control(payment, settings)
         memo = f"{payment.number} applied"
         lines: list[PreparedLine] = []
@@ -273,6 +274,11 @@ class VendorCreditService(GuardedService):
             if bill.kind is BillKind.CREDIT_NOTE:
                 raise ValidationError(f"{bill.number} is a credit note: a payment's remainder applies to bills")
             check_open(bill, vendor, payment.currency, on)
+            if bill.id in busy:
+                raise ValidationError(
+                    f"bill {bill.number} is in payment run {busy[bill.id]}, not yet posted: take it out of the run "
+                    "(or cancel the run) before applying money on account to it"
+                )
             units = (
                 min(bill.open_amount, source.available)
                 if use.amount is None

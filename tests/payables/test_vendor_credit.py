@@ -231,3 +231,17 @@ def test_the_reports_show_money_on_account_and_refunds(ap: Payables) -> None:
     assert any(t.startswith(f"Payment {ref.number} (on account) applied to {bill}") for t in texts)
     assert any(t == f"Refund of {ref.number} received" for t in texts)
     assert reports.reconcile(day).reconciled
+
+
+def test_a_run_proposal_names_the_money_its_vendors_hold_on_account(ap: Payables) -> None:
+    ap.vendor("V1")
+    ap.vendor("V2")
+    ap.bill("V1", "300.00", JUNE, due=date(2024, 6, 10))
+    ap.bill("V2", "100.00", JUNE, due=date(2024, 6, 10))
+    pay(ap, "V1", JUNE, amount=D("1250.00"))
+    runs = ap.books.company.payment_runs(ap.user)
+    proposal, _ = runs.propose(date(2024, 6, 12), "Operating", date(2024, 6, 11))
+    assert proposal.on_account == ("V1 1,250.00",)  # shown, not netted: the run pays the bills in full
+    assert proposal.total == D("400.00")
+    with pytest.raises(ValidationError, match="is in payment run"):
+        ap.books.company.vendor_credit(ap.user).apply("PMT-2024-000001", [CreditUse("BILL-2024-000001")], JUNE)

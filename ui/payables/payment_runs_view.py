@@ -590,6 +590,11 @@ class RunEditor(QDialog):
             self.dropped.setText("Left out: " + "; ".join(p.dropped))
         else:
             self.dropped.setText("No vendor was left out." if p.state is PaymentRunState.PROPOSED else "")
+        if p.on_account:  # the run does not net money paid on account: say so before it pays twice
+            self.dropped.setText(
+                self.dropped.text() + f" Money on account (not netted by the run): {'; '.join(p.on_account)} "
+                f"{p.currency}; apply it with Payments → Vendor credit… first."
+            )
 
     def _update_buttons(self) -> None:
         state = self.proposal.state
