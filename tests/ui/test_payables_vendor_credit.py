@@ -187,3 +187,18 @@ def test_the_aging_shows_money_on_account_and_drills_to_the_vendors_credit(
     view._open_document(view.detail_model.index(number, 0))
     del handler
     assert seen == ["BOLT"]
+
+
+def test_the_run_editor_names_money_on_account(qtbot: Any, ap: Payables, messages: Messages) -> None:
+    from ui.payables.payment_runs_view import RunEditor
+
+    ap.bill("BOLT", "180.00", JUNE, due=date(2024, 6, 10))
+    ap.books.company.vendor_payments(ap.books.ctx).pay(
+        PaymentInput("BOLT", "Operating", JUNE, (), amount=Decimal("250.00"))
+    )
+    proposal, _ = ap.books.company.payment_runs(ap.books.ctx).propose(date(2024, 6, 12), "Operating", date(2024, 6, 11))
+    editor = show(qtbot, RunEditor(Hub(user_session(ap.books, "treasurer", "Treasurer")), proposal.run_id))
+    assert "Money on account (not netted by the run): BOLT 250.00 USD</b>" in editor.dropped.text()
+    editor.resize(1000, 560)
+    shot(editor, "run-editor")
+    editor.reject()
