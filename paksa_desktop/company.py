@@ -48,6 +48,7 @@ from paksa_desktop.payables.payment_queries import PaymentQueries
 from paksa_desktop.payables.payment_runs import PaymentRunService
 from paksa_desktop.payables.payments import PaymentService
 from paksa_desktop.payables.settings import PayablesSetup
+from paksa_desktop.payables.vendor_credit import VendorCreditService
 from paksa_desktop.payables.vendors import VendorService
 from paksa_desktop.persistence import file_lock, migrations
 from paksa_desktop.persistence.engine import database_url, is_sqlite, make_engine, sqlite_path
@@ -465,6 +466,9 @@ class Company:
 
     def vendor_payments(self, ctx: UserContext) -> PaymentService:
         return PaymentService(self.engine, ctx, self.posting_facts)
+
+    def vendor_credit(self, ctx: UserContext) -> VendorCreditService:
+        return VendorCreditService(self.engine, ctx, self.posting_facts)
 
     def payment_runs(self, ctx: UserContext) -> PaymentRunService:
         return PaymentRunService(self.engine, ctx, self.posting_facts)

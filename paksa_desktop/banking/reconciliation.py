@@ -37,9 +37,10 @@ from paksa_desktop.core.money import currency_exponent, from_minor, to_minor
 from paksa_desktop.fx.rates import rate_on
 from paksa_desktop.ledger.models import Account, CompanySettings, JournalEntry, JournalLine
 from paksa_desktop.ledger.posting import Poster, PostingFacts, PreparedEntry, PreparedLine
-from paksa_desktop.payables.bank_matching import RUN, bill_payment, run_bank_lines
+from paksa_desktop.payables.bank_matching import CREDIT_PAYMENT, RUN, bill_payment, run_bank_lines
 from paksa_desktop.payables.models import Bill, BillKind, Vendor
 from paksa_desktop.payables.payments import BillToPay, PaymentInput, PaymentService
+from paksa_desktop.payables.vendor_credit import VendorCreditService
 from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.receivables.amounts import to_base
 from paksa_desktop.receivables.commands import AllocationInput, ReceiptInput
@@ -143,6 +144,19 @@ class ReconciliationRow:
 
 class _ReceiptsInUnit(ReceiptService):
     """ReceiptService writing into the reconciliation's own transaction (receipt and link: one unit)."""
+
+    def __init__(self, s: Session, engine: Engine, ctx: UserContext, facts: PostingFacts | None) -> None:
+        super().__init__(engine, ctx, facts)
+        self._session = s
+
+    @contextmanager
+    def _unit(self, permission: str) -> Iterator[Session]:
+        self.ctx.require(permission)
+        yield self._session
+
+
+class _VendorCreditInUnit(VendorCreditService):
+    """VendorCreditService writing into the reconciliation's own transaction (refund and link: one unit)."""
 
     def __init__(self, s: Session, engine: Engine, ctx: UserContext, facts: PostingFacts | None) -> None:
         super().__init__(engine, ctx, facts)
@@ -410,12 +424,13 @@ class ReconciliationService(GuardedService):
                 for jl in gl_ids:
                     self._link(s, line, LinkKind.JOURNAL_LINE, journal_line_id=jl)
             return {Kind.BANK_LINES}
-        notes = [i.number for i, (kind, _) in zip(items, keys, strict=True) if kind == BillKind.CREDIT_NOTE.value]
-        if notes:
+        credits = {kind for kind, _ in keys if kind in (BillKind.CREDIT_NOTE.value, CREDIT_PAYMENT)}
+        if credits and {kind for kind, _ in keys} - credits:
             raise ValidationError(
-                f"vendor credit note {notes[0]}: a vendor's refund is not booked from a bank line yet; post the "
-                f"line with an entry to the payable account and apply the credit note to a bill by hand"
+                "a vendor's refund (of a credit note or a payment on account) is matched on its own, not with bills"
             )
+        if credits:
+            return self._book_refunds(s, bank, lines, items)
         self.ctx.require(Permission.AP_PAYMENT_RUN_APPROVE)
         bills = {b.id: b for b in s.execute(select(Bill).where(Bill.id.in_([d for _, d in keys]))).scalars()}
         vendor_ids = {b.vendor_id for b in bills.values()}
@@ -430,8 +445,8 @@ class ReconciliationService(GuardedService):
                 raise ValidationError(f"bank line {line.id} is money in ({amount}); bills are paid by money out")
             if left:
                 raise ValidationError(
-                    f"bank line {line.id} pays {-amount}, {left} more than the bills matched: a payment must settle "
-                    f"bills only (no prepayment); match the rest or record the payment by hand"
+                    f"bank line {line.id} pays {-amount}, {left} more than the bills matched: match the rest, or "
+                    f"record the payment by hand (Pay bills… with the amount paid keeps the rest on account)"
                 )
             to_pay = []
             for key, number, cash in picks:
@@ -457,6 +472,30 @@ class ReconciliationService(GuardedService):
                 s, line, LinkKind.ENTRY, entry_id=ref.entry_id,
                 journal_line_id=_bank_side_line(s, ref.entry_id, bank.gl_account_id),
             )  # fmt: skip
+        return {Kind.BANK_LINES, Kind.PAYMENTS, Kind.BILLS, Kind.ENTRIES}
+
+    def _book_refunds(
+        self, s: Session, bank: BankAccount, lines: list[BankLine], items: Sequence[OpenItem]
+    ) -> set[Kind]:
+        """Money in from a vendor for its open credit notes or payments on account: each line books a refund
+        of each source it covers (vendor_credit.py, `payables.paymentrun.approve`), linked to the line."""
+        self.ctx.require(Permission.AP_PAYMENT_RUN_APPROVE)
+        credit = _VendorCreditInUnit(s, self.engine, self.ctx, self.facts)
+        for line, amount, picks, left in self._picks(lines, items, currency_exponent(bank.currency)):
+            if amount <= 0:
+                raise ValidationError(f"bank line {line.id} is money out ({amount}); a vendor's refund is money in")
+            if left:
+                raise ValidationError(
+                    f"bank line {line.id} brings {amount}, {left} more than the vendor credit matched; match the "
+                    "rest or book it by hand"
+                )
+            for _key, number, value in picks:
+                reference = line.reference or line.bank_id
+                ref, _ = credit.refund(number, value, bank.name, line.booked, reference=reference)
+                self._link(
+                    s, line, LinkKind.ENTRY, entry_id=ref.entry_id,
+                    journal_line_id=_bank_side_line(s, ref.entry_id, bank.gl_account_id),
+                )  # fmt: skip
         return {Kind.BANK_LINES, Kind.PAYMENTS, Kind.BILLS, Kind.ENTRIES}
 
     def _settle(
@@ -831,6 +870,35 @@ class ReconciliationService(GuardedService):
                 after={"receipt": number, "customer": customer.strip(), "amount": str(amount)},
             )  # fmt: skip
         return number, Changes.of(Kind.BANK_LINES, Kind.RECEIPTS, Kind.ENTRIES)
+
+    def payment_on_account(self, line_id: int, vendor: str) -> tuple[str, Changes]:
+        """Record money out to a vendor that pays no bill yet: a payment kept on account (a prepayment, to
+        apply to a bill later or to be refunded), linked to the bank line. Returns the payment's number."""
+        self.ctx.require(Permission.CASH_RECONCILE)  # before looking at the input (the permission walk)
+        self.ctx.require(Permission.AP_PAYMENT_RUN_APPROVE)
+        if not (vendor or "").strip():
+            raise ValidationError("choose the vendor who was paid")
+        with self._unit(Permission.CASH_RECONCILE) as s:
+            bank, line = self._line_of(s, line_id)
+            amount = from_minor(line.amount, currency_exponent(line.currency))
+            if amount >= 0:
+                raise ValidationError(f"bank line {line_id} is money in ({amount}); a payment on account is money out")
+            payments = _PaymentsInUnit(s, self.engine, self.ctx, self.facts)
+            ref, _ = payments.pay(
+                PaymentInput(
+                    vendor.strip(), bank.name, line.booked, (), amount=-amount,
+                    reference=(line.reference or line.bank_id)[:140], memo=line.description[:200],
+                )
+            )  # fmt: skip
+            self._link(
+                s, line, LinkKind.ENTRY, entry_id=ref.entry_id,
+                journal_line_id=_bank_side_line(s, ref.entry_id, bank.gl_account_id),
+            )  # fmt: skip
+            trail.record(
+                s, self.ctx, "payment_on_account", "bank_line", line_id,
+                after={"payment": ref.number, "vendor": vendor.strip(), "amount": str(-amount)},
+            )  # fmt: skip
+        return ref.number, Changes.of(Kind.BANK_LINES, Kind.PAYMENTS, Kind.ENTRIES)
 
     # -------------------------------------------------------------------------------------- reconciling
 

@@ -170,7 +170,7 @@ class PayablesBalances:
         found = [
             OpenBalance(
                 self.name,
-                b.kind.value,
+                b.kind,
                 b.number,
                 b.vendor,
                 b.currency,

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.ledger.models import JournalLine
 from paksa_desktop.ledger.posting import Poster, PreparedLine, line_of
-from paksa_desktop.ledger.settlement import post_entry, source_base, with_exchange_difference
+from paksa_desktop.ledger.settlement import merge, post_entry, source_base, with_exchange_difference
 from paksa_desktop.payables.expenses import mark_reimbursed
 from paksa_desktop.payables.models import (
     AllocationKind,
@@ -41,6 +41,7 @@ from paksa_desktop.payables.models import (
     PaymentAllocation,
     Vendor,
     VendorPayment,
+    VendorRefund,
 )
 from paksa_desktop.payables.settings import Settings
 from paksa_desktop.persistence.bulk import is_postgres
@@ -208,6 +209,12 @@ def _used_bases(s: Session, bill_ids: Sequence[int], note_ids: Sequence[int]) ->
             .group_by(PaymentAllocation.credit_note_id)
         ):
             used[int(note_id)] = int(total or 0)
+        for note_id, total in s.execute(
+            select(VendorRefund.credit_note_id, func.sum(VendorRefund.source_base))
+            .where(VendorRefund.credit_note_id.in_(note_ids), VendorRefund.voided_on.is_(None))
+            .group_by(VendorRefund.credit_note_id)
+        ):
+            used[int(note_id)] += int(total or 0)
     return used
 
 
@@ -251,10 +258,14 @@ def post_payment(
     reference: str = "",
     memo: str = "",
     method: str = "bank transfer",
+    on_account: int = 0,
 ) -> tuple[VendorPayment, list[PaymentAllocation]]:
-    """Post one vendor payment settling the plan's bills; returns it and its allocations."""
+    """Post one vendor payment settling the plan's bills, plus `on_account` paid beyond them (kept on the
+    payment as its unapplied remainder: a debit on the vendor's payable); returns it and its allocations."""
     s, poster, settings = p.s, p.poster, p.settings
-    cash = vendor_plan.cash
+    if on_account < 0:
+        raise ValidationError("the amount paid on account must not be negative")
+    cash = vendor_plan.cash + on_account
     if cash <= 0:
         raise ValidationError(
             f"vendor {vendor.code} ({vendor.name}): nothing to pay in cash (its credit notes cover the bills)"
@@ -312,6 +323,9 @@ def post_payment(
     # the money leaves the bank in its own currency: a foreign payment's bank line carries it
     foreign = (None, None) if currency == base_currency else (currency, -cash)
     lines = [PreparedLine(bank_gl_account_id, -base_cash, text, None, None, *foreign)]
+    control_account_id = settings.employee_payable_account_id if vendor.is_employee else settings.payable_account_id
+    if on_account:  # what no bill took is a debit on the vendor's payable until applied or refunded
+        lines.append(PreparedLine(control_account_id, base_cash - used_cash_base, f"{text}: on account"))
     for piece in pieces:
         lines.append(PreparedLine(piece.bill.control_account_id, piece.base_amount, text))
         if piece.credit_note is not None:
@@ -344,7 +358,8 @@ def post_payment(
         rate=rate_text(rate),
         amount=cash,
         base_amount=base_cash,
-        unapplied=0,
+        unapplied=on_account,
+        control_account_id=control_account_id,
         reference=(reference or number)[:140],
         memo=memo,
         run_id=run_id,
@@ -389,11 +404,30 @@ def void_payment(p: PaymentPosting, payment: VendorPayment, on: date, reason: st
         raise ValidationError(f"payment {payment.number} was already voided on {payment.voided_on}")
     if on < payment.date:
         raise ValidationError(f"payment {payment.number} is dated {payment.date}: the void cannot be dated {on}")
+    refunded = s.execute(
+        select(VendorRefund.id).where(VendorRefund.payment_id == payment.id, VendorRefund.voided_on.is_(None))
+    ).first()
+    if refunded is not None:
+        raise ValidationError(
+            f"payment {payment.number}: the vendor refunded part of it (refund {refunded[0]}): void the refund first"
+        )
+    # the payment's own entry and the exchange differences of its remainder applied later, all reversed
+    later = s.execute(
+        select(PaymentAllocation.entry_id).where(
+            PaymentAllocation.payment_id == payment.id,
+            PaymentAllocation.reversed_on.is_(None),
+            PaymentAllocation.entry_id.is_not(None),
+            PaymentAllocation.entry_id != payment.entry_id,
+        )
+    ).scalars()
+    entry_ids = [payment.entry_id, *sorted(set(later))]
     original = s.execute(
-        select(JournalLine).where(JournalLine.entry_id == payment.entry_id).order_by(JournalLine.line_no)
+        select(JournalLine)
+        .where(JournalLine.entry_id.in_(entry_ids))
+        .order_by(JournalLine.entry_id, JournalLine.line_no)
     ).scalars()
     text = f"Void of payment {payment.number}: {reason}"
-    lines = [line_of(ln, text).negated() for ln in original]
+    lines = merge([line_of(ln, text).negated() for ln in original])
     entry = post_entry(
         poster,
         settings.payments_journal_id,
@@ -425,6 +459,7 @@ def void_payment(p: PaymentPosting, payment: VendorPayment, on: date, reason: st
     for bill in bills.values():
         refresh_state(bill)
     payment.voided_on = on
+    payment.unapplied = 0
     payment.void_entry_id = entry.id
     payment.void_reason = reason
     s.flush()

@@ -15,7 +15,22 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from paksa_desktop.fx import REVALUATION_SOURCE
@@ -26,11 +41,13 @@ from paksa_desktop.payables.models import (
     PaymentAllocation,
     Vendor,
     VendorPayment,
+    VendorRefund,
 )
 from paksa_desktop.receivables.aging import AgeBasis, Buckets
 from paksa_desktop.receivables.amounts import to_base
 
 CREDIT = BillKind.CREDIT_NOTE.value
+PAYMENT = "payment"  # a payment's unapplied remainder (money paid on account), an open item like a credit note
 
 
 def vendor_names(s: Session) -> dict[int, tuple[str, str]]:
@@ -71,10 +88,11 @@ class OpenBill:
     discount_e4: int
 
 
-def open_items_query(as_of: date, vendor: int | None = None) -> Select:
+def open_items_query(as_of: date, vendor: int | None = None) -> CompoundSelect:
     """One statement: every posted document with something open at the end of `as_of`, with kind, id,
     number, vendor, vendor invoice, date, due date, currency, control account, open units and open base
-    (signed), total, discount date and percent."""
+    (signed), total, discount date and percent; and every payment with money left on account (kind
+    `payment`, its reference as the vendor invoice, negative like a credit note)."""
     by_bill = (
         select(
             PaymentAllocation.bill_id.label("doc_id"),
@@ -85,14 +103,13 @@ def open_items_query(as_of: date, vendor: int | None = None) -> Select:
         .group_by(PaymentAllocation.bill_id)
         .subquery()
     )
+    used = _used_of_sources(as_of)
     by_note = (
         select(
-            PaymentAllocation.credit_note_id.label("doc_id"),
-            func.sum(PaymentAllocation.amount).label("units"),
-            func.sum(PaymentAllocation.source_base).label("base"),
+            used.c.note_id.label("doc_id"), func.sum(used.c.units).label("units"), func.sum(used.c.base).label("base")
         )
-        .where(PaymentAllocation.credit_note_id.is_not(None), allocated_as_of(as_of))
-        .group_by(PaymentAllocation.credit_note_id)
+        .where(used.c.note_id.is_not(None))
+        .group_by(used.c.note_id)
         .subquery()
     )
     is_note = Bill.kind == BillKind.CREDIT_NOTE
@@ -101,7 +118,7 @@ def open_items_query(as_of: date, vendor: int | None = None) -> Select:
     base = Bill.base_total - case((is_note, func.coalesce(by_note.c.base, 0)), else_=func.coalesce(by_bill.c.base, 0))
     stmt = (
         select(
-            Bill.kind,
+            cast(Bill.kind, String(32)).label("kind"),
             Bill.id,
             Bill.number,
             Bill.vendor_id,
@@ -122,6 +139,65 @@ def open_items_query(as_of: date, vendor: int | None = None) -> Select:
     )
     if vendor is not None:
         stmt = stmt.where(Bill.vendor_id == vendor)
+    return union_all(stmt, _open_payments(as_of, used, vendor))
+
+
+def _used_of_sources(as_of: date) -> Subquery:
+    """What was used by `as_of` of each payment's money (its allocations other than the credit notes it
+    applied, and refunds) and of each credit note (applied or refunded): payment_id, note_id, units, base."""
+    allocations = select(
+        case((PaymentAllocation.credit_note_id.is_(None), PaymentAllocation.payment_id)).label("payment_id"),
+        PaymentAllocation.credit_note_id.label("note_id"),
+        PaymentAllocation.amount.label("units"),
+        PaymentAllocation.source_base.label("base"),
+    ).where(allocated_as_of(as_of))
+    refunds = select(
+        VendorRefund.payment_id,
+        VendorRefund.credit_note_id.label("note_id"),
+        VendorRefund.amount.label("units"),
+        VendorRefund.source_base.label("base"),
+    ).where(VendorRefund.date <= as_of, or_(VendorRefund.voided_on.is_(None), VendorRefund.voided_on > as_of))
+    return union_all(allocations, refunds).subquery()
+
+
+def _open_payments(as_of: date, used: Subquery, vendor: int | None) -> Select:
+    """Payments with money left unapplied at the end of `as_of` (prepayments), in open_items_query's
+    columns: a credit (negative), current, on the control account the payment put it on."""
+    by_payment = (
+        select(used.c.payment_id, func.sum(used.c.units).label("units"), func.sum(used.c.base).label("base"))
+        .where(used.c.payment_id.is_not(None))
+        .group_by(used.c.payment_id)
+        .subquery()
+    )
+    units = VendorPayment.amount - func.coalesce(by_payment.c.units, 0)
+    base = VendorPayment.base_amount - func.coalesce(by_payment.c.base, 0)
+    stmt = (
+        select(
+            literal(PAYMENT, String(32)).label("kind"),
+            VendorPayment.id,
+            VendorPayment.number,
+            VendorPayment.vendor_id,
+            VendorPayment.reference,
+            VendorPayment.date,
+            VendorPayment.date,
+            VendorPayment.currency,
+            VendorPayment.control_account_id,
+            (-units).label("open_units"),
+            (-base).label("open_base"),
+            VendorPayment.amount,
+            null().label("discount_date"),
+            literal(0).label("discount_e4"),
+        )
+        .outerjoin(by_payment, by_payment.c.payment_id == VendorPayment.id)
+        .where(
+            VendorPayment.control_account_id.is_not(None),  # before migration 0024 nothing was left unapplied
+            VendorPayment.date <= as_of,
+            or_(VendorPayment.voided_on.is_(None), VendorPayment.voided_on > as_of),
+            or_(units != 0, base != 0),
+        )
+    )
+    if vendor is not None:
+        stmt = stmt.where(VendorPayment.vendor_id == vendor)
     return stmt
 
 
@@ -163,7 +239,7 @@ def aged_sums(
     day = q.c.due_date if basis is AgeBasis.DUE_DATE else q.c.date
     cutoffs = buckets.cutoffs(as_of)
     bucket = case(
-        (q.c.kind == BillKind.CREDIT_NOTE, 0),
+        (q.c.kind.in_((CREDIT, PAYMENT)), 0),
         *((day >= cut, k) for k, cut in enumerate(cutoffs)),
         else_=len(cutoffs),
     ).label("bucket")
@@ -258,7 +334,7 @@ class Movement:
     date: date
     order: int  # within a day: documents, then payments and credits, then reversals
     key: int
-    kind: str  # bill, expense_claim, credit_note, payment, credit, void
+    kind: str  # bill, expense_claim, credit_note, payment, applied, credit, refund, void
     number: str
     drill: tuple[str, int]
     description: str
@@ -273,9 +349,70 @@ _TITLES = {"bill": "Bill", "expense_claim": "Expense claim", "credit_note": "Cre
 def movements(s: Session, start: date, end: date, vendor: int | None = None) -> list[Movement]:
     """Documents, payments, credit applications and voids dated within start..end, in date order. Their
     amounts are the changes of the vendors' open base totals: opening + movements = closing, day by day."""
-    found: list[Movement] = [*_documents(s, start, end, vendor), *_allocations(s, start, end, vendor)]
+    found: list[Movement] = [
+        *_documents(s, start, end, vendor),
+        *_allocations(s, start, end, vendor),
+        *_on_account(s, start, end, vendor),
+        *_refunds(s, start, end, vendor),
+    ]
     found.sort(key=lambda m: (m.vendor_id, m.date, m.order, m.key))
     return found
+
+
+def _on_account(s: Session, start: date, end: date, vendor: int | None) -> Iterator[Movement]:
+    """What payments kept on account when posted (their remainder beyond the bills they settled), on the
+    payment's day, and its reversal on the day the payment was voided."""
+    own = (
+        select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.source_base).label("base"))
+        .join(VendorPayment, VendorPayment.id == PaymentAllocation.payment_id)
+        .where(PaymentAllocation.credit_note_id.is_(None), PaymentAllocation.entry_id == VendorPayment.entry_id)
+        .group_by(PaymentAllocation.payment_id)
+        .subquery()
+    )
+    stmt = (
+        select(VendorPayment, func.coalesce(own.c.base, 0))
+        .outerjoin(own, own.c.payment_id == VendorPayment.id)
+        .where(
+            VendorPayment.control_account_id.is_not(None),
+            or_(VendorPayment.date.between(start, end), VendorPayment.voided_on.between(start, end)),
+        )
+    )
+    if vendor is not None:
+        stmt = stmt.where(VendorPayment.vendor_id == vendor)
+    for p, used in s.execute(stmt):
+        kept = p.base_amount - int(used)
+        if not kept:
+            continue
+        text = f"Payment {p.number} ({p.method}) on account"
+        void = f"Void: payment {p.number} on account"
+        for day, order, sign, title in ((p.date, 1, -1, text), (p.voided_on, 2, 1, void)):
+            if day is not None and start <= day <= end:
+                yield Movement(
+                    p.vendor_id, day, order, p.id, "payment" if sign < 0 else "void", p.number, ("payment", p.id),
+                    title, sign * kept, p.currency, p.amount,
+                )  # fmt: skip
+
+
+def _refunds(s: Session, start: date, end: date, vendor: int | None) -> Iterator[Movement]:
+    """Money vendors paid back (the credit it used comes off what they owe us), and the voids."""
+    stmt = (
+        select(VendorRefund, VendorPayment.number, Bill.number)
+        .outerjoin(VendorPayment, VendorPayment.id == VendorRefund.payment_id)
+        .outerjoin(Bill, Bill.id == VendorRefund.credit_note_id)
+        .where(or_(VendorRefund.date.between(start, end), VendorRefund.voided_on.between(start, end)))
+    )
+    if vendor is not None:
+        stmt = stmt.where(VendorRefund.vendor_id == vendor)
+    for r, payment, note in s.execute(stmt):
+        source = payment or note or ""
+        drill = ("payment", int(r.payment_id)) if r.payment_id else ("bill", int(r.credit_note_id or 0))
+        text = f"Refund of {source} received"
+        for day, order, sign, title in ((r.date, 1, 1, text), (r.voided_on, 2, -1, f"Void: refund of {source}")):
+            if day is not None and start <= day <= end:
+                yield Movement(
+                    r.vendor_id, day, order, r.id, "refund" if sign > 0 else "void", source, drill, title,
+                    sign * r.source_base, r.currency, r.amount,
+                )  # fmt: skip
 
 
 def _documents(s: Session, start: date, end: date, vendor: int | None) -> Iterator[Movement]:
@@ -333,6 +470,7 @@ def _allocations(s: Session, start: date, end: date, vendor: int | None) -> Iter
             VendorPayment.currency,
             VendorPayment.amount,
             VendorPayment.reference,
+            VendorPayment.entry_id,
         )
         .outerjoin(VendorPayment, VendorPayment.id == PaymentAllocation.payment_id)
         .where(or_(PaymentAllocation.date.between(start, end), PaymentAllocation.reversed_on.between(start, end)))
@@ -342,15 +480,26 @@ def _allocations(s: Session, start: date, end: date, vendor: int | None) -> Iter
         stmt = stmt.where(PaymentAllocation.vendor_id == vendor)
     groups: dict[tuple[str, int], list[tuple[PaymentAllocation, tuple[object, ...]]]] = {}
     for a, *payment in s.execute(stmt).all():
-        key = ("payment", a.payment_id) if a.payment_id is not None else ("credit", a.id)
-        groups.setdefault(key, []).append((a, tuple(payment)))
+        if a.payment_id is None:
+            key = ("credit", a.id)
+        elif a.entry_id == payment[-1]:  # posted with the payment
+            key = ("payment", a.payment_id)
+        else:  # its money on account applied later
+            key = ("applied", a.id)
+        groups.setdefault(key, []).append((a, tuple(payment[:-1])))
     for (what, key), rows in groups.items():
         first, payment = rows[0]
         change = sum(-a.base_amount + (a.source_base if a.credit_note_id is not None else 0) for a, _ in rows)
         bills = sorted({bill_number.get(a.bill_id) or "" for a, _ in rows})
         discount = sum(a.discount for a, _ in rows)
         withheld = sum(a.withheld for a, _ in rows)
-        if what == "payment":
+        if what == "applied":
+            number, _method, currency, _amount, _ref = payment
+            change = -first.base_amount + first.source_base
+            text = f"Payment {number} (on account) applied to {', '.join(bills)}"
+            drill = ("payment", int(first.payment_id or 0))
+            units = int(first.amount)
+        elif what == "payment":
             number, method, currency, amount, _ref = payment
             text = f"Payment {number} ({method}) of {', '.join(bills)}"
             extras = [label for label, v in (("discount taken", discount), ("tax withheld", withheld)) if v]

@@ -33,7 +33,7 @@ from paksa_desktop.reporting.subledger import aging_csv_columns as _aging_column
 from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 
-KIND_TITLES = {"bill": "Bill", "expense_claim": "Expense claim", "credit_note": "Credit note"}
+KIND_TITLES = {"bill": "Bill", "expense_claim": "Expense claim", "credit_note": "Credit note", "payment": "On account"}
 MAX_WEEKS = 104
 
 __all__ = ["APReconciliation", "APReports", "aging_csv_columns", "flat"]
@@ -582,7 +582,8 @@ def _vendor_of(item: q.OpenBill) -> int:
 
 
 def _bill_drill(item: q.OpenBill) -> DrillKey:
-    return DrillKey("bill", item.id)
+    """An open item drills to its bill, or to its payment when it is money paid on account."""
+    return DrillKey("payment" if item.kind == "payment" else "bill", item.id)
 
 
 def _withholding_report(

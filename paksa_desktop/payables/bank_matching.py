@@ -8,8 +8,11 @@ the matcher (banking/matching.py), and the arithmetic of paying a bill from a ba
   as a part payment and, accepted, books the discount). Number: ours ("BILL-2025-0042"); reference:
   the vendor's invoice number; counterparty: the vendor's name, and their IBAN when the user holds the
   data key that opens it; due: the due date.
-- **Vendor credit notes** still open are money the vendor may refund (positive). A refund is not
-  booked from a bank line yet: accepting one is refused with what to do instead.
+- **Vendor credit notes** still open, and **payments on account** (a payment's unapplied remainder: a
+  prepayment), are money the vendor may refund (positive). Accepting a money-in line for them books a
+  vendor refund of each (vendor_credit.py: Dr bank, Cr payable), linked to the line. Number: the credit
+  note's or payment's; reference: the vendor's credit note number or the payment's reference;
+  counterparty: the vendor's name and IBAN.
 - **Payment runs**: a posted run from this bank account whose payments (two or more, not voided) no
   bank line has cleared yet is ONE item of minus the run's total: the bank books the pain.001 batch as a
   single debit (`BtchBookg`). Its number is the file's message id (what the bank quotes back), its
@@ -18,7 +21,7 @@ the matcher (banking/matching.py), and the arithmetic of paying a bill from a ba
   date (the opening balance holds it). Accepting links the bank line to every payment's GL line on the
   bank account: all cleared together.
 
-Keys (`OpenItem.id`): "bill:12", "expense_claim:14", "credit_note:13", "run:5".
+Keys (`OpenItem.id`): "bill:12", "expense_claim:14", "credit_note:13", "payment:7", "run:5".
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from paksa_desktop.security import field_crypto
 from paksa_desktop.security.context import UserContext
 
 RUN = "run"
+CREDIT_PAYMENT = "payment"  # a payment's unapplied remainder, refundable like a credit note
 VENDOR_IBAN_COLUMN = "vendors.iban"  # the associated data vendor IBANs are sealed with (payment_runs.py)
 
 
@@ -82,7 +86,8 @@ def gross_up(cash: int, rate_e4: int, where: str) -> int:
 
 
 class PayableCandidates:
-    """Open bills (-), vendor credit notes (+) and uncleared posted payment runs (-) of one bank account."""
+    """Open bills (-), vendor credit notes and payments on account (+) and uncleared posted payment runs (-)
+    of one bank account."""
 
     def __init__(self, s: Session, bank: BankAccount, ctx: UserContext | None = None) -> None:
         self.s = s
@@ -91,7 +96,26 @@ class PayableCandidates:
         self.key = key if isinstance(key, field_crypto.FieldKey) else None
 
     def items(self, account_currency: str, as_of: date) -> Iterable[OpenItem]:
-        return [*self._bills(as_of), *self._runs(as_of)]
+        return [*self._bills(as_of), *self._on_account(as_of), *self._runs(as_of)]
+
+    def _on_account(self, as_of: date) -> list[OpenItem]:
+        """Payments with money left on account: what the vendor may pay back (positive)."""
+        rows = self.s.execute(
+            select(VendorPayment, Vendor.name)
+            .join(Vendor, Vendor.id == VendorPayment.vendor_id)
+            .where(VendorPayment.unapplied > 0, VendorPayment.voided_on.is_(None), VendorPayment.date <= as_of)
+            .order_by(VendorPayment.id)
+        ).all()
+        ibans = self._ibans() if rows else {}
+        return [
+            OpenItem(
+                ItemSource.PAYABLE, f"{CREDIT_PAYMENT}:{p.id}", p.number,
+                from_minor(p.unapplied, currency_exponent(p.currency)), p.currency, p.date, due=p.date,
+                counterparty=name, counterparty_account=ibans.get(p.vendor_id, ""), reference=p.reference,
+                label="payment on account",
+            )
+            for p, name in rows
+        ]  # fmt: skip
 
     def _ibans(self) -> dict[int, str]:
         if self.key is None:

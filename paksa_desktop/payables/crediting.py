@@ -21,7 +21,7 @@ from paksa_desktop.core.money import currency_exponent, from_minor, to_minor
 from paksa_desktop.ledger.posting import PreparedLine
 from paksa_desktop.payables.allocation import refresh_state
 from paksa_desktop.payables.bill_preparing import BillLookups
-from paksa_desktop.payables.models import AllocationKind, Bill, BillKind, BillState, PaymentAllocation
+from paksa_desktop.payables.models import AllocationKind, Bill, BillKind, BillState, PaymentAllocation, VendorRefund
 from paksa_desktop.persistence.bulk import is_postgres
 from paksa_desktop.receivables.amounts import relief
 from paksa_desktop.receivables.settling import Source, post_entry, take_from
@@ -58,10 +58,15 @@ def source_of_credit_note(s: Session, note: Bill) -> Source:
             PaymentAllocation.credit_note_id == note.id, PaymentAllocation.reversed_on.is_(None)
         )
     ).scalar_one()
+    refunded = s.execute(
+        select(func.coalesce(func.sum(VendorRefund.source_base), 0)).where(
+            VendorRefund.credit_note_id == note.id, VendorRefund.voided_on.is_(None)
+        )
+    ).scalar_one()
     assert note.number is not None
     return Source(
         "credit_note", note.id, note.date, note.number, note.vendor_id, note.currency, note.total, note.base_total,
-        note.open_amount, int(used),
+        note.open_amount, int(used) + int(refunded),
     )  # fmt: skip
 
 

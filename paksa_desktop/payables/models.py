@@ -329,6 +329,8 @@ class VendorPayment(Base):
     amount: Mapped[int] = mapped_column(BigInteger)  # what left the bank
     base_amount: Mapped[int] = mapped_column(BigInteger)
     unapplied: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the payable control account an unapplied remainder sits on (migration 0024; NULL before it)
+    control_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
     reference: Mapped[str] = mapped_column(String(140), default="")  # remittance text / end-to-end id
     memo: Mapped[str] = mapped_column(Text, default="")
     run_id: Mapped[int | None] = mapped_column(ForeignKey("payment_runs.id"), nullable=True, index=True)
@@ -372,6 +374,37 @@ class PaymentAllocation(Base):
     reversal_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), nullable=True, index=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class VendorRefund(Base):
+    """Money a vendor paid back: the rest of a prepayment (`payment_id`) or of an open credit note
+    (`credit_note_id`), into a bank account (migration 0024). `amount` is in the source's currency,
+    `base_amount` what reached the bank at the refund's rate, `source_base` what it used of the source's
+    base value; voided, never deleted."""
+
+    __tablename__ = "vendor_refunds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("vendor_payments.id"), nullable=True, index=True)
+    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("bills.id"), nullable=True, index=True)
+    date: Mapped[date] = mapped_column(Date)
+    bank_account_id: Mapped[int] = mapped_column(ForeignKey("bank_accounts.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[str] = mapped_column(String(32), default="1")
+    amount: Mapped[int] = mapped_column(BigInteger)
+    base_amount: Mapped[int] = mapped_column(BigInteger)
+    source_base: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(String(140), default="")
+    memo: Mapped[str] = mapped_column(Text, default="")
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    voided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    void_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), nullable=True, index=True)
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
 
 class ExpenseCategory(Base):

@@ -1,12 +1,14 @@
 """What the payables subledger holds open on a day: each posted bill, expense claim and vendor credit note
-with its open amount and the base value the books carry for it, as of that day.
+with its open amount and the base value the books carry for it, and each payment's remainder kept on
+account (a prepayment), as of that day.
 
-As of a day means: documents dated on or before it, less the allocations (payments, credit notes
-applied) dated on or before it that were not reversed by then. A bill's carried base is its base total
-less the base its allocations relieved (`PaymentAllocation.base_amount`, at the bill's own rate); a
-credit note's, its base total less what was used of it (`source_base`). The period-end revaluation
-(fx/revaluation.py) revalues the foreign ones; their sum is the subledger side of the payable control
-accounts.
+As of a day means: documents dated on or before it, less the allocations (payments, credit notes and
+money on account applied) and refunds dated on or before it that were not reversed or voided by then —
+the reports' own query (ap_report_queries.open_items_query), so the revaluation, the reports and the
+reconciliation count the same things. A bill's carried base is its base total less the base its
+allocations relieved (at the bill's own rate); a credit note's or a payment's, its base less what was
+used of it (at its own rate). The period-end revaluation (fx/revaluation.py) revalues the foreign ones;
+their sum is the subledger side of the payable control accounts.
 """
 
 from __future__ import annotations
@@ -14,85 +16,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from paksa_desktop.payables.models import Bill, BillKind, BillState, PaymentAllocation, Vendor
-
-POSTED_STATES = (BillState.POSTED, BillState.PARTIALLY_PAID, BillState.PAID)
+from paksa_desktop.payables import ap_report_queries as q
 
 
 @dataclass(frozen=True, slots=True)
 class OpenBill:
-    kind: BillKind
+    kind: str  # "bill", "expense_claim", "credit_note", "payment" (money on account)
     number: str
     vendor: str  # vendor code
     currency: str
     control_account_id: int
-    open_units: int  # what is still owed (a credit note: still to apply), minor units of `currency`
-    carried_base: int  # base minor units the books carry for it
-
-    @property
-    def signed_units(self) -> int:
-        """Debit positive: a bill owed is a credit (negative), a credit note a debit."""
-        return self.open_units if self.kind is BillKind.CREDIT_NOTE else -self.open_units
-
-    @property
-    def signed_base(self) -> int:
-        return self.carried_base if self.kind is BillKind.CREDIT_NOTE else -self.carried_base
+    signed_units: int  # debit positive, minor units of `currency`: a bill owed is negative, a credit positive
+    signed_base: int  # base minor units the books carry for it, debit positive
 
 
 def open_bills(s: Session, day: date, *, exclude_currency: str | None = None) -> list[OpenBill]:
-    """Posted bills, claims and credit notes open on `day` (all currencies, or all but one), by number."""
-    live = (PaymentAllocation.date <= day) & or_(
-        PaymentAllocation.reversed_on.is_(None), PaymentAllocation.reversed_on > day
-    )
-    on_bills = (
-        select(
-            PaymentAllocation.bill_id.label("doc_id"),
-            func.sum(PaymentAllocation.amount + PaymentAllocation.discount + PaymentAllocation.withheld).label("off"),
-            func.sum(PaymentAllocation.base_amount).label("base"),
-        )
-        .where(live)
-        .group_by(PaymentAllocation.bill_id)
-        .subquery()
-    )
-    of_notes = (
-        select(
-            PaymentAllocation.credit_note_id.label("doc_id"),
-            func.sum(PaymentAllocation.amount).label("off"),
-            func.sum(PaymentAllocation.source_base).label("base"),
-        )
-        .where(live, PaymentAllocation.credit_note_id.is_not(None))
-        .group_by(PaymentAllocation.credit_note_id)
-        .subquery()
-    )
-    stmt = (
-        select(
-            Bill.kind,
-            Bill.number,
-            Vendor.code,
-            Bill.currency,
-            Bill.control_account_id,
-            Bill.total,
-            Bill.base_total,
-            func.coalesce(on_bills.c.off, of_notes.c.off, 0),
-            func.coalesce(on_bills.c.base, of_notes.c.base, 0),
-        )
-        .join(Vendor, Vendor.id == Bill.vendor_id)
-        .outerjoin(on_bills, (on_bills.c.doc_id == Bill.id) & (Bill.kind != BillKind.CREDIT_NOTE))
-        .outerjoin(of_notes, (of_notes.c.doc_id == Bill.id) & (Bill.kind == BillKind.CREDIT_NOTE))
-        .where(Bill.state.in_(POSTED_STATES), Bill.date <= day)
-        .order_by(Bill.number)
-    )
-    if exclude_currency is not None:
-        stmt = stmt.where(Bill.currency != exclude_currency)
-    found = []
-    for kind, number, vendor, currency, control, total, base_total, off, base in s.execute(stmt):
-        units = int(total) - int(off)
-        if units == 0:
-            continue
-        found.append(
-            OpenBill(BillKind(kind), str(number), vendor, currency, control, units, int(base_total) - int(base))
-        )
+    """Posted bills, claims, credit notes and payments on account open on `day` (all currencies, or all but
+    one), by number."""
+    codes = {vid: code for vid, (code, _name) in q.vendor_names(s).items()}
+    found = [
+        # the reports count owed positive; the GL (and the revaluation) debit positive
+        OpenBill(i.kind, i.number, codes[i.vendor_id], i.currency, i.control_account_id, -i.open_units, -i.open_base)
+        for i in q.open_items(s, day)
+        if exclude_currency is None or i.currency != exclude_currency
+    ]
+    found.sort(key=lambda b: b.number)
     return found

@@ -95,6 +95,7 @@ class PaymentListRow:
     reference: str
     voided_on: date | None
     void_reason: str
+    unapplied: Decimal = Decimal(0)  # paid on account, not yet applied or refunded
 
     @property
     def voided(self) -> bool:
@@ -296,7 +297,7 @@ class PaymentQueries(GuardedService):
                     PaymentListRow(
                         p.number, p.date, code, name, bank, p.currency, from_minor(p.amount, e),
                         from_minor(discount, e), from_minor(withheld, e), p.run_id, p.reference, p.voided_on,
-                        p.void_reason,
+                        p.void_reason, from_minor(p.unapplied, e),
                     )
                 )  # fmt: skip
             return result

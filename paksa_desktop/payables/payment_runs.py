@@ -25,7 +25,7 @@ from pathlib import Path
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from paksa_desktop.audit import trail
@@ -145,6 +145,9 @@ class Proposal:
     dropped: tuple[str, ...]  # vendors left out, each with the reason
     message_id: str
     version: int
+    # vendors of the run holding money on account in its currency ("BOLT 250.00"): not netted by the run;
+    # Vendor credit… applies it to the bills first (while the run is proposed or approved)
+    on_account: tuple[str, ...] = ()
 
     @property
     def balance_after(self) -> Decimal:
@@ -542,6 +545,21 @@ class PaymentRunService(GuardedService):
                 )
             )
         included_vendors = [v for v in result if v.included]
+        on_account: tuple[str, ...] = ()
+        if run.state in OPEN_RUN_STATES and info:
+            held = s.execute(
+                select(Vendor.code, func.sum(VendorPayment.unapplied))
+                .join(Vendor, Vendor.id == VendorPayment.vendor_id)
+                .where(
+                    VendorPayment.vendor_id.in_([v for _n, _b, v in info.values()]),
+                    VendorPayment.currency == run.currency,
+                    VendorPayment.unapplied > 0,
+                    VendorPayment.voided_on.is_(None),
+                )
+                .group_by(Vendor.code)
+                .order_by(Vendor.code)
+            ).all()
+            on_account = tuple(f"{code} {_fmt(int(units), exponent):,}" for code, units in held)
         return Proposal(
             run.id,
             run.state,
@@ -558,6 +576,7 @@ class PaymentRunService(GuardedService):
             tuple(line for line in run.memo.splitlines() if line.strip()),
             run.message_id,
             run.version,
+            on_account,
         )
 
     # -------------------------------------------------------------------------------------- editing

@@ -2,9 +2,9 @@
 part, with the early-payment discount, withholding and vendor credit notes; void a payment.
 
 Paying releases money, so both operations need `payables.paymentrun.approve`. Each is one unit of work
-with one GL entry (allocation.py). A payment always settles bills: a prepayment (money paid ahead of any
-bill, left unapplied) is refused for now (`VendorPayment.unapplied` stays 0), since applying it later
-needs its own allocation service.
+with one GL entry (allocation.py). A payment may pay more than the bills it settles, or no bill at all (a
+prepayment): the rest stays on it as its unapplied remainder, a debit on the vendor's payable, until it is
+applied to bills or refunded (vendor_credit.py).
 """
 
 from __future__ import annotations
@@ -56,10 +56,6 @@ from paksa_desktop.security.guarded_service import GuardedService
 from paksa_desktop.security.permissions import Permission
 
 OPEN_RUN_STATES = (PaymentRunState.PROPOSED, PaymentRunState.APPROVED)
-PREPAYMENT_REFUSED = (
-    "a payment must settle at least one bill: prepayments (money paid ahead of a bill) are not supported yet; "
-    "post the bill first, then pay it"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +80,9 @@ class PaymentInput:
     reference: str = ""
     memo: str = ""
     method: str = "bank transfer"
+    # what leaves the bank; None: what the bills need. More than they need is paid on account (kept on the
+    # payment as its unapplied remainder); with no bills at all it is a prepayment and must be given.
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +93,7 @@ class PaymentRef:
     amount: Decimal  # what left the bank
     discount: Decimal
     withheld: Decimal
+    unapplied: Decimal = Decimal(0)  # paid on account: left to apply to bills or to be refunded
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +122,7 @@ class PaymentRow:
     void_reason: str
     run_id: int | None
     allocations: tuple[AllocationRow, ...]
+    unapplied: Decimal = Decimal(0)  # still on account: to apply to bills or be refunded
 
 
 # ------------------------------------------------------------------------------------------ shared lookups
@@ -199,8 +200,6 @@ class PaymentService(GuardedService):
     def pay(self, data: PaymentInput) -> tuple[PaymentRef, Changes]:
         """Pay open bills of one vendor from a bank account (one payment, one GL entry)."""
         with self._unit(Permission.AP_PAYMENT_RUN_APPROVE) as s:
-            if not data.bills:
-                raise ValidationError(PREPAYMENT_REFUSED)
             poster = Poster(s, self.ctx, self.facts, day=data.date)
             settings = load_settings(s)
             vendor = vendor_by_code(s, data.vendor)
@@ -242,6 +241,18 @@ class PaymentService(GuardedService):
                 credits.append(CreditTarget(note.id, note.open_amount))
             rate = payment_rate(s, currency, data.date, poster.base_currency, data.rate)
             vendor_plan = plan(targets, credits)
+            on_account = 0
+            if data.amount is not None:
+                paid = minor(data.amount, exponent, "amount")
+                if paid < vendor_plan.cash:
+                    raise ValidationError(
+                        f"amount: {from_minor(paid, exponent)} is less than the "
+                        f"{from_minor(vendor_plan.cash, exponent)} the bills chosen need: "
+                        "give a smaller amount for a bill to pay it in part"
+                    )
+                on_account = paid - vendor_plan.cash
+            elif not data.bills:
+                raise ValidationError("a payment on account (with no bill) needs the amount paid")
             payment, _rows = post_payment(
                 PaymentPosting(s, self.ctx, poster, settings),
                 vendor=vendor,
@@ -255,6 +266,7 @@ class PaymentService(GuardedService):
                 reference=data.reference.strip(),
                 memo=data.memo.strip(),
                 method=data.method.strip() or "bank transfer",
+                on_account=on_account,
             )
             trail.record(
                 s,
@@ -272,6 +284,7 @@ class PaymentService(GuardedService):
                     "credit_notes": {bills[n].number: a for n, a in vendor_plan.applied},
                     "discount": vendor_plan.discount,
                     "withheld": vendor_plan.withheld,
+                    "on_account": on_account,
                 },
             )
             ref = PaymentRef(
@@ -281,6 +294,7 @@ class PaymentService(GuardedService):
                 from_minor(payment.amount, exponent),
                 from_minor(vendor_plan.discount, exponent),
                 from_minor(vendor_plan.withheld, exponent),
+                from_minor(on_account, exponent),
             )
         return ref, Changes.of(Kind.PAYMENTS, Kind.BILLS, Kind.ENTRIES)
 
@@ -376,4 +390,5 @@ class PaymentService(GuardedService):
                 p.void_reason,
                 p.run_id,
                 tuple(rows),
+                from_minor(p.unapplied, exponent),
             )

@@ -30,7 +30,7 @@ from paksa_desktop.core.errors import ConflictError, NotFoundError, PermissionDe
 from paksa_desktop.core.money import currency_exponent, from_minor
 from paksa_desktop.documents.models import Document, OwnerKind
 from paksa_desktop.ledger.models import AccountType
-from paksa_desktop.payables.models import Bill, BillKind, BillState, Vendor, VendorContact
+from paksa_desktop.payables.models import Bill, BillKind, BillState, Vendor, VendorContact, VendorPayment
 from paksa_desktop.persistence.retry import retry_writes
 from paksa_desktop.receivables.commands import ContactInput
 from paksa_desktop.receivables.rules import (
@@ -102,7 +102,7 @@ class VendorRow:
     name: str
     currency: str
     payment_terms: str
-    balance: Decimal  # open posted bills less open credit notes, in the vendor's currency
+    balance: Decimal  # open posted bills less open credit notes and money on account, in the vendor's currency
     bank: str  # '•••• 3000' or ''
     bic: str
     withholding: bool
@@ -616,7 +616,8 @@ def _locked(s: Session, code: str) -> Vendor:
 
 
 def _balances(s: Session, vendor_id: int | None = None) -> Mapping[int, int]:
-    """Open amounts of posted bills less open credit notes, per vendor, in minor units of the vendor's
+    """Open amounts of posted bills less open credit notes and payments' remainders on account, per vendor,
+    in minor units of the vendor's
     currency (bills in another currency are not in it: a vendor bills in its own currency)."""
     signed = case((Bill.kind == BillKind.CREDIT_NOTE, -Bill.open_amount), else_=Bill.open_amount)
     query = (
@@ -625,9 +626,23 @@ def _balances(s: Session, vendor_id: int | None = None) -> Mapping[int, int]:
         .where(Bill.state.in_(OPEN_STATES), Bill.currency == Vendor.currency)
         .group_by(Bill.vendor_id)
     )
+    on_account = (
+        select(VendorPayment.vendor_id, func.sum(VendorPayment.unapplied))
+        .join(Vendor, Vendor.id == VendorPayment.vendor_id)
+        .where(
+            VendorPayment.unapplied > 0,
+            VendorPayment.voided_on.is_(None),
+            VendorPayment.currency == Vendor.currency,
+        )
+        .group_by(VendorPayment.vendor_id)
+    )
     if vendor_id is not None:
         query = query.where(Bill.vendor_id == vendor_id)
-    return {vid: int(total or 0) for vid, total in s.execute(query)}
+        on_account = on_account.where(VendorPayment.vendor_id == vendor_id)
+    found = {vid: int(total or 0) for vid, total in s.execute(query)}
+    for vid, paid in s.execute(on_account):  # money paid on account: the vendor owes it back
+        found[vid] = found.get(vid, 0) - int(paid or 0)
+    return found
 
 
 @contextmanager

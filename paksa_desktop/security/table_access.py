@@ -198,6 +198,9 @@ TABLE_ACCESS: dict[str, TableAccess] = {
     "vendor_payments": TableAccess(
         select=_p(P.AP_VIEW), insert=_p(P.AP_PAYMENT_RUN_APPROVE), update=_p(P.AP_PAYMENT_RUN_APPROVE)
     ),
+    "vendor_refunds": TableAccess(
+        select=_p(P.AP_VIEW), insert=_p(P.AP_PAYMENT_RUN_APPROVE), update=_p(P.AP_PAYMENT_RUN_APPROVE)
+    ),
     "payment_allocations": TableAccess(
         select=_p(P.AP_VIEW),
         insert=_p(P.AP_PAYMENT_RUN_APPROVE, P.AP_BILL_CREATE),

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from paksa_desktop.banking.matching import MatchSettings
 from paksa_desktop.banking.recon_models import BankLineLink
+from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.ledger.models import Account, JournalLine
 from paksa_desktop.payables.models import PaymentRun, VendorPayment
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
@@ -162,14 +163,38 @@ def test_accepting_a_bill_match_needs_the_right_to_release_payments(ap: Payables
     result, _ = service.accept_all("Operating", END, THRESHOLD)
     assert result.accepted == ()
     reasons = [why for _p, why in result.refused]
-    assert "payables.paymentrun.approve" in reasons[0]
-    assert reasons[1].startswith(f"vendor credit note {note}: a vendor's refund is not booked from a bank line yet")
+    assert "payables.paymentrun.approve" in reasons[0] and "payables.paymentrun.approve" in reasons[1]
     assert open_amounts(ap.books)[bill] == (48000, "posted") and _statuses(ap.books) == ["unmatched", "unmatched"]
-    # the treasurer may: the bill is paid, the refund still waits
+    # the treasurer may: the bill is paid, the vendor's refund of the credit note booked
     users.add_user(NewUser("treas", "Treasurer-Passw0rd!", roles=("Treasurer",)))
     treasurer = ap.books.company.login("treas", "Treasurer-Passw0rd!")
     result, _ = ap.books.company.bank_reconciliation(treasurer).accept_all("Operating", END, THRESHOLD)
-    assert len(result.accepted) == 1 and open_amounts(ap.books)[bill] == (0, "paid")
+    assert len(result.accepted) == 2 and open_amounts(ap.books)[bill] == (0, "paid")
+    assert open_amounts(ap.books)[note] == (0, "paid") and _statuses(ap.books) == ["matched", "matched"]
+
+
+def test_a_vendor_refund_of_a_prepayment_is_matched_and_a_debit_with_no_bill_prepays(ap: Payables) -> None:
+    ap.vendor("ACME", "Acme Supplies Ltd")
+    _import(
+        ap.books,
+        line("2024-06-10", "-250.00", "Deposit order 55", "T1", counterparty="Acme Supplies"),
+        line("2024-06-24", "100.00", "Refund of deposit", "T2", counterparty="ACME SUPPLIES"),
+    )
+    service = ap.books.company.bank_reconciliation(ap.books.ctx)
+    lines = {r.reference: r.id for r in ap.books.company.bank_queries(ap.books.ctx).lines("Operating")}
+    with pytest.raises(ValidationError, match="money in"):
+        service.payment_on_account(lines["Refund of deposit"], "ACME")
+    number, _ = service.payment_on_account(lines["Deposit order 55"], "ACME")
+    assert gl_balance(ap.books, "2010") == 25000 and gl_balance(ap.books, "1100") == -25000
+    items = [i for i in service.open_items("Operating", END) if i.source == "payable"]
+    assert [(i.number, i.amount, i.label) for i in items] == [(number, D("250.00"), "payment on account")]
+    assert items[0].caption == f"payment on account {number}"
+    result = service.accept_manual("Operating", lines["Refund of deposit"], [("payable", str(items[0].id))])
+    assert len(result.accepted) == 1, result.refused
+    assert _statuses(ap.books) == ["matched", "matched"]
+    assert gl_balance(ap.books, "2010") == 15000 and gl_balance(ap.books, "1100") == -15000
+    [left] = ap.books.company.vendor_credit(ap.books.ctx).credits("ACME")
+    assert (left.number, left.available) == (number, D("150.00"))
 
 
 def test_a_part_payment_and_a_discounted_payment_accepted_by_hand(ap: Payables) -> None:

@@ -1,5 +1,6 @@
 """Property: whatever sequence of bills, credit notes, payments (partial, with discount and withholding,
-with credit notes set off), credit notes applied, and voids, in random order over both payable control
+with credit notes set off, or with money on account), prepayments, vendor credit applied or refunded, and
+voids, in random order over both payable control
 accounts (2010 for bills, 2100 for expense claims) and two currencies at moving rates, the payables
 subledger equals the GL balance of each control account on every day, and the aging's total equals the
 subledger. (tests/receivables/test_subledger_properties.py is the receivables version.)"""
@@ -16,8 +17,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from paksa_desktop.core.errors import PaksaError
+from paksa_desktop.payables import ap_report_queries as q
 from paksa_desktop.payables.models import Bill, BillKind, VendorPayment
 from paksa_desktop.payables.payments import BillToPay, PaymentInput
+from paksa_desktop.payables.vendor_credit import CreditUse
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
 from tests.ledger.test_properties import CLOCK, COMMON, Copy, Template, copy_of, sqlite_template  # noqa: F401
 from tests.payables.payment_fixtures import Payables
@@ -29,9 +32,22 @@ amounts = st.integers(min_value=1, max_value=300_000)  # cents
 operation = st.one_of(
     st.tuples(st.just("bill"), st.sampled_from(VENDORS), amounts, st.integers(0, 60), st.integers(90, 130)),
     st.tuples(st.just("credit"), st.sampled_from(("V1", "W1", "E1")), amounts, st.integers(90, 130)),
-    st.tuples(st.just("pay"), st.integers(0, 40), st.integers(1, 100), st.booleans(), st.integers(90, 130)),
+    st.tuples(
+        st.just("pay"),
+        st.integers(0, 40),
+        st.integers(1, 100),
+        st.booleans(),
+        st.integers(90, 130),
+        st.integers(0, 5000),  # cents paid on account beyond a whole bill
+    ),
     st.tuples(st.just("apply"), st.integers(0, 40), st.integers(0, 40)),
     st.tuples(st.just("void"), st.integers(0, 40)),
+    # vendor credit: a prepayment, money on account applied to a bill, a refund (of a payment's remainder or a
+    # credit note), the void of a refund
+    st.tuples(st.just("prepay"), st.sampled_from(VENDORS), amounts, st.integers(90, 130)),
+    st.tuples(st.just("use"), st.integers(0, 40), st.integers(0, 40), st.integers(1, 100)),
+    st.tuples(st.just("refund"), st.integers(0, 40), st.integers(1, 100), st.integers(90, 130)),
+    st.tuples(st.just("unrefund"), st.integers(0, 40)),
 )
 operations = st.lists(st.tuples(st.integers(0, 12), operation), min_size=3, max_size=14)
 
@@ -75,6 +91,7 @@ def open_documents(ap: Payables, kind: BillKind | None = None, vendor: int | Non
 def run(books: Copy, ops: list[tuple[int, tuple[Any, ...]]]) -> None:
     ap = prepare(books)
     payments = ap.books.company.vendor_payments(ap.user)
+    credit = ap.books.company.vendor_credit(ap.user)
     reports = ap.books.company.ap_reports(ap.user)
     day = START
     days = [day]
@@ -96,7 +113,7 @@ def run(books: Copy, ops: list[tuple[int, tuple[Any, ...]]]) -> None:
                 fx = f"{Decimal(rate) / 100}" if vendor == "E1" else "1"
                 ap.credit_note(vendor, f"{Decimal(cents) / 100:.2f}", day, rate=fx)
             elif kind == "pay":
-                _, pick, percent, with_notes, rate = op
+                _, pick, percent, with_notes, rate, over = op
                 bills = [b for b in open_documents(ap) if b.kind is not BillKind.CREDIT_NOTE]
                 if bills:
                     target = bills[pick % len(bills)]
@@ -106,6 +123,9 @@ def run(books: Copy, ops: list[tuple[int, tuple[Any, ...]]]) -> None:
                     if with_notes:
                         notes = tuple(str(n.number) for n in open_documents(ap, BillKind.CREDIT_NOTE, target.vendor_id))
                     euro = target.currency == "EUR"
+                    amount = None
+                    if over and not notes and percent == 100:  # the whole bill and something on account
+                        amount = Decimal(target.open_amount + over) / 100 - _discount(target, day)
                     payments.pay(
                         PaymentInput(
                             vendor,
@@ -115,6 +135,7 @@ def run(books: Copy, ops: list[tuple[int, tuple[Any, ...]]]) -> None:
                             credit_notes=notes,
                             rate=Decimal(rate) / 100 if euro else None,
                             reference=str(step),
+                            amount=amount,
                         )
                     )
             elif kind == "apply":
@@ -125,6 +146,43 @@ def run(books: Copy, ops: list[tuple[int, tuple[Any, ...]]]) -> None:
                     if bills:
                         target = bills[op[2] % len(bills)]
                         ap.books.company.bills(ap.user).apply_credit_note(str(note.number), str(target.number), on=day)
+            elif kind == "prepay":
+                _, vendor, cents, rate = op
+                euro = vendor == "E1"
+                payments.pay(
+                    PaymentInput(
+                        vendor, "Euro account" if euro else "Operating", day, (), amount=Decimal(cents) / 100,
+                        rate=Decimal(rate) / 100 if euro else None,
+                    )
+                )  # fmt: skip
+            elif kind == "use":
+                _, pick, which, percent = op
+                sources = credit.credits()
+                if sources:
+                    source = sources[pick % len(sources)]
+                    bills = [
+                        b for b in open_documents(ap, vendor=_vendor_id(ap, source.vendor))
+                        if b.kind is not BillKind.CREDIT_NOTE
+                    ]  # fmt: skip
+                    if bills:
+                        target = bills[which % len(bills)]
+                        part = min(Decimal(target.open_amount) / 100, source.available) * percent / 100
+                        use = CreditUse(str(target.number), part.quantize(Decimal("0.01")))
+                        credit.apply(source.number, [use], day)
+            elif kind == "refund":
+                _, pick, percent, rate = op
+                sources = credit.credits()
+                if sources:
+                    source = sources[pick % len(sources)]
+                    euro = source.currency == "EUR"
+                    credit.refund(
+                        source.number, (source.available * percent / 100).quantize(Decimal("0.01")),
+                        "Euro account" if euro else "Operating", day, rate=Decimal(rate) / 100 if euro else None,
+                    )  # fmt: skip
+            elif kind == "unrefund":
+                live_refunds = [r for r in credit.refunds() if r.voided_on is None]
+                if live_refunds:
+                    credit.void_refund(live_refunds[op[1] % len(live_refunds)].id, day, "property test")
             elif kind == "void":
                 with UnitOfWork(ap.books.company.engine, write=False) as uow:
                     live = list(
@@ -148,10 +206,23 @@ def run(books: Copy, ops: list[tuple[int, tuple[Any, ...]]]) -> None:
             assert 0 <= open_amount <= total, number
     # today's open bills (from the allocations) are what each bill says is open
     with UnitOfWork(ap.books.company.engine, write=False) as uow:
-        carried = {n: o for n, o in uow.session.execute(select(Bill.number, Bill.open_amount)).all() if o}
+        s = uow.session
+        carried = {n: o for n, o in s.execute(select(Bill.number, Bill.open_amount)).all() if o}
+        on_account = select(VendorPayment.number, VendorPayment.unapplied).where(VendorPayment.voided_on.is_(None))
+        carried |= {n: o for n, o in s.execute(on_account).all() if o}
+        # the vendor ledger's movements add up to the balances: opening (nothing) + movements = closing
+        moved = sum(m.base for m in q.movements(s, START, max(days)))
+        assert moved == sum(q.balances(s, max(days)).values())
     listed = reports.open_bills(max(days))
     index = listed.column_index("document")
     assert {str(r.cells[index]) for r in listed.rows} == set(carried)
+
+
+def _discount(bill: Bill, day: date) -> Decimal:
+    """The early-payment discount a payment of the whole bill on `day` takes (what the payment does not pay)."""
+    from paksa_desktop.payables.allocation import early_discount
+
+    return Decimal(min(early_discount(bill.total, bill.discount_e4, bill.discount_date, day), bill.open_amount)) / 100
 
 
 def _vendor_id(ap: Payables, code: str) -> int:

@@ -1,7 +1,7 @@
 """Payables on a secured PostgreSQL server: after every normal flow (bills entered by the AP clerk with an
 item line, approved and posted; a partial payment; a credit note applied; a payment voided; a payment run
-posted), nobody at psql — the clerk who holds the table privileges, the treasurer, nor the company owner —
-edits or removes what was posted (migration 0024)."""
+posted; a prepayment partly refunded), nobody at psql — the clerk who holds the table privileges, the
+treasurer, nor the company owner — edits or removes what was posted (migrations 0024, 0025)."""
 
 from __future__ import annotations
 
@@ -101,6 +101,8 @@ def posted(secured_server: Server) -> Iterator[tuple[Server, Posted]]:
         payment, _ = payments.pay(PaymentInput("A", "Operating", date(2024, 3, 5), (BillToPay(bill, Decimal("40")),)))
         gone, _ = payments.pay(PaymentInput("A", "Operating", date(2024, 3, 5), (BillToPay(voided),)))
         payments.void(gone.number, date(2024, 3, 6), "paid twice")
+        prepaid, _ = payments.pay(PaymentInput("A", "Operating", date(2024, 3, 6), (), amount=Decimal("90.00")))
+        company.vendor_credit(treasurer).refund(prepaid.number, Decimal("30.00"), "Operating", date(2024, 3, 7))
     finally:
         company.close()
     server.company.bills(admin).apply_credit_note(note, paid, Decimal("50.00"), date(2024, 3, 4))
@@ -185,6 +187,20 @@ def test_nobody_at_psql_edits_a_payment_an_allocation_or_a_posted_run(posted: tu
         owner.execute("UPDATE vendor_payments SET memo = 'see advice' WHERE number = %s", (p.payment,))
         owner.execute("UPDATE vendor_payments SET voided_on = date, void_reason = 'x' WHERE number = %s", (p.payment,))
         owner.rollback()
+
+
+def test_nobody_at_psql_edits_or_removes_a_vendor_refund(posted: tuple[Server, Posted]) -> None:
+    server, _ = posted
+    with server.raw("treasurer") as treasurer, as_owner(server) as owner:
+        for conn in (treasurer, owner):
+            assert "is posted: it is never edited; void it" in refused(conn, "UPDATE vendor_refunds SET amount = 1")
+            assert "is posted: it is never edited" in refused(
+                conn, "UPDATE vendor_payments SET control_account_id = NULL WHERE unapplied > 0"
+            )
+        assert "vendor refunds are never removed" in refused(owner, "DELETE FROM vendor_refunds")
+        owner.execute("UPDATE vendor_refunds SET voided_on = date, void_reason = 'bounced'")  # what a void does
+        owner.commit()
+        assert "a void is never changed" in refused(owner, "UPDATE vendor_refunds SET voided_on = NULL")
 
 
 def test_the_ap_clerk_reads_items_but_nothing_else_of_receivables(posted: tuple[Server, Posted]) -> None:

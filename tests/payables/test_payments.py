@@ -129,7 +129,8 @@ def test_bad_payments_are_refused_and_write_nothing(ap: Payables) -> None:
     bill = ap.bill("V1", "100.00", JUNE)
     other = ap.bill("V2", "50.00", JUNE)
     cases = [
-        (PaymentInput("V1", "Operating", JUNE, ()), "prepayments"),
+        (PaymentInput("V1", "Operating", JUNE, ()), "needs the amount paid"),
+        (PaymentInput("V1", "Operating", JUNE, (BillToPay(bill),), amount=Decimal("99")), "is less than"),
         (PaymentInput("V1", "Operating", JUNE, (BillToPay(bill, Decimal("100.01")),)), "more than its open amount"),
         (PaymentInput("V1", "Operating", JUNE, (BillToPay(other),)), "is not V1's"),
         (PaymentInput("V1", "Operating", JUNE, (BillToPay(bill, Decimal("0.001")),)), "decimal places"),

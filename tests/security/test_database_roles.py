@@ -289,6 +289,7 @@ EXPECTED = {
     "users": "SIU SU SU SU SU SU SU SU SU",
     "vendor_contacts": "SIUD S S - SIUD - S S S",
     "vendor_payments": "SIU S S - S - SIU S S",
+    "vendor_refunds": "SIU S S - S - SIU S S",
     "vendors": "SIU SI S S SIU S S S S",  # the Controller inserts a claimant's record when approving a claim
     "wrapped_data_keys": "SIUD S S S S S S S S",
 }

@@ -74,3 +74,46 @@ def test_a_run_and_a_bill_are_proposed_and_booked(
     assert view.model.rows == [] and messages.shown == []
     assert open_amounts(sqlite_books)[bill] == (0, "paid")
     assert view.figures["difference"].text() == "0.00"
+
+
+def test_v_books_a_debit_with_no_bill_as_a_payment_on_account(
+    qtbot: Any, sqlite_books: Books, hub: Hub, messages: Messages
+) -> None:
+    from tests.ui.conftest import handle_dialog
+    from ui.banking.line_dialogs import PaymentOnAccountDialog
+
+    ap = Payables(sqlite_books)
+    ap.bank()
+    ap.vendor("A", "Alpine Freight")
+    ap.vendor("B", "Blue River Foods")
+    sqlite_books.company.statement_import(sqlite_books.ctx).import_statements(
+        "Operating",
+        [statement(line("2024-06-12", "-600.00", "Deposit order 77", "D1", counterparty="BLUE RIVER FOODS LTD"))],
+    )
+    view = BankReconciliationView(hub)
+    qtbot.addWidget(view)
+    view.resize(1280, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.snapshot is not None, timeout=10_000)
+    view.statement_date.set_value(END)
+    settle(qtbot, view)
+    view.table.selectRow(0)
+    view.activateWindow()
+    view.table.setFocus()
+    qtbot.waitUntil(lambda: view.isActiveWindow() and view.table.hasFocus(), timeout=5_000)
+    assert view.prepay_button.isEnabled() and not view.receipt_button.isEnabled()
+    view.grab().save("/tmp/aprefund-recon.png")
+
+    def prepay(dialog: PaymentOnAccountDialog) -> None:
+        assert dialog.chosen() == "B"  # the payee's name on the line
+        dialog.grab().save("/tmp/aprefund-payment-on-account.png")
+        dialog.accept()
+
+    keep = handle_dialog(PaymentOnAccountDialog, prepay)
+    qtbot.keyClick(view.table, Qt.Key.Key_V)
+    settle(qtbot, view)
+    del keep
+    [credit] = sqlite_books.company.vendor_credit(sqlite_books.ctx).credits("B")
+    assert (credit.kind, credit.available, credit.date) == ("payment", Decimal("600.00"), date(2024, 6, 12))
+    assert view.model.rows == [] and messages.shown == []

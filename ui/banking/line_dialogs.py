@@ -6,6 +6,7 @@
   remaining amount is shown live and **Book split** is off until it is zero.
 - **Transfer** (T): to or from another of the company's bank accounts.
 - **Receipt on account** (P): a customer's money that pays no invoice yet (customer credit).
+- **Payment on account** (V): money out to a vendor that pays no bill yet (a prepayment, vendor credit).
 
 Each only collects what the clerk chose; the reconciliation screen runs the service call on a worker.
 """
@@ -437,3 +438,42 @@ class ReceiptOnAccountDialog(QDialog):
 
     def chosen(self) -> str:
         return str(self.customer.currentData() or "")
+
+
+# ------------------------------------------------------------------------------------------ payment on account
+
+
+class PaymentOnAccountDialog(QDialog):
+    """Money out to a vendor that pays no bill yet: recorded as a vendor payment kept on account."""
+
+    def __init__(self, line: Any, exponent: int, vendors: list[Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("paymentOnAccountDialog")
+        self.setWindowTitle("Payment on account")
+        self.vendor = QComboBox()
+        self.vendor.setMinimumWidth(320)
+        for v in vendors:
+            self.vendor.addItem(f"{v.code} — {v.name}", v.code)
+        counterparty = (getattr(line, "counterparty", "") or line.text).casefold()
+        for n, v in enumerate(vendors):  # the payee's name, when it is a vendor's
+            if v.name.casefold() and v.name.casefold() in counterparty:
+                self.vendor.setCurrentIndex(n)
+                break
+        self.buttons = button_box(self, "Record payment")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(vendors))
+        stack(
+            self,
+            form(("Bank line", QLabel(describe(line, exponent))), ("&Vendor", self.vendor)),
+            note(
+                f"A payment of {money(-line.amount, exponent)} is recorded for the vendor and kept on account (a "
+                "prepayment), to apply to a bill later or to be refunded (Payables → Payments → Vendor credit…). "
+                "It needs payables.paymentrun.approve."
+                if vendors
+                else "There are no active vendors.",
+                muted=True,
+            ),
+            self.buttons,
+        )
+
+    def chosen(self) -> str:
+        return str(self.vendor.currentData() or "")

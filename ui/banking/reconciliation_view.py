@@ -55,7 +55,14 @@ from paksa_desktop.reporting.model import ColumnKind
 from paksa_desktop.reporting.renderers import render_file
 from paksa_desktop.security.permissions import Permission
 from ui.banking.base_view import BankingView, bank_queries
-from ui.banking.line_dialogs import ITEM_COLUMNS, ReceiptOnAccountDialog, SplitDialog, TransferDialog, money
+from ui.banking.line_dialogs import (
+    ITEM_COLUMNS,
+    PaymentOnAccountDialog,
+    ReceiptOnAccountDialog,
+    SplitDialog,
+    TransferDialog,
+    money,
+)
 from ui.banking.rules_view import open_rule_from_line
 from ui.errors import show_error
 from ui.hub import Hub
@@ -137,7 +144,7 @@ class BankReconciliationView(BankingView):
     subtitle = (
         "Match the statement lines to the books, then finish at a zero difference. "
         "J/K next/previous, Enter accept, Ctrl+Shift+A accept all, F search, S split, E entry, "
-        "T transfer, P receipt on account, R rule from the line."
+        "T transfer, P receipt on account, V payment on account, R rule from the line."
     )
     concerns = frozenset({Kind.BANK_LINES, Kind.BANK_ACCOUNTS, Kind.ENTRIES, Kind.RECEIPTS, Kind.INVOICES})
 
@@ -170,16 +177,22 @@ class BankReconciliationView(BankingView):
         self.receipt_button = self._button(
             "Receipt…", "", "Record a customer receipt on account, with no invoice (P)", self.receipt_on_account
         )
+        self.prepay_button = self._button(
+            "Prepay…", "", "Record a vendor payment on account, with no bill (V)", self.payment_on_account
+        )
         self.rule_button = self._button(
             "Rule…", "", "Create a bank rule from the line: the rule form, filled in (R)", self.rule_from_line
         )
         self.can_receive = self.session.can(Permission.AR_RECEIPT_RECORD)
+        self.can_prepay = self.session.can(Permission.AP_PAYMENT_RUN_APPROVE)
         self.can_rule = self.session.can(Permission.CASH_ACCOUNT_MANAGE)
         if not self.can_post:
             self.entry_button.setToolTip("Your role cannot post journal entries (ledger.entry.post).")
             self.transfer_button.setToolTip("Your role cannot post journal entries (ledger.entry.post).")
         if not self.can_receive:
             self.receipt_button.setToolTip("Your role cannot record receipts (receivables.receipt.record).")
+        if not self.can_prepay:
+            self.prepay_button.setToolTip("Your role cannot pay vendors (payables.paymentrun.approve).")
         if not self.can_rule:
             self.rule_button.setToolTip("Your role cannot create bank rules (cash.account.manage).")
         self.report_button = self._button("Report PDF…", "print", "Save the reconciliation statement", self.report_pdf)
@@ -268,7 +281,7 @@ class BankReconciliationView(BankingView):
         return button
 
     def _keys(self) -> None:
-        """J/K, Enter, E, F, S, T, P and R act on the table; Ctrl+F and Ctrl+Shift+A anywhere on the screen."""
+        """J/K, Enter, E, F, S, T, P, V and R act on the table; Ctrl+F and Ctrl+Shift+A anywhere on the screen."""
         table_keys: list[tuple[str | Qt.Key, Callable[[], None]]] = [
             ("J", lambda: self.move(+1)),
             ("K", lambda: self.move(-1)),
@@ -279,6 +292,7 @@ class BankReconciliationView(BankingView):
             ("S", self.split),
             ("T", self.transfer),
             ("P", self.receipt_on_account),
+            ("V", self.payment_on_account),
             ("R", self.rule_from_line),
         ]
         self.shortcuts: list[QShortcut] = []
@@ -421,6 +435,7 @@ class BankReconciliationView(BankingView):
         self.split_button.setEnabled(row is not None)
         self.transfer_button.setEnabled(row is not None and self.can_post)
         self.receipt_button.setEnabled(row is not None and self.can_receive and row.amount > 0)
+        self.prepay_button.setEnabled(row is not None and self.can_prepay and row.amount < 0)
         self.rule_button.setEnabled(row is not None and self.can_rule)
         balanced = snap is not None and self.statement_balance() is not None and snap.view.difference == 0
         self.finish_button.setEnabled(balanced)
@@ -584,6 +599,26 @@ class BankReconciliationView(BankingView):
             lambda: service.receipt_on_account(row.id, customer),
             self._booked,
         )
+
+    def payment_on_account(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        title = "Payment on account"
+        if not self.can_prepay:
+            error = ValidationError("Your role cannot pay vendors (payables.paymentrun.approve).")
+            show_error(self, error, title=title)
+            return
+        if row.amount >= 0:
+            show_error(self, ValidationError("A payment on account is money out; this line is money in."), title=title)
+            return
+        vendors = [v for v in self.session.vendors.list() if v.is_active]
+        dialog = PaymentOnAccountDialog(row, self.exponent, vendors, self)
+        self.last_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.chosen():
+            return
+        service, vendor = recon_service(self), dialog.chosen()
+        self._write(title, "Recording the payment…", lambda: service.payment_on_account(row.id, vendor), self._booked)
 
     def rule_from_line(self) -> None:
         row = self.current()

@@ -5,6 +5,8 @@ with a check box and the amount to pay (all that is open less the discount, or l
 the early-payment discount when the date is within the bill's discount date, and the withholding of a
 flagged vendor; then the vendor's open credit notes to apply. The figures under the grid come from
 `payment_queries.preview_payment`, the payment service's own rules, so what is shown is what posts.
+"Amount paid", when filled in, is what leaves the bank: more than the ticked bills need is paid on account
+(kept as the payment's unapplied remainder), and with no bill ticked the whole payment is a prepayment.
 """
 
 from __future__ import annotations
@@ -108,11 +110,20 @@ class PayBillsDialog(QDialog):
         self.reference = QLineEdit()
         self.reference.setPlaceholderText("optional")
         self.reference.setToolTip("Shown to the vendor with the payment")
+        self.paid = QLineEdit()
+        self.paid.setObjectName("payAmount")
+        self.paid.setPlaceholderText("what the bills need")
+        self.paid.setAlignment(RIGHT)
+        self.paid.setToolTip(
+            "Leave empty to pay what the ticked bills need. More is paid on account (a prepayment kept as vendor "
+            "credit, applied to bills or refunded later); with no bill ticked the whole amount is on account."
+        )
         grid = field_grid(
             (0, 0, "&Vendor", self.vendor, 3),
             (0, 4, "&Date", self.date, 1),
             (1, 0, "&Bank account", self.bank, 3),
             (1, 4, "Re&ference", self.reference, 1),
+            (2, 4, "&Amount paid", self.paid, 1),
         )
         grid.setColumnStretch(1, 1)
         self.vendor_note = QLabel()
@@ -159,6 +170,7 @@ class PayBillsDialog(QDialog):
         self.date.dateChanged.connect(self._date_changed)
         self.bills.itemChanged.connect(self._bill_changed)
         self.notes.itemChanged.connect(lambda _i: self.update_preview())
+        self.paid.textChanged.connect(lambda _t: self.update_preview())
         self.load()
 
     # ---- loading the vendor's open items
@@ -217,7 +229,10 @@ class PayBillsDialog(QDialog):
         self.notes_caption.setVisible(bool(items.credit_notes))
         words = []
         if not items.bills:
-            words.append(f"{items.vendor} has no open {items.currency} bill to pay from this account.")
+            words.append(
+                f"{items.vendor} has no open {items.currency} bill to pay from this account: enter an amount paid "
+                "to pay on account (a prepayment)."
+            )
         if items.other_currency:
             words.append(
                 f"{items.other_currency} open bill(s) in another currency: pay them from a bank account in their "
@@ -337,27 +352,56 @@ class PayBillsDialog(QDialog):
             self.notes.item(row, APPLIED).setText(money_text(piece, e, blank_zero=True))
         self.notes.blockSignals(False)
         self.preview = preview
-        if not amounts:
-            self.summary.setText("Tick the bills to pay.")
+        try:
+            on_account = self.on_account()
+        except Exception as exc:  # named under the grid
+            show_inline(self.error, message_for(exc))
+            set_state(self.summary, "muted")
+            return
+        if not amounts and not on_account:
+            self.summary.setText("Tick the bills to pay, or enter an amount to pay on account (a prepayment).")
             set_state(self.summary, "muted")
             return
         settled = sum(amounts.values(), Decimal(0))
-        parts = [f"Bills settled {money_text(settled, e)}"]
+        parts = [f"Bills settled {money_text(settled, e)}"] if amounts else ["No bill: a prepayment"]
         if preview.discount:
             parts.append(f"discount {money_text(preview.discount, e)}")
         if preview.credited:
             parts.append(f"credit notes −{money_text(preview.credited, e)}")
         if preview.withheld:
             parts.append(f"withheld −{money_text(preview.withheld, e)}")
-        self.summary.setText(" · ".join(parts) + f" · <b>leaves the bank: {money_text(preview.cash, e)} {currency}</b>")
+        if on_account:
+            parts.append(f"on account {money_text(on_account, e)}")
+        cash = preview.cash + on_account
+        self.summary.setText(" · ".join(parts) + f" · <b>leaves the bank: {money_text(cash, e)} {currency}</b>")
         set_state(self.summary, "ok")
         self.pay_button.setEnabled(True)
+
+    def amount_paid(self) -> Decimal | None:
+        """The amount typed in "Amount paid", or None when it is empty (what the bills need)."""
+        text = self.paid.text().strip()
+        return _amount(text, "amount paid") if text else None
+
+    def on_account(self) -> Decimal:
+        """What the payment keeps on account: the amount paid beyond what the ticked bills need."""
+        paid = self.amount_paid()
+        if paid is None or self.preview is None:
+            return Decimal(0)
+        rest = paid - self.preview.cash
+        if rest < 0:
+            e = currency_exponent(self.items.currency) if self.items else 2
+            raise ValidationError(
+                f"amount paid: {money_text(paid, e)} is less than the {money_text(self.preview.cash, e)} the ticked "
+                "bills need; lower a bill's amount to pay it in part"
+            )
+        return rest
 
     def input(self) -> PaymentInput:
         assert self.items is not None
         amounts = self.amounts()
-        if not amounts:
-            raise ValidationError("tick at least one bill to pay")
+        paid = self.amount_paid()
+        if not amounts and paid is None:
+            raise ValidationError("tick at least one bill to pay, or enter an amount to pay on account")
         return PaymentInput(
             vendor=self.items.vendor,
             bank_account=self.bank.currentData(),
@@ -365,6 +409,7 @@ class PayBillsDialog(QDialog):
             bills=tuple(BillToPay(number, amount) for number, amount in amounts.items()),
             credit_notes=tuple(self.credit_notes()),
             reference=self.reference.text().strip(),
+            amount=paid,
         )
 
     def save(self) -> bool:

@@ -13,6 +13,7 @@ Ctrl+Shift+A approves.
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -590,6 +591,12 @@ class RunEditor(QDialog):
             self.dropped.setText("Left out: " + "; ".join(p.dropped))
         else:
             self.dropped.setText("No vendor was left out." if p.state is PaymentRunState.PROPOSED else "")
+        if p.on_account:  # the run does not net money paid on account: say so before it pays twice
+            held = html.escape(f"{'; '.join(p.on_account)} {p.currency}")
+            self.dropped.setText(
+                f"{html.escape(self.dropped.text())} <b>Money on account (not netted by the run): {held}</b>; "
+                "apply it with Payments → Vendor credit… first."
+            )
 
     def _update_buttons(self) -> None:
         state = self.proposal.state

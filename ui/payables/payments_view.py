@@ -1,5 +1,6 @@
-"""Vendor payments: every payment made (single or by a run) with Pay bills… and Void payment…; Enter shows
-what the selected payment settled."""
+"""Vendor payments: every payment made (single or by a run) with Pay bills…, Void payment… and Vendor
+credit… (payments on account and credit notes applied or refunded); Enter shows what the selected payment
+settled."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ui.hub import Hub
 from ui.models.columns import Col, rows_report
 from ui.models.rows_model import ROW_ROLE, RowsTableModel
 from ui.payables.pay_bills_dialog import VoidPaymentDialog, pay_bills
+from ui.payables.vendor_credit_dialog import vendor_credit
 from ui.receivables.base_view import ReceivablesView, choice_filter
 from ui.style import icon
 from ui.widgets.export_button import ReportBuilder
@@ -44,6 +46,7 @@ COLUMNS = (
     Col("amount", "Amount", lambda r: r.amount, ColumnKind.MONEY, width=120, places=_places),
     Col("discount", "Discount", lambda r: r.discount, ColumnKind.MONEY, blank_zero=True, width=96, places=_places),
     Col("withheld", "Withheld", lambda r: r.withheld, ColumnKind.MONEY, blank_zero=True, width=96, places=_places),
+    Col("on_account", "On account", lambda r: r.unapplied, ColumnKind.MONEY, blank_zero=True, width=96, places=_places),
     Col("run", "Run", lambda r: r.run_id or "", ColumnKind.INTEGER, width=52),
     Col("voided", "Voided", lambda r: r.voided_on or "", ColumnKind.DATE, width=100),
 )
@@ -67,7 +70,7 @@ class PaymentsView(ReceivablesView):
     title = "Payments"
     subtitle = (
         "Every vendor payment, single or from a run; voided ones are grey. Enter shows what a payment settled; "
-        "Void payment… reverses it and reopens its bills."
+        "Void payment… reverses it and reopens its bills; Vendor credit… applies or refunds money paid on account."
     )
     concerns = frozenset({Kind.PAYMENTS, Kind.BILLS, Kind.VENDORS})
     export_permission = Permission.AP_VIEW
@@ -83,6 +86,9 @@ class PaymentsView(ReceivablesView):
         self.pay_button.setToolTip("Pay open bills of one vendor (Ctrl+N)")
         self.void_button = QPushButton("Void payment…")
         self.void_button.setToolTip("Reverse the selected payment and reopen the bills it settled")
+        self.credit_button = QPushButton("Vendor credit…")
+        self.credit_button.setToolTip("Apply or refund the selected vendor's payments on account and open credit notes")
+        self.credit_button.clicked.connect(self.open_credit)
         self.open_button = QPushButton("Details…")
         self.open_button.setToolTip("What the selected payment settled (Enter)")
         for button in (self.pay_button, self.void_button):
@@ -90,7 +96,7 @@ class PaymentsView(ReceivablesView):
         self.pay_button.clicked.connect(self.new_record)
         self.void_button.clicked.connect(self.void_current)
         self.open_button.clicked.connect(self.open_current)
-        for button in (self.pay_button, self.void_button, self.open_button):
+        for button in (self.pay_button, self.void_button, self.credit_button, self.open_button):
             self.header.add(button)
         self.header.add(self.add_export_button())
 
@@ -185,6 +191,10 @@ class PaymentsView(ReceivablesView):
         dialog.deleteLater()
         return dialog
 
+    def open_credit(self) -> None:
+        row = self.current()
+        self.last_credit = vendor_credit(self.hub, self, row.vendor if row else None)
+
     def open_current(self) -> None:
         row = self.current()
         if row is None:
@@ -222,6 +232,8 @@ class PaymentDetailDialog(QDialog):
         )
         if detail.run_id:
             text += f" · payment run {detail.run_id}"
+        if detail.unapplied:
+            text += f" · {money_text(detail.unapplied, e)} still on account (Vendor credit… applies or refunds it)"
         if detail.voided_on:
             text += f"<br><b>Voided on {detail.voided_on}</b>: {detail.void_reason}"
         head = QLabel(text)

@@ -118,6 +118,15 @@ def payables_shots(
             tab.show_view(key).reload()
             settle(300)
             save(window, out / f"{name}.png")
+    if "payments" in tab.views:  # Vendor credit… of the first vendor (its empty state when it has none)
+        from ui.payables.vendor_credit_dialog import VendorCreditDialog
+
+        credit = VendorCreditDialog(window.hub, "ACME", window)
+        credit.show()
+        settle(300)
+        save(credit, out / "95b-vendor-credit.png")
+        credit.close()
+        credit.deleteLater()
     window.tabs.setCurrentWidget(window.ledger_tab)
 
 

@@ -23,6 +23,7 @@ from ui.errors import attempt
 from ui.hub import Hub
 from ui.ledger.import_export import FILE_FILTER
 from ui.models.columns import Col
+from ui.payables.vendor_credit_dialog import vendor_credit
 from ui.payables.vendor_dialog import vendor_dialog
 from ui.receivables import import_export
 from ui.receivables.base_view import RecordListView, choice_filter
@@ -111,6 +112,10 @@ class VendorsView(RecordListView):
         self.export_file_button = QPushButton(icon("export"), "Export file…")
         self.export_file_button.setToolTip("Every vendor in the columns Import reads (CSV or Excel)")
         self.export_file_button.clicked.connect(self.choose_and_export)
+        self.credit_button = QPushButton("Vendor credit…")
+        self.credit_button.setToolTip("The selected vendor's payments on account and open credit notes: apply, refund")
+        self.credit_button.clicked.connect(self.open_credit)
+        self.header.add(self.credit_button)
         self.header.add(self.attach_button)
         self.header.add(self.import_button)
         self.managed_buttons.append(self.import_button)
@@ -167,6 +172,10 @@ class VendorsView(RecordListView):
 
     def set_active(self, service: VendorService, code: str, active: bool) -> Changes:
         return service.set_active(code, active)
+
+    def open_credit(self) -> None:
+        row = self.current()
+        self.last_credit = vendor_credit(self.hub, self, row.code if row else None)
 
     def show_attachments(self) -> None:
         row = self.current()

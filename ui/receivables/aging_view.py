@@ -217,6 +217,9 @@ class AgingView(ReportScreen):
             share = (overdue * 100 / total).quantize(Decimal("0.1"))
             text += f" · overdue {money_text(overdue, exp)} ({share}%)"
             state = "bad" if share >= 25 else "muted"
+        elif overdue > 0:  # credit held (unapplied money, credit notes) exceeds what is owed: still overdue
+            text += f" · overdue {money_text(overdue, exp)}"
+            state = "muted"
         else:
             text += " · nothing overdue"
             state = "ok"

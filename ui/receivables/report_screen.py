@@ -265,7 +265,8 @@ class ReportScreen(ReceivablesView):
 
     # ---- drill-down to documents
     def open_document(self, drill: DrillKey | None, row: ReportRow | None = None, report: Report | None = None) -> bool:
-        """Open the invoice, credit note or receipt behind a row; False when the row has none."""
+        """Open the invoice, credit note, bill or receipt behind a row (a vendor payment: the vendor's credit);
+        False when the row has none."""
         if drill is None:
             return False
         if drill.kind == "invoice":
@@ -288,6 +289,14 @@ class ReportScreen(ReceivablesView):
 
             code = customer_of(row, report)
             self._run(CustomerCreditDialog(self.hub, code, parent=self))
+            return True
+        if drill.kind == "payment":  # a vendor payment's money on account: the vendor's credit
+            from ui.payables.vendor_credit_dialog import VendorCreditDialog
+
+            vendor = getattr(self, "detail_customer", None)  # the aging's detail: the vendor drilled into
+            if row is not None and report is not None and "vendor" in [c.key for c in report.columns]:
+                vendor = str(row.cells[report.column_index("vendor")] or "") or vendor
+            self._run(VendorCreditDialog(self.hub, vendor, parent=self))
             return True
         return False
 
