@@ -15,7 +15,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from argon2 import PasswordHasher, Type
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,6 +22,7 @@ from paksa_desktop.company import Company, NewCompany
 from paksa_desktop.core.clock import FixedClock
 from paksa_desktop.security import passwords
 from paksa_desktop.security.context import UserContext
+from tests.cheap_hashing import TEST_HASHER
 from tests.pg_server import TempPostgres
 
 ENGINES = ["sqlite", "postgres"]
@@ -32,16 +32,12 @@ pytest_plugins = ("tests.security.secured",)
 
 _counter = itertools.count()
 
-# argon2id at the production cost (64 MiB, t=3, p=4) takes 0.7-1 s a hash or a check on two cores, and
-# almost every test logs in: the suite would spend a third of its time hashing. Tests hash at the lowest
-# cost instead; the tests of the hashing itself ask for `production_hashing`.
-_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
-
 
 @pytest.fixture(autouse=True, scope="session")
 def _cheap_password_hashing() -> Iterator[None]:
+    """Every test hashes at argon2's lowest cost (tests/cheap_hashing.py says why)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(passwords, "_HASHER", _TEST_HASHER)
+        patch.setattr(passwords, "_HASHER", TEST_HASHER)
         yield
 
 

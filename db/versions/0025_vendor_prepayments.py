@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import paksa_desktop.persistence.types
+from paksa_desktop.persistence.notifications import install_change_triggers
 
 revision = "0025"
 down_revision = "0024"
@@ -157,6 +158,7 @@ def upgrade() -> None:
         op.execute(LINK_CHECK % REFUNDS)
         op.execute(PAYMENT_GUARD % _rows(PAYMENT_COLUMNS + ", control_account_id"))
         op.execute(REFUND_GUARD % _rows(REFUND_COLUMNS))
+    install_change_triggers(op.get_bind())  # vendor_refunds tells the payments screens
 
 
 def downgrade() -> None:

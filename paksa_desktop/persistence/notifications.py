@@ -87,6 +87,7 @@ CHANGE_KINDS: Mapping[str, Kind] = {
     "recurring_bills": Kind.BILLS,
     "payment_allocations": Kind.BILLS,
     "vendor_payments": Kind.PAYMENTS,
+    "vendor_refunds": Kind.PAYMENTS,
     "payment_runs": Kind.PAYMENTS,
     "payment_run_items": Kind.PAYMENTS,
     "expense_categories": Kind.EXPENSES,

@@ -23,6 +23,8 @@ from paksa_desktop.audit.service import AuditService
 from paksa_desktop.company import Company
 from paksa_desktop.ledger.models import FiscalYear, Journal, JournalEntry
 from paksa_desktop.persistence.unit_of_work import UnitOfWork
+from paksa_desktop.security import passwords
+from tests.cheap_hashing import TEST_HASHER, use_test_hasher
 from tests.ledger.helpers import entry
 
 JOURNALS = ("GEN", "SAL")  # two journals x two fiscal years: four numbering series at once
@@ -66,10 +68,20 @@ def planned_entry(client: int, k: int) -> Any:
 
 
 def run_client(
-    url: str, username: str, password: str, client: int, count: int, read_every: int, barrier: Barrier, out: Any
+    url: str,
+    username: str,
+    password: str,
+    client: int,
+    count: int,
+    read_every: int,
+    barrier: Barrier,
+    out: Any,
+    cheap_hashing: bool,
 ) -> None:
     """One client process: post `count` entries, read the trial balance after every `read_every`."""
     result = ClientResult(client)
+    if cheap_hashing:  # as its parent, or every login would rehash the password (and all clients write one row)
+        use_test_hasher()
     try:
         company = Company.open(url, migrate=False)
         ctx = company.login(username, password)
@@ -107,8 +119,11 @@ def run_clients(
     ctx.set_forkserver_preload(["paksa_desktop.company", "tests.ledger.stress_client"])
     barrier = ctx.Barrier(clients)
     out = ctx.Queue()
+    cheap = passwords._HASHER is TEST_HASHER
     processes = [
-        ctx.Process(target=run_client, args=(url, username, password, n, count, read_every, barrier, out), daemon=True)
+        ctx.Process(
+            target=run_client, args=(url, username, password, n, count, read_every, barrier, out, cheap), daemon=True
+        )
         for n in range(clients)
     ]
     for process in processes:
