@@ -74,7 +74,7 @@ from paksa_desktop.payables.payment_batch import (
 )
 from paksa_desktop.payables.payment_csv import payments_csv
 from paksa_desktop.payables.payments import OPEN_RUN_STATES, minor, paying_bank, payment_rate
-from paksa_desktop.payables.remittance_pdf import remittance_pdfs
+from paksa_desktop.payables.remittance_pdf import PAID_ON_ACCOUNT, remittance_pdfs
 from paksa_desktop.payables.settings import load_settings
 from paksa_desktop.payables.vendor_credit import source_of_payment
 from paksa_desktop.persistence.bulk import append_rows, is_postgres
@@ -1037,7 +1037,7 @@ class PaymentRunService(GuardedService):
                     lines.append(
                         RemittanceLine(
                             prepayment.number,
-                            "paid on account",
+                            PAID_ON_ACCOUNT,
                             prepayment.date,
                             -_fmt(prepayment.amount, exponent),
                             Decimal(0),
