@@ -960,6 +960,11 @@ class PaymentRunService(GuardedService):
         with self._unit(Permission.AP_PAYMENT_RUN_APPROVE) as s:
             run = _lock_run(s, run_id)
             batch = self._batch(s, run)
+            if not batch.transfers:
+                raise ValidationError(
+                    f"payment run {run.id} sends nothing to the bank (money on account covered its bills, or its "
+                    "payments were voided): there is no file to write"
+                )
             data = payments_csv(batch).encode("utf-8") if Path(path).suffix.lower() == ".csv" else pain001_xml(batch)
             Path(path).write_bytes(data)
             if run.message_id != batch.message_id:

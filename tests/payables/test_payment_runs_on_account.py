@@ -195,3 +195,34 @@ def test_money_on_account_paid_at_another_rate_realises_the_difference(ap: Payab
     ]
     assert open_amounts(ap.books)[bill] == (0, "paid") and unapplied(ap, deposit) == 0
     assert gl_balance(ap.books, "2010") == 0
+
+
+def test_a_foreign_vendor_covered_at_another_rate_gets_the_difference_and_no_file(ap: Payables, tmp_path: Path) -> None:
+    from paksa_desktop.payables.models import PaymentAllocation
+    from tests.receivables.helpers import inv
+
+    ap.bank("Euro account", "1110", "EUR")
+    ap.vendor("E1", currency="EUR")
+    inv(ap.books).set_rate("EUR", PAY, D("1.25"))
+    deposit = prepay(ap, "E1", "1000.00", bank="Euro account", rate=D("1.10"))
+    bill = ap.bill("E1", "800.00", JUNE, due=date(2024, 6, 20), rate="1.20")
+    runs = ap.books.company.payment_runs(ap.user)
+    proposal, _ = runs.propose(PAY, "Euro account", date(2024, 6, 30))
+    assert proposal.total == D("0.00") and proposal.on_account_used == D("800.00")
+    runs.approve(proposal.run_id)
+    numbers, _ = runs.post(proposal.run_id)
+    assert numbers == []
+    with UnitOfWork(ap.books.company.engine, write=False) as uow:
+        [entry_id] = uow.session.execute(select(PaymentAllocation.entry_id)).scalars().all()
+    # 800 EUR of payable at 1.20 (960) relieved by 800 EUR of the deposit at 1.10 (880): a gain of 80 (the
+    # two payable lines merged, as vendor credit applied posts them)
+    assert entry_lines(ap.books, entry_id) == [("2010", "80.00"), ("4120", "-80.00")]
+    assert open_amounts(ap.books)[bill] == (0, "paid") and unapplied(ap, deposit) == 20000
+    with pytest.raises(ValidationError, match="sends nothing to the bank"):
+        runs.write_file(proposal.run_id, tmp_path / "run.xml")
+    assert not (tmp_path / "run.xml").exists()
+    # voiding the deposit reverses it and what the run applied of it, exchange difference included
+    ap.books.company.vendor_payments(ap.user).void(deposit, date(2024, 6, 29), "recalled")
+    assert open_amounts(ap.books)[bill] == (80000, "posted") and unapplied(ap, deposit) == 0
+    assert gl_balance(ap.books, "2010") == -96000 and gl_balance(ap.books, "4120") == 0
+    assert gl_balance(ap.books, "1110") == 0
