@@ -1463,15 +1463,19 @@ def _say_proposal(proposal: Any, *, dry_run: bool = False) -> None:
     for vendor in proposal.vendors:
         if not vendor.included:
             continue
-        bills = sum(1 for ln in vendor.lines if ln.included and ln.kind != "credit_note")
+        bills = sum(1 for ln in vendor.lines if ln.included and ln.kind not in ("credit_note", "on_account"))
         amount = _money(vendor.total, currency)
-        _say(f"  {vendor.code:<12} {vendor.name[:36]:<36} {_plural(bills, 'bill'):>9} {amount:>20}")
+        used = sum((ln.amount for ln in vendor.lines if ln.included and ln.kind == "on_account"), Decimal(0))
+        netted = f"  (less {_money(used, currency)} paid on account)" if used else ""
+        _say(f"  {vendor.code:<12} {vendor.name[:36]:<36} {_plural(bills, 'bill'):>9} {amount:>20}{netted}")
     for reason in proposal.dropped:
         _say(f"  left out: {reason}")
+    used = proposal.on_account_used
     _say(
         f"{_plural(proposal.vendor_count, 'vendor')}, {_plural(proposal.bill_count, 'bill')}, total "
         f"{_money(proposal.total, currency)} (bank balance {_money(proposal.bank_balance, currency)}, "
         f"after the run {_money(proposal.balance_after, currency)})"
+        + (f"; {_money(used, currency)} of money on account used" if used else "")
     )
 
 
@@ -1492,6 +1496,9 @@ def cmd_ap_payment_run(args: argparse.Namespace) -> int:
             runs.cancel(proposal.run_id)  # a run that cannot be released does not stay in the way
             raise
         numbers, _ = runs.post(proposal.run_id)
+        if not numbers:  # money on account covered every bill: no payment, nothing for the bank
+            _say(f"Posted run {proposal.run_id}: money on account covered every bill; no payment, no file written")
+            return EXIT_OK
         batch, _ = runs.write_file(proposal.run_id, args.output)
     kind = "CSV" if args.output.suffix.lower() == ".csv" else "pain.001"
     span = numbers[0] if len(numbers) == 1 else f"{numbers[0]} to {numbers[-1]}"

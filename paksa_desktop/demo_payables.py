@@ -12,6 +12,8 @@ year starts, and from then on hands each bill to `PayablesPlan` instead. `post_m
   posted and its pain.001 file written (the run keeps the file's message id). The bank books each run as
   one debit quoting the file's payment information id (demo_banking.py), so the reconciliation screen
   shows the runs matched;
+- in the year's fifth month two months of the storage unit's rent are paid ahead (a payment on account):
+  that month's run and the next net it against the rent bills and send the landlord nothing;
 - the quarterly accountants' fee (a withholding vendor) paid on its own two weeks after the bill; the
   first such payment is voided two days later (the bill reopens and the next run pays it);
 - expense claims of three employees (each a user of the company): submitted, approved by the
@@ -52,6 +54,7 @@ EMPLOYEE_PAYABLE = ("2110", "Employee expense claims payable")
 BANK = "Operating"
 OPERATING_IBAN = "GB29 NWBK 6016 1331 9268 19"  # the pain.001 files' debtor account
 EURO_VENDOR = "HELI"
+PREPAID_MONTH = 5  # the payables year's fifth month: the storage rent of two months is paid ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +252,8 @@ class PayablesMonths:
             ref, _ = entering.save_draft(self._input(note))
             entering.approve_and_post(ref.id)
         pay_day = run_day(first)
+        if self.index == PREPAID_MONTH:
+            self._prepay_storage(first)
         self._claims(first, before_run=True)
         self._run(pay_day, run_day(add_months(first, 1)))
         for b in planned:
@@ -295,6 +300,16 @@ class PayablesMonths:
         runs.approve(proposal.run_id)
         runs.post(proposal.run_id)
         runs.write_file(proposal.run_id, Path(self.folder.name) / f"run-{proposal.run_id}.xml")
+
+    def _prepay_storage(self, first: date) -> None:
+        """Two months of the storage unit's rent paid ahead (the landlord asked for it): money on account
+        that this month's run and the next net against the rent bills, so neither sends the landlord a
+        transfer."""
+        day = _business_day(first)
+        payments = self.company.vendor_payments(_on(self.ctx, day))  # type: ignore[attr-defined]
+        payments.pay(
+            PaymentInput("STORE", BANK, day, (), amount=_money(2 * STORAGE_RENT), reference="Rent paid ahead, 2 months")
+        )
 
     def _pay_alone(self, b: PlannedBill, number: str) -> None:
         day = _business_day(b.day + timedelta(days=14))

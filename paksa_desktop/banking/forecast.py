@@ -198,7 +198,7 @@ class PayablesFlows:
         in_run = (
             select(PaymentRunItem.bill_id)
             .join(PaymentRun, PaymentRun.id == PaymentRunItem.run_id)
-            .where(PaymentRun.state.in_(OPEN_RUN_STATES), PaymentRunItem.included)
+            .where(PaymentRun.state.in_(OPEN_RUN_STATES), PaymentRunItem.included, PaymentRunItem.bill_id.is_not(None))
         )
         rows = s.execute(
             select(Bill.number, Vendor.code, Bill.due_date, Bill.currency, Bill.open_amount, Bill.total,

@@ -1,9 +1,10 @@
 """Settling bills: what a vendor payment (and the vendor credit notes it applies) takes off each bill,
 and its one GL entry; the void of a payment.
 
-The planner (`plan`) is pure: given the bills with what is to be settled on each and the credit notes
-available, it applies the credit notes first (oldest first), withholds tax on what is left to pay in
-cash, and says what leaves the bank. A single payment and a payment run use the same planner, so a
+The planner (`plan`) is pure: given the bills with what is to be settled on each, the credit notes and
+the money on account (unapplied payments) available, it applies the credit notes first (oldest first),
+then the money on account (oldest first), withholds tax on what is left to pay in cash, and says what
+leaves the bank. A single payment and a payment run use the same planner, so a
 run posts exactly what its proposal showed.
 
 Amounts: `settle` is what a bill loses from its open amount other than the early-payment discount
@@ -22,10 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from paksa_desktop.core.errors import ValidationError
@@ -47,6 +49,7 @@ from paksa_desktop.payables.settings import Settings
 from paksa_desktop.persistence.bulk import is_postgres
 from paksa_desktop.receivables.amounts import divide_half_even, rate_text, relief, to_base
 from paksa_desktop.receivables.numbering import document_number, take_numbers
+from paksa_desktop.receivables.settling import Source, take_from
 from paksa_desktop.security.context import UserContext
 
 OPEN_STATES = (BillState.POSTED, BillState.PARTIALLY_PAID)
@@ -88,8 +91,8 @@ class BillTarget:
 
 @dataclass(frozen=True, slots=True)
 class CreditTarget:
-    note_id: int
-    available: int  # what may be applied (at most the credit note's open amount)
+    note_id: int  # a credit note's id (or, for money on account, the payment's id)
+    available: int  # what may be applied (at most the credit note's open amount, the payment's unapplied)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,7 @@ class BillShare:
     cash: int
     withheld: int
     discount: int
+    prepaid: tuple[tuple[int, int], ...] = ()  # (payment id, amount of its money on account applied)
 
     @property
     def credited(self) -> int:
@@ -109,13 +113,18 @@ class BillShare:
     @property
     def amount(self) -> int:
         """Settled other than by discount and withholding (what a run item stores)."""
-        return self.credited + self.cash
+        return self.credited + self.prepaid_total + self.cash
+
+    @property
+    def prepaid_total(self) -> int:
+        return sum(amount for _payment, amount in self.prepaid)
 
 
 @dataclass(frozen=True, slots=True)
 class VendorPlan:
     bills: tuple[BillShare, ...]
     applied: tuple[tuple[int, int], ...]  # (credit note id, total applied)
+    used: tuple[tuple[int, int], ...] = ()  # (payment id, money on account applied)
 
     @property
     def cash(self) -> int:
@@ -130,26 +139,43 @@ class VendorPlan:
         return sum(b.discount for b in self.bills)
 
 
-def plan(bills: Sequence[BillTarget], credits: Sequence[CreditTarget]) -> VendorPlan:
-    """Apply the credit notes to the bills in order, then pay the rest in cash less withholding."""
-    pool = [[c.note_id, c.available] for c in credits if c.available > 0]
-    k = 0
-    shares = []
-    applied: dict[int, int] = {}
-    for b in bills:
-        need = b.settle
+class _Pool:
+    """Sources used in order (oldest first), each as far as it goes."""
+
+    def __init__(self, sources: Sequence[CreditTarget]) -> None:
+        self.pool = [[c.note_id, c.available] for c in sources if c.available > 0]
+        self.k = 0
+        self.applied: dict[int, int] = {}
+
+    def take(self, need: int) -> tuple[int, tuple[tuple[int, int], ...]]:
+        """Cover what it can of `need`; returns what is still needed and the pieces used."""
         used: list[tuple[int, int]] = []
-        while need > 0 and k < len(pool):
-            take = min(need, pool[k][1])
-            used.append((pool[k][0], take))
-            applied[pool[k][0]] = applied.get(pool[k][0], 0) + take
-            pool[k][1] -= take
+        pool = self.pool
+        while need > 0 and self.k < len(pool):
+            source = pool[self.k]
+            take = min(need, source[1])
+            used.append((source[0], take))
+            self.applied[source[0]] = self.applied.get(source[0], 0) + take
+            source[1] -= take
             need -= take
-            if pool[k][1] == 0:
-                k += 1
+            if source[1] == 0:
+                self.k += 1
+        return need, tuple(used)
+
+
+def plan(
+    bills: Sequence[BillTarget], credits: Sequence[CreditTarget], on_account: Sequence[CreditTarget] = ()
+) -> VendorPlan:
+    """Apply the credit notes to the bills in order, then the money on account, then pay the rest in cash
+    less withholding (money already paid on account is not withheld on again)."""
+    notes, prepaid = _Pool(credits), _Pool(on_account)
+    shares = []
+    for b in bills:
+        need, used = notes.take(b.settle)
+        need, paid = prepaid.take(need)
         withheld = withholding(need, b.withholding_e4)
-        shares.append(BillShare(b.bill_id, tuple(used), need - withheld, withheld, b.discount))
-    return VendorPlan(tuple(shares), tuple(applied.items()))
+        shares.append(BillShare(b.bill_id, used, need - withheld, withheld, b.discount, paid))
+    return VendorPlan(tuple(shares), tuple(notes.applied.items()), tuple(prepaid.applied.items()))
 
 
 # ------------------------------------------------------------------------------------------ posting
@@ -165,6 +191,7 @@ class Piece:
     discount: int = 0
     withheld: int = 0
     credit_note: Bill | None = None
+    prepayment: VendorPayment | None = None  # money on account applied (the allocation is the payment's)
     base_amount: int = 0  # payable relieved at the bill's rate
     source_base: int = 0  # used of the payment (or credit note) at its rate
     discount_base: int = 0
@@ -243,7 +270,15 @@ def refresh_state(bill: Bill) -> None:
         bill.state = BillState.PAID
 
 
-def post_payment(
+def post_payment(p: PaymentPosting, **kwargs: Any) -> tuple[VendorPayment, list[PaymentAllocation]]:
+    """Post one vendor payment settling the plan's bills, plus `on_account` paid beyond them (kept on the
+    payment as its unapplied remainder: a debit on the vendor's payable); returns it and its allocations."""
+    payment, rows = settle_vendor(p, **kwargs)
+    assert payment is not None
+    return payment, rows
+
+
+def settle_vendor(
     p: PaymentPosting,
     *,
     vendor: Vendor,
@@ -259,14 +294,19 @@ def post_payment(
     memo: str = "",
     method: str = "bank transfer",
     on_account: int = 0,
-) -> tuple[VendorPayment, list[PaymentAllocation]]:
-    """Post one vendor payment settling the plan's bills, plus `on_account` paid beyond them (kept on the
-    payment as its unapplied remainder: a debit on the vendor's payable); returns it and its allocations."""
+    prepayments: dict[int, tuple[VendorPayment, Source]] | None = None,
+) -> tuple[VendorPayment | None, list[PaymentAllocation]]:
+    """Settle the plan's bills in one entry: by its credit notes, by the vendor's money on account (the
+    plan's `used`, from `prepayments`: payment id -> the payment and what is left of it) and by one new
+    payment for the cash, plus `on_account` paid beyond them (kept on the payment as its unapplied
+    remainder). When the credit notes and money on account cover everything no payment is made (None):
+    the allocations then belong to the first payment whose money on account was used."""
     s, poster, settings = p.s, p.poster, p.settings
+    prepayments = prepayments or {}
     if on_account < 0:
         raise ValidationError("the amount paid on account must not be negative")
     cash = vendor_plan.cash + on_account
-    if cash <= 0:
+    if cash <= 0 and not vendor_plan.used:
         raise ValidationError(
             f"vendor {vendor.code} ({vendor.name}): nothing to pay in cash (its credit notes cover the bills)"
         )
@@ -302,6 +342,15 @@ def post_payment(
             p.relieved[note.id] += piece.source_base
             note.open_amount -= amount
             bill_pieces.append(piece)
+        last = len(share.prepaid) - 1
+        for n, (payment_id, amount) in enumerate(share.prepaid):
+            prepayment, source = prepayments[payment_id]
+            discount = share.discount if not (share.cash or share.withheld) and n == last else 0
+            if bill_pieces and discount:  # the discount goes with the last piece only
+                bill_pieces[-1].discount = 0
+            piece = Piece(AllocationKind.PAYMENT, bill, amount, discount, prepayment=prepayment)
+            piece.source_base = take_from(source, amount, on)
+            bill_pieces.append(piece)
         if share.cash or share.withheld:
             piece = Piece(AllocationKind.PAYMENT, bill, share.cash, share.discount, share.withheld)
             piece.source_base = source_base(cash, base_cash, available_cash, used_cash_base, share.cash)
@@ -316,13 +365,18 @@ def post_payment(
             p.relieved[bill.id] += piece.base_amount
             bill.open_amount -= off
         pieces.extend(bill_pieces)
+    carrier = prepayments[vendor_plan.used[0][0]][0] if cash <= 0 else None
     period = poster.period(on)
-    sequence = take_numbers(s, settings.payment_series, period.fiscal_year_id, 1)
-    number = document_number(settings.payment_series, period.fiscal_year_name, sequence)
-    text = f"Payment {number} {vendor.name}"
+    if carrier is None:
+        sequence = take_numbers(s, settings.payment_series, period.fiscal_year_id, 1)
+        number = document_number(settings.payment_series, period.fiscal_year_name, sequence)
+        text = f"Payment {number} {vendor.name}"
+    else:
+        sequence, number = 0, carrier.number
+        text = f"{number} applied {vendor.name}" + (f" (payment run {run_id})" if run_id else "")
     # the money leaves the bank in its own currency: a foreign payment's bank line carries it
     foreign = (None, None) if currency == base_currency else (currency, -cash)
-    lines = [PreparedLine(bank_gl_account_id, -base_cash, text, None, None, *foreign)]
+    lines = [PreparedLine(bank_gl_account_id, -base_cash, text, None, None, *foreign)] if cash > 0 else []
     control_account_id = settings.employee_payable_account_id if vendor.is_employee else settings.payable_account_id
     if on_account:  # what no bill took is a debit on the vendor's payable until applied or refunded
         lines.append(PreparedLine(control_account_id, base_cash - used_cash_base, f"{text}: on account"))
@@ -330,6 +384,9 @@ def post_payment(
         lines.append(PreparedLine(piece.bill.control_account_id, piece.base_amount, text))
         if piece.credit_note is not None:
             lines.append(PreparedLine(piece.credit_note.control_account_id, -piece.source_base, text))
+        if piece.prepayment is not None:  # the money on account sits on the payable it was paid to
+            control = piece.prepayment.control_account_id or settings.payable_account_id
+            lines.append(PreparedLine(control, -piece.source_base, text))
         lines.append(PreparedLine(settings.discount_account_id, -piece.discount_base, text))
         lines.append(PreparedLine(settings.withholding_account_id, -piece.withheld_base, text))
     lines = with_exchange_difference(
@@ -344,8 +401,17 @@ def post_payment(
         reference=reference or number,
         source="ap_payment",
     )
-    assert entry is not None and entry.id is not None
     now = p.ctx.clock.now()
+    for prepayment, source in prepayments.values():
+        prepayment.unapplied = source.available
+    if carrier is not None:  # at one rate the lines cancel out: no entry at all, as vendor credit applied
+        rows = _allocations(p, vendor, pieces, carrier, on, entry.id if entry is not None else None, now)
+        s.add_all(rows)
+        for bill_id in {*(sh.bill_id for sh in vendor_plan.bills), *note_ids}:
+            refresh_state(bills[bill_id])
+        s.flush()
+        mark_reimbursed(s, p.ctx, [sh.bill_id for sh in vendor_plan.bills])
+        return None, rows
     payment = VendorPayment(
         vendor_id=vendor.id,
         number=number,
@@ -367,14 +433,35 @@ def post_payment(
         created_by=p.ctx.user_id,
         created_at=now,
     )
+    assert entry is not None and entry.id is not None
     s.add(payment)
     s.flush()
-    rows = [
+    rows = _allocations(p, vendor, pieces, payment, on, entry.id, now)
+    s.add_all(rows)
+    for bill_id in {*(sh.bill_id for sh in vendor_plan.bills), *note_ids}:
+        refresh_state(bills[bill_id])
+    s.flush()
+    mark_reimbursed(s, p.ctx, [sh.bill_id for sh in vendor_plan.bills])
+    return payment, rows
+
+
+def _allocations(
+    p: PaymentPosting,
+    vendor: Vendor,
+    pieces: Sequence[Piece],
+    payment: VendorPayment,
+    on: date,
+    entry_id: int | None,
+    now: datetime,
+) -> list[PaymentAllocation]:
+    """The pieces' allocations; money on account applied belongs to its own payment, in the same entry
+    (so voiding the payment that posted the entry reverses it too)."""
+    return [
         PaymentAllocation(
             kind=piece.kind,
             vendor_id=vendor.id,
             bill_id=piece.bill.id,
-            payment_id=payment.id,
+            payment_id=(piece.prepayment or payment).id,
             credit_note_id=piece.credit_note.id if piece.credit_note is not None else None,
             date=on,
             amount=piece.amount,
@@ -382,18 +469,12 @@ def post_payment(
             withheld=piece.withheld,
             base_amount=piece.base_amount,
             source_base=piece.source_base,
-            entry_id=entry.id,
+            entry_id=entry_id,
             created_by=p.ctx.user_id,
             created_at=now,
         )
         for piece in pieces
     ]
-    s.add_all(rows)
-    for bill_id in {*(sh.bill_id for sh in vendor_plan.bills), *note_ids}:
-        refresh_state(bills[bill_id])
-    s.flush()
-    mark_reimbursed(s, p.ctx, [sh.bill_id for sh in vendor_plan.bills])
-    return payment, rows
 
 
 def void_payment(p: PaymentPosting, payment: VendorPayment, on: date, reason: str) -> int:
@@ -410,6 +491,20 @@ def void_payment(p: PaymentPosting, payment: VendorPayment, on: date, reason: st
     if refunded is not None:
         raise ValidationError(
             f"payment {payment.number}: the vendor refunded part of it (refund {refunded[0]}): void the refund first"
+        )
+    # its money on account applied by another payment's entry (a payment run) goes back with that payment
+    taken = s.execute(
+        select(VendorPayment.number)
+        .join(PaymentAllocation, PaymentAllocation.entry_id == VendorPayment.entry_id)
+        .where(
+            PaymentAllocation.payment_id == payment.id,
+            PaymentAllocation.reversed_on.is_(None),
+            VendorPayment.id != payment.id,
+        )
+    ).first()
+    if taken is not None:
+        raise ValidationError(
+            f"payment {payment.number}: payment {taken[0]} used its money on account: void {taken[0]} first"
         )
     # the payment's own entry and the exchange differences of its remainder applied later, all reversed
     later = s.execute(
@@ -442,7 +537,8 @@ def void_payment(p: PaymentPosting, payment: VendorPayment, on: date, reason: st
     allocations = (
         s.execute(
             select(PaymentAllocation).where(
-                PaymentAllocation.payment_id == payment.id, PaymentAllocation.reversed_on.is_(None)
+                or_(PaymentAllocation.payment_id == payment.id, PaymentAllocation.entry_id.in_(entry_ids)),
+                PaymentAllocation.reversed_on.is_(None),
             )
         )
         .scalars()
@@ -456,6 +552,10 @@ def void_payment(p: PaymentPosting, payment: VendorPayment, on: date, reason: st
         bills[a.bill_id].open_amount += a.amount + a.discount + a.withheld
         if a.credit_note_id is not None:
             bills[a.credit_note_id].open_amount += a.amount
+        elif a.payment_id is not None and a.payment_id != payment.id:  # money on account it used: given back
+            prepayment = s.get(VendorPayment, a.payment_id)
+            assert prepayment is not None
+            prepayment.unapplied += a.amount
     for bill in bills.values():
         refresh_state(bill)
     payment.voided_on = on

@@ -14,7 +14,18 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from paksa_desktop.ledger.models import _enum
@@ -296,15 +307,19 @@ class PaymentRun(Base):
 
 
 class PaymentRunItem(Base):
-    """A bill (or a credit note taken into account) in a run, with what the run pays on it."""
+    """A bill (or a credit note taken into account) in a run, with what the run pays on it; or money the
+    vendor holds on account (`on_account_payment_id`, no bill) with what the run uses of it."""
 
     __tablename__ = "payment_run_items"
+    __table_args__ = (CheckConstraint("(bill_id IS NULL) <> (on_account_payment_id IS NULL)", name="one_source"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("payment_runs.id", ondelete="CASCADE"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"))
-    bill_id: Mapped[int] = mapped_column(ForeignKey("bills.id"), index=True)
-    amount: Mapped[int] = mapped_column(BigInteger)  # taken off the bill's open amount by cash (credit note: applied)
+    bill_id: Mapped[int | None] = mapped_column(ForeignKey("bills.id"), index=True, nullable=True)
+    on_account_payment_id: Mapped[int | None] = mapped_column(ForeignKey("vendor_payments.id"), nullable=True)
+    # taken off the bill's open amount by cash (credit note, money on account: applied)
+    amount: Mapped[int] = mapped_column(BigInteger)
     discount: Mapped[int] = mapped_column(BigInteger, default=0)
     withheld: Mapped[int] = mapped_column(BigInteger, default=0)
     included: Mapped[bool] = mapped_column(Boolean, default=True)  # unticked by the treasurer: not paid

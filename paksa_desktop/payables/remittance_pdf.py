@@ -43,6 +43,9 @@ TITLE = "Remittance advice"
 HEADINGS = ["Document", "Your invoice", "Date", "Amount", "Discount", "Withheld", "Paid"]
 
 
+PAID_ON_ACCOUNT = "paid on account"  # what a line of money on account says in "Your invoice"
+
+
 def _address(party: Party) -> list[str]:
     lines = [line.strip() for line in party.address_lines if line.strip()]
     if party.country.strip():
@@ -156,8 +159,11 @@ def remittance_story(advice: RemittanceAdvice, size: str = "A4") -> list[Flowabl
         notes.append("Discount: the early-payment discount of your payment terms, taken on this payment.")
     if any(ln.withheld for ln in advice.lines):
         notes.append("Withheld: tax withheld from this payment and paid to the tax authority on your behalf.")
-    if any(ln.paid < 0 for ln in advice.lines):
+    prepaid = any(ln.paid < 0 and ln.vendor_invoice == PAID_ON_ACCOUNT for ln in advice.lines)
+    if any(ln.paid < 0 and ln.vendor_invoice != PAID_ON_ACCOUNT for ln in advice.lines):
         notes.append("A negative amount is a credit note of yours set against the invoices paid.")
+    if prepaid:
+        notes.append("Paid on account: money we paid you earlier, now set against the invoices paid.")
     if notes:
         story.append(KeepTogether([Spacer(1, 4 * mm), *(paragraph(n, SMALL) for n in notes)]))
     return story

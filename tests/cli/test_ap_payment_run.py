@@ -90,3 +90,45 @@ def test_errors_exit_non_zero_and_write_nothing(paksa: Paksa, company: Books, tm
     assert (run.code, run.err_lines) == (1, ["paksa: error: payment run 99 does not exist"])
     run = paksa("ap", "payment-run", "--date", "30.06.2024", "--bank", "Operating", "--output", out)
     assert run.code == 2
+
+
+def test_the_run_nets_money_paid_on_account(paksa: Paksa, company: Books, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from paksa_desktop.payables.payments import PaymentInput
+
+    acme, bolt, _later = bills(company)
+    ap = Payables(company)
+    deposit, _ = company.company.vendor_payments(ap.user).pay(
+        PaymentInput("BOLT", "Operating", JUNE, (), amount=Decimal("40.00"))
+    )
+    out = tmp_path / "run.xml"
+    dry = paksa("ap", "payment-run", "--date", "2024-06-30", "--bank", "Operating", "--output", out, "--dry-run")
+    assert dry.code == 0
+    [bolt_line] = [ln for ln in dry.out.splitlines() if ln.strip().startswith("BOLT")]
+    assert bolt_line.endswith("59.50 USD  (less 40.00 USD paid on account)")
+    assert "2 vendors, 2 bills, total 1,259.50 USD" in dry.out and "; 40.00 USD of money on account used" in dry.out
+    run = paksa("ap", "payment-run", "--date", "2024-06-30", "--bank", "Operating", "--output", out)
+    assert (run.code, run.err) == (0, "")
+    validate_pain001(out.read_bytes())
+    assert b'<InstdAmt Ccy="USD">59.50</InstdAmt>' in out.read_bytes()
+    assert open_amounts(company)[bolt] == (0, "paid") and open_amounts(company)[acme] == (0, "paid")
+    assert gl_balance(company, "1100") == -(4000 + 125950)
+    assert deposit.number == "PMT-2024-000001"
+
+
+def test_a_run_covered_by_money_on_account_writes_no_file(paksa: Paksa, company: Books, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from paksa_desktop.payables.payments import PaymentInput
+
+    ap = Payables(company)
+    ap.bank()
+    ap.vendor("ACME", name="Acme Supplies")
+    bill = ap.bill("ACME", "100.00", JUNE, due=date(2024, 6, 20))
+    company.company.vendor_payments(ap.user).pay(PaymentInput("ACME", "Operating", JUNE, (), amount=Decimal("150")))
+    out = tmp_path / "run.xml"
+    run = paksa("ap", "payment-run", "--date", "2024-06-30", "--bank", "Operating", "--output", out)
+    assert (run.code, run.err) == (0, "")
+    assert "Posted run 1: money on account covered every bill; no payment, no file written" in run.out
+    assert not out.exists() and open_amounts(company)[bill] == (0, "paid")

@@ -272,6 +272,7 @@ def test_demo_keeps_a_year_of_payables_that_reconcile(demo: Demo) -> None:
         ClaimState,
         ExpenseClaim,
         PaymentRun,
+        PaymentRunItem,
         PaymentRunState,
         RecurringBill,
         Vendor,
@@ -306,6 +307,17 @@ def test_demo_keeps_a_year_of_payables_that_reconcile(demo: Demo) -> None:
         assert all(r.message_id == f"PAKSA-RUN-{r.id}-{r.pay_date:%Y%m%d}" for r in runs)
         single = s.execute(select(VendorPayment).where(VendorPayment.run_id.is_(None))).scalars().all()
         assert len(single) >= 3 and [p.voided_on is not None for p in single].count(True) == 1
+        # the storage rent paid ahead is netted by two runs (no transfer to the landlord), and used up
+        [ahead] = [p for p in single if p.reference == "Rent paid ahead, 2 months"]
+        assert ahead.unapplied == 0 and ahead.amount == 2 * 1_150_00
+        netted = s.execute(
+            select(PaymentRunItem.run_id, PaymentRunItem.amount).where(PaymentRunItem.on_account_payment_id == ahead.id)
+        ).all()
+        assert sorted(amount for _run, amount in netted) == [1_150_00, 1_150_00] and len({r for r, _a in netted}) == 2
+        assert not s.execute(
+            select(VendorPayment.id).where(VendorPayment.run_id.in_([r for r, _a in netted]),
+                                           VendorPayment.vendor_id == ahead.vendor_id)
+        ).first()  # fmt: skip
         claims = {c.state for c in s.execute(select(ExpenseClaim)).scalars()}
         assert claims == {ClaimState.REIMBURSED, ClaimState.POSTED, ClaimState.SUBMITTED}
         # the subledger equals the payable (2010) and employee payable (2110) accounts at every month end

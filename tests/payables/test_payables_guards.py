@@ -176,6 +176,11 @@ def test_nobody_at_psql_edits_a_payment_an_allocation_or_a_posted_run(posted: tu
             assert f"{run}: its items are never changed" in refused(
                 conn, "UPDATE payment_run_items SET payment_id = NULL"
             )
+            # the run netted the 60.00 left on account of the prepayment: that item is kept as it was too
+            assert f"{run}: its items are never changed" in refused(
+                conn, "UPDATE payment_run_items SET on_account_payment_id = NULL, amount = 0 "
+                "WHERE on_account_payment_id IS NOT NULL"
+            )  # fmt: skip
         # removing is not even granted to the treasurer; the owner is stopped by the triggers
         assert "permission denied" in refused(treasurer, "DELETE FROM vendor_payments")
         assert "vendor payments are never removed" in refused(owner, "DELETE FROM vendor_payments")
@@ -195,7 +200,7 @@ def test_nobody_at_psql_edits_or_removes_a_vendor_refund(posted: tuple[Server, P
         for conn in (treasurer, owner):
             assert "is posted: it is never edited; void it" in refused(conn, "UPDATE vendor_refunds SET amount = 1")
             assert "is posted: it is never edited" in refused(
-                conn, "UPDATE vendor_payments SET control_account_id = NULL WHERE unapplied > 0"
+                conn, "UPDATE vendor_payments SET control_account_id = NULL WHERE control_account_id IS NOT NULL"
             )
         assert "vendor refunds are never removed" in refused(owner, "DELETE FROM vendor_refunds")
         owner.execute("UPDATE vendor_refunds SET voided_on = date, void_reason = 'bounced'")  # what a void does

@@ -233,7 +233,7 @@ def test_the_reports_show_money_on_account_and_refunds(ap: Payables) -> None:
     assert reports.reconcile(day).reconciled
 
 
-def test_a_run_proposal_names_the_money_its_vendors_hold_on_account(ap: Payables) -> None:
+def test_a_run_proposal_nets_the_money_its_vendors_hold_on_account(ap: Payables) -> None:
     ap.vendor("V1")
     ap.vendor("V2")
     ap.bill("V1", "300.00", JUNE, due=date(2024, 6, 10))
@@ -241,7 +241,7 @@ def test_a_run_proposal_names_the_money_its_vendors_hold_on_account(ap: Payables
     pay(ap, "V1", JUNE, amount=D("1250.00"))
     runs = ap.books.company.payment_runs(ap.user)
     proposal, _ = runs.propose(date(2024, 6, 12), "Operating", date(2024, 6, 11))
-    assert proposal.on_account == ("V1 1,250.00",)  # shown, not netted: the run pays the bills in full
-    assert proposal.total == D("400.00")
+    assert proposal.on_account_used == D("300.00")  # netted: V1's bill is covered, V2 is paid
+    assert proposal.total == D("100.00")
     with pytest.raises(ValidationError, match="is in payment run"):
         ap.books.company.vendor_credit(ap.user).apply("PMT-2024-000001", [CreditUse("BILL-2024-000001")], JUNE)

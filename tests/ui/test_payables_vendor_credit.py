@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QThreadPool
+from PySide6.QtCore import QCoreApplication, Qt, QThreadPool
 
 from paksa_desktop.payables.models import VendorRefund
 from paksa_desktop.payables.payments import PaymentInput
@@ -189,16 +189,41 @@ def test_the_aging_shows_money_on_account_and_drills_to_the_vendors_credit(
     assert seen == ["BOLT"]
 
 
-def test_the_run_editor_names_money_on_account(qtbot: Any, ap: Payables, messages: Messages) -> None:
-    from ui.payables.payment_runs_view import RunEditor
+def test_the_run_editor_nets_money_on_account(qtbot: Any, ap: Payables, messages: Messages) -> None:
+    from ui.payables.payment_runs_view import AMOUNT, NAME, OPEN, TO_PAY, RunEditor
 
-    ap.bill("BOLT", "180.00", JUNE, due=date(2024, 6, 10))
-    ap.books.company.vendor_payments(ap.books.ctx).pay(
-        PaymentInput("BOLT", "Operating", JUNE, (), amount=Decimal("250.00"))
-    )
+    ap.bill("ACME", "420.00", JUNE, due=date(2024, 6, 10), vendor_invoice="AC-77")
+    ap.bill("BOLT", "180.00", JUNE, due=date(2024, 6, 10), vendor_invoice="B-18")
+    ap.bill("BOLT", "300.00", JUNE, due=date(2024, 6, 11), vendor_invoice="B-19")
+    payments = ap.books.company.vendor_payments(ap.books.ctx)
+    acme_deposit, _ = payments.pay(PaymentInput("ACME", "Operating", JUNE, (), amount=Decimal("500.00")))
+    bolt_deposit, _ = payments.pay(PaymentInput("BOLT", "Operating", JUNE, (), amount=Decimal("250.00")))
     proposal, _ = ap.books.company.payment_runs(ap.books.ctx).propose(date(2024, 6, 12), "Operating", date(2024, 6, 11))
     editor = show(qtbot, RunEditor(Hub(user_session(ap.books, "treasurer", "Treasurer")), proposal.run_id))
-    assert "Money on account (not netted by the run): BOLT 250.00 USD</b>" in editor.dropped.text()
-    editor.resize(1000, 560)
+    # the money on account is a sub-row of its vendor, taken away from what the vendor receives
+    row = editor.find(bolt_deposit.number)
+    assert row is not None and row.text(NAME) == bolt_deposit.number and row.text(1) == "Paid on account"
+    assert not row.flags() & Qt.ItemFlag.ItemIsUserCheckable  # follows the vendor's bills
+    assert (row.text(AMOUNT), row.text(TO_PAY)) == ("(250.00)", "(250.00)")
+    assert editor.find("BOLT").text(TO_PAY) == "230.00"
+    # ACME's 420 is covered by its 500 deposit: nothing is sent to it; 80 stays on account
+    acme = editor.find("ACME")
+    assert acme.text(TO_PAY) == "0.00" and acme.text(1) == "1 bill, covered"
+    assert editor.find(acme_deposit.number).text(OPEN) == "(500.00)"
+    assert "Leaves the bank: 230.00 USD" in editor.totals.text()
+    assert "money on account used 670.00" in editor.totals.text()
+    assert "not netted" not in editor.dropped.text()
+    editor.resize(1040, 420)
     shot(editor, "run-editor")
+    path = SHOTS / "runnet-run-editor.png"
+    editor.grab().save(str(path))
+    editor.approve()
+    qtbot.waitUntil(lambda: editor.proposal.state == "approved")
+    editor.post()
+    qtbot.waitUntil(lambda: editor.proposal.state == "posted", timeout=10_000)
+    assert messages.texts("question")[-1].startswith("Post run 1: 1 payment(s) totalling 230.00 USD")
+    assert "Money on account applied: 670.00 USD." in messages.texts("question")[-1]
+    assert all(state == (0, "paid") for state in open_amounts(ap.books).values())
+    assert payments.payment(acme_deposit.number).unapplied == Decimal("80.00")
+    assert payments.payment(bolt_deposit.number).unapplied == Decimal("0.00")
     editor.reject()

@@ -1,10 +1,11 @@
 """Payment runs: the list of runs, the New proposal dialog (proposed on a worker) and the run editor.
 
-The editor is a tree, vendor -> bills and credit notes, with a check box on every row to include or exclude
-a bill or a whole vendor and an editable amount per bill; every edit goes through `PaymentRunService`
-(which refuses an amount above what is open, with its message shown) and the tree is redrawn from the
-proposal it returns, so the totals on screen are always the service's. Buttons follow the user's
-permissions and the run's state: the AP clerk proposes and edits; the treasurer approves (not their own
+The editor is a tree, vendor -> bills, credit notes and the money on account the run uses (sub-rows, like
+credit notes: a payment made earlier whose unapplied remainder settles bills before any cash), with a check box
+on every row to include or exclude a bill or a whole vendor and an editable amount per bill; every edit goes
+through `PaymentRunService` (which refuses an amount above what is open, with its message shown) and the tree
+is redrawn from the proposal it returns, so the totals on screen are always the service's. Buttons follow the
+user's permissions and the run's state: the AP clerk proposes and edits; the treasurer approves (not their own
 proposal when segregation of duties is on), posts, writes the bank file and the remittance advices.
 
 Keys: Space toggles the selected row, Enter opens it (a vendor folds or unfolds, a bill opens read-only),
@@ -13,7 +14,6 @@ Ctrl+Shift+A approves.
 
 from __future__ import annotations
 
-import html
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -41,7 +41,13 @@ from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.core.money import currency_exponent
 from paksa_desktop.payables.models import PaymentRunState
 from paksa_desktop.payables.payment_queries import PayingBank, RunRow
-from paksa_desktop.payables.payment_runs import Proposal, ProposalLine, ProposalVendor
+from paksa_desktop.payables.payment_runs import (
+    NETTING_KINDS,
+    ON_ACCOUNT,
+    Proposal,
+    ProposalLine,
+    ProposalVendor,
+)
 from paksa_desktop.reporting.formatting import money_text
 from paksa_desktop.reporting.model import ColumnKind, Report
 from paksa_desktop.security.permissions import Permission
@@ -353,6 +359,12 @@ class RunTree(QTreeWidget):
         super().keyPressEvent(event)
 
 
+def _on_account_text(line: ProposalLine) -> str:
+    """What a line of money on account says in the invoice column (its own reference when it has one)."""
+    reference = f": {line.vendor_invoice}" if line.vendor_invoice and line.vendor_invoice != line.bill else ""
+    return f"Paid on account{reference}"
+
+
 class RunEditor(QDialog):
     """One payment run: its vendors and bills, its totals against the bank balance, and what may be done."""
 
@@ -393,7 +405,9 @@ class RunEditor(QDialog):
         self.tree.headerItem().setToolTip(
             AMOUNT, "What the run takes off the bill's open amount, withholding included (double-click to change)"
         )
-        self.tree.headerItem().setToolTip(TO_PAY, "What the vendor receives for it (credit notes take away)")
+        self.tree.headerItem().setToolTip(
+            TO_PAY, "What the vendor receives for it (credit notes and money paid on account take away)"
+        )
         self.tree.itemChanged.connect(self._item_changed)
         self.tree.open_requested.connect(self._open_item)
         self.tree.itemDoubleClicked.connect(self._double_clicked)
@@ -508,11 +522,13 @@ class RunEditor(QDialog):
         item = QTreeWidgetItem()
         item.setData(NAME, LINE_ROLE, vendor)
         bank = "" if vendor.has_bank_details else "  (no bank details)"
-        bills = [ln for ln in vendor.lines if ln.kind != "credit_note"]
+        bills = [ln for ln in vendor.lines if ln.kind not in NETTING_KINDS]
+        covered = vendor.total == 0 and any(ln.included and ln.kind == ON_ACCOUNT and ln.amount for ln in vendor.lines)
+        count = f"{len(bills)} bill{'s' if len(bills) != 1 else ''}"
         self._cells(item, {
             NAME: f"{vendor.code} — {vendor.name}{bank}",
-            INVOICE: vendor.payment or f"{len(bills)} bill{'s' if len(bills) != 1 else ''}",
-            OPEN: money_text(sum((ln.open_amount if ln.kind != "credit_note" else -ln.open_amount
+            INVOICE: vendor.payment or (f"{count}, covered" if covered else count),
+            OPEN: money_text(sum((ln.open_amount if ln.kind not in NETTING_KINDS else -ln.open_amount
                                   for ln in vendor.lines), Decimal(0)), e),
             DISCOUNT: money_text(vendor.discount, e, blank_zero=True),
             WITHHELD: money_text(vendor.withheld, e, blank_zero=True),
@@ -532,7 +548,9 @@ class RunEditor(QDialog):
             else Qt.CheckState.Unchecked if included == 0 else Qt.CheckState.PartiallyChecked
         )  # fmt: skip
         item.setCheckState(NAME, state)
-        if not vendor.has_bank_details:
+        if covered:
+            item.setToolTip(INVOICE, "Money paid on account covers these bills: the run applies it and sends nothing")
+        if not vendor.has_bank_details and not covered:
             item.setForeground(NAME, RED)
             item.setToolTip(NAME, "This vendor has no bank details: the run cannot be approved while it is included")
         return item
@@ -540,15 +558,16 @@ class RunEditor(QDialog):
     def _line_item(self, line: ProposalLine, e: int) -> QTreeWidgetItem:
         item = QTreeWidgetItem()
         item.setData(NAME, LINE_ROLE, line)
-        credit = line.kind == "credit_note"
-        label = f"{line.bill} (credit)" if credit else line.bill
+        credit = line.kind in NETTING_KINDS
+        prepaid = line.kind == ON_ACCOUNT
+        label = f"{line.bill} (credit)" if line.kind == "credit_note" else line.bill
         if line.kind == "expense_claim":
             label += " (claim)"
         amount = line.amount + line.withheld
         self._cells(item, {
             NAME: label,
-            INVOICE: line.vendor_invoice,
-            DUE: "" if credit else line.due_date.isoformat(),
+            INVOICE: _on_account_text(line) if prepaid else line.vendor_invoice,
+            DUE: line.date.isoformat() if prepaid else "" if credit else line.due_date.isoformat(),
             OPEN: money_text(-line.open_amount if credit else line.open_amount, e),
             DISCOUNT: money_text(line.discount, e, blank_zero=True),
             WITHHELD: money_text(line.withheld, e, blank_zero=True),
@@ -557,7 +576,19 @@ class RunEditor(QDialog):
         })  # fmt: skip
         if line.discount and line.discount_date:
             item.setToolTip(DISCOUNT, f"Early-payment discount taken: paid by {line.discount_date}")
+        if prepaid:
+            tip = (
+                f"Paid to the vendor on account on {line.date}; {money_text(line.open_amount, e)} of it is still "
+                "unapplied. The run applies it to the bills (after the credit notes) before paying the rest."
+            )
+            item.setToolTip(NAME, tip)
+            item.setToolTip(OPEN, "What the payment still holds on account")
+            item.setToolTip(DUE, f"The day it was paid on account: {line.date}")
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if prepaid:  # follows the vendor's bills: its box shows it is used, it is not ticked on its own
+            item.setFlags(flags)
+            item.setCheckState(NAME, Qt.CheckState.Checked if line.included else Qt.CheckState.Unchecked)
+            return item
         if self.editable:
             flags |= Qt.ItemFlag.ItemIsUserCheckable
             if not credit and line.included:
@@ -575,8 +606,10 @@ class RunEditor(QDialog):
             f"<b>Leaves the bank: {money_text(p.total, e)} {p.currency}</b> · {p.vendor_count} vendor"
             f"{'s' if p.vendor_count != 1 else ''}, {p.bill_count} bill{'s' if p.bill_count != 1 else ''}"
             f" · discounts {money_text(p.discount, e)} · withheld {money_text(p.withheld, e)}"
-            f" · {p.bank_account} balance {money_text(p.bank_balance, e)}"
         )
+        if p.on_account_used:
+            text += f" · money on account used {money_text(p.on_account_used, e)}"
+        text += f" · {p.bank_account} balance {money_text(p.bank_balance, e)}"
         if p.state in (PaymentRunState.PROPOSED, PaymentRunState.APPROVED):
             text += f" · after the run {money_text(p.balance_after, e)}"
         elif p.state is PaymentRunState.POSTED:
@@ -591,12 +624,6 @@ class RunEditor(QDialog):
             self.dropped.setText("Left out: " + "; ".join(p.dropped))
         else:
             self.dropped.setText("No vendor was left out." if p.state is PaymentRunState.PROPOSED else "")
-        if p.on_account:  # the run does not net money paid on account: say so before it pays twice
-            held = html.escape(f"{'; '.join(p.on_account)} {p.currency}")
-            self.dropped.setText(
-                f"{html.escape(self.dropped.text())} <b>Money on account (not netted by the run): {held}</b>; "
-                "apply it with Payments → Vendor credit… first."
-            )
 
     def _update_buttons(self) -> None:
         state = self.proposal.state
@@ -706,7 +733,7 @@ class RunEditor(QDialog):
         data = item.data(NAME, LINE_ROLE)
         if isinstance(data, ProposalVendor):
             item.setExpanded(not item.isExpanded())
-        else:
+        elif data.kind != ON_ACCOUNT:  # a payment on account is looked up under Payments
             self.last_bill = open_bill(self.hub, data.bill, self)
 
     # ---- release
@@ -727,12 +754,16 @@ class RunEditor(QDialog):
         if not self.post_button.isEnabled():
             return None
         p = self.proposal
+        e = currency_exponent(p.currency)
+        paid = sum(1 for v in p.vendors if v.included and v.total > 0)
+        used = (
+            f" Money on account applied: {money_text(p.on_account_used, e)} {p.currency}." if p.on_account_used else ""
+        )
         answer = QMessageBox.question(
             self,
             "Post payment run",
-            f"Post run {p.run_id}: {p.vendor_count} payment(s) totalling "
-            f"{money_text(p.total, currency_exponent(p.currency))} {p.currency} from {p.bank_account} on "
-            f"{p.pay_date}? The bills are marked paid.",
+            f"Post run {p.run_id}: {paid} payment(s) totalling {money_text(p.total, e)} {p.currency} from "
+            f"{p.bank_account} on {p.pay_date}? The bills are marked paid.{used}",
         )
         if answer != QMessageBox.StandardButton.Yes:
             return None
