@@ -265,6 +265,9 @@ class MappingPage(QWidget):
             self.skip.setValue(skip)
             self.delimiter.setCurrentIndex(max(0, self.delimiter.findData(self.sample.guess_delimiter(skip))))
         self._fill_columns(saved)
+        debit_credit = self.debit_column.currentData() is not None and self.credit_column.currentData() is not None
+        if saved is None and self.amount_column.currentData() is None and debit_credit:
+            self.two_amounts.setChecked(True)  # a Debit and a Credit column but no Amount: the first guess fits
         self._loading = False
         self._mode_changed()
 

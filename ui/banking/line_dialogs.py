@@ -54,7 +54,7 @@ from ui.workers import Loader
 GREEN, RED = QColor("#1b7f3b"), QColor("#b3261e")
 
 ITEM_COLUMNS = (
-    Col("kind", "Kind", lambda i: i.kind_label, width=110),
+    Col("kind", "Kind", lambda i: i.kind_label[:1].upper() + i.kind_label[1:], width=110),  # Bill, GL line
     Col("number", "Number", lambda i: i.number, width=160),
     Col("date", "Date", lambda i: i.date, ColumnKind.DATE, width=96),
     Col("due", "Due", lambda i: i.due, ColumnKind.DATE, width=96),

@@ -31,8 +31,8 @@ COLUMNS = (
     Col("booked", "Date", lambda r: r.booked, ColumnKind.DATE, width=96),
     Col("amount", "Amount", lambda r: r.amount, ColumnKind.MONEY, width=120),
     Col("description", "Description", lambda r: r.description or r.counterparty),
-    Col("reference", "Reference", lambda r: r.reference, width=150),
-    Col("bank_id", "Bank id", lambda r: r.bank_id, width=110),
+    Col("reference", "Reference", lambda r: r.reference, width=190),
+    Col("bank_id", "Bank id", lambda r: r.bank_id, width=150),
     Col("status", "Status", lambda r: r.status.value, width=110),
 )
 
