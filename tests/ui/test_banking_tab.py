@@ -258,7 +258,7 @@ def test_the_lines_view_filters_by_account_dates_and_status(qtbot: Any, hub: Hub
     view.show()
     wait_idle(qtbot, view)
     assert view.account.currentData() == "Operating" and view.model.rowCount() == 3
-    assert view.totals.text() == "3 line(s)   In 1,200.00 USD   Out 1,045.10 USD   Net 154.90 USD"
+    assert view.totals.text() == "3 lines · in 1,200.00 USD · out 1,045.10 USD · net 154.90 USD"
     shot(view, "lines")
     view.status.setCurrentIndex(view.status.findData("matched"))
     wait_idle(qtbot, view)
@@ -266,7 +266,7 @@ def test_the_lines_view_filters_by_account_dates_and_status(qtbot: Any, hub: Hub
     view.status.setCurrentIndex(view.status.findData("unmatched"))
     wait_idle(qtbot, view)
     assert [r.bank_id for r in view.model.rows] == ["A2", "A3"]
-    assert view.totals.text() == "2 line(s)   In 0.00 USD   Out 1,045.10 USD   Net (1,045.10) USD"
+    assert view.totals.text() == "2 lines · in 0.00 USD · out 1,045.10 USD · net (1,045.10) USD"
     from datetime import date
 
     view.start.set_value(date(2024, 1, 10))

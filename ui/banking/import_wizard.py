@@ -13,6 +13,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,27 @@ class CsvSample:
             return next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
         except csv.Error:
             return line.split(delimiter)
+
+    def guess_date_format(self, skip: int, delimiter: str, header: bool, column: str | int) -> str | None:
+        """The first of DATE_FORMATS that reads every date of the sample (None when none does): a US file's
+        06/30/2025 should not open on an error about %Y-%m-%d."""
+        rows = [line for line in self.lines[skip:] if line.strip()]
+        if header and rows:
+            names = [c.strip() for c in self.cells(rows[0], delimiter)]
+            if column not in names:
+                return None
+            index, rows = names.index(str(column)), rows[1:]
+        else:
+            index = int(column) - 1
+        cells = (self.cells(line, delimiter) for line in rows[:50])
+        values = [c[index].strip() for c in cells if len(c) > index and c[index].strip()]
+        for form in DATE_FORMATS:
+            try:
+                if values and all(datetime.strptime(v, form) for v in values):
+                    return form
+            except ValueError:
+                continue
+        return None
 
     def columns(self, skip: int, delimiter: str, header: bool) -> list[str]:
         """The header's names, or 'Column N' for a file without one."""
@@ -268,6 +290,12 @@ class MappingPage(QWidget):
         debit_credit = self.debit_column.currentData() is not None and self.credit_column.currentData() is not None
         if saved is None and self.amount_column.currentData() is None and debit_credit:
             self.two_amounts.setChecked(True)  # a Debit and a Credit column but no Amount: the first guess fits
+        if saved is None and self.date_column.currentData() is not None:
+            form = self.sample.guess_date_format(
+                self.skip.value(), self.delimiter.currentData(), self.header.isChecked(), self.date_column.currentData()
+            )
+            if form is not None:
+                self.date_format.setCurrentText(form)
         self._loading = False
         self._mode_changed()
 

@@ -380,7 +380,7 @@ class TransferDialog(QDialog):
                 "One entry moves the money between the two GL accounts, linked to this line. When the other "
                 "account's statement shows it, that line matches the entry (a GL line)."
                 if others
-                else f"There is no other active bank account in the currency of {here}: add one under Bank "
+                else f"There is no other active bank account in the same currency as {here}: add one under Bank "
                 "accounts first.",
                 muted=True,
             ),
@@ -388,6 +388,7 @@ class TransferDialog(QDialog):
         )
         self.other.currentIndexChanged.connect(self._explain)
         self._explain()
+        self.explain.setVisible(bool(others))  # no "goes from Euro to …" when there is nowhere to go
 
     def chosen(self) -> str:
         return str(self.other.currentData() or "")

@@ -114,9 +114,9 @@ COLUMNS = (
     Col("amount", "Amount", lambda r: r.amount, ColumnKind.MONEY, width=110),
     Col("text", "Description", lambda r: r.text, width=180),  # stretches: what the line is
     Col("reference", "Reference", lambda r: r.reference, width=160),
-    Col("items", "Proposal", lambda r: r.items, width=210),
+    Col("items", "Proposal", lambda r: r.items, width=200),
     Col("score", "Score", lambda r: r.score, ColumnKind.INTEGER, width=60),
-    Col("reasons", "Reasons", lambda r: r.reasons, width=280),
+    Col("reasons", "Reasons", lambda r: r.reasons, width=310),
 )
 
 
@@ -415,7 +415,8 @@ class BankReconciliationView(BankingView):
         if typed is None:
             self.note.setText("Type the statement's closing balance to see the difference.")
         elif lines:
-            self.note.setText(f"{lines} statement line(s) not yet in the books: accept, search or post them.")
+            what = "1 statement line is" if lines == 1 else f"{lines} statement lines are"
+            self.note.setText(f"{what} not yet in the books: accept, search or post them.")
         elif view.difference:
             self.note.setText("Every line is matched, yet a difference remains: check the balance typed and the date.")
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from ui.widgets.flow_layout import FlowLayout
@@ -28,7 +29,7 @@ class ViewHeader(QWidget):
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 2)
         layout.setVerticalSpacing(2)
-        layout.addWidget(self.title, 0, 0)
+        layout.addWidget(self.title, 0, 0, Qt.AlignmentFlag.AlignTop)  # level with the first row of buttons
         layout.addWidget(self.buttons, 0, 1)
         layout.addWidget(self.subtitle, 1, 0, 1, 2)
         layout.setColumnStretch(0, 1)
