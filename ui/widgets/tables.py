@@ -22,7 +22,7 @@ class _StretchFloor(QObject):
     def __init__(self, table: QTableView, index: int, floor: int) -> None:
         super().__init__(table)
         self.table, self.index, self.floor = table, index, floor
-        table.installEventFilter(self)
+        table.viewport().installEventFilter(self)  # the viewport: its new width is known when it resizes
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
