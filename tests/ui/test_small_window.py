@@ -81,3 +81,15 @@ def test_wizard_guesses_the_date_format(tmp_path: Path) -> None:
     german = tmp_path / "umsatz.csv"
     german.write_text("Buchungstag;Betrag\n30.06.2025;-32,50\n", "utf-8")
     assert CsvSample.read(german).guess_date_format(0, ";", True, "Buchungstag") == "%d.%m.%Y"
+
+
+def test_wizard_guesses_the_number_style(tmp_path: Path) -> None:
+    us = tmp_path / "june.csv"
+    us.write_text('Date,Debit,Credit\n06/02/2025,,"12,480.00"\n06/30/2025,32.50,\n', "utf-8")
+    assert CsvSample.read(us).guess_number_style(0, ",", True, ["Debit", "Credit"]) == (",", False)
+    german = tmp_path / "umsatz.csv"
+    german.write_text("Buchungstag;Betrag\n30.06.2025;-1.232,50\n", "utf-8")
+    assert CsvSample.read(german).guess_number_style(0, ";", True, ["Betrag"]) == (".", True)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("Date,Amount\n2025-06-30,-32.50\n", "utf-8")
+    assert CsvSample.read(plain).guess_number_style(0, ",", True, ["Amount"]) is None  # nothing to tell

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,25 +129,41 @@ class CsvSample:
         except csv.Error:
             return line.split(delimiter)
 
-    def guess_date_format(self, skip: int, delimiter: str, header: bool, column: str | int) -> str | None:
-        """The first of DATE_FORMATS that reads every date of the sample (None when none does): a US file's
-        06/30/2025 should not open on an error about %Y-%m-%d."""
+    def values(self, skip: int, delimiter: str, header: bool, column: str | int) -> list[str]:
+        """The sample's non-empty cells of one column (named, or numbered from 1 in a file without a header)."""
         rows = [line for line in self.lines[skip:] if line.strip()]
         if header and rows:
             names = [c.strip() for c in self.cells(rows[0], delimiter)]
             if column not in names:
-                return None
+                return []
             index, rows = names.index(str(column)), rows[1:]
         else:
             index = int(column) - 1
         cells = (self.cells(line, delimiter) for line in rows[:50])
-        values = [c[index].strip() for c in cells if len(c) > index and c[index].strip()]
+        return [c[index].strip() for c in cells if len(c) > index and c[index].strip()]
+
+    def guess_date_format(self, skip: int, delimiter: str, header: bool, column: str | int) -> str | None:
+        """The first of DATE_FORMATS that reads every date of the sample (None when none does): a US file's
+        06/30/2025 should not open on an error about %Y-%m-%d."""
+        values = self.values(skip, delimiter, header, column)
         for form in DATE_FORMATS:
             try:
                 if values and all(datetime.strptime(v, form) for v in values):
                     return form
             except ValueError:
                 continue
+        return None
+
+    def guess_number_style(
+        self, skip: int, delimiter: str, header: bool, columns: Sequence[str | int]
+    ) -> tuple[str, bool] | None:
+        """(thousands separator, decimal comma) when the amounts show them plainly ('3,940.00', '1.234,56'),
+        None when they do not tell."""
+        values = [v for c in columns for v in self.values(skip, delimiter, header, c)]
+        if any(re.fullmatch(r"[-+(]?\d{1,3}(,\d{3})+\.\d+\)?", v) for v in values):
+            return ",", False
+        if any(re.fullmatch(r"[-+(]?\d{1,3}(\.\d{3})+,\d+\)?", v) for v in values):
+            return ".", True
         return None
 
     def columns(self, skip: int, delimiter: str, header: bool) -> list[str]:
@@ -296,6 +313,14 @@ class MappingPage(QWidget):
             )
             if form is not None:
                 self.date_format.setCurrentText(form)
+            amounts = [c.currentData() for c in (self.amount_column, self.debit_column, self.credit_column)]
+            style = self.sample.guess_number_style(
+                self.skip.value(), self.delimiter.currentData(), self.header.isChecked(),
+                [a for a in amounts if a is not None],
+            )  # fmt: skip
+            if style is not None:
+                self.thousands.setCurrentIndex(max(0, self.thousands.findData(style[0])))
+                self.decimal_comma.setChecked(style[1])
         self._loading = False
         self._mode_changed()
 
