@@ -86,6 +86,11 @@ PREVIEW_COLUMNS = (
 )
 
 
+def lines_text(count: int) -> str:
+    """'1 line', '3 lines': the counts on the wizard's pages, spelled like the other screens'."""
+    return f"{count:,} line" + ("" if count == 1 else "s")
+
+
 @dataclass(frozen=True, slots=True)
 class PreviewLine:
     """A line of the file with what the import does with it."""
@@ -433,7 +438,7 @@ class MappingPage(QWidget):
         self.model.set_rows(lines[:PREVIEW_ROWS])
         total = sum((line.amount for line in lines), Decimal(0))
         shown = f"; the first {PREVIEW_ROWS} are shown" if len(lines) > PREVIEW_ROWS else ""
-        self.status.setText(f"{len(lines):,} line(s) read, net {total:,}{shown}.")
+        self.status.setText(f"{lines_text(len(lines))} read, net {total:,}{shown}.")
         set_state(self.status, "ok")
 
 
@@ -692,11 +697,11 @@ class ImportWizard(QDialog):
             )
             set_state(self.summary, "bad")
         elif not result.imported:
-            self.summary.setText(f"Nothing new: all {skipped} line(s) were imported before and are skipped.")
+            self.summary.setText(f"Nothing new: all {lines_text(skipped)} were imported before and are skipped.")
             set_state(self.summary, "muted")
         else:
             self.summary.setText(
-                f"{result.imported:,} line(s) to import into {result.account} (net {result.total:,} "
+                f"{lines_text(result.imported)} to import into {result.account} (net {result.total:,} "
                 f"{result.currency}); {skipped} already imported and skipped"
                 + (f"; {len(result.warnings)} warning(s)" if result.warnings else "")
                 + "."
