@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -689,6 +690,10 @@ class ImportWizard(QDialog):
             self.problems.addItem(
                 f"Skipped ({skipped.reason}): {skipped.source} {where}{skipped.booked} {skipped.amount:,}{ref}"
             )
+        if not self.problems.count():  # an empty box would leave the user wondering whether it loaded
+            none = QListWidgetItem("None: no line is skipped, and the file raised no warning.")
+            none.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.problems.addItem(none)
         skipped = len(result.skipped)
         if result.errors:
             self.summary.setText(
