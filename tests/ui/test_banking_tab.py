@@ -151,7 +151,7 @@ def test_csv_import_through_the_mapping_editor_saves_the_profile_and_reuses_it(
     choose(mapping.text_columns["bank_id_column"], "Transaction ID")
     assert "not readable" in mapping.status.text().lower()  # the Total row is not a date yet
     mapping.footer.setValue(1)
-    assert mapping.status.text().startswith("3 line(s) read, net 4,689.92")
+    assert mapping.status.text().startswith("3 lines read, net 4,689.92")
     shot(wizard, "wizard-mapping")
     wizard.next_button.click()
     wait_preview(qtbot, wizard)
@@ -174,7 +174,7 @@ def test_csv_import_through_the_mapping_editor_saves_the_profile_and_reuses_it(
     feb.write_text(FEB, encoding="utf-8")
     again = open_wizard(qtbot, hub, "Operating", feb)
     assert again.mapping.two_amounts.isChecked() and again.mapping.debit_column.currentText() == "Debit"
-    assert again.mapping.status.text().startswith("2 line(s) read")
+    assert again.mapping.status.text().startswith("2 lines read")
     again.next_button.click()
     wait_preview(qtbot, again)
     result = again.preview_result
@@ -203,7 +203,7 @@ def test_ofx_import_then_the_same_file_again_is_all_duplicates(qtbot: Any, hub: 
 
     again = open_wizard(qtbot, hub, "Checking", FILES / "ofx1_sgml_cp1252.ofx")
     wait_preview(qtbot, again)
-    assert again.summary.text().startswith("Nothing new: all 3 line(s)")
+    assert again.summary.text().startswith("Nothing new: all 3 lines")
     assert not again.import_button.isEnabled() and again.problems.count() == 3
     assert len(lines_of(hub, "Checking")) == 3 and not messages.shown
 
@@ -258,7 +258,7 @@ def test_the_lines_view_filters_by_account_dates_and_status(qtbot: Any, hub: Hub
     view.show()
     wait_idle(qtbot, view)
     assert view.account.currentData() == "Operating" and view.model.rowCount() == 3
-    assert view.totals.text() == "3 line(s)   In 1,200.00 USD   Out 1,045.10 USD   Net 154.90 USD"
+    assert view.totals.text() == "3 lines · in 1,200.00 USD · out 1,045.10 USD · net 154.90 USD"
     shot(view, "lines")
     view.status.setCurrentIndex(view.status.findData("matched"))
     wait_idle(qtbot, view)
@@ -266,7 +266,7 @@ def test_the_lines_view_filters_by_account_dates_and_status(qtbot: Any, hub: Hub
     view.status.setCurrentIndex(view.status.findData("unmatched"))
     wait_idle(qtbot, view)
     assert [r.bank_id for r in view.model.rows] == ["A2", "A3"]
-    assert view.totals.text() == "2 line(s)   In 0.00 USD   Out 1,045.10 USD   Net (1,045.10) USD"
+    assert view.totals.text() == "2 lines · in 0.00 USD · out 1,045.10 USD · net (1,045.10) USD"
     from datetime import date
 
     view.start.set_value(date(2024, 1, 10))

@@ -45,7 +45,7 @@ class AccountItem:
 
 COLUMNS = (
     Col("name", "Name", lambda r: r.account.name, width=150),
-    Col("bank", "Bank", lambda r: r.account.bank_name, width=140),
+    Col("bank", "Bank", lambda r: r.account.bank_name, width=190),
     Col("number", "Number", lambda r: r.account.number_masked, width=110),
     Col("currency", "Currency", lambda r: r.account.currency, width=84),
     Col("gl", "GL account", lambda r: f"{r.account.gl_account} {r.account.gl_account_name}"),

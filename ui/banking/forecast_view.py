@@ -95,7 +95,7 @@ class ClosingChart(pg.PlotWidget):
     def __init__(self) -> None:
         super().__init__(background="w", axisItems={"left": MoneyAxis("left")})
         self.setObjectName("forecastChart")
-        self.setMinimumHeight(170)
+        self.setMinimumHeight(100)  # the splitter gives it 200; less in a 700-pixel window
         item = self.getPlotItem()
         item.setTitle("<span style='color:#1d2733;font-size:10.5pt;font-weight:600'>Closing cash by week</span>")
         item.showGrid(x=False, y=True, alpha=0.25)

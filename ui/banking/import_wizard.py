@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -84,6 +87,11 @@ PREVIEW_COLUMNS = (
 )
 
 
+def lines_text(count: int) -> str:
+    """'1 line', '3 lines': the counts on the wizard's pages, spelled like the other screens'."""
+    return f"{count:,} line" + ("" if count == 1 else "s")
+
+
 @dataclass(frozen=True, slots=True)
 class PreviewLine:
     """A line of the file with what the import does with it."""
@@ -126,6 +134,43 @@ class CsvSample:
             return next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
         except csv.Error:
             return line.split(delimiter)
+
+    def values(self, skip: int, delimiter: str, header: bool, column: str | int) -> list[str]:
+        """The sample's non-empty cells of one column (named, or numbered from 1 in a file without a header)."""
+        rows = [line for line in self.lines[skip:] if line.strip()]
+        if header and rows:
+            names = [c.strip() for c in self.cells(rows[0], delimiter)]
+            if column not in names:
+                return []
+            index, rows = names.index(str(column)), rows[1:]
+        else:
+            index = int(column) - 1
+        cells = (self.cells(line, delimiter) for line in rows[:50])
+        return [c[index].strip() for c in cells if len(c) > index and c[index].strip()]
+
+    def guess_date_format(self, skip: int, delimiter: str, header: bool, column: str | int) -> str | None:
+        """The first of DATE_FORMATS that reads every date of the sample (None when none does): a US file's
+        06/30/2025 should not open on an error about %Y-%m-%d."""
+        values = self.values(skip, delimiter, header, column)
+        for form in DATE_FORMATS:
+            try:
+                if values and all(datetime.strptime(v, form) for v in values):
+                    return form
+            except ValueError:
+                continue
+        return None
+
+    def guess_number_style(
+        self, skip: int, delimiter: str, header: bool, columns: Sequence[str | int]
+    ) -> tuple[str, bool] | None:
+        """(thousands separator, decimal comma) when the amounts show them plainly ('3,940.00', '1.234,56'),
+        None when they do not tell."""
+        values = [v for c in columns for v in self.values(skip, delimiter, header, c)]
+        if any(re.fullmatch(r"[-+(]?\d{1,3}(,\d{3})+\.\d+\)?", v) for v in values):
+            return ",", False
+        if any(re.fullmatch(r"[-+(]?\d{1,3}(\.\d{3})+,\d+\)?", v) for v in values):
+            return ".", True
+        return None
 
     def columns(self, skip: int, delimiter: str, header: bool) -> list[str]:
         """The header's names, or 'Column N' for a file without one."""
@@ -265,6 +310,23 @@ class MappingPage(QWidget):
             self.skip.setValue(skip)
             self.delimiter.setCurrentIndex(max(0, self.delimiter.findData(self.sample.guess_delimiter(skip))))
         self._fill_columns(saved)
+        debit_credit = self.debit_column.currentData() is not None and self.credit_column.currentData() is not None
+        if saved is None and self.amount_column.currentData() is None and debit_credit:
+            self.two_amounts.setChecked(True)  # a Debit and a Credit column but no Amount: the first guess fits
+        if saved is None and self.date_column.currentData() is not None:
+            form = self.sample.guess_date_format(
+                self.skip.value(), self.delimiter.currentData(), self.header.isChecked(), self.date_column.currentData()
+            )
+            if form is not None:
+                self.date_format.setCurrentText(form)
+            amounts = [c.currentData() for c in (self.amount_column, self.debit_column, self.credit_column)]
+            style = self.sample.guess_number_style(
+                self.skip.value(), self.delimiter.currentData(), self.header.isChecked(),
+                [a for a in amounts if a is not None],
+            )  # fmt: skip
+            if style is not None:
+                self.thousands.setCurrentIndex(max(0, self.thousands.findData(style[0])))
+                self.decimal_comma.setChecked(style[1])
         self._loading = False
         self._mode_changed()
 
@@ -377,7 +439,7 @@ class MappingPage(QWidget):
         self.model.set_rows(lines[:PREVIEW_ROWS])
         total = sum((line.amount for line in lines), Decimal(0))
         shown = f"; the first {PREVIEW_ROWS} are shown" if len(lines) > PREVIEW_ROWS else ""
-        self.status.setText(f"{len(lines):,} line(s) read, net {total:,}{shown}.")
+        self.status.setText(f"{lines_text(len(lines))} read, net {total:,}{shown}.")
         set_state(self.status, "ok")
 
 
@@ -628,6 +690,10 @@ class ImportWizard(QDialog):
             self.problems.addItem(
                 f"Skipped ({skipped.reason}): {skipped.source} {where}{skipped.booked} {skipped.amount:,}{ref}"
             )
+        if not self.problems.count():  # an empty box would leave the user wondering whether it loaded
+            none = QListWidgetItem("None: no line is skipped, and the file raised no warning.")
+            none.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.problems.addItem(none)
         skipped = len(result.skipped)
         if result.errors:
             self.summary.setText(
@@ -636,11 +702,11 @@ class ImportWizard(QDialog):
             )
             set_state(self.summary, "bad")
         elif not result.imported:
-            self.summary.setText(f"Nothing new: all {skipped} line(s) were imported before and are skipped.")
+            self.summary.setText(f"Nothing new: all {lines_text(skipped)} were imported before and are skipped.")
             set_state(self.summary, "muted")
         else:
             self.summary.setText(
-                f"{result.imported:,} line(s) to import into {result.account} (net {result.total:,} "
+                f"{lines_text(result.imported)} to import into {result.account} (net {result.total:,} "
                 f"{result.currency}); {skipped} already imported and skipped"
                 + (f"; {len(result.warnings)} warning(s)" if result.warnings else "")
                 + "."

@@ -54,7 +54,7 @@ from ui.workers import Loader
 GREEN, RED = QColor("#1b7f3b"), QColor("#b3261e")
 
 ITEM_COLUMNS = (
-    Col("kind", "Kind", lambda i: i.kind_label, width=110),
+    Col("kind", "Kind", lambda i: i.kind_label[:1].upper() + i.kind_label[1:], width=110),  # Bill, GL line
     Col("number", "Number", lambda i: i.number, width=160),
     Col("date", "Date", lambda i: i.date, ColumnKind.DATE, width=96),
     Col("due", "Due", lambda i: i.due, ColumnKind.DATE, width=96),
@@ -380,7 +380,7 @@ class TransferDialog(QDialog):
                 "One entry moves the money between the two GL accounts, linked to this line. When the other "
                 "account's statement shows it, that line matches the entry (a GL line)."
                 if others
-                else f"There is no other active bank account in the currency of {here}: add one under Bank "
+                else f"There is no other active bank account in the same currency as {here}: add one under Bank "
                 "accounts first.",
                 muted=True,
             ),
@@ -388,6 +388,7 @@ class TransferDialog(QDialog):
         )
         self.other.currentIndexChanged.connect(self._explain)
         self._explain()
+        self.explain.setVisible(bool(others))  # no "goes from Euro to …" when there is nowhere to go
 
     def chosen(self) -> str:
         return str(self.other.currentData() or "")

@@ -31,8 +31,8 @@ COLUMNS = (
     Col("booked", "Date", lambda r: r.booked, ColumnKind.DATE, width=96),
     Col("amount", "Amount", lambda r: r.amount, ColumnKind.MONEY, width=120),
     Col("description", "Description", lambda r: r.description or r.counterparty),
-    Col("reference", "Reference", lambda r: r.reference, width=150),
-    Col("bank_id", "Bank id", lambda r: r.bank_id, width=110),
+    Col("reference", "Reference", lambda r: r.reference, width=190),
+    Col("bank_id", "Bank id", lambda r: r.bank_id, width=150),
     Col("status", "Status", lambda r: r.status.value, width=110),
 )
 
@@ -153,9 +153,10 @@ class StatementLinesView(BankingView):
             text_ = f"{abs(amount).quantize(Decimal(1).scaleb(-self.exponent)):,}"
             return f"({text_})" if amount < 0 else text_
 
-        self.totals.setText(
-            f"{len(rows):,} line(s)   In {shown(money_in)} {currency}   Out {shown(-money_out)} "
-            f"{currency}   Net {shown(money_in + money_out)} {currency}"
+        count = f"{len(rows):,} line" + ("" if len(rows) == 1 else "s")
+        self.totals.setText(  # separated by " · " like the Payables status lines
+            f"{count} · in {shown(money_in)} {currency} · out {shown(-money_out)} {currency}"
+            f" · net {shown(money_in + money_out)} {currency}"
         )
 
     def filtered(self) -> bool:

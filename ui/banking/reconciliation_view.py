@@ -112,11 +112,11 @@ class LineRow:
 COLUMNS = (
     Col("booked", "Date", lambda r: r.booked, ColumnKind.DATE, width=96),
     Col("amount", "Amount", lambda r: r.amount, ColumnKind.MONEY, width=110),
-    Col("text", "Description", lambda r: r.text, width=180),
+    Col("text", "Description", lambda r: r.text, width=180),  # stretches: what the line is
     Col("reference", "Reference", lambda r: r.reference, width=160),
-    Col("items", "Proposal", lambda r: r.items, width=210),
+    Col("items", "Proposal", lambda r: r.items, width=200),
     Col("score", "Score", lambda r: r.score, ColumnKind.INTEGER, width=60),
-    Col("reasons", "Reasons", lambda r: r.reasons),
+    Col("reasons", "Reasons", lambda r: r.reasons, width=310),
 )
 
 
@@ -219,7 +219,7 @@ class BankReconciliationView(BankingView):
         self.threshold.valueChanged.connect(lambda _v: self.model.layoutChanged.emit())
         self.body.addWidget(self.filters)
 
-        self.table = make_table("reconLinesTable", self.model, COLUMNS, stretch="reasons")
+        self.table = make_table("reconLinesTable", self.model, COLUMNS, stretch="text")
         self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
         self.body.addWidget(self.table, 1)
 
@@ -415,7 +415,8 @@ class BankReconciliationView(BankingView):
         if typed is None:
             self.note.setText("Type the statement's closing balance to see the difference.")
         elif lines:
-            self.note.setText(f"{lines} statement line(s) not yet in the books: accept, search or post them.")
+            what = "1 statement line is" if lines == 1 else f"{lines} statement lines are"
+            self.note.setText(f"{what} not yet in the books: accept, search or post them.")
         elif view.difference:
             self.note.setText("Every line is matched, yet a difference remains: check the balance typed and the date.")
         else:

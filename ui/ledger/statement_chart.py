@@ -83,11 +83,12 @@ class MoneyAxis(pg.AxisItem):
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         texts = []
-        for value in values:
+        top = max((abs(value * scale) for value in values), default=0)  # one unit for the whole axis:
+        for value in values:  # not '50,000' under '100k'
             v = value * scale
-            if abs(v) >= 10_000_000:
+            if top >= 10_000_000:
                 texts.append(f"{v / 1_000_000:,.1f}M")
-            elif abs(v) >= 100_000:
+            elif top >= 100_000:
                 texts.append(f"{v / 1_000:,.0f}k")
             else:
                 texts.append(f"{v:,.0f}")

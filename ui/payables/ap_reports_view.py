@@ -152,6 +152,7 @@ class APReportsView(ReportScreen):
         self.filters.add("F&rom", self.start)
         self.filters.add("&To", self.end)
         self.filters.add("&Year", self.year)
+        self.filters.new_row()  # who on a second row: eight fields in one row would not fit a small window
         self.filters.add("&Vendor", self.vendor)
         self.filters.add("&Bank", self.bank)
         self.filters.add("&Group", self.by)

@@ -54,7 +54,7 @@ class ApprovalsView(ReceivablesView):
         self.flags: dict[int, list[DuplicateWarning]] = {}
         self.can_approve = self.session.can(Permission.AP_BILL_APPROVE)
         self.columns = (
-            Col("bill", "Bill", what, width=130),
+            Col("bill", "Bill", what, width=170),
             Col("vendor", "Vendor", lambda r: f"{r.vendor_code} — {r.vendor_name}", width=200),
             Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=96),
             Col("due_date", "Due", lambda r: r.due_date, ColumnKind.DATE, width=96),

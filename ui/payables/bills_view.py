@@ -81,8 +81,8 @@ class BillsView(ReceivablesView):
         self.can_create = self.session.can(Permission.AP_BILL_CREATE)
         self.columns = (
             Col("number", "Number", number_text, width=140),
-            Col("vendor", "Vendor", lambda r: f"{r.vendor_code} — {r.vendor_name}", width=170),
-            Col("vendor_invoice", "Vendor inv.", lambda r: r.vendor_invoice, width=112),
+            Col("vendor", "Vendor", lambda r: f"{r.vendor_code} — {r.vendor_name}", width=200),  # stretches
+            Col("vendor_invoice", "Vendor inv.", lambda r: r.vendor_invoice, width=124),
             Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=96),
             Col("due_date", "Due", lambda r: r.due_date, ColumnKind.DATE, width=96),
             Col("currency", "Cur.", lambda r: r.currency, width=54),
@@ -97,7 +97,7 @@ class BillsView(ReceivablesView):
                 places=places,
             ),
             Col("state", "State", state_text, width=92),
-            Col("approval", "Approval", lambda r: self.steps.get(r.id, "")),
+            Col("approval", "Approval", lambda r: self.steps.get(r.id, ""), width=150),
         )
         self.model = RowsTableModel(self.columns, exponent=hub.exponent, look=self._look, parent=self)
 
@@ -153,7 +153,7 @@ class BillsView(ReceivablesView):
         self.filters.clear_button.clicked.connect(self.clear_filter)
         self.body.addWidget(self.filters)
 
-        self.table = make_table("billsTable", self.model, self.columns, stretch="approval")
+        self.table = make_table("billsTable", self.model, self.columns, stretch="vendor")
         self.table.doubleClicked.connect(self._open_index)
         on_enter(self.table, self.open_current)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -56,7 +55,7 @@ from ui.widgets.date_edit import DateEdit
 from ui.widgets.dialogs import inline_error, show_inline
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.notify import notify
-from ui.widgets.tables import make_table, on_enter
+from ui.widgets.tables import make_table, on_enter, stretch_column
 from ui.workers import IsCancelled, Loader, Progress
 
 RED = QColor("#b3261e")
@@ -264,7 +263,7 @@ class ExpenseClaimsView(LedgerView):
 
 DATE, CATEGORY, DESCRIPTION, CURRENCY, AMOUNT, TAX, PROJECT, RECEIPT, BASE, POLICY = range(10)
 HEADERS = ("Date", "Category", "Description", "Currency", "Amount", "Tax code", "Project", "Receipt", "", "Policy")
-WIDTHS = (128, 170, 0, 84, 96, 112, 120, 140, 96, 96)
+WIDTHS = (136, 210, 0, 84, 96, 120, 120, 110, 96, 96)  # the date and combo editors fit their cells
 CATEGORY_TAX = "__category__"
 
 
@@ -369,14 +368,13 @@ class ClaimDialog(QDialog):
         self.grid.setObjectName("claimLines")
         self.grid.setHorizontalHeaderLabels([*HEADERS[:BASE], f"In {self.base}", HEADERS[POLICY]])
         self.grid.verticalHeader().hide()
-        self.grid.verticalHeader().setDefaultSectionSize(30)
+        self.grid.verticalHeader().setDefaultSectionSize(34)  # as tall as the date and combo editors in the cells
         self.grid.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         for column, width in enumerate(WIDTHS):
             if width:
                 self.grid.setColumnWidth(column, width)
-        header = self.grid.horizontalHeader()
-        header.setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        stretch_column(self.grid, DESCRIPTION)
         for column in (AMOUNT, BASE):
             item = self.grid.horizontalHeaderItem(column)
             item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableWidget,
@@ -47,6 +46,7 @@ from ui.style import set_state
 from ui.widgets.date_edit import DateEdit
 from ui.widgets.dialogs import field_grid, inline_error, show_inline
 from ui.widgets.notify import notify
+from ui.widgets.tables import stretch_column
 
 BILL_COLUMNS = ("Bill", "Vendor invoice", "Due", "Open", "Discount", "Pay", "Withheld", "To vendor")
 BILL, INVOICE, DUE, OPEN, DISCOUNT, PAY, WITHHELD, CASH = range(len(BILL_COLUMNS))
@@ -74,7 +74,7 @@ def _grid(name: str, columns: tuple[str, ...], stretch: int, numeric: tuple[int,
     grid.verticalHeader().hide()
     grid.setAlternatingRowColors(True)
     grid.setTabKeyNavigation(True)
-    grid.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    stretch_column(grid, stretch, 120)
     for column in numeric:
         grid.horizontalHeaderItem(column).setTextAlignment(RIGHT)
     return grid

@@ -183,7 +183,8 @@ class PaymentScheduleView(ReceivablesView):
         self.weeks_field.setRange(1, 52)
         self.weeks_field.setValue(8)
         self.bank = QComboBox()
-        self.bank.setMinimumContentsLength(22)
+        self.bank.setMinimumContentsLength(22)  # and no wider: a long account name must not widen the window
+        self.bank.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.bank.addItem("All bank accounts (base currency)", ALL)
         self.filters.add("&From", self.start)
         self.filters.add("&Weeks", self.weeks_field)
@@ -204,6 +205,7 @@ class PaymentScheduleView(ReceivablesView):
         on_enter(self.bill_table, self.open_selected_bill)
         self.bills_caption = QLabel()
         self.bills_caption.setProperty("state", "muted")
+        self.bills_caption.setWordWrap(True)  # wraps in a small window rather than widening it
         self.chart = CashNeededChart()
 
         left = QWidget()
@@ -222,6 +224,7 @@ class PaymentScheduleView(ReceivablesView):
         self.body.addWidget(self.split, 1)
         self.status = QLabel()
         self.status.setObjectName("listCount")
+        self.status.setWordWrap(True)
         self.body.addWidget(self.status)
 
     # ---- loading

@@ -38,17 +38,19 @@ def _places(row: Any) -> int:
 
 
 COLUMNS = (
-    Col("number", "Number", lambda r: r.number, width=150),
-    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=100),
-    Col("vendor", "Vendor", lambda r: f"{r.vendor} — {r.vendor_name}"),
-    Col("bank", "Bank account", lambda r: r.bank_account, width=120),
+    Col("number", "Number", lambda r: r.number, width=140),
+    Col("date", "Date", lambda r: r.date, ColumnKind.DATE, width=96),
+    Col("vendor", "Vendor", lambda r: f"{r.vendor} — {r.vendor_name}", width=200),  # stretches
+    Col("bank", "Bank account", lambda r: r.bank_account, width=118),
     Col("currency", "Cur.", lambda r: r.currency, width=52),
-    Col("amount", "Amount", lambda r: r.amount, ColumnKind.MONEY, width=120, places=_places),
-    Col("discount", "Discount", lambda r: r.discount, ColumnKind.MONEY, blank_zero=True, width=96, places=_places),
-    Col("withheld", "Withheld", lambda r: r.withheld, ColumnKind.MONEY, blank_zero=True, width=96, places=_places),
-    Col("on_account", "On account", lambda r: r.unapplied, ColumnKind.MONEY, blank_zero=True, width=96, places=_places),
+    Col("amount", "Amount", lambda r: r.amount, ColumnKind.MONEY, width=110, places=_places),
+    Col("discount", "Discount", lambda r: r.discount, ColumnKind.MONEY, blank_zero=True, width=90, places=_places),
+    Col("withheld", "Withheld", lambda r: r.withheld, ColumnKind.MONEY, blank_zero=True, width=90, places=_places),
+    Col(
+        "on_account", "On account", lambda r: r.unapplied, ColumnKind.MONEY, blank_zero=True, width=100, places=_places
+    ),
     Col("run", "Run", lambda r: r.run_id or "", ColumnKind.INTEGER, width=52),
-    Col("voided", "Voided", lambda r: r.voided_on or "", ColumnKind.DATE, width=100),
+    Col("voided", "Voided", lambda r: r.voided_on or "", ColumnKind.DATE, width=96),
 )
 ALLOCATION_COLUMNS = (
     Col("kind", "Kind", lambda r: r.kind.replace("_", " "), width=80),
@@ -224,7 +226,7 @@ class PaymentDetailDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("paymentDetail")
         self.setWindowTitle(f"Payment {detail.number}")
-        self.resize(720, 320)
+        self.resize(820, 320)  # every allocation column, Reversed included, without scrolling
         e = currency_exponent(detail.currency)
         text = (
             f"<b>{detail.number}</b> · {row.vendor} {row.vendor_name} · {detail.date} · "

@@ -40,7 +40,7 @@ def _withholding(row: VendorRow) -> str:
 
 
 COLUMNS = (
-    Col("code", "Code", lambda r: r.code, width=110),
+    Col("code", "Code", lambda r: r.code, width=166),  # employee codes: EMP-MARIA.ANDERS
     Col("name", "Name", lambda r: r.name),
     Col("currency", "Currency", lambda r: r.currency, width=82),
     Col("terms", "Terms", lambda r: r.payment_terms, width=130),

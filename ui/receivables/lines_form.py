@@ -15,7 +15,7 @@ from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QFormLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QFormLayout, QLabel, QTableWidget, QTableWidgetItem
 
 from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import format_amount, from_minor
@@ -23,6 +23,7 @@ from paksa_desktop.core.tax import TaxCode, TaxSummary
 from ui.errors import message_for
 from ui.models.code_choices import CodeChoices
 from ui.style import NEGATIVE
+from ui.widgets.tables import stretch_column
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 BAD_CELL = QColor("#fde7e5")
@@ -56,7 +57,7 @@ def set_up_grid(
     grid.setAlternatingRowColors(True)
     for i, width in enumerate(widths):
         grid.setColumnWidth(i, width)
-    grid.horizontalHeader().setSectionResizeMode(DESCRIPTION_COLUMN, QHeaderView.ResizeMode.Stretch)
+    stretch_column(grid, DESCRIPTION_COLUMN)  # readable in a small window too
     for col in numeric:
         grid.horizontalHeaderItem(col).setTextAlignment(RIGHT)
     grid.setEditTriggers(

@@ -30,6 +30,7 @@ class FilterBar(QFrame):
         self.grid.setHorizontalSpacing(8)
         self.grid.setVerticalSpacing(4)
         self._column = 0
+        self._row = 0  # the caption row of the fields being added (the field sits below it)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -42,8 +43,8 @@ class FilterBar(QFrame):
         caption = QLabel(label)
         caption.setBuddy(field)
         caption.setProperty("state", "muted")
-        self.grid.addWidget(caption, 0, self._column)
-        self.grid.addWidget(field, 1, self._column)
+        self.grid.addWidget(caption, self._row, self._column)
+        self.grid.addWidget(field, self._row + 1, self._column)
         self.grid.setColumnStretch(self._column, stretch)
         self._column += 1
         self._fields.append(field)
@@ -58,9 +59,14 @@ class FilterBar(QFrame):
             field.dateChanged.connect(self._later)
         return field
 
+    def new_row(self) -> None:
+        """Put the next fields on a row of their own: a bar of many fields then fits a small window."""
+        self._row += 2
+        self._column = 0
+
     def finish(self) -> None:
         """Put the Clear button at the end of the row."""
-        self.grid.addWidget(self.clear_button, 1, self._column)
+        self.grid.addWidget(self.clear_button, self._row + 1, self._column)
 
     def _later(self, *_args: object) -> None:
         self._timer.start()

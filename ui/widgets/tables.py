@@ -4,13 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from ui.models.columns import Col
 
 ROW_HEIGHT = 26
+STRETCH_FLOOR = 160  # the stretched column (a name, a description) never gets narrower than this
+
+
+class _StretchFloor(QObject):
+    """Keeps the stretched column readable in a narrow window: it stretches while the others leave it at least
+    `floor` pixels, and otherwise stays `floor` wide with a horizontal scroll bar (Qt's Stretch would squeeze
+    it to nothing, so a vendors list showed its codes but not their names)."""
+
+    def __init__(self, table: QTableView, index: int, floor: int) -> None:
+        super().__init__(table)
+        self.table, self.index, self.floor = table, index, floor
+        table.viewport().installEventFilter(self)  # the viewport: its new width is known when it resizes
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        header = self.table.horizontalHeader()
+        others = sum(
+            header.sectionSize(i) for i in range(header.count()) if i != self.index and not header.isSectionHidden(i)
+        )
+        room = self.table.viewport().width() - others
+        if room >= self.floor:
+            header.setSectionResizeMode(self.index, QHeaderView.ResizeMode.Stretch)
+        else:
+            header.setSectionResizeMode(self.index, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(self.index, self.floor)
+
+
+def stretch_column(table: QTableView, index: int, floor: int = STRETCH_FLOOR) -> None:
+    """Column `index` takes the spare width, but never less than `floor` pixels (a scroll bar then appears)."""
+    table.horizontalHeader().setSectionResizeMode(index, QHeaderView.ResizeMode.Stretch)
+    _StretchFloor(table, index, floor)
 
 
 def make_table(
@@ -34,7 +69,7 @@ def make_table(
             table.setColumnWidth(i, column.width)
     if stretch:
         index = [c.key for c in columns].index(stretch)
-        table.horizontalHeader().setSectionResizeMode(index, QHeaderView.ResizeMode.Stretch)
+        stretch_column(table, index, max(columns[index].width, STRETCH_FLOOR))
     return table
 
 
