@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMessageBox, QPushButton, QWidget
 
 from paksa_desktop.core.changes import Changes, Kind
 from paksa_desktop.payables.bill_inputs import DuplicateWarning
@@ -27,7 +27,7 @@ from ui.receivables.base_view import ReceivablesView
 from ui.style import icon
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.notify import notify
-from ui.widgets.tables import make_table, on_enter
+from ui.widgets.tables import count_label, make_table, on_enter
 from ui.workers import IsCancelled, Loader, Progress
 
 RED = QColor("#b3261e")
@@ -92,9 +92,7 @@ class ApprovalsView(ReceivablesView):
         on_enter(self.table, self.open_current)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.body.addWidget(self.table, 1)
-        self.count = QLabel()
-        self.count.setObjectName("listCount")
-        self.count.setProperty("state", "muted")
+        self.count = count_label()
         self.count.setWordWrap(True)
         self.body.addWidget(self.count)
         self._update_buttons()

@@ -56,7 +56,7 @@ from ui.hub import Hub
 from ui.models.code_choices import Choice, CodeChoices
 from ui.payables.document_viewer import DocumentViewer
 from ui.receivables.fields import fill_customers
-from ui.receivables.invoice_dialog import LinesGrid, _buddy, _decimal, _qdate
+from ui.receivables.invoice_dialog import LinesGrid
 from ui.receivables.lines_form import (
     RIGHT,
     LinesForm,
@@ -67,6 +67,8 @@ from ui.receivables.lines_form import (
     show_totals,
     tax_domain,
 )
+from ui.widgets.date_edit import to_qdate
+from ui.widgets.dialogs import buddy, typed_decimal
 
 LINE_COLUMNS = ("Item", "Description", "Quantity", "Unit price", "Tax code", "Account", "Dept.", "Project")
 ITEM, DESCRIPTION, QUANTITY, PRICE, TAX, ACCOUNT, DEPARTMENT, PROJECT = range(len(LINE_COLUMNS))
@@ -199,7 +201,7 @@ class BillDialog(LinesForm, QDialog):
         self.date = QDateEdit()
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
-        self.date.setDate(_qdate(self.session.today()))
+        self.date.setDate(to_qdate(self.session.today()))
         self.due_date = QLineEdit()
         self.due_date.setObjectName("billDueDate")
         self.due_date.setToolTip("yyyy-mm-dd; empty: from the vendor's payment terms")
@@ -224,17 +226,17 @@ class BillDialog(LinesForm, QDialog):
         form = QGridLayout()
         form.setHorizontalSpacing(10)
         form.setVerticalSpacing(6)
-        form.addWidget(_buddy("&Vendor", self.vendor), 0, 0)
+        form.addWidget(buddy("&Vendor", self.vendor), 0, 0)
         form.addWidget(self.vendor, 0, 1, 1, 3)
-        form.addWidget(_buddy("&Date", self.date), 0, 4)
+        form.addWidget(buddy("&Date", self.date), 0, 4)
         form.addWidget(self.date, 0, 5)
-        form.addWidget(_buddy("Vendor &invoice", self.vendor_invoice), 1, 0)
+        form.addWidget(buddy("Vendor &invoice", self.vendor_invoice), 1, 0)
         form.addWidget(self.vendor_invoice, 1, 1)
         form.addWidget(QLabel("Currency"), 1, 2)
         form.addWidget(self.currency, 1, 3)
-        form.addWidget(_buddy("D&ue date", self.due_date), 1, 4)
+        form.addWidget(buddy("D&ue date", self.due_date), 1, 4)
         form.addWidget(self.due_date, 1, 5)
-        form.addWidget(_buddy("&Memo", self.memo), 2, 0)
+        form.addWidget(buddy("&Memo", self.memo), 2, 0)
         form.addWidget(self.memo, 2, 1, 1, 3)
         form.addWidget(self.rate_label, 2, 4)
         form.addWidget(self.rate, 2, 5)
@@ -390,7 +392,7 @@ class BillDialog(LinesForm, QDialog):
         row = detail.row
         self.vendor.setCurrentIndex(max(0, self.vendor.findData(row.vendor_code)))
         self._vendor_changed()
-        self.date.setDate(_qdate(row.date))
+        self.date.setDate(to_qdate(row.date))
         self.due_date.setText(row.due_date.isoformat())
         self.vendor_invoice.setText(row.vendor_invoice)
         self.memo.setText(detail.memo)
@@ -543,9 +545,9 @@ class BillDialog(LinesForm, QDialog):
             where = f"line {n}"
             self._check_codes(row, where)
             self.bad_cell = (row, QUANTITY)
-            quantity = _decimal(self._text(row, QUANTITY), f"{where}: quantity")
+            quantity = typed_decimal(self._text(row, QUANTITY), f"{where}: quantity")
             self.bad_cell = (row, PRICE)
-            price = _decimal(self._text(row, PRICE), f"{where}: unit price")
+            price = typed_decimal(self._text(row, PRICE), f"{where}: unit price")
             self.bad_cell = None
             result.append(
                 BillLineInput(
@@ -583,7 +585,7 @@ class BillDialog(LinesForm, QDialog):
         due = due_date(self.due_date.text())
         rate = None
         if self.document_currency != self.base_currency and self.rate.text().strip():
-            rate = _decimal(self.rate.text(), "Rate")
+            rate = typed_decimal(self.rate.text(), "Rate")
         lines = self.lines()
         if not lines:
             raise ValidationError("Lines: add at least one line (a description and a price)")

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from PySide6.QtCore import QDate, QModelIndex
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QDateEdit, QDialog, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QDateEdit, QDialog, QLineEdit, QMessageBox, QPushButton, QWidget
 
 from paksa_desktop.core.changes import Kind
 from paksa_desktop.core.money import currency_exponent
@@ -28,7 +28,7 @@ from ui.style import icon
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.notify import notify
-from ui.widgets.tables import make_table, on_enter
+from ui.widgets.tables import count_label, make_table, on_enter
 from ui.workers import IsCancelled, Loader, Progress
 
 
@@ -158,9 +158,7 @@ class BillsView(ReceivablesView):
         on_enter(self.table, self.open_current)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.body.addWidget(self.table, 1)
-        self.count = QLabel()
-        self.count.setObjectName("listCount")
-        self.count.setProperty("state", "muted")
+        self.count = count_label()
         self.body.addWidget(self.count)
         self._update_buttons()
 

@@ -55,7 +55,7 @@ from ui.widgets.date_edit import DateEdit
 from ui.widgets.dialogs import inline_error, show_inline
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.notify import notify
-from ui.widgets.tables import make_table, on_enter, stretch_column
+from ui.widgets.tables import count_label, make_table, on_enter, stretch_column
 from ui.workers import IsCancelled, Loader, Progress
 
 RED = QColor("#b3261e")
@@ -151,9 +151,7 @@ class ExpenseClaimsView(LedgerView):
 
     @staticmethod
     def _count_label() -> QLabel:
-        label = QLabel()
-        label.setObjectName("listCount")
-        label.setProperty("state", "muted")
+        label = count_label()
         label.setWordWrap(True)
         return label
 

@@ -11,7 +11,7 @@ flagged vendor; then the vendor's open credit notes to apply. The figures under 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -44,7 +44,7 @@ from ui.hub import Hub
 from ui.payables.payment_runs_view import bank_choices
 from ui.style import set_state
 from ui.widgets.date_edit import DateEdit
-from ui.widgets.dialogs import field_grid, inline_error, show_inline
+from ui.widgets.dialogs import field_grid, inline_error, show_inline, typed_decimal
 from ui.widgets.notify import notify
 from ui.widgets.tables import stretch_column
 
@@ -54,17 +54,6 @@ NOTE_COLUMNS = ("Credit note", "Vendor reference", "Dated", "Open", "Applied")
 NOTE, NOTE_REF, NOTE_DATE, NOTE_OPEN, APPLIED = range(len(NOTE_COLUMNS))
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 READ_ONLY = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-
-def _amount(text: str, what: str) -> Decimal:
-    cleaned = text.replace(",", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationError(f"{what}: '{text}' is not a number") from None
-    if not value.is_finite():
-        raise ValidationError(f"{what}: '{text}' is not a number")
-    return value
 
 
 def _grid(name: str, columns: tuple[str, ...], stretch: int, numeric: tuple[int, ...]) -> QTableWidget:
@@ -305,10 +294,10 @@ class PayBillsDialog(QDialog):
         result = {}
         for row, bill in enumerate(self.items.bills):
             if self._ticked(row):
-                text = self.bills.item(row, PAY).text()
-                if not text.strip():
+                amount = typed_decimal(self.bills.item(row, PAY).text(), f"bill {bill.number}: amount")
+                if amount is None:
                     raise ValidationError(f"bill {bill.number}: enter the amount to pay")
-                result[bill.number] = _amount(text, f"bill {bill.number}: amount")
+                result[bill.number] = amount
         return result
 
     def credit_notes(self) -> list[str]:
@@ -379,8 +368,7 @@ class PayBillsDialog(QDialog):
 
     def amount_paid(self) -> Decimal | None:
         """The amount typed in "Amount paid", or None when it is empty (what the bills need)."""
-        text = self.paid.text().strip()
-        return _amount(text, "amount paid") if text else None
+        return typed_decimal(self.paid.text().strip(), "amount paid")
 
     def on_account(self) -> Decimal:
         """What the payment keeps on account: the amount paid beyond what the ticked bills need."""

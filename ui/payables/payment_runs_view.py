@@ -62,7 +62,7 @@ from ui.widgets.date_edit import DateEdit, OptionalDateEdit
 from ui.widgets.dialogs import field_grid, inline_error, note, show_inline
 from ui.widgets.export_button import ReportBuilder, default_export_dir
 from ui.widgets.notify import notify
-from ui.widgets.tables import make_table, on_enter
+from ui.widgets.tables import count_label, make_table, on_enter
 from ui.workers import IsCancelled, Job, Loader, Progress, run_with_progress
 
 RED = QColor("#b3261e")
@@ -146,9 +146,7 @@ class PaymentRunsView(ReceivablesView):
         on_enter(self.table, self.open_current)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.body.addWidget(self.table, 1)
-        self.count = QLabel()
-        self.count.setObjectName("listCount")
-        self.count.setProperty("state", "muted")
+        self.count = count_label()
         self.body.addWidget(self.count)
         self._update_buttons()
 

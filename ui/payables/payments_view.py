@@ -27,7 +27,7 @@ from ui.style import icon
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.notify import notify
-from ui.widgets.tables import make_table, on_enter
+from ui.widgets.tables import count_label, make_table, on_enter
 from ui.workers import IsCancelled, Loader, Progress
 
 MUTED = QColor("#6b7785")
@@ -117,9 +117,7 @@ class PaymentsView(ReceivablesView):
         on_enter(self.table, self.open_current)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.body.addWidget(self.table, 1)
-        self.count = QLabel()
-        self.count.setObjectName("listCount")
-        self.count.setProperty("state", "muted")
+        self.count = count_label()
         self.body.addWidget(self.count)
         self._update_buttons()
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from paksa_desktop.core.changes import Changes
+from paksa_desktop.core.errors import ValidationError
 from paksa_desktop.core.money import currency_exponent
 from paksa_desktop.payables.vendor_credit import CREDIT_NOTE, CreditRow, CreditUse, RefundRow
 from paksa_desktop.reporting.formatting import money_text
@@ -32,11 +33,10 @@ from ui.errors import message_for
 from ui.hub import Hub
 from ui.models.columns import Col
 from ui.models.rows_model import ROW_ROLE, RowsTableModel
-from ui.payables.pay_bills_dialog import _amount
 from ui.payables.payment_runs_view import bank_choices
 from ui.style import set_state
 from ui.widgets.date_edit import DateEdit
-from ui.widgets.dialogs import field_grid, inline_error, show_inline
+from ui.widgets.dialogs import field_grid, inline_error, show_inline, typed_decimal
 from ui.widgets.notify import notify
 from ui.widgets.tables import make_table
 
@@ -303,7 +303,9 @@ class RefundDialog(QDialog):
     def save(self) -> bool:
         session = self.hub.session
         try:
-            amount = _amount(self.amount_edit.text(), "amount")
+            amount = typed_decimal(self.amount_edit.text(), "amount")
+            if amount is None:
+                raise ValidationError("amount: enter the amount refunded")
             _ref, changes = session.company.vendor_credit(session.ctx).refund(
                 self.source.number, amount, self.bank.currentData() or "", self.date.value(),
                 reference=self.reference.text(),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex
-from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPushButton, QWidget
 
 from paksa_desktop.core.changes import Changes
 from paksa_desktop.receivables.queries import ReceivablesQueries
@@ -31,7 +31,7 @@ from ui.style import icon
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.notify import notify
-from ui.widgets.tables import make_table, on_enter
+from ui.widgets.tables import count_label, make_table, on_enter
 from ui.workers import IsCancelled, Loader, Progress
 
 STATUSES = (("All", None), ("Active", True), ("Inactive", False))
@@ -115,9 +115,7 @@ class RecordListView(ReceivablesView):
         on_enter(self.table, self.open_current)
         self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
         self.body.addWidget(self.table, 1)
-        self.count = QLabel()
-        self.count.setObjectName("listCount")
-        self.count.setProperty("state", "muted")
+        self.count = count_label()
         self.body.addWidget(self.count)
         self._update_buttons()
 

@@ -45,6 +45,7 @@ from ui.hub import Hub
 from ui.receivables.invoice_dialog import Index
 from ui.receivables.lines_form import RIGHT, money_text, plain, show_totals
 from ui.widgets.date_edit import DateEdit
+from ui.widgets.dialogs import typed_decimal
 
 COLUMNS = ("#", "Description", "Invoiced", "Credited", "To credit", "Unit price", "Disc. %", "Tax code", "Net credit")
 LINE, DESCRIPTION, INVOICED, CREDITED, TO_CREDIT, PRICE, DISCOUNT, TAX, NET = range(len(COLUMNS))
@@ -243,16 +244,10 @@ class CreditNoteDialog(QDialog):
         """The quantity to credit on a row; raises ValidationError naming the line."""
         line = self.line_at(row)
         cell = self.grid.item(row, TO_CREDIT)
-        text = cell.text().replace(",", "").strip() if cell is not None else ""
         where = f"line {line.line_no}, To credit"
-        if not text:
+        value = typed_decimal(cell.text() if cell is not None else "", where)
+        if value is None:
             return Decimal(0)
-        try:
-            value = Decimal(text)
-        except ArithmeticError:
-            raise ValidationError(f"{where}: '{text}' is not a number") from None
-        if not value.is_finite():
-            raise ValidationError(f"{where}: '{text}' is not a number")
         if value < 0:
             raise ValidationError(f"{where}: the quantity must not be negative (0 leaves the line out)")
         left = line.quantity - self.credited[line.line_no]

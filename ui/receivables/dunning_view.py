@@ -56,7 +56,7 @@ from ui.receivables.base_view import ReceivablesView
 from ui.style import MUTED, NEGATIVE, icon
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.notify import notify
-from ui.widgets.tables import make_table
+from ui.widgets.tables import count_label, make_table
 from ui.workers import IsCancelled, Loader, Progress, run_with_progress
 
 LETTER_ROLE = Qt.ItemDataRole.UserRole + 1  # a customer row's ProposedLetter
@@ -213,9 +213,7 @@ class DunningView(ReceivablesView):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setSizes([790, 250])
         self.body.addWidget(self.splitter, 1)
-        self.count = QLabel()
-        self.count.setObjectName("listCount")
-        self.count.setProperty("state", "muted")
+        self.count = count_label()
         self.body.addWidget(self.count)
 
         self.propose_button.clicked.connect(self.propose)

@@ -46,7 +46,7 @@ from ui.widgets.dialogs import button_box, field_grid, note
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.notify import notify
-from ui.widgets.tables import make_table
+from ui.widgets.tables import count_label, make_table
 from ui.workers import IsCancelled, Loader, Progress
 
 
@@ -151,9 +151,7 @@ class FollowUpsView(ReceivablesView):
         self.table = make_table("followUpsTable", self.model, self.columns, stretch="note")
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.body.addWidget(self.table, 1)
-        self.count = QLabel()
-        self.count.setObjectName("listCount")
-        self.count.setProperty("state", "muted")
+        self.count = count_label()
         self.body.addWidget(self.count)
         self._update_buttons()
 

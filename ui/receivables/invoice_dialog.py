@@ -9,10 +9,9 @@ document opens read-only, with its tax summary and what settled it.
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from PySide6.QtCore import QAbstractItemModel, QDate, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -62,6 +61,8 @@ from ui.receivables.lines_form import (
     tax_domain,
 )
 from ui.widgets.account_picker import account_completer
+from ui.widgets.date_edit import to_qdate
+from ui.widgets.dialogs import buddy, typed_decimal
 
 LINE_COLUMNS = ("Item", "Description", "Quantity", "Unit price", "Disc. %", "Tax code", "Account", "Dept.", "Project")
 ITEM, DESCRIPTION, QUANTITY, PRICE, DISCOUNT, TAX, ACCOUNT, DEPARTMENT, PROJECT = range(len(LINE_COLUMNS))
@@ -74,19 +75,6 @@ FILLED_BY_ITEM = (DESCRIPTION, PRICE, TAX, ACCOUNT)
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # on an Item cell: the item whose values the line was filled with
 POPUP_WIDTH = 340
 Index = QModelIndex | QPersistentModelIndex
-
-
-def _decimal(text: str, what: str) -> Decimal | None:
-    cleaned = text.replace(",", "").strip()
-    if not cleaned:
-        return None
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationError(f"{what}: '{text}' is not a number") from None
-    if not value.is_finite():
-        raise ValidationError(f"{what}: '{text}' is not a number")
-    return value
 
 
 class LineDelegate(QStyledItemDelegate):
@@ -247,7 +235,7 @@ class InvoiceDialog(LinesForm, QDialog):
         self.date = QDateEdit()
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
-        self.date.setDate(_qdate(hub.session.today()))
+        self.date.setDate(to_qdate(hub.session.today()))
         self.due_date = QLineEdit()
         self.due_date.setPlaceholderText("from terms")
         self.due_date.setToolTip("yyyy-mm-dd; empty: from the customer's payment terms")
@@ -262,19 +250,19 @@ class InvoiceDialog(LinesForm, QDialog):
 
         form = QGridLayout()
         form.setHorizontalSpacing(12)
-        form.addWidget(_buddy("C&ustomer", self.customer), 0, 0)
+        form.addWidget(buddy("C&ustomer", self.customer), 0, 0)
         form.addWidget(self.customer, 0, 1, 1, 3)
-        form.addWidget(_buddy("&Date", self.date), 0, 4)
+        form.addWidget(buddy("&Date", self.date), 0, 4)
         form.addWidget(self.date, 0, 5)
-        form.addWidget(_buddy("D&ue date", self.due_date), 0, 6)
+        form.addWidget(buddy("D&ue date", self.due_date), 0, 6)
         form.addWidget(self.due_date, 0, 7)
-        form.addWidget(_buddy("Re&ference", self.reference), 1, 0)
+        form.addWidget(buddy("Re&ference", self.reference), 1, 0)
         form.addWidget(self.reference, 1, 1)
         form.addWidget(QLabel("Currency"), 1, 2)
         form.addWidget(self.currency, 1, 3)
         form.addWidget(self.rate_label, 1, 4)
         form.addWidget(self.rate, 1, 5)
-        form.addWidget(_buddy("&Memo", self.memo), 2, 0)
+        form.addWidget(buddy("&Memo", self.memo), 2, 0)
         form.addWidget(self.memo, 2, 1, 1, 7)
         form.setColumnStretch(1, 1)
 
@@ -359,7 +347,7 @@ class InvoiceDialog(LinesForm, QDialog):
         row = detail.row
         self.customer.setCurrentIndex(max(0, self.customer.findData(row.customer)))
         self._customer_changed()
-        self.date.setDate(_qdate(row.date))
+        self.date.setDate(to_qdate(row.date))
         self.due_date.setText(row.due_date.isoformat())
         self.reference.setText(row.reference)
         self.memo.setText(detail.memo)
@@ -494,9 +482,9 @@ class InvoiceDialog(LinesForm, QDialog):
             n += 1
             where = f"line {n}"
             self._check_codes(row, where)
-            quantity = _decimal(self._text(row, QUANTITY), f"{where}: quantity")
-            price = _decimal(self._text(row, PRICE), f"{where}: unit price")
-            discount = _decimal(self._text(row, DISCOUNT), f"{where}: discount %")
+            quantity = typed_decimal(self._text(row, QUANTITY), f"{where}: quantity")
+            price = typed_decimal(self._text(row, PRICE), f"{where}: unit price")
+            discount = typed_decimal(self._text(row, DISCOUNT), f"{where}: discount %")
             result.append(
                 InvoiceLineInput(
                     description=self._text(row, DESCRIPTION),
@@ -541,7 +529,7 @@ class InvoiceDialog(LinesForm, QDialog):
         due = due_date(self.due_date.text())
         rate = None
         if self.rate.isVisible() or (self.rate.text().strip() and self.document_currency != self.base_currency):
-            rate = _decimal(self.rate.text(), "Rate")
+            rate = typed_decimal(self.rate.text(), "Rate")
         lines = self.lines()
         if not lines:
             raise ValidationError("Lines: add at least one line (an item or a description and a price)")
@@ -659,13 +647,3 @@ class CreditCheckDialog(QDialog):
 def _problem_text(customer: str, problem: str) -> str:
     """The service's problems have the customer as their subject: 'is on credit hold'."""
     return f"{customer}'s {problem}" if problem.startswith("exposure") else f"{customer} {problem}"
-
-
-def _buddy(text: str, field: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setBuddy(field)
-    return label
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)

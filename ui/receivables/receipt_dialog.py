@@ -38,8 +38,9 @@ from paksa_desktop.receivables.queries import CustomerView
 from ui.errors import message_for
 from ui.hub import Hub
 from ui.receivables.fields import fill_customers
-from ui.receivables.invoice_dialog import _buddy, _decimal, _qdate
 from ui.receivables.lines_form import RIGHT, money_text
+from ui.widgets.date_edit import to_qdate
+from ui.widgets.dialogs import buddy, typed_decimal
 
 ALLOCATION_COLUMNS = ("Invoice", "Due", "Open", "Allocate", "Discount")
 NUMBER, DUE, OPEN, ALLOCATE, DISCOUNT = range(len(ALLOCATION_COLUMNS))
@@ -79,7 +80,7 @@ class ReceiptDialog(QDialog):
         self.date = QDateEdit()
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
-        self.date.setDate(_qdate(session.today()))
+        self.date.setDate(to_qdate(session.today()))
         self.amount = QLineEdit()
         self.amount.setAlignment(RIGHT)
         self.amount.setPlaceholderText("0.00")
@@ -93,24 +94,24 @@ class ReceiptDialog(QDialog):
         self.reference = QLineEdit()
         self.rate = QLineEdit()
         self.rate.setPlaceholderText("from the rate table")
-        self.rate_label = _buddy("&Rate", self.rate)
+        self.rate_label = buddy("&Rate", self.rate)
 
         form = QGridLayout()
         form.setHorizontalSpacing(12)
-        form.addWidget(_buddy("C&ustomer", self.customer), 0, 0)
+        form.addWidget(buddy("C&ustomer", self.customer), 0, 0)
         form.addWidget(self.customer, 0, 1, 1, 3)
-        form.addWidget(_buddy("&Date", self.date), 0, 4)
+        form.addWidget(buddy("&Date", self.date), 0, 4)
         form.addWidget(self.date, 0, 5)
-        form.addWidget(_buddy("&Amount", self.amount), 1, 0)
+        form.addWidget(buddy("&Amount", self.amount), 1, 0)
         form.addWidget(self.amount, 1, 1)
         form.addWidget(self.currency, 1, 2)
         form.addWidget(self.rate_label, 1, 4)
         form.addWidget(self.rate, 1, 5)
-        form.addWidget(_buddy("&Bank account", self.bank), 2, 0)
+        form.addWidget(buddy("&Bank account", self.bank), 2, 0)
         form.addWidget(self.bank, 2, 1, 1, 3)
-        form.addWidget(_buddy("&Method", self.method), 2, 4)
+        form.addWidget(buddy("&Method", self.method), 2, 4)
         form.addWidget(self.method, 2, 5)
-        form.addWidget(_buddy("Re&ference", self.reference), 3, 0)
+        form.addWidget(buddy("Re&ference", self.reference), 3, 0)
         form.addWidget(self.reference, 3, 1, 1, 5)
         form.setColumnStretch(1, 1)
 
@@ -206,7 +207,7 @@ class ReceiptDialog(QDialog):
 
     def allocate_oldest(self) -> None:
         try:
-            left = _decimal(self.amount.text(), "Amount") or Decimal(0)
+            left = typed_decimal(self.amount.text(), "Amount") or Decimal(0)
         except ValidationError as exc:
             self.problem.setText(message_for(exc))
             return
@@ -223,8 +224,8 @@ class ReceiptDialog(QDialog):
     def allocations(self) -> tuple[AllocationInput, ...]:
         result = []
         for i, r in enumerate(self.open_rows):
-            amount = _decimal(self._cell(i, ALLOCATE), f"{r.number}: allocate")
-            discount = _decimal(self._cell(i, DISCOUNT), f"{r.number}: discount")
+            amount = typed_decimal(self._cell(i, ALLOCATE), f"{r.number}: allocate")
+            discount = typed_decimal(self._cell(i, DISCOUNT), f"{r.number}: discount")
             if amount or discount:
                 result.append(AllocationInput(r.number or "", amount or Decimal(0), discount))
         return tuple(result)
@@ -232,7 +233,7 @@ class ReceiptDialog(QDialog):
     def _update_remainder(self, *_args: object) -> None:
         e = self.exponent
         try:
-            amount = _decimal(self.amount.text(), "Amount") or Decimal(0)
+            amount = typed_decimal(self.amount.text(), "Amount") or Decimal(0)
             allocated = sum((a.amount for a in self.allocations()), Decimal(0))
         except (ValidationError, InvalidOperation) as exc:
             self.problem.setText(message_for(exc))
@@ -246,13 +247,13 @@ class ReceiptDialog(QDialog):
         code = self.customer.currentData()
         if not code:
             raise ValidationError("Customer: choose who paid")
-        amount = _decimal(self.amount.text(), "Amount")
+        amount = typed_decimal(self.amount.text(), "Amount")
         if not amount or amount <= 0:
             raise ValidationError("Amount: enter what was received")
         bank = self.bank.currentData()
         if not bank:
             raise ValidationError("Bank account: no bank or cash account to receive into")
-        rate = _decimal(self.rate.text(), "Rate") if self.document_currency != self.base_currency else None
+        rate = typed_decimal(self.rate.text(), "Rate") if self.document_currency != self.base_currency else None
         return ReceiptInput(
             customer=code,
             date=self.date.date().toPython(),

@@ -36,7 +36,7 @@ from ui.style import icon
 from ui.widgets.export_button import ReportBuilder
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.notify import notify
-from ui.widgets.tables import make_table, on_enter
+from ui.widgets.tables import count_label, make_table, on_enter
 from ui.workers import IsCancelled, Loader, Progress
 
 
@@ -99,9 +99,7 @@ class ReceiptsView(ReceivablesView):
         self.table.doubleClicked.connect(lambda _i: self.open_credit())
         on_enter(self.table, self.open_credit)
         self.body.addWidget(self.table, 1)
-        self.count = QLabel()
-        self.count.setObjectName("listCount")
-        self.count.setProperty("state", "muted")
+        self.count = count_label()
         self.body.addWidget(self.count)
 
     def refresh(self) -> None:

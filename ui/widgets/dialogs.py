@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paksa_desktop.core.errors import ValidationError
 from ui.style import set_state
 
 OK_CANCEL = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -26,6 +28,28 @@ def form(*rows: tuple[str, QWidget | QLayout]) -> QFormLayout:
     for label, field in rows:
         layout.addRow(label, field)
     return layout
+
+
+def buddy(text: str, field: QWidget) -> QLabel:
+    """A label whose '&' letter jumps to `field` (for grid layouts, where QFormLayout does not do it)."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    return label
+
+
+def typed_decimal(text: str, what: str) -> Decimal | None:
+    """A number typed in a field or cell ('1,234.50'; blank -> None); anything else is a ValidationError
+    naming `what`."""
+    cleaned = text.replace(",", "").strip()
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError(f"{what}: '{text}' is not a number") from None
+    if not value.is_finite():
+        raise ValidationError(f"{what}: '{text}' is not a number")
+    return value
 
 
 def note(text: str, *, muted: bool = False) -> QLabel:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 
 from ui.models.columns import Col
 
@@ -40,6 +40,14 @@ class _StretchFloor(QObject):
         else:
             header.setSectionResizeMode(self.index, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(self.index, self.floor)
+
+
+def count_label() -> QLabel:
+    """The muted line under a list that says how many rows it shows (styled as #listCount)."""
+    label = QLabel()
+    label.setObjectName("listCount")
+    label.setProperty("state", "muted")
+    return label
 
 
 def stretch_column(table: QTableView, index: int, floor: int = STRETCH_FLOOR) -> None:
