@@ -300,6 +300,18 @@ class JournalLine(Base):
         # it alone (it holds the amount), and account ledger pages walk it in (date, id) order. A second
         # index would almost halve the speed of bulk posting.
         Index("ix_journal_lines_account_date_id_amount", "account_id", "date", "id", "amount"),
+        # Foreign lines only (migration 0027): which currencies an account's ledger shows and its balance
+        # in one are read from a handful of entries instead of every line of the account; base lines,
+        # nearly all of them, are not in it and cost bulk posting nothing.
+        Index(
+            "ix_journal_lines_foreign",
+            "account_id",
+            "currency",
+            "date",
+            "amount_cur",
+            sqlite_where=text("currency IS NOT NULL"),
+            postgresql_where=text("currency IS NOT NULL"),
+        ),
     )
 
 
